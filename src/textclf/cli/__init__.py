@@ -1,0 +1,54 @@
+"""The ``textclf`` command: one verb per job, as fastText does it.
+
+Each verb lives in its own module with ``add_parser(subparsers)`` and ``run(args)``; add a
+new verb by writing such a module and listing it in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+
+from textclf import __version__
+from textclf.cli import predict, test, train
+from textclf.errors import TextclfError
+
+COMMANDS = [train, test, predict]
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"textclf: warning: {message}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="textclf",
+        description="Train, evaluate and use text classifiers: logistic regression and on.",
+    )
+    parser.add_argument("--version", action="version", version=f"textclf {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; user errors print one line and return a non-zero status."""
+    args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return args.run(args) or 0
+    except TextclfError as err:
+        print(f"textclf: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("textclf: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `textclf predict ... | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Options and helpers shared by several verbs."""
+
+from __future__ import annotations
+
+import argparse
+
+from textclf.corpus import FORMATS, Corpus, available_splits, read_corpus
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """How to read DATA: format, field names, split."""
+    group = parser.add_argument_group("reading the data")
+    group.add_argument("--format", choices=FORMATS, help="input format (default: guessed)")
+    group.add_argument("--text-field", default="text",
+                       help="JSON field / CSV column holding the text (default: text)")
+    group.add_argument("--label-field", default="label",
+                       help="JSON field / CSV column holding the label (default: label)")
+    group.add_argument("--split", help="split to read from split folders or a built-in corpus")
+
+
+def read_data(args: argparse.Namespace, spec: str, default_split: str | None,
+              require_labels: bool = True) -> Corpus:
+    """Read ``spec`` with the data options; the split defaults where the data has splits."""
+    split = args.split or (default_split if default_split in available_splits(spec) else None)
+    return read_corpus(spec, split=split, fmt=args.format, text_field=args.text_field,
+                       label_field=args.label_field, require_labels=require_labels)

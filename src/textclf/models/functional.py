@@ -1,0 +1,29 @@
+"""Numerically stable building blocks: sigmoid and the losses computed from logits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^(−z)), evaluated without overflow for any z.
+
+    For z ≥ 0 use 1/(1 + e^(−z)); for z < 0 the equal form e^z/(1 + e^z), so that the
+    exponential is never of a large positive number.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    positive = z >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
+    exp_z = np.exp(z[~positive])
+    out[~positive] = exp_z / (1.0 + exp_z)
+    return out
+
+
+def binary_cross_entropy_from_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-document L_CE = −[y log σ(z) + (1−y) log(1−σ(z))], from the logits z.
+
+    Since log σ(z) = −log(1+e^(−z)) and log(1−σ(z)) = −log(1+e^z), the loss equals
+    log(1 + e^z) − y·z, computed as ``logaddexp(0, z) − y z``: finite for any z.
+    """
+    return np.logaddexp(0.0, z) - y * z

@@ -1,0 +1,144 @@
+"""Binary logistic regression, as the lecture defines it.
+
+Parameters θ = (w, b) are one vector of length |F|+1 with the bias last, matching the
+dummy feature 1 in the last column of X. For a mini-batch X (m rows):
+
+    z = Xθ,   ŷ = σ(z),
+    L = Σᵢ −[yᵢ log ŷᵢ + (1−yᵢ) log(1−ŷᵢ)],
+    ∇L = Xᵀ(ŷ − y)          (the trainer divides by m: ∇ = (1/m)·Xᵀ(ŷ − y)),
+
+and each step of gradient descent is θ ← θ − η∇.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.errors import SettingsError
+from textclf.models.base import Model
+from textclf.models.functional import binary_cross_entropy_from_logits, sigmoid
+
+INITS = ("zeros", "random")
+
+
+def initial_theta(n_features: int, init: str, seed: int, scale: float = 0.01) -> np.ndarray:
+    """θ of length ``n_features``: all zeros, or small seeded values N(0, scale²)."""
+    if init == "zeros":
+        return np.zeros(n_features)
+    if init == "random":
+        return np.random.default_rng(seed).normal(0.0, scale, size=n_features)
+    raise SettingsError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+
+
+class LogisticRegression(Model):
+    """ŷ = σ(xθ): the probability that a document belongs to class 1.
+
+    ``theta`` has the bias last. Construct it with the number of columns of X
+    (|F|+1), or let :meth:`fit` size it from the data.
+    """
+
+    kind = "logistic"
+
+    def __init__(
+        self,
+        n_features: int | None = None,
+        *,
+        init: str = "zeros",
+        seed: int = 0,
+        **training,
+    ):
+        self.init = init
+        self.seed = seed
+        self.training = training  # defaults for fit(): eta, epochs, batch_size, ...
+        self.theta = np.zeros(0)
+        if n_features is not None:
+            self.theta = initial_theta(n_features, init, seed)
+
+    # the lecture's forward and backward ---------------------------------------------------
+    def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
+        """The score z = Xθ of each row."""
+        self._check_columns(X)
+        return np.asarray(X @ self.theta).ravel()
+
+    def forward(self, X: sp.csr_matrix) -> np.ndarray:
+        """ŷ = σ(Xθ)."""
+        return sigmoid(self.decision_function(X))
+
+    def loss_and_gradient_sum(
+        self, X: sp.csr_matrix, y: np.ndarray
+    ) -> tuple[float, dict[str, np.ndarray]]:
+        """Σᵢ L_CE⁽ⁱ⁾ (stable, from logits) and Σᵢ (ŷ⁽ⁱ⁾ − y⁽ⁱ⁾) x⁽ⁱ⁾ = Xᵀ(ŷ − y)."""
+        z = self.decision_function(X)
+        y = np.asarray(y, dtype=np.float64)
+        loss = float(binary_cross_entropy_from_logits(z, y).sum())
+        gradient = np.asarray(X.T @ (sigmoid(z) - y)).ravel()
+        return loss, {"theta": gradient}
+
+    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
+        z = self.decision_function(X)
+        return float(binary_cross_entropy_from_logits(z, np.asarray(y, np.float64)).sum())
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        """Columns [P(y=0|x), P(y=1|x)] = [1 − ŷ, ŷ]."""
+        y_hat = self.forward(X)
+        return np.column_stack([1.0 - y_hat, y_hat])
+
+    def predict(self, X: sp.csr_matrix) -> np.ndarray:
+        """Class 1 where z = xθ > 0 (ŷ > 0.5), else 0."""
+        return (self.decision_function(X) > 0).astype(np.int64)
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"theta": self.theta}
+
+    @property
+    def weights(self) -> np.ndarray:
+        """w: θ without the bias."""
+        return self.theta[:-1]
+
+    @property
+    def bias(self) -> float:
+        """b: the last entry of θ."""
+        return float(self.theta[-1])
+
+    # training ---------------------------------------------------------------------------
+    def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> LogisticRegression:
+        """Mini-batch gradient descent on the cross-entropy (see :mod:`textclf.train`).
+
+        ``y`` holds 0/1. Keyword settings (``eta``, ``epochs``, ``batch_size``, ``seed``,
+        ``dev``, ``quiet``...) override those given to the constructor.
+        """
+        from textclf.train import TrainingSettings, train
+
+        y = np.asarray(y)
+        if not np.isin(y, (0, 1)).all():
+            raise SettingsError("LogisticRegression targets must be 0 or 1")
+        options = {**self.training, **settings}
+        dev = options.pop("dev", None)
+        quiet = options.pop("quiet", True)
+        training = TrainingSettings(init=self.init, seed=self.seed, **options)
+        self.theta = initial_theta(X.shape[1], self.init, self.seed)
+        self.history = train(self, X, y, training, dev=dev, quiet=quiet)
+        return self
+
+    def _check_columns(self, X: sp.csr_matrix) -> None:
+        if X.shape[1] != self.theta.shape[0]:
+            raise SettingsError(
+                f"X has {X.shape[1]} columns but θ has {self.theta.shape[0]} entries "
+                "(features + bias); was the model fitted on other features?"
+            )
+
+    # persistence ------------------------------------------------------------------------
+    def config(self) -> dict:
+        return {"kind": self.kind, "n_features": int(self.theta.shape[0]),
+                "init": self.init, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> LogisticRegression:
+        model = cls(init=config.get("init", "zeros"), seed=config.get("seed", 0))
+        model.theta = arrays["theta"]
+        if model.theta.shape != (config["n_features"],):
+            raise SettingsError(
+                f"theta has shape {model.theta.shape}, expected ({config['n_features']},)"
+            )
+        return model

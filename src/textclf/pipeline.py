@@ -1,0 +1,211 @@
+"""TextClassifier: featuriser, model and label names, trained and used together."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from textclf import persist
+from textclf.errors import DataError, ModelFileError, SettingsError
+from textclf.features import FeatureSettings, Featurizer
+from textclf.metrics import EvaluationReport, evaluate_labels
+from textclf.models import MODEL_KINDS, LogisticRegression, Model
+from textclf.train import EpochCallback, TrainingSettings, train
+
+# Defaults chosen on the dev split of builtin:imdb (see benchmarks/RESULTS.md).
+DEFAULT_FEATURES = FeatureSettings()
+DEFAULT_TRAINING = TrainingSettings()
+
+
+class TextClassifier:
+    """Raw text in, labels out: ``Featurizer`` → ``Model`` with the label names.
+
+    Example::
+
+        clf = TextClassifier(ngrams=2, epochs=10).fit(texts, labels)
+        clf.predict(["a wonderful film"])        # -> ["pos"]
+        clf.evaluate(test_texts, test_labels).accuracy
+        clf.save("model.textclf"); TextClassifier.load("model.textclf")
+    """
+
+    def __init__(
+        self,
+        *,
+        ngrams: int = DEFAULT_FEATURES.ngrams,
+        features: str = DEFAULT_FEATURES.weighting,
+        min_df: int = DEFAULT_FEATURES.min_df,
+        max_features: int | None = DEFAULT_FEATURES.max_features,
+        lowercase: bool = DEFAULT_FEATURES.lowercase,
+        eta: float = DEFAULT_TRAINING.eta,
+        epochs: int = DEFAULT_TRAINING.epochs,
+        batch_size: int = DEFAULT_TRAINING.batch_size,
+        init: str = DEFAULT_TRAINING.init,
+        seed: int = DEFAULT_TRAINING.seed,
+        model: str = "auto",
+        quiet: bool = True,
+    ):
+        self.feature_settings = FeatureSettings(
+            ngrams=ngrams, weighting=features, min_df=min_df, max_features=max_features,
+            lowercase=lowercase,
+        )
+        self.feature_settings.validate()
+        self.training = TrainingSettings(
+            eta=eta, epochs=epochs, batch_size=batch_size, init=init, seed=seed
+        )
+        self.training.validate()
+        self.model_kind = model
+        self.quiet = quiet
+        self.labels: list[str] = []
+        self.featurizer: Featurizer | None = None
+        self.model: Model | None = None
+        self.history: list[dict] = []
+
+    # training ---------------------------------------------------------------------------
+    def _choose_model(self, n_features: int) -> Model:
+        kind = self.model_kind
+        if kind == "auto":
+            kind = "logistic"
+        if kind == "logistic" and len(self.labels) != 2:
+            raise DataError(
+                f"binary logistic regression needs exactly two classes, the data has "
+                f"{len(self.labels)}: {', '.join(self.labels[:10])}"
+            )
+        if kind not in MODEL_KINDS:
+            raise SettingsError(f"unknown model {kind!r} (known: {', '.join(MODEL_KINDS)})")
+        return LogisticRegression(n_features, init=self.training.init, seed=self.training.seed)
+
+    def _targets(self, labels: Sequence[str]) -> np.ndarray:
+        index = {label: i for i, label in enumerate(self.labels)}
+        return np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        dev_texts: Sequence[str] | None = None,
+        dev_labels: Sequence[str] | None = None,
+        on_epoch_end: EpochCallback | None = None,
+    ) -> TextClassifier:
+        """Learn the vocabulary and θ from labelled texts; report on the dev set if given."""
+        if len(texts) != len(labels):
+            raise DataError(f"{len(texts)} texts but {len(labels)} labels")
+        if len(texts) == 0:
+            raise DataError("the training corpus is empty")
+        if any(label is None for label in labels):
+            raise DataError("every training document needs a label")
+        self.labels = sorted(set(map(str, labels)))
+        if len(self.labels) < 2:
+            raise DataError(
+                f"the training data has only one class ({self.labels[0]!r}); "
+                "a classifier needs at least two"
+            )
+        self.featurizer = Featurizer(FeatureSettings(**vars(self.feature_settings)))
+        X = self.featurizer.fit_transform(texts)
+        self.model = self._choose_model(X.shape[1])
+        dev = None
+        if dev_texts is not None and dev_labels is not None and len(dev_texts):
+            dev = self._dev_set(dev_texts, dev_labels)
+        self.history = train(
+            self.model, X, self._targets([str(label) for label in labels]), self.training,
+            dev=dev, quiet=self.quiet, on_epoch_end=on_epoch_end,
+        )
+        return self
+
+    def _dev_set(self, texts: Sequence[str], labels: Sequence[str]):
+        known = [i for i, label in enumerate(labels) if label in set(self.labels)]
+        if len(known) < len(labels):
+            warnings.warn(
+                f"{len(labels) - len(known)} dev document(s) have labels not in the training "
+                "data; they are left out of the dev loss and accuracy",
+                UserWarning, stacklevel=3,
+            )
+        X_dev = self.featurizer.transform([texts[i] for i in known])
+        return X_dev, self._targets([labels[i] for i in known])
+
+    # use --------------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if self.model is None or self.featurizer is None:
+            raise SettingsError("the classifier is not trained: call fit or load first")
+
+    def transform(self, texts: Sequence[str]):
+        """The feature matrix [X | 1] of ``texts``."""
+        self._check_fitted()
+        return self.featurizer.transform(texts)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """P(class | text), shape (n, K), columns in ``self.labels`` order."""
+        return self.model.predict_proba(self.transform(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """The most probable label of each text."""
+        return [self.labels[i] for i in self.model.predict(self.transform(texts))]
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> EvaluationReport:
+        """Accuracy, per-class precision/recall/F1 and confusion matrix on labelled texts."""
+        return evaluate_labels([str(label) for label in labels], self.predict(texts), self.labels)
+
+    def top_features(self, k: int = 10) -> dict[str, list[tuple[str, float]]]:
+        """The k terms with the strongest weight towards each class.
+
+        Binary logistic regression: the largest wⱼ point to ``labels[1]``, the most negative
+        to ``labels[0]``.
+        """
+        self._check_fitted()
+        weights = self.model.weights
+        terms = self.featurizer.terms
+        order = np.argsort(weights, kind="stable")
+        strongest_positive = [(terms[j], float(weights[j])) for j in order[::-1][:k]]
+        strongest_negative = [(terms[j], float(weights[j])) for j in order[:k]]
+        return {self.labels[1]: strongest_positive, self.labels[0]: strongest_negative}
+
+    # persistence ------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the whole classifier to one model file (atomically)."""
+        self._check_fitted()
+        featurizer_meta, featurizer_arrays = self.featurizer.state()
+        meta = {
+            "labels": self.labels,
+            "featurizer": featurizer_meta,
+            "model": self.model.config(),
+            "training": self.training.as_dict(),
+            "history": self.history,
+        }
+        arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
+        arrays |= {f"model.{k}": v for k, v in self.model.parameters().items()}
+        persist.save(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TextClassifier:
+        """Read a classifier written by :meth:`save`, checking that its parts fit together."""
+        meta, arrays = persist.load(path)
+        try:
+            featurizer = Featurizer.from_state(
+                meta["featurizer"],
+                {k.removeprefix("featurizer."): v for k, v in arrays.items()
+                 if k.startswith("featurizer.")},
+            )
+            kind = meta["model"]["kind"]
+            if kind not in MODEL_KINDS:
+                raise ModelFileError(f"{path}: unknown model kind {kind!r}")
+            model = MODEL_KINDS[kind].from_config(
+                meta["model"],
+                {k.removeprefix("model."): v for k, v in arrays.items() if k.startswith("model.")},
+            )
+            training = TrainingSettings(**meta["training"])
+            labels = [str(label) for label in meta["labels"]]
+        except (KeyError, TypeError, SettingsError) as err:
+            raise ModelFileError(f"{path}: inconsistent model file ({err})") from err
+        if model.config().get("n_features") != featurizer.n_features:
+            raise ModelFileError(
+                f"{path}: the model expects {model.config().get('n_features')} features but "
+                f"the featuriser produces {featurizer.n_features}"
+            )
+        clf = cls(model=kind)
+        clf.feature_settings = featurizer.settings
+        clf.training = training
+        clf.featurizer, clf.model, clf.labels = featurizer, model, labels
+        clf.history = list(meta.get("history", []))
+        return clf
