@@ -3,5 +3,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 ensure_venv test
 cd "$ROOT"
-"$VENV/bin/ruff" check src tests benchmarks
+"$VENV/bin/ruff" check .
 "$VENV/bin/python" -m pytest "$@"
