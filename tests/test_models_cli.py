@@ -11,7 +11,7 @@ from textclf import TextClassifier
 from textclf.cli import main
 from textclf.models import FeedForwardNetwork, SoftmaxRegression
 
-from .test_models_pipeline import TEST, TRAIN
+from test_models_pipeline import TEST, TRAIN
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
