@@ -1,0 +1,102 @@
+"""inspect: strongest features per class with document frequencies, bias, settings, history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _explain_data import BINARY_MARKERS, document_frequency, make_corpus
+
+from textclf import TextClassifier
+from textclf.cli import main
+from textclf.inspection import inspect_model
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return make_corpus(BINARY_MARKERS)
+
+
+@pytest.fixture(scope="module")
+def binary_clf(corpus) -> TextClassifier:
+    texts, labels = corpus
+    dev_texts, dev_labels = make_corpus(BINARY_MARKERS, n_per_class=10, seed=5)
+    return TextClassifier(ngrams=1, features="binary", min_df=1, eta=0.5, epochs=4,
+                          batch_size=8).fit(texts, labels, dev_texts, dev_labels)
+
+
+@pytest.fixture(scope="module")
+def model_file(binary_clf, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("inspect") / "binary.textclf"
+    binary_clf.save(path)
+    return str(path)
+
+
+def test_strongest_features_are_the_markers(binary_clf, corpus):
+    texts, _ = corpus
+    summary = inspect_model(binary_clf, top=2)
+    assert {f.term for f in summary.strongest["pos"]} == set(BINARY_MARKERS["pos"])
+    assert {f.term for f in summary.strongest["neg"]} == set(BINARY_MARKERS["neg"])
+    assert all(f.weight > 0 for f in summary.strongest["pos"])
+    assert all(f.weight < 0 for f in summary.strongest["neg"])
+    for f in summary.strongest["pos"] + summary.strongest["neg"]:
+        assert f.document_frequency == document_frequency(texts, f.term) == 30
+
+
+def test_weights_are_the_models_and_sorted(binary_clf):
+    summary = inspect_model(binary_clf, top=5)
+    weights = dict(zip(binary_clf.featurizer.terms, binary_clf.model.weights, strict=True))
+    pos = [f.weight for f in summary.strongest["pos"]]
+    neg = [f.weight for f in summary.strongest["neg"]]
+    assert pos == sorted(pos, reverse=True) and neg == sorted(neg)
+    for f in summary.strongest["pos"]:
+        assert f.weight == weights[f.term]
+    assert summary.bias == {"pos": binary_clf.model.bias}
+    assert summary.measure == "weight"
+
+
+def test_settings_and_history(binary_clf):
+    summary = inspect_model(binary_clf)
+    assert summary.settings["training"]["epochs"] == 4
+    assert summary.settings["features"]["weighting"] == "binary"
+    assert summary.settings["model"]["kind"] == "logistic"
+    assert [r["epoch"] for r in summary.history] == [1, 2, 3, 4]
+    text = summary.format()
+    assert "dev_accuracy" in text and "train_loss" in text
+    assert "training.eta" in text and "bias b =" in text
+
+
+def test_cli_inspect_text(model_file, capsys):
+    assert main(["inspect", model_file, "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    pos_part = out.split("strongest features toward pos")[1].split("strongest features")[0]
+    assert "excellent" in pos_part and "superb" in pos_part
+    neg_part = out.split("strongest features toward neg")[1].split("settings")[0]
+    assert "dreadful" in neg_part and "terrible" in neg_part
+    assert "training history" in out
+
+
+def test_cli_inspect_json(model_file, capsys):
+    assert main(["inspect", model_file, "--json", "--top", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["labels"] == ["neg", "pos"]
+    assert {f["term"] for f in data["strongest"]["pos"][:2]} == set(BINARY_MARKERS["pos"])
+    assert len(data["strongest"]["neg"]) == 3
+    assert data["strongest"]["neg"][0]["document_frequency"] == 30
+    assert len(data["history"]) == 4
+
+
+def test_cli_inspect_missing_model(tmp_path, capsys):
+    missing = tmp_path / "nope.textclf"
+    assert main(["inspect", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert f"{missing}: no such model file" in err and "Traceback" not in err
+
+
+def test_cli_inspect_truncated_model(model_file, tmp_path, capsys):
+    damaged = tmp_path / "damaged.textclf"
+    damaged.write_bytes(Path(model_file).read_bytes()[:-100])
+    assert main(["inspect", str(damaged)]) == 1
+    err = capsys.readouterr().err
+    assert str(damaged) in err and "Traceback" not in err
