@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from _explain_data import BINARY_MARKERS, make_corpus
+from _explain_data import BINARY_MARKERS, TOPIC_MARKERS, make_corpus
 
 from textclf import TextClassifier
 from textclf.cli import main
@@ -244,3 +244,117 @@ def test_colour_choice(monkeypatch):
     assert use_color("auto", _Stream(True)) is False
     monkeypatch.setenv("NO_COLOR", "")  # empty means unset (no-color.org)
     assert use_color("auto", _Stream(True)) is True
+
+
+# --- softmax regression and networks -----------------------------------------------------------
+
+TOPIC_DOCUMENTS = [
+    "the senate passed it",
+    "a goal and the referee",
+    "the senate voted on the software for the election",
+    "laptop",
+]
+
+
+@pytest.fixture(scope="module")
+def softmax_clf() -> TextClassifier:
+    texts, labels = make_corpus(TOPIC_MARKERS)
+    return TextClassifier(ngrams=2, min_df=1, model="softmax", epochs=8).fit(texts, labels)
+
+
+@pytest.fixture(scope="module")
+def mlp_clf() -> TextClassifier:
+    texts, labels = make_corpus(TOPIC_MARKERS)
+    return TextClassifier(ngrams=1, features="binary", min_df=1, model="mlp", hidden=8,
+                          activation="tanh", eta=0.02, epochs=15).fit(texts, labels)
+
+
+@pytest.fixture(scope="module")
+def binary_mlp_clf() -> TextClassifier:
+    texts, labels = make_corpus(BINARY_MARKERS)
+    return TextClassifier(ngrams=2, min_df=1, model="mlp", hidden="8,4", eta=0.02,
+                          epochs=10).fit(texts, labels)
+
+
+def test_softmax_contributions_plus_bias_equal_each_score(softmax_clf):
+    Z = softmax_clf.model.decision_function(softmax_clf.transform(TOPIC_DOCUMENTS))
+    theta = softmax_clf.model.theta
+    for text, z in zip(TOPIC_DOCUMENTS, Z, strict=True):
+        e = explain(softmax_clf, text)
+        assert [c.label for c in e.classes] == softmax_clf.labels
+        for k, c in enumerate(e.classes):
+            assert c.opposite is None
+            assert c.baseline == theta[-1, k]
+            assert c.score == pytest.approx(z[k], abs=1e-12)
+            assert c.baseline + sum(i.contribution for i in c.contributions) == pytest.approx(
+                z[k], abs=1e-9)
+        softmax = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        assert [c.probability for c in e.classes] == pytest.approx(softmax, abs=1e-12)
+        assert e.predicted == softmax_clf.labels[int(np.argmax(z))]
+
+
+def test_softmax_expected_top_features(softmax_clf):
+    e = explain(softmax_clf, "the senate voted on the software")
+    assert e.for_class("politics").contributions[0].term == "senate"
+    assert e.for_class("tech").contributions[0].term == "software"
+    text = e.format(classes=["politics", "tech"])
+    assert "score z toward politics" in text and "score z toward tech" in text
+    assert "softmax(z)[tech]" in text
+
+
+def test_softmax_empty_document(softmax_clf):
+    e = explain(softmax_clf, "")
+    for k, c in enumerate(e.classes):
+        assert c.contributions == [] and c.score == pytest.approx(softmax_clf.model.theta[-1, k])
+
+
+@pytest.mark.parametrize("which", ["mlp_clf", "binary_mlp_clf"])
+def test_network_attribution_is_gradient_times_input(which, request):
+    """aⱼ = xⱼ·∂z/∂xⱼ, the derivative checked against a central difference of the score."""
+    clf = request.getfixturevalue(which)
+    text = TOPIC_DOCUMENTS[2] if which == "mlp_clf" else DOCUMENTS[2]
+    e = explain(clf, text)
+    assert e.method == "gradient × input" and not e.exact
+    X = clf.transform([text]).tocsr()
+    baseline = clf.model.decision_function(clf.transform([""])).reshape(1, -1)[0]
+    for k, c in enumerate(e.classes):
+        assert c.baseline == pytest.approx(baseline[k], abs=1e-12)
+        total = c.baseline + sum(i.contribution for i in c.contributions) + c.remainder
+        assert total == pytest.approx(c.score, abs=1e-9)
+        for item in c.contributions[:3]:
+            column = clf.featurizer.terms.index(item.term)
+            position = np.flatnonzero(X.indices == column)[0]
+            eps = 1e-6
+            scores = []
+            for step in (eps, -eps):
+                Xs = X.copy()
+                Xs.data[position] += step
+                scores.append(clf.model.decision_function(Xs).reshape(1, -1)[0, k])
+            derivative = (scores[0] - scores[1]) / (2 * eps)
+            assert item.weight == pytest.approx(derivative, rel=1e-5, abs=1e-8)
+            assert item.contribution == pytest.approx(item.weight * item.value, abs=1e-15)
+
+
+def test_network_explanation_is_stated_as_such(mlp_clf, binary_mlp_clf):
+    text = explain(mlp_clf, TOPIC_DOCUMENTS[0]).format()
+    assert "gradient × input" in text and "not an exact decomposition" in text
+    assert "baseline: score of an empty document" in text and "remainder" in text
+    e = explain(binary_mlp_clf, "")
+    (c,) = e.classes
+    assert c.contributions == [] and c.remainder == pytest.approx(0.0, abs=1e-12)
+    assert c.probability == pytest.approx(sigmoid(c.score), abs=1e-12)
+
+
+def test_cli_explain_all_classes_and_json(softmax_clf, tmp_path, capsys):
+    path = tmp_path / "topics.textclf"
+    softmax_clf.save(path)
+    assert main(["explain", str(path), TOPIC_DOCUMENTS[2], "--all-classes"]) == 0
+    out = capsys.readouterr().out
+    for label in softmax_clf.labels:
+        assert f"score z toward {label}" in out
+    assert main(["explain", str(path), TOPIC_DOCUMENTS[2], "--class", "sports"]) == 0
+    out = capsys.readouterr().out
+    assert "score z toward sports" in out and "score z toward tech" not in out
+    assert main(["explain", str(path), TOPIC_DOCUMENTS[2], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["label"] for c in data["classes"]] == softmax_clf.labels

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _explain_data import BINARY_MARKERS, document_frequency, make_corpus
+from _explain_data import BINARY_MARKERS, TOPIC_MARKERS, document_frequency, make_corpus
 
 from textclf import TextClassifier
 from textclf.cli import main
@@ -100,3 +100,55 @@ def test_cli_inspect_truncated_model(model_file, tmp_path, capsys):
     assert main(["inspect", str(damaged)]) == 1
     err = capsys.readouterr().err
     assert str(damaged) in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def topic_corpus():
+    return make_corpus(TOPIC_MARKERS)
+
+
+@pytest.fixture(scope="module")
+def softmax_clf(topic_corpus) -> TextClassifier:
+    texts, labels = topic_corpus
+    return TextClassifier(ngrams=1, features="binary", min_df=1, model="softmax",
+                          epochs=8).fit(texts, labels)
+
+
+@pytest.fixture(scope="module")
+def mlp_clf(topic_corpus) -> TextClassifier:
+    texts, labels = topic_corpus
+    return TextClassifier(ngrams=1, features="binary", min_df=1, model="mlp", hidden=16,
+                          eta=0.02, epochs=20).fit(texts, labels)
+
+
+def test_softmax_strongest_features_per_class(softmax_clf, topic_corpus):
+    texts, _ = topic_corpus
+    summary = inspect_model(softmax_clf, top=2)
+    assert list(summary.strongest) == ["politics", "sports", "tech"]
+    for label, markers in TOPIC_MARKERS.items():
+        assert {f.term for f in summary.strongest[label]} == set(markers)
+        for f in summary.strongest[label]:
+            assert f.document_frequency == document_frequency(texts, f.term)
+    theta = softmax_clf.model.theta
+    assert summary.bias == {label: theta[-1, k] for k, label in enumerate(softmax_clf.labels)}
+    assert "bias b_k: politics" in summary.format()
+
+
+def test_network_strongest_features_are_effects_alone(mlp_clf):
+    summary = inspect_model(mlp_clf, top=2)
+    assert summary.measure.startswith("effect alone")
+    for label, markers in TOPIC_MARKERS.items():
+        assert {f.term for f in summary.strongest[label]} == set(markers)
+    assert "effect" in summary.format() and "score of an empty document" in summary.format()
+    assert summary.settings["model"]["hidden"] == [16]
+
+
+@pytest.mark.parametrize("which", ["binary_clf", "softmax_clf", "mlp_clf"])
+def test_inspect_agrees_with_top_features(which, request):
+    clf = request.getfixturevalue(which)
+    summary = inspect_model(clf, top=4)
+    expected = clf.top_features(4)
+    assert set(summary.strongest) == set(expected)
+    for label, features in expected.items():
+        assert [f.weight for f in summary.strongest[label]] == pytest.approx(
+            [w for _, w in features], abs=1e-12)

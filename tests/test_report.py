@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _explain_data import BINARY_MARKERS, make_corpus
+from _explain_data import BINARY_MARKERS, TOPIC_MARKERS, make_corpus
 
 from textclf import TextClassifier
 from textclf.cli import main
 from textclf.curves import precision_recall_curve, roc_curve
-from textclf.report import IMAGES, report
+from textclf.report import BINARY_ONLY, IMAGES, report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -123,6 +123,26 @@ def test_report_embedded_images(binary_clf, test_data, tmp_path):
     sources = check_offline_html(page, tmp_path, embedded=True)
     assert len(sources) == len(IMAGES)
     assert all(f'alt="{name}"' in page for name in IMAGES.values())
+
+
+def test_report_of_a_multiclass_network(tmp_path):
+    texts, labels = make_corpus(TOPIC_MARKERS, length=5)
+    clf = TextClassifier(ngrams=1, features="binary", min_df=1, model="mlp", hidden=8,
+                         eta=0.02, epochs=5).fit(texts[:120], labels[:120], texts[120:],
+                                                 labels[120:])
+    test_texts, test_labels = make_corpus(TOPIC_MARKERS, n_per_class=10, seed=4)
+    test_labels[0] = "weather"  # a label the model does not know: counted as an error
+    result = report(clf, test_texts, test_labels, tmp_path / "r", n_wrong=3)
+    expected = {k: v for k, v in IMAGES.items() if k not in BINARY_ONLY}
+    assert set(result.images) == set(expected)
+    for name in expected.values():
+        check_image(tmp_path / "r" / name)
+    assert not any((tmp_path / "r" / IMAGES[k]).exists() for k in BINARY_ONLY)
+    assert result.roc_auc is None and result.average_precision is None
+    page = result.html.read_text(encoding="utf-8")
+    assert set(check_offline_html(page, tmp_path / "r")) == set(expected.values())
+    assert "gradient × input" in page and "weather (1)" in page
+    assert "weather" in result.evaluation.labels
 
 
 # --- the curves against scikit-learn's ---------------------------------------------------------

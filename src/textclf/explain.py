@@ -81,7 +81,10 @@ def term_effects(model, n_terms: int, batch: int = 4096) -> tuple[np.ndarray, np
     For a linear model this is the weight matrix w (and the bias b): exactly the change of
     z_k when xⱼ goes from 0 to 1. For a network it is measured the same way, as
     z_k(eⱼ) − z_k(0): the score of a document made of term j alone (value 1, which is also
-    what a one-word document gets under tf-idf) minus the score of an empty document.
+    what a one-word document gets under tf-idf) minus the score of an empty document. With
+    K > 2 softmax outputs a network's effects are centred over the classes (each row minus
+    its mean), since softmax only sees differences between logits; this matches
+    ``TextClassifier.top_features``.
     """
     if is_linear(model):
         theta = linear_theta(model)
@@ -98,7 +101,10 @@ def term_effects(model, n_terms: int, batch: int = 4096) -> tuple[np.ndarray, np
         effects.append(scores(model, X) - baseline)
     if not effects:
         return np.zeros((0, len(baseline))), baseline
-    return np.vstack(effects), baseline
+    effects = np.vstack(effects)
+    if effects.shape[1] > 1:
+        effects -= effects.mean(axis=1, keepdims=True)
+    return effects, baseline
 
 
 # ---------------------------------------------------------------------------------------------

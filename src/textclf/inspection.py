@@ -5,7 +5,8 @@ For binary logistic regression, z = Σⱼ wⱼxⱼ + b: the largest wⱼ push a 
 has its own column of weights θ·ₖ, and its strongest features are the largest θⱼₖ. For a
 network, the weight of a term is replaced by its *effect alone*, z_k(eⱼ) − z_k(0): the score
 of a document holding only that term minus the score of an empty document (for a linear
-model the two coincide: the effect alone is wⱼ). Next to each term stands its document
+model the two coincide: the effect alone is wⱼ; with K > 2 outputs a network's effects are
+centred over the classes, as softmax sees only differences). Next to each term stands its document
 frequency, the number of training documents that contained it.
 """
 

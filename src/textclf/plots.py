@@ -193,7 +193,7 @@ def plot_features(strongest: dict, path: Path, measure: str = "weight",
     columns = min(n, 2 if n <= 4 else 4)
     rows = math.ceil(n / columns)
     top = max((len(v) for v in strongest.values()), default=1) or 1
-    fig = Figure(figsize=(4.6 * columns, rows * (0.3 * top + 1.0)))
+    fig = Figure(figsize=(4.6 * columns, rows * (0.3 * top + 1.0) + 0.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
     for ax, label in zip(axes, classes, strict=False):
         features = strongest[label]
@@ -214,7 +214,6 @@ def plot_features(strongest: dict, path: Path, measure: str = "weight",
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle("strongest features per class", fontsize=12)
-    fig.tight_layout()
     return _save(fig, path)
 
 
