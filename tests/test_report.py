@@ -234,3 +234,14 @@ def test_cli_report_without_matplotlib(model_and_data, tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert "pip install 'textclf[plots]'" in err and "Traceback" not in err
     assert not (tmp_path / "r").exists()
+
+
+def test_python_example_in_the_docs_runs(tmp_path, monkeypatch, capsys):
+    doc = Path(__file__).resolve().parents[1] / "docs" / "explain.md"
+    text = doc.read_text(encoding="utf-8")
+    marker = "<!-- this block is run by tests/test_report.py -->\n```python\n"
+    code = text.split(marker, 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(doc), "exec"), {"__name__": "docs_example"})
+    out = capsys.readouterr().out
+    assert "prediction:" in out and "'roc'" in out and "['wonderful', 'moving'" in out
