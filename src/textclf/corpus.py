@@ -408,8 +408,13 @@ def available_splits(spec: str) -> tuple[str, ...]:
 def read_lines(paths: list[str]) -> Iterator[str]:
     """Unlabelled documents for prediction: whole files, or stdin one document per line."""
     if not paths:
-        for line in sys.stdin:
-            yield line.rstrip("\r\n")
+        raw_stdin = getattr(sys.stdin, "buffer", None)  # bytes, so bad UTF-8 only warns
+        if raw_stdin is None:
+            for line in sys.stdin:
+                yield line.rstrip("\r\n")
+            return
+        for number, raw in enumerate(raw_stdin, start=1):
+            yield _decode(raw, f"<stdin>, line {number}").rstrip("\r\n")
         return
     for name in paths:
         path = Path(name)

@@ -94,10 +94,13 @@ def add_bias_column(X: sp.csr_matrix) -> sp.csr_matrix:
 
 def _normalize_rows(X: sp.csr_matrix) -> None:
     """Scale every row of X to unit L2 norm in place (empty rows stay empty)."""
-    squares = np.add.reduceat(X.data**2, X.indptr[:-1]) if X.nnz else np.zeros(0)
     row_nnz = np.diff(X.indptr)
-    norms = np.zeros(X.shape[0])
-    norms[row_nnz > 0] = np.sqrt(squares[row_nnz > 0])
+    nonempty = row_nnz > 0
+    norms = np.ones(X.shape[0])
+    if nonempty.any():
+        # reduceat over the starts of non-empty rows only: an empty row's start may equal
+        # len(X.data) (an empty last row), which reduceat refuses
+        norms[nonempty] = np.sqrt(np.add.reduceat(X.data**2, X.indptr[:-1][nonempty]))
     norms[norms == 0] = 1.0
     X.data /= np.repeat(norms, row_nnz)
 

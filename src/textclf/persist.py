@@ -69,15 +69,20 @@ def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"{path}: folder {folder} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as err:  # e.g. no permission to write in the folder
+        raise ModelFileError(f"{path}: cannot be written ({err})") from err
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(err, OSError):  # e.g. disk full, or the target is a folder
+            raise ModelFileError(f"{path}: cannot be written ({err})") from err
         raise
 
 
@@ -99,7 +104,10 @@ def load(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ModelFileError(f"{path}: cannot be read ({err.strerror})") from err
     _verify_checksum(path, data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))

@@ -1,0 +1,85 @@
+"""Shared test data and helpers.
+
+The small corpus below is written, by ``tests/fixtures/make_fixtures.py``, in every input
+format under ``tests/fixtures/``; tests compare what each reader returns with these lists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from textclf import TextClassifier
+from textclf.cli import main
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = FIXTURES / "corpus"  # the training documents in every format
+SPLITS = FIXTURES / "splits"  # a folder tree with train/dev/test split folders
+
+# (text, label) in the order every format stores them: label folders sorted, files sorted.
+TRAIN_DOCS: list[tuple[str, str]] = [
+    ("a terrible film, with awful acting and a boring plot", "neg"),
+    ("I hated it: dull, boring and far too long", "neg"),
+    ("the worst movie of the year; awful script, terrible music", "neg"),
+    ("don't waste your time on this dull mess", "neg"),
+    ("boring from start to end, the acting is terrible", "neg"),
+    ('an awful, "clever" idea ruined by dull dialogue', "neg"),
+    ("i hated the ending and the terrible jokes", "neg"),
+    ("café scenes cannot save this naïve, boring story", "neg"),
+    ("a wonderful film with great acting and a clever plot", "pos"),
+    ("I loved it: brilliant, moving and never too long", "pos"),
+    ("the best movie of the year; great script, wonderful music", "pos"),
+    ("don't miss this brilliant, enjoyable story", "pos"),
+    ("enjoyable from start to end, the acting is great", "pos"),
+    ("a great idea carried by wonderful dialogue", "pos"),
+    ("i loved the ending and the brilliant jokes", "pos"),
+    ("the café scenes are charming, a wonderful, enjoyable treat", "pos"),
+]
+DEV_DOCS: list[tuple[str, str]] = [
+    ("a dull and terrible movie", "neg"),
+    ("awful acting, boring story", "neg"),
+    ("a great and wonderful movie", "pos"),
+    ("brilliant acting, enjoyable story", "pos"),
+]
+TEST_DOCS: list[tuple[str, str]] = [
+    ("terrible and boring", "neg"),
+    ("i hated this awful film", "neg"),
+    ("great and enjoyable", "pos"),
+    ("i loved this wonderful film", "pos"),
+]
+# fastText lines with several labels: the first is kept.
+MULTILABEL_LINES: list[tuple[str, list[str]]] = [
+    ("a great film", ["pos", "good"]),
+    ("a terrible film", ["neg"]),
+    ("an awful film", ["neg", "bad", "worse"]),
+]
+
+TRAIN_TEXTS = [t for t, _ in TRAIN_DOCS]
+TRAIN_LABELS = [label for _, label in TRAIN_DOCS]
+
+# Settings that make the tiny corpus learnable in a few milliseconds.
+SMALL = {"min_df": 1, "epochs": 20, "batch_size": 4, "eta": 1.0}
+
+
+def run_cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    """Run ``textclf ARGV`` in-process; return (exit status, stdout, stderr)."""
+    capsys.readouterr()  # drop anything printed before
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="session")
+def small_classifier() -> TextClassifier:
+    """A classifier trained on the fixture corpus, with the dev split for its history."""
+    return TextClassifier(**SMALL).fit(
+        TRAIN_TEXTS, TRAIN_LABELS, [t for t, _ in DEV_DOCS], [lab for _, lab in DEV_DOCS]
+    )
+
+
+@pytest.fixture
+def model_file(tmp_path: Path, small_classifier: TextClassifier) -> Path:
+    path = tmp_path / "model.textclf"
+    small_classifier.save(path)
+    return path
