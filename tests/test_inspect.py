@@ -152,3 +152,13 @@ def test_inspect_agrees_with_top_features(which, request):
     for label, features in expected.items():
         assert [f.weight for f in summary.strongest[label]] == pytest.approx(
             [w for _, w in features], abs=1e-12)
+
+
+def test_binary_lists_are_one_sided(binary_clf):
+    """With more places than terms, a class lists only the terms that point toward it."""
+    summary = inspect_model(binary_clf, top=1000)
+    pos, neg = summary.strongest["pos"], summary.strongest["neg"]
+    assert pos and neg
+    assert all(f.weight > 0 for f in pos) and all(f.weight < 0 for f in neg)
+    n_nonzero = int((binary_clf.model.weights != 0).sum())
+    assert len(pos) + len(neg) == n_nonzero

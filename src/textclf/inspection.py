@@ -49,10 +49,17 @@ class ModelSummary:
 
 
 def _ranked(values: np.ndarray, terms: list[str], df: np.ndarray, top: int,
-            descending: bool = True) -> list[FeatureWeight]:
-    """The ``top`` terms by value (ties: alphabetical, for a stable answer)."""
+            descending: bool = True, one_sided: bool = False) -> list[FeatureWeight]:
+    """The ``top`` terms by value (ties: by column, for a stable answer).
+
+    ``one_sided``: only terms whose value has the sign of the direction (> 0 when
+    descending, < 0 otherwise): with one score, a negative weight does not point toward
+    ``labels[1]`` however few terms there are.
+    """
     signed = -values if descending else values
-    order = np.lexsort((np.arange(len(values)), signed))[:top]  # terms are sorted already
+    order = np.lexsort((np.arange(len(values)), signed))[:top]
+    if one_sided:
+        order = order[signed[order] < 0]
     return [FeatureWeight(terms[j], float(values[j]), int(df[j])) for j in order]
 
 
@@ -74,8 +81,8 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
     targets = output_labels(labels, effects.shape[1])
     if effects.shape[1] == 1:
         w = effects[:, 0]
-        strongest = {labels[1]: _ranked(w, terms, df, top, descending=True),
-                     labels[0]: _ranked(w, terms, df, top, descending=False)}
+        strongest = {labels[1]: _ranked(w, terms, df, top, descending=True, one_sided=True),
+                     labels[0]: _ranked(w, terms, df, top, descending=False, one_sided=True)}
     else:
         strongest = {label: _ranked(effects[:, k], terms, df, top)
                      for k, label in enumerate(targets)}
