@@ -68,8 +68,12 @@ def _epoch_axis(ax, history: list[dict]) -> None:
     ax.grid(alpha=0.3)
 
 
-def plot_loss(history: list[dict], path: Path) -> Path:
-    """Mean cross-entropy per epoch on the training data and on the dev data."""
+def plot_loss(history: list[dict], path: Path, n_classes: int | None = None) -> Path:
+    """Mean cross-entropy per epoch on the training data and on the dev data.
+
+    With ``n_classes`` K, a dotted line marks ln K: the loss of a model that gives every
+    class probability 1/K (θ = 0), the level a model must get below to have learned anything.
+    """
     Figure = require_matplotlib()
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()
@@ -81,6 +85,9 @@ def plot_loss(history: list[dict], path: Path) -> Path:
         epochs, values = _series(history, key)
         if values:
             ax.plot(epochs, values, marker="o", color=colour, label=name)
+    if n_classes:
+        ax.axhline(math.log(n_classes), linestyle=":", color=DATA,
+                   label=f"ln {n_classes} = {math.log(n_classes):.3f} (P = 1/{n_classes} for all)")
     ax.set_ylabel("loss")
     _epoch_axis(ax, history)
     ax.legend()

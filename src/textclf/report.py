@@ -79,7 +79,7 @@ class Report:
             "average_precision": _finite(self.average_precision),
             "most_confidently_wrong": [
                 {"id": w.id, "true_label": w.true_label, "predicted": w.predicted,
-                 "confidence": w.confidence}
+                 "confidence": w.confidence, "text": w.explanation.text}
                 for w in self.wrong
             ],
         }
@@ -141,7 +141,8 @@ def report(
     binary = len(clf.labels) == 2
 
     images: dict[str, Path] = {}
-    images["loss"] = plots.plot_loss(clf.history, directory / IMAGES["loss"])
+    images["loss"] = plots.plot_loss(clf.history, directory / IMAGES["loss"],
+                                     n_classes=len(clf.labels))
     images["accuracy"] = plots.plot_accuracy(clf.history, directory / IMAGES["accuracy"],
                                              evaluation.accuracy, data_name)
     images["confusion"] = plots.plot_confusion(evaluation.confusion, evaluation.labels,
@@ -199,9 +200,11 @@ img { max-width: 100%; border: 1px solid #eee; }
 
 _CAPTIONS = {
     "loss": "Mean cross-entropy per epoch, L = −(1/N) Σᵢ log P(yᵢ | xᵢ), on the training data "
-            "(running mean during the epoch) and on the dev data (after the epoch).",
-    "accuracy": "Accuracy per epoch as recorded during training (dev set), and the final "
-                "model's accuracy on the data of this report (dashed).",
+            "(running mean during the epoch) and on the dev data (after the epoch). The dotted "
+            "line is ln K, the loss of giving every one of the K classes probability 1/K.",
+    "accuracy": "Accuracy per epoch on the training data and the dev set, where training "
+                "recorded them, and the final model's accuracy on the data of this report "
+                "(dashed).",
     "confusion": "Rows: true label; columns: predicted label. Left: counts; right: each row "
                  "divided by its total, so the diagonal is each class's recall.",
     "per_class": "Precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R) of each class.",
