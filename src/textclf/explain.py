@@ -245,6 +245,24 @@ def count_uncovered(tokens: list[str], ngrams: int, present: set[str]) -> int:
     return int(len(tokens) - covered.sum())
 
 
+def _class_explanation(label: str, opposite: str | None, score: float, baseline: float,
+                       probability: float, terms: list[str], columns: np.ndarray,
+                       values: np.ndarray, weights: np.ndarray, exact: bool,
+                       tokens: list[str], ngrams: int) -> ClassExplanation:
+    """One score's account: contributions cⱼ = weightⱼ·xⱼ sorted by |cⱼ|, and the rest."""
+    c = weights * values
+    order = np.lexsort((columns, -np.abs(c)))  # by |c| descending, ties by column
+    items = [Contribution(terms[j], float(v), float(w), float(cj))
+             for j, v, w, cj in zip(columns[order], values[order], weights[order], c[order],
+                                    strict=True)]
+    remainder = 0.0 if exact else score - baseline - float(np.sum(c))
+    shares = word_shares(tokens, ngrams,
+                         {terms[j]: float(cj) for j, cj in zip(columns, c, strict=True)})
+    return ClassExplanation(label=label, opposite=opposite, score=score, baseline=baseline,
+                            remainder=remainder, probability=probability,
+                            contributions=items, word_shares=shares)
+
+
 def explain_rows(clf, texts: list[str]) -> list[Explanation]:
     """Explanations of several documents (features computed together)."""
     featurizer, model, labels = clf.featurizer, clf.model, clf.labels
@@ -254,56 +272,37 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
     P = np.asarray(model.predict_proba(X), dtype=np.float64)
     n_outputs = Z.shape[1]
     targets = output_labels(labels, n_outputs)
+    opposite = labels[0] if n_outputs == 1 else None
     terms = featurizer.terms
     bias_column = X.shape[1] - 1
     ngrams = getattr(getattr(featurizer, "settings", None), "ngrams", 1)
     linear = is_linear(model)
     if linear:
         theta = linear_theta(model)
+        baseline = theta[-1]  # b_k: the score of a document without features
     else:
-        baseline_scores = scores(model, _empty_documents(X.shape[1]))[0]
+        baseline = scores(model, _empty_documents(X.shape[1]))[0]
     results = []
     for row, text in enumerate(texts):
         start, end = X.indptr[row], X.indptr[row + 1]
         columns, values = X.indices[start:end], X.data[start:end]
         is_term = columns != bias_column
         columns, values = columns[is_term], values[is_term]
-        display, tokens = _tokens_with_offsets(featurizer, text)
-        token_texts = [t.text for t in tokens]
         if linear:
-            weights = theta[columns]  # (nnz, C)
-            baseline = theta[-1]
-        else:
+            weights = theta[columns]  # θⱼₖ, shape (nnz, C)
+        else:  # ∂z_k/∂xⱼ at this document, one backward pass per score
             weights = np.column_stack([
                 np.asarray(model.input_gradient(X[row], k), dtype=np.float64)[0, columns]
                 for k in range(n_outputs)
             ]).reshape(len(columns), n_outputs)
-            baseline = baseline_scores
-        contributions = weights * values[:, None]
-        explained = []
-        for k in range(n_outputs):
-            c = contributions[:, k]
-            order = np.lexsort((columns, -np.abs(c)))  # by |c| descending, ties by column
-            items = [Contribution(terms[j], float(v), float(w), float(cj))
-                     for j, v, w, cj in zip(columns[order], values[order],
-                                            weights[order, k], c[order], strict=True)]
-            score = float(Z[row, k])
-            total = float(np.sum(c))
-            remainder = 0.0 if linear else score - float(baseline[k]) - total
-            label = targets[k]
-            explained.append(ClassExplanation(
-                label=label,
-                opposite=labels[0] if n_outputs == 1 else None,
-                score=score,
-                baseline=float(baseline[k]),
-                remainder=remainder,
-                probability=float(P[row, labels.index(label)]),
-                contributions=items,
-                word_shares=word_shares(token_texts, ngrams,
-                                        {terms[j]: float(cj) for j, cj in zip(columns, c,
-                                                                              strict=True)}),
-            ))
-        n_unknown = count_uncovered(token_texts, ngrams, {terms[j] for j in columns})
+        display, tokens = _tokens_with_offsets(featurizer, text)
+        token_texts = [t.text for t in tokens]
+        explained = [
+            _class_explanation(label, opposite, float(Z[row, k]), float(baseline[k]),
+                               float(P[row, labels.index(label)]), terms, columns, values,
+                               weights[:, k], linear, token_texts, ngrams)
+            for k, label in enumerate(targets)
+        ]
         results.append(Explanation(
             text=text,
             model_kind=model.kind,
@@ -314,7 +313,7 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
             classes=explained,
             tokens=tokens,
             display_text=display,
-            n_unknown_tokens=n_unknown,
+            n_unknown_tokens=count_uncovered(token_texts, ngrams, {terms[j] for j in columns}),
         ))
     return results
 
@@ -370,7 +369,7 @@ def colour_words(explanation: Explanation, shares: list[float], max_chars: int =
     return shown
 
 
-def _class_header(e: Explanation, c: ClassExplanation) -> str:
+def _class_header(c: ClassExplanation) -> str:
     toward = f"score z toward {c.label}"
     if c.opposite is not None:
         toward += f" (negative: toward {c.opposite})"
@@ -380,7 +379,7 @@ def _class_header(e: Explanation, c: ClassExplanation) -> str:
 def format_class(e: Explanation, c: ClassExplanation, top: int | None) -> list[str]:
     """The table of one score: contributions sorted by size, bias, sum, probability."""
     exact = e.exact
-    lines = [_class_header(e, c)]
+    lines = [_class_header(c)]
     weight_name = "weight θⱼ" if exact else "∂z/∂xⱼ"
     name = "contribution" if exact else "attribution"
     lines.append(f"  {name:>12} {weight_name:>10} {'value xⱼ':>9}  feature")
