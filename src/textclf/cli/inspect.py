@@ -1,0 +1,30 @@
+"""``textclf inspect MODEL``: strongest features per class, bias, settings, history."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from textclf.inspection import inspect_model
+from textclf.pipeline import TextClassifier
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "inspect", help="show what a model has learned",
+        description="Print the strongest features of each class (weight and number of "
+        "training documents containing each), the bias, the model's settings and its "
+        "training history.",
+    )
+    parser.add_argument("model", metavar="MODEL")
+    parser.add_argument("--top", type=int, default=10,
+                        help="features to show per class (default 10)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    clf = TextClassifier.load(args.model)
+    summary = inspect_model(clf, top=max(args.top, 0))
+    print(json.dumps(summary.to_dict()) if args.json else summary.format())
+    return 0
