@@ -24,7 +24,7 @@ from textclf.models.mlp import parse_hidden
 from textclf.train import MODEL_DEFAULTS, EpochCallback, TrainingSettings, train
 
 DEFAULT_HIDDEN = (64,)
-DEFAULT_DROPOUT = 0.0
+DEFAULT_DROPOUT = 0.5
 
 DEFAULT_FEATURES = FeatureSettings()
 DEFAULT_TRAINING = TrainingSettings(**MODEL_DEFAULTS["logistic"])

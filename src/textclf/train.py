@@ -110,11 +110,11 @@ class TrainingSettings:
 
 # Out-of-the-box settings per model kind, chosen on dev splits only (docs/models.md).
 MODEL_DEFAULTS: dict[str, dict] = {
-    "logistic": {"optimizer": "sgd", "eta": 1.0, "schedule": "invtime", "decay": 1.0,
-                 "epochs": 10, "batch_size": 32},
-    "softmax": {"optimizer": "sgd", "eta": 1.0, "schedule": "invtime", "decay": 1.0,
-                "epochs": 10, "batch_size": 32},
-    "mlp": {"optimizer": "adam", "eta": 0.001, "schedule": "constant", "epochs": 5,
+    "logistic": {"optimizer": "sgd", "eta": 40.0, "schedule": "linear", "epochs": 10,
+                 "batch_size": 32, "bias_rate": 0.01},
+    "softmax": {"optimizer": "sgd", "eta": 40.0, "schedule": "linear", "epochs": 10,
+                "batch_size": 32, "bias_rate": 0.01},
+    "mlp": {"optimizer": "adam", "eta": 0.002, "schedule": "constant", "epochs": 6,
             "batch_size": 32},
 }
 
