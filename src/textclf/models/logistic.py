@@ -100,6 +100,10 @@ class LogisticRegression(Model):
         """The weights w = θ[:-1]; the bias θ[-1] is not penalised."""
         return {"theta": slice(0, -1)}
 
+    def biases(self) -> dict[str, int]:
+        """b = θ[-1]."""
+        return {"theta": -1}
+
     @property
     def n_features(self) -> int:
         return int(self.theta.shape[0])

@@ -216,6 +216,11 @@ class FeedForwardNetwork(Model):
         return {name: slice(0, -1) if name == "hidden1.W" else slice(None)
                 for name in self.parameters() if name.endswith(".W")}
 
+    def biases(self) -> dict[str, int | slice]:
+        """W₁'s last row (the dummy feature's) and every bias vector b."""
+        return {name: -1 if name == "hidden1.W" else slice(None)
+                for name in self.parameters() if name == "hidden1.W" or name.endswith(".b")}
+
     @property
     def n_features(self) -> int:
         return int(self.layers[0][1].params["W"].shape[0]) if self.layers else 0

@@ -101,6 +101,10 @@ class SoftmaxRegression(Model):
         """The weights θ[:-1, :]; the biases θ[-1, :] are not penalised."""
         return {"theta": slice(0, -1)}
 
+    def biases(self) -> dict[str, int]:
+        """b = θ[-1, :], one per class."""
+        return {"theta": -1}
+
     @property
     def n_features(self) -> int:
         return int(self.theta.shape[0])
