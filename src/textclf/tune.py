@@ -1,0 +1,524 @@
+"""Automatic tuning: search settings on a dev set within a time budget, as fastText's autotune.
+
+The search looks for the settings θ* that maximise a dev-set score (accuracy or macro-F1)
+over the model kind, the learning rate η, the L2 penalty, the n-gram length, the feature
+weighting and the number of epochs. It runs trials one after another until the budget is
+spent:
+
+1. the defaults for the data;
+2. one change at a time around the best so far, for each choice of model, n-grams and
+   weighting (so that every value of those is tried early);
+3. random perturbations of the best so far: log η and log λ move by a step that shrinks
+   as the budget runs out (exploration first, refinement last), a categorical setting
+   changes with a small probability.
+
+Epochs are searched inside each trial: after every epoch the dev score is measured, the
+parameters of the best epoch are kept, and the trial stops after ``patience`` epochs
+without improvement (or at its epoch limit). The learning rate is drawn around a base that
+depends on the features: for SGD on a linear model a stable step is about 1/‖x‖², so
+η = η₀ · 2/mean‖x‖² · 10^u with η₀ the default (tuned for tf-idf rows, ‖x‖² = 2 with the
+bias) and u uniform.
+
+Time: the clock starts when :func:`tune` is called. A trial starts only if its predicted
+cost (featurising, if its features are not cached, plus one epoch) fits in what is left;
+within a trial, an epoch starts only if an epoch as long as the last one still fits. Only
+the first epoch of the first trial runs whatever the budget, so that there is a model.
+
+The test split is never read: :func:`tune` takes training and dev texts only, and the
+command line reads the train split and the dev split (or holds out part of train).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TextIO
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.errors import DataError, SettingsError, TextclfError
+from textclf.features import WEIGHTINGS, FeatureSettings, Featurizer
+from textclf.models import Model
+from textclf.pipeline import TextClassifier
+from textclf.train import TrainingSettings, train
+
+METRICS = ("accuracy", "macro_f1")
+DEFAULT_DEV_FRACTION = 0.1
+
+
+# ---------------------------------------------------------------------------------------------
+# The search space
+
+
+@dataclass
+class SearchSpace:
+    """What the search may choose from. Learning rates are relative to the data's base η."""
+
+    models: tuple[str, ...] = ("logistic",)
+    ngrams: tuple[int, ...] = (1, 2, 3)
+    weightings: tuple[str, ...] = WEIGHTINGS
+    eta_decades: float = 1.5  # η = base · 10^u, u ∈ [−1.5, 1.5]
+    l2: tuple[float, float] = (1e-8, 1e-3)  # log-uniform, or 0 (no penalty)
+    max_epochs: tuple[int, ...] = (5, 10, 20, 40)
+    patience: int = 3
+    min_df: int = 2
+    batch_size: int = 32
+
+    def validate(self) -> None:
+        if not self.models:
+            raise SettingsError("the search needs at least one model kind")
+        for n in self.ngrams:
+            if not (isinstance(n, int) and n >= 1):
+                raise SettingsError(f"n-gram lengths must be integers >= 1, got {n!r}")
+        for weighting in self.weightings:
+            if weighting not in WEIGHTINGS:
+                raise SettingsError(f"unknown feature weighting {weighting!r}")
+
+
+@dataclass
+class Settings:
+    """One point of the search: everything a trial needs to featurise and train."""
+
+    model: str
+    ngrams: int
+    features: str
+    eta_exponent: float  # u: η = base η · 10^u
+    l2: float
+    max_epochs: int
+
+    def features_key(self) -> tuple[int, str]:
+        return (self.ngrams, self.features)
+
+
+@dataclass
+class Trial:
+    """What one trial tried and how it did on the dev set."""
+
+    number: int
+    model: str
+    ngrams: int
+    features: str
+    eta: float
+    l2: float
+    max_epochs: int
+    epochs: int = 0  # the best epoch: the model kept is the one after this epoch
+    epochs_run: int = 0
+    score: float = float("nan")
+    seconds: float = 0.0
+    status: str = "ok"  # ok | out of time | failed: reason
+
+    def as_dict(self) -> dict:
+        record = asdict(self)
+        if math.isnan(record["score"]):
+            record["score"] = None  # JSON has no NaN
+        return record
+
+
+@dataclass
+class TuneResult:
+    classifier: TextClassifier
+    best: Trial
+    trials: list[Trial]
+    seconds: float
+    metric: str
+    metadata: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scores and splits
+
+
+def score(metric: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
+    """Accuracy, or macro-F1 = mean over classes of 2·TP/(2·TP + FP + FN)."""
+    if metric == "accuracy":
+        return float(np.mean(y_true == y_pred))
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (y_true, y_pred), 1)
+    tp = np.diag(confusion).astype(float)
+    denominator = confusion.sum(axis=0) + confusion.sum(axis=1)  # 2TP + FP + FN
+    present = denominator > 0
+    return float(np.mean(2 * tp[present] / denominator[present]))
+
+
+def hold_out(labels: Sequence[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified, seeded split of row indices into (train, dev): ``fraction`` of each class
+    (at least one document of every class with two or more) goes to dev."""
+    if not 0.0 < fraction < 1.0:
+        raise SettingsError(f"the dev fraction must be between 0 and 1, got {fraction}")
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels, dtype=object)
+    dev = []
+    for label in sorted(set(labels)):
+        rows = np.flatnonzero(labels == label)
+        if len(rows) < 2:
+            continue
+        n_dev = min(len(rows) - 1, max(1, round(fraction * len(rows))))
+        dev.extend(rng.permutation(rows)[:n_dev])
+    is_dev = np.zeros(len(labels), dtype=bool)
+    is_dev[np.asarray(dev, dtype=np.int64)] = True
+    return np.flatnonzero(~is_dev), np.flatnonzero(is_dev)
+
+
+# ---------------------------------------------------------------------------------------------
+# Time
+
+
+class _OutOfTimeError(Exception):
+    """Raised inside a trial's epoch loop when the next epoch would not fit the budget."""
+
+
+class _NoProgressError(Exception):
+    """Raised inside a trial's epoch loop when the dev score stopped improving."""
+
+
+class Budget:
+    """Seconds left until the deadline, read from an injectable clock."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float]):
+        if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
+            raise SettingsError(f"the budget must be a positive number of seconds, got {seconds}")
+        self.clock = clock
+        self.seconds = float(seconds)
+        self.started = clock()
+        self.deadline = self.started + self.seconds
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started
+
+    def left(self) -> float:
+        return self.deadline - self.clock()
+
+    def fits(self, seconds: float) -> bool:
+        return seconds <= self.left()
+
+
+# ---------------------------------------------------------------------------------------------
+# The search
+
+
+@dataclass
+class _Features:
+    featurizer: Featurizer
+    X: sp.csr_matrix
+    X_dev: sp.csr_matrix
+    base_eta: float
+    seconds: float
+
+
+class _Cost:
+    """Measured costs, to predict whether a trial fits in what is left of the budget."""
+
+    def __init__(self) -> None:
+        self.featurise: dict[int, float] = {}  # n-gram length -> seconds
+        self.epoch: dict[tuple[str, int, str], float] = {}  # (model, ngrams, features) -> s
+
+    def featurise_seconds(self, ngrams: int) -> float:
+        if ngrams in self.featurise:
+            return self.featurise[ngrams]
+        if not self.featurise:
+            return 0.0
+        n, seconds = max(self.featurise.items(), key=lambda item: item[1])
+        return seconds * ngrams / n  # grams per document grow about linearly with n
+
+    def epoch_seconds(self, settings: Settings) -> float:
+        key = (settings.model, settings.ngrams, settings.features)
+        if key in self.epoch:
+            return self.epoch[key]
+        same_model = [s for (m, n, _), s in self.epoch.items() if m == settings.model]
+        known = same_model or list(self.epoch.values())
+        return max(known, default=0.0) * max(1.0, settings.ngrams / 2)
+
+
+class Tuner:
+    """Runs the trials; see the module docstring for the strategy."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        dev_texts: Sequence[str],
+        dev_labels: Sequence[str],
+        budget: Budget,
+        *,
+        space: SearchSpace | None = None,
+        metric: str = "accuracy",
+        seed: int = 0,
+        out: TextIO | None = None,
+    ):
+        if metric not in METRICS:
+            raise SettingsError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+        if len(texts) != len(labels) or len(dev_texts) != len(dev_labels):
+            raise DataError("texts and labels differ in number")
+        if not len(dev_texts):
+            raise DataError("the dev set is empty: the search needs dev documents to score")
+        self.labels = sorted(set(map(str, labels)))
+        if len(self.labels) < 2:
+            raise DataError(f"the training data has only one class ({self.labels[0]!r}); "
+                            "a classifier needs at least two")
+        index = {label: i for i, label in enumerate(self.labels)}
+        known = [i for i, label in enumerate(dev_labels) if str(label) in index]
+        if not known:
+            raise DataError("no dev document has a label seen in the training data")
+        self.texts = list(texts)
+        self.y = np.asarray([index[str(label)] for label in labels], dtype=np.int64)
+        self.dev_texts = [dev_texts[i] for i in known]
+        self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], dtype=np.int64)
+        self.space = space or SearchSpace()
+        self.space.validate()
+        self.budget = budget
+        self.metric = metric
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.out = out
+        self.cost = _Cost()
+        self.cache: dict[tuple[int, str], _Features] = {}
+        self.trials: list[Trial] = []
+        self.best: tuple[Trial, Settings, TextClassifier] | None = None
+        self.tried: set[tuple] = set()
+
+    # choosing settings ----------------------------------------------------------------------
+    def default_settings(self) -> Settings:
+        space, defaults = self.space, FeatureSettings()
+        model = space.models[0]
+        ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]
+        features = (defaults.weighting if defaults.weighting in space.weightings
+                    else space.weightings[0])
+        epochs = TrainingSettings().epochs
+        max_epochs = epochs if epochs in space.max_epochs else space.max_epochs[0]
+        return Settings(model, ngrams, features, 0.0, 0.0, max_epochs)
+
+    def neighbours(self, settings: Settings) -> list[Settings]:
+        """One categorical change at a time: every other model, n-gram length, weighting."""
+        changed = []
+        for model in self.space.models:
+            if model != settings.model:
+                changed.append(Settings(**{**asdict(settings), "model": model}))
+        for n in self.space.ngrams:
+            if n != settings.ngrams:
+                changed.append(Settings(**{**asdict(settings), "ngrams": n}))
+        for weighting in self.space.weightings:
+            if weighting != settings.features:
+                changed.append(Settings(**{**asdict(settings), "features": weighting}))
+        return changed
+
+    def perturb(self, settings: Settings) -> Settings:
+        """A random step from ``settings``, shorter as the budget runs out."""
+        rng, space = self.rng, self.space
+        left = max(0.0, min(1.0, self.budget.left() / self.budget.seconds))
+        radius = 0.25 + 0.75 * left  # in decades
+        new = asdict(settings)
+        new["eta_exponent"] = float(np.clip(settings.eta_exponent + rng.normal(0, radius),
+                                            -space.eta_decades, space.eta_decades))
+        low, high = math.log10(space.l2[0]), math.log10(space.l2[1])
+        if settings.l2 == 0.0:
+            new["l2"] = 0.0 if rng.random() < 0.5 else 10 ** rng.uniform(low, high)
+        elif rng.random() < 0.15:
+            new["l2"] = 0.0
+        else:
+            new["l2"] = 10 ** float(np.clip(math.log10(settings.l2) + rng.normal(0, 2 * radius),
+                                            low, high))
+        if rng.random() < 0.3:
+            new["max_epochs"] = int(rng.choice(space.max_epochs))
+        for key, choices in (("model", space.models), ("ngrams", space.ngrams),
+                             ("features", space.weightings)):
+            if len(choices) > 1 and rng.random() < 0.15:
+                new[key] = choices[int(rng.integers(len(choices)))]
+        new["ngrams"] = int(new["ngrams"])
+        return Settings(**new)
+
+    def _key(self, settings: Settings) -> tuple:
+        return (settings.model, settings.ngrams, settings.features,
+                round(settings.eta_exponent, 2), float(f"{settings.l2:.2g}"), settings.max_epochs)
+
+    def predicted_seconds(self, settings: Settings) -> float:
+        featurise = (0.0 if settings.features_key() in self.cache
+                     else self.cost.featurise_seconds(settings.ngrams))
+        return featurise + self.cost.epoch_seconds(settings)
+
+    # running ------------------------------------------------------------------------------
+    def features(self, settings: Settings) -> _Features:
+        key = settings.features_key()
+        if key not in self.cache:
+            started = self.budget.clock()
+            featurizer = Featurizer(FeatureSettings(
+                ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df))
+            X = featurizer.fit_transform(self.texts)
+            X_dev = featurizer.transform(self.dev_texts)
+            squared_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+            base_eta = TrainingSettings().eta * 2.0 / max(float(squared_norms.mean()), 1e-12)
+            seconds = self.budget.clock() - started
+            self.cost.featurise[settings.ngrams] = max(
+                seconds, self.cost.featurise.get(settings.ngrams, 0.0))
+            self.cache[key] = _Features(featurizer, X, X_dev, base_eta, seconds)
+        return self.cache[key]
+
+    def make_classifier(self, settings: Settings, eta: float) -> TextClassifier:
+        """The TextClassifier that ``settings`` describe (validates them)."""
+        return TextClassifier(
+            ngrams=settings.ngrams, features=settings.features, min_df=self.space.min_df,
+            eta=eta, epochs=settings.max_epochs, batch_size=self.space.batch_size,
+            seed=self.seed, model=settings.model,
+        )
+
+    def new_model(self, clf: TextClassifier, n_features: int) -> Model:
+        clf.labels = self.labels
+        return clf._choose_model(n_features)
+
+    def run_trial(self, settings: Settings) -> Trial:
+        started = self.budget.clock()
+        features = self.features(settings)
+        eta = features.base_eta * 10**settings.eta_exponent
+        trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
+                      eta, settings.l2, settings.max_epochs)
+        try:
+            clf = self.make_classifier(settings, eta)
+            model = self.new_model(clf, features.X.shape[1])
+        except TextclfError as err:
+            trial.status = f"failed: {err}"
+            return self._finish(trial, started)
+        best = {"score": -math.inf, "epoch": 0, "parameters": None}
+        history: list[dict] = []
+        last_epoch = [self.budget.clock()]
+
+        def after_epoch(epoch: int, record: dict) -> None:
+            now = self.budget.clock()
+            epoch_seconds = now - last_epoch[0]
+            last_epoch[0] = now
+            key = (settings.model, settings.ngrams, settings.features)
+            self.cost.epoch[key] = epoch_seconds
+            history.append(record)
+            trial.epochs_run = epoch
+            if not math.isfinite(record["train_loss"]):
+                raise FloatingPointError("the training loss is not finite")
+            value = score(self.metric, self.y_dev, model.predict(features.X_dev),
+                          len(self.labels))
+            record[f"dev_{self.metric}"] = value
+            if value > best["score"]:
+                best.update(score=value, epoch=epoch,
+                            parameters={k: v.copy() for k, v in model.parameters().items()})
+            elif epoch - best["epoch"] >= self.space.patience:
+                raise _NoProgressError
+            if epoch < settings.max_epochs and not self.budget.fits(epoch_seconds):
+                raise _OutOfTimeError
+
+        try:
+            train(model, features.X, self.y, clf.training, on_epoch_end=after_epoch)
+        except _NoProgressError:
+            pass
+        except _OutOfTimeError:
+            trial.status = "out of time"
+        except (FloatingPointError, OverflowError, TextclfError) as err:
+            trial.status = f"failed: {err}"
+        if best["parameters"] is None:
+            if trial.status == "ok":
+                trial.status = "failed: no epoch finished"
+            return self._finish(trial, started)
+        for name, array in model.parameters().items():
+            array[...] = best["parameters"][name]  # back to the best epoch
+        trial.score, trial.epochs = best["score"], best["epoch"]
+        clf.featurizer, clf.model = features.featurizer, model
+        clf.history = history[: best["epoch"]]
+        clf.training.epochs = best["epoch"]
+        if self.best is None or trial.score > self.best[0].score:
+            self.best = (trial, settings, clf)
+        return self._finish(trial, started)
+
+    def _finish(self, trial: Trial, started: float) -> Trial:
+        trial.seconds = self.budget.clock() - started
+        self.trials.append(trial)
+        self.report(trial)
+        return trial
+
+    # reporting ----------------------------------------------------------------------------
+    HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6}  {'features':<8} {'eta':>9} "
+              f"{'l2':>8} {'epochs':>7} {'score':>7} {'seconds':>8}  status")
+
+    def report(self, trial: Trial) -> None:
+        if self.out is None:
+            return
+        if len(self.trials) == 1:
+            print(f"metric: dev {self.metric}", file=self.out)
+            print(self.HEADER, file=self.out)
+        is_best = self.best is not None and self.best[0] is trial
+        score_text = "-" if math.isnan(trial.score) else f"{trial.score:.4f}"
+        epochs = f"{trial.epochs}/{trial.max_epochs}"
+        print(f"{trial.number:>5}  {trial.model:<8} {trial.ngrams:>6}  {trial.features:<8} "
+              f"{trial.eta:>9.3g} {trial.l2:>8.2g} {epochs:>7} {score_text:>7} "
+              f"{trial.seconds:>8.1f}  {trial.status}{'  *best' if is_best else ''}",
+              file=self.out, flush=True)
+
+    # the loop -------------------------------------------------------------------------------
+    def next_settings(self, queue: list[Settings]) -> Settings | None:
+        """The next untried settings that fit in the time left, or None."""
+        while queue:
+            settings = queue.pop(0)
+            if self._key(settings) not in self.tried and self.fits(settings):
+                return settings
+        if self.best is None:
+            return None
+        for _ in range(50):  # random steps; skip those tried and those too slow
+            settings = self.perturb(self.best[1])
+            if self._key(settings) not in self.tried and self.fits(settings):
+                return settings
+        return None
+
+    def fits(self, settings: Settings) -> bool:
+        return self.budget.fits(self.predicted_seconds(settings))
+
+    def run(self, max_trials: int | None = None) -> TuneResult:
+        start = self.default_settings()
+        self.tried.add(self._key(start))
+        self.run_trial(start)  # the first trial runs whatever the budget: there must be a model
+        queue = self.neighbours(start)
+        while max_trials is None or len(self.trials) < max_trials:
+            settings = self.next_settings(queue)
+            if settings is None:
+                break
+            self.tried.add(self._key(settings))
+            before = self.best
+            self.run_trial(settings)
+            if self.best is not before and self.best is not None:
+                # a new best: explore one change at a time around it as well
+                queue = self.neighbours(self.best[1]) + queue
+        if self.best is None:
+            reasons = "; ".join(sorted({t.status for t in self.trials}))
+            raise TextclfError(f"no trial produced a model within the budget ({reasons})")
+        trial, _, clf = self.best
+        return TuneResult(clf, trial, self.trials, self.budget.elapsed(), self.metric)
+
+
+def tune(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    dev_texts: Sequence[str],
+    dev_labels: Sequence[str],
+    budget_seconds: float,
+    *,
+    space: SearchSpace | None = None,
+    metric: str = "accuracy",
+    seed: int = 0,
+    out: TextIO | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+    max_trials: int | None = None,
+) -> TuneResult:
+    """Search settings on (dev_texts, dev_labels) within ``budget_seconds``; see the module.
+
+    Returns the best classifier (trained on ``texts``, at its best epoch), the best trial and
+    all trials. ``out`` receives the table of trials as they finish.
+    """
+    budget = Budget(budget_seconds, clock)
+    tuner = Tuner(texts, labels, dev_texts, dev_labels, budget, space=space, metric=metric,
+                  seed=seed, out=out)
+    result = tuner.run(max_trials=max_trials)
+    result.metadata = {
+        "metric": metric,
+        "budget_seconds": budget.seconds,
+        "seconds": result.seconds,
+        "seed": seed,
+        "best_trial": result.best.number,
+        "trials": [trial.as_dict() for trial in result.trials],
+    }
+    return result
