@@ -1,31 +1,35 @@
 """Automatic tuning: search settings on a dev set within a time budget, as fastText's autotune.
 
-The search looks for the settings θ* that maximise a dev-set score (accuracy or macro-F1)
-over the model kind, the learning rate η, the L2 penalty, the n-gram length, the feature
+The search looks for the settings that maximise a dev-set score (accuracy or macro-F1)
+over the model kind, the learning rate η, the L2 penalty λ, the n-gram length, the feature
 weighting and the number of epochs. It runs trials one after another until the budget is
 spent:
 
-1. the defaults for the data;
-2. one change at a time around the best so far, for each choice of model, n-grams and
-   weighting (so that every value of those is tried early);
-3. random perturbations of the best so far: log η and log λ move by a step that shrinks
-   as the budget runs out (exploration first, refinement last), a categorical setting
-   changes with a small probability.
+1. the defaults for the data (logistic regression for two classes, softmax for more);
+2. one change at a time around the best so far, for each other model kind, n-gram length
+   and weighting, so that every value of those is tried early;
+3. random steps from the best so far: log η and log λ move by a normal step whose width
+   shrinks as the budget runs out (explore first, refine last); a categorical setting
+   changes with a small probability. Steps already tried are skipped.
 
 Epochs are searched inside each trial: after every epoch the dev score is measured, the
 parameters of the best epoch are kept, and the trial stops after ``patience`` epochs
-without improvement (or at its epoch limit). The learning rate is drawn around a base that
-depends on the features: for SGD on a linear model a stable step is about 1/‖x‖², so
-η = η₀ · 2/mean‖x‖² · 10^u with η₀ the default (tuned for tf-idf rows, ‖x‖² = 2 with the
-bias) and u uniform.
+without a better score (or at its epoch limit). The saved model is the best trial's model
+at its best epoch, trained on the training documents only.
+
+The learning rate is drawn around a base that depends on the model and the features. For
+SGD on a linear model a stable step is about 1/‖x‖², so η = η₀ · 2/mean‖x‖² · 10^u, with η₀
+the model's default (chosen for tf-idf rows, ‖x‖² = 2 with the dummy feature) and u
+uniform; for the network (Adam, whose steps do not scale with the gradient) η = η₀ · 10^u.
 
 Time: the clock starts when :func:`tune` is called. A trial starts only if its predicted
-cost (featurising, if its features are not cached, plus one epoch) fits in what is left;
-within a trial, an epoch starts only if an epoch as long as the last one still fits. Only
-the first epoch of the first trial runs whatever the budget, so that there is a model.
+cost (featurising, unless its features are cached, plus one epoch, both measured on
+earlier trials) fits in what is left; within a trial, an epoch starts only if an epoch as
+long as the last one still fits. Only the first trial's first epoch runs whatever the
+budget, so that there is a model.
 
 The test split is never read: :func:`tune` takes training and dev texts only, and the
-command line reads the train split and the dev split (or holds out part of train).
+command line reads only the train split and the dev split (or holds out part of train).
 """
 
 from __future__ import annotations
@@ -41,46 +45,61 @@ import scipy.sparse as sp
 
 from textclf.errors import DataError, SettingsError, TextclfError
 from textclf.features import WEIGHTINGS, FeatureSettings, Featurizer
-from textclf.models import Model
+from textclf.models import MODEL_KINDS
 from textclf.pipeline import TextClassifier
-from textclf.train import TrainingSettings, train
+from textclf.train import MODEL_DEFAULTS, train
 
 METRICS = ("accuracy", "macro_f1")
 DEFAULT_DEV_FRACTION = 0.1
+LINEAR_KINDS = ("logistic", "softmax")
 
 
 # ---------------------------------------------------------------------------------------------
-# The search space
+# What is searched
 
 
 @dataclass
 class SearchSpace:
-    """What the search may choose from. Learning rates are relative to the data's base η."""
+    """What the search may choose from.
 
-    models: tuple[str, ...] = ("logistic",)
+    ``models`` None means every kind that fits the number of classes K: logistic regression
+    and the network for K = 2, softmax regression and the network for K > 2.
+    """
+
+    models: tuple[str, ...] | None = None
     ngrams: tuple[int, ...] = (1, 2, 3)
     weightings: tuple[str, ...] = WEIGHTINGS
-    eta_decades: float = 1.5  # η = base · 10^u, u ∈ [−1.5, 1.5]
-    l2: tuple[float, float] = (1e-8, 1e-3)  # log-uniform, or 0 (no penalty)
+    eta_decades: float = 1.5  # η = base η · 10^u, u ∈ [−1.5, 1.5]
+    l2: tuple[float, float] = (1e-7, 1e-3)  # λ log-uniform in this range, or 0
     max_epochs: tuple[int, ...] = (5, 10, 20, 40)
-    patience: int = 3
+    patience: int = 3  # epochs without a better dev score before a trial stops
     min_df: int = 2
-    batch_size: int = 32
 
     def validate(self) -> None:
-        if not self.models:
+        if self.models is not None and not self.models:
             raise SettingsError("the search needs at least one model kind")
-        for n in self.ngrams:
-            if not (isinstance(n, int) and n >= 1):
-                raise SettingsError(f"n-gram lengths must be integers >= 1, got {n!r}")
-        for weighting in self.weightings:
-            if weighting not in WEIGHTINGS:
-                raise SettingsError(f"unknown feature weighting {weighting!r}")
+        for model in self.models or ():
+            if model not in MODEL_KINDS:
+                raise SettingsError(f"unknown model {model!r} (known: {', '.join(MODEL_KINDS)})")
+        if not self.ngrams or any(not isinstance(n, int) or n < 1 for n in self.ngrams):
+            raise SettingsError(f"n-gram lengths must be integers >= 1, got {self.ngrams!r}")
+        if not self.weightings or any(w not in WEIGHTINGS for w in self.weightings):
+            raise SettingsError(
+                f"feature weightings must be among {', '.join(WEIGHTINGS)}, got "
+                f"{self.weightings!r}")
+
+    def model_kinds(self, n_classes: int) -> tuple[str, ...]:
+        if self.models is None:
+            return ("logistic", "mlp") if n_classes == 2 else ("softmax", "mlp")
+        if "logistic" in self.models and n_classes != 2:
+            raise SettingsError(f"logistic regression is binary and the data has {n_classes} "
+                                "classes: search softmax or mlp instead")
+        return self.models
 
 
 @dataclass
 class Settings:
-    """One point of the search: everything a trial needs to featurise and train."""
+    """One point of the search."""
 
     model: str
     ngrams: int
@@ -91,6 +110,15 @@ class Settings:
 
     def features_key(self) -> tuple[int, str]:
         return (self.ngrams, self.features)
+
+    def cost_key(self) -> tuple[str, int, str, bool]:
+        # an L2 penalty touches every weight at every step: another cost per epoch
+        return (self.model, self.ngrams, self.features, self.l2 > 0)
+
+    def key(self) -> tuple:
+        """Settings this close count as already tried."""
+        return (self.model, self.ngrams, self.features, round(self.eta_exponent, 2),
+                float(f"{self.l2:.2g}"), self.max_epochs)
 
 
 @dataclass
@@ -119,7 +147,7 @@ class Trial:
 
 @dataclass
 class TuneResult:
-    classifier: TextClassifier
+    classifier: TextClassifier  # the best trial's, at its best epoch; tuning metadata set
     best: Trial
     trials: list[Trial]
     seconds: float
@@ -132,7 +160,10 @@ class TuneResult:
 
 
 def score(metric: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
-    """Accuracy, or macro-F1 = mean over classes of 2·TP/(2·TP + FP + FN)."""
+    """Accuracy, or macro-F1 = mean over classes of 2·TP/(2·TP + FP + FN).
+
+    Classes absent from both the true and the predicted labels are left out of the mean.
+    """
     if metric == "accuracy":
         return float(np.mean(y_true == y_pred))
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
@@ -143,23 +174,26 @@ def score(metric: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -
     return float(np.mean(2 * tp[present] / denominator[present]))
 
 
-def hold_out(labels: Sequence[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified, seeded split of row indices into (train, dev): ``fraction`` of each class
-    (at least one document of every class with two or more) goes to dev."""
-    if not 0.0 < fraction < 1.0:
-        raise SettingsError(f"the dev fraction must be between 0 and 1, got {fraction}")
+def hold_out(labels: Sequence, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified, seeded split of row indices into (kept, held out).
+
+    Of each class with n ≥ 2 rows, round(fraction·n) rows (at least 1, at most n − 1) are
+    held out; a class with one row stays whole.
+    """
+    if not (isinstance(fraction, int | float) and 0.0 < fraction < 1.0):
+        raise SettingsError(f"the held-out fraction must be between 0 and 1, got {fraction}")
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels, dtype=object)
-    dev = []
-    for label in sorted(set(labels)):
+    held = []
+    for label in sorted(set(labels.tolist()), key=str):
         rows = np.flatnonzero(labels == label)
         if len(rows) < 2:
             continue
-        n_dev = min(len(rows) - 1, max(1, round(fraction * len(rows))))
-        dev.extend(rng.permutation(rows)[:n_dev])
-    is_dev = np.zeros(len(labels), dtype=bool)
-    is_dev[np.asarray(dev, dtype=np.int64)] = True
-    return np.flatnonzero(~is_dev), np.flatnonzero(is_dev)
+        n_held = min(len(rows) - 1, max(1, round(fraction * len(rows))))
+        held.extend(rng.permutation(rows)[:n_held].tolist())
+    is_held = np.zeros(len(labels), dtype=bool)
+    is_held[np.asarray(held, dtype=np.int64)] = True
+    return np.flatnonzero(~is_held), np.flatnonzero(is_held)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,17 +201,17 @@ def hold_out(labels: Sequence[str], fraction: float, seed: int) -> tuple[np.ndar
 
 
 class _OutOfTimeError(Exception):
-    """Raised inside a trial's epoch loop when the next epoch would not fit the budget."""
+    """Raised in a trial's epoch loop when the next epoch would not fit the budget."""
 
 
 class _NoProgressError(Exception):
-    """Raised inside a trial's epoch loop when the dev score stopped improving."""
+    """Raised in a trial's epoch loop when the dev score stopped improving."""
 
 
 class Budget:
     """Seconds left until the deadline, read from an injectable clock."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float]):
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.perf_counter):
         if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
             raise SettingsError(f"the budget must be a positive number of seconds, got {seconds}")
         self.clock = clock
@@ -195,6 +229,32 @@ class Budget:
         return seconds <= self.left()
 
 
+class _Costs:
+    """Measured seconds, to predict whether a trial fits in what is left of the budget."""
+
+    def __init__(self) -> None:
+        self.featurise: dict[int, float] = {}  # n-gram length -> seconds
+        self.epoch: dict[tuple, float] = {}  # Settings.cost_key() -> seconds of the last epoch
+
+    def featurise_seconds(self, ngrams: int) -> float:
+        if ngrams in self.featurise:
+            return self.featurise[ngrams]
+        if not self.featurise:
+            return 0.0
+        n, seconds = max(self.featurise.items(), key=lambda item: item[1])
+        return seconds * ngrams / n  # n-grams per document grow about linearly with n
+
+    def epoch_seconds(self, settings: Settings) -> float:
+        key = settings.cost_key()
+        if key in self.epoch:
+            return self.epoch[key]
+        # not measured: the slowest epoch of the same model kind (else of any), scaled up for
+        # longer n-grams (more features per document)
+        same_kind = [s for k, s in self.epoch.items() if k[0] == settings.model]
+        seconds = max(same_kind or self.epoch.values(), default=0.0)
+        return seconds * max(1.0, settings.ngrams / 2)
+
+
 # ---------------------------------------------------------------------------------------------
 # The search
 
@@ -204,36 +264,14 @@ class _Features:
     featurizer: Featurizer
     X: sp.csr_matrix
     X_dev: sp.csr_matrix
-    base_eta: float
-    seconds: float
-
-
-class _Cost:
-    """Measured costs, to predict whether a trial fits in what is left of the budget."""
-
-    def __init__(self) -> None:
-        self.featurise: dict[int, float] = {}  # n-gram length -> seconds
-        self.epoch: dict[tuple[str, int, str], float] = {}  # (model, ngrams, features) -> s
-
-    def featurise_seconds(self, ngrams: int) -> float:
-        if ngrams in self.featurise:
-            return self.featurise[ngrams]
-        if not self.featurise:
-            return 0.0
-        n, seconds = max(self.featurise.items(), key=lambda item: item[1])
-        return seconds * ngrams / n  # grams per document grow about linearly with n
-
-    def epoch_seconds(self, settings: Settings) -> float:
-        key = (settings.model, settings.ngrams, settings.features)
-        if key in self.epoch:
-            return self.epoch[key]
-        same_model = [s for (m, n, _), s in self.epoch.items() if m == settings.model]
-        known = same_model or list(self.epoch.values())
-        return max(known, default=0.0) * max(1.0, settings.ngrams / 2)
+    mean_squared_norm: float  # mean ‖x‖² of the training rows, dummy feature included
 
 
 class Tuner:
     """Runs the trials; see the module docstring for the strategy."""
+
+    HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6}  {'features':<8} {'eta':>9} "
+              f"{'l2':>8} {'epochs':>7} {'score':>7} {'seconds':>8}  status")
 
     def __init__(
         self,
@@ -251,7 +289,9 @@ class Tuner:
         if metric not in METRICS:
             raise SettingsError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
         if len(texts) != len(labels) or len(dev_texts) != len(dev_labels):
-            raise DataError("texts and labels differ in number")
+            raise DataError("the number of texts and of labels differ")
+        if not len(texts):
+            raise DataError("the training corpus is empty")
         if not len(dev_texts):
             raise DataError("the dev set is empty: the search needs dev documents to score")
         self.labels = sorted(set(map(str, labels)))
@@ -268,77 +308,88 @@ class Tuner:
         self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], dtype=np.int64)
         self.space = space or SearchSpace()
         self.space.validate()
+        self.models = self.space.model_kinds(len(self.labels))
         self.budget = budget
         self.metric = metric
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.out = out
-        self.cost = _Cost()
+        self.costs = _Costs()
         self.cache: dict[tuple[int, str], _Features] = {}
         self.trials: list[Trial] = []
         self.best: tuple[Trial, Settings, TextClassifier] | None = None
         self.tried: set[tuple] = set()
 
-    # choosing settings ----------------------------------------------------------------------
+    # choosing settings ------------------------------------------------------------------------
     def default_settings(self) -> Settings:
         space, defaults = self.space, FeatureSettings()
-        model = space.models[0]
+        usual = "logistic" if len(self.labels) == 2 else "softmax"
+        model = usual if usual in self.models else self.models[0]
         ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]
         features = (defaults.weighting if defaults.weighting in space.weightings
                     else space.weightings[0])
-        epochs = TrainingSettings().epochs
-        max_epochs = epochs if epochs in space.max_epochs else space.max_epochs[0]
+        epochs = MODEL_DEFAULTS[model]["epochs"]
+        max_epochs = min(space.max_epochs, key=lambda e: (abs(e - epochs), e))
         return Settings(model, ngrams, features, 0.0, 0.0, max_epochs)
 
     def neighbours(self, settings: Settings) -> list[Settings]:
         """One categorical change at a time: every other model, n-gram length, weighting."""
         changed = []
-        for model in self.space.models:
-            if model != settings.model:
-                changed.append(Settings(**{**asdict(settings), "model": model}))
-        for n in self.space.ngrams:
-            if n != settings.ngrams:
-                changed.append(Settings(**{**asdict(settings), "ngrams": n}))
-        for weighting in self.space.weightings:
-            if weighting != settings.features:
-                changed.append(Settings(**{**asdict(settings), "features": weighting}))
+        for key, choices in (("model", self.models), ("ngrams", self.space.ngrams),
+                             ("features", self.space.weightings)):
+            for value in choices:
+                if value != getattr(settings, key):
+                    changed.append(Settings(**{**asdict(settings), key: value}))
         return changed
 
     def perturb(self, settings: Settings) -> Settings:
         """A random step from ``settings``, shorter as the budget runs out."""
         rng, space = self.rng, self.space
         left = max(0.0, min(1.0, self.budget.left() / self.budget.seconds))
-        radius = 0.25 + 0.75 * left  # in decades
+        radius = 0.25 + 0.75 * left  # standard deviation of the step of log10 η
         new = asdict(settings)
         new["eta_exponent"] = float(np.clip(settings.eta_exponent + rng.normal(0, radius),
                                             -space.eta_decades, space.eta_decades))
         low, high = math.log10(space.l2[0]), math.log10(space.l2[1])
         if settings.l2 == 0.0:
-            new["l2"] = 0.0 if rng.random() < 0.5 else 10 ** rng.uniform(low, high)
+            new["l2"] = 0.0 if rng.random() < 0.5 else float(10 ** rng.uniform(low, high))
         elif rng.random() < 0.15:
             new["l2"] = 0.0
         else:
-            new["l2"] = 10 ** float(np.clip(math.log10(settings.l2) + rng.normal(0, 2 * radius),
-                                            low, high))
+            step = math.log10(settings.l2) + rng.normal(0, 2 * radius)
+            new["l2"] = float(10 ** np.clip(step, low, high))
         if rng.random() < 0.3:
             new["max_epochs"] = int(rng.choice(space.max_epochs))
-        for key, choices in (("model", space.models), ("ngrams", space.ngrams),
+        for key, choices in (("model", self.models), ("ngrams", space.ngrams),
                              ("features", space.weightings)):
             if len(choices) > 1 and rng.random() < 0.15:
                 new[key] = choices[int(rng.integers(len(choices)))]
         new["ngrams"] = int(new["ngrams"])
         return Settings(**new)
 
-    def _key(self, settings: Settings) -> tuple:
-        return (settings.model, settings.ngrams, settings.features,
-                round(settings.eta_exponent, 2), float(f"{settings.l2:.2g}"), settings.max_epochs)
-
     def predicted_seconds(self, settings: Settings) -> float:
         featurise = (0.0 if settings.features_key() in self.cache
-                     else self.cost.featurise_seconds(settings.ngrams))
-        return featurise + self.cost.epoch_seconds(settings)
+                     else self.costs.featurise_seconds(settings.ngrams))
+        return featurise + self.costs.epoch_seconds(settings)
 
-    # running ------------------------------------------------------------------------------
+    def fits(self, settings: Settings) -> bool:
+        return self.budget.fits(self.predicted_seconds(settings))
+
+    def next_settings(self, queue: list[Settings]) -> Settings | None:
+        """The next untried settings that fit in the time left, or None."""
+        while queue:
+            settings = queue.pop(0)
+            if settings.key() not in self.tried and self.fits(settings):
+                return settings
+        if self.best is None:
+            return None
+        for _ in range(100):  # random steps; skip those tried and those too slow
+            settings = self.perturb(self.best[1])
+            if settings.key() not in self.tried and self.fits(settings):
+                return settings
+        return None
+
+    # running a trial --------------------------------------------------------------------------
     def features(self, settings: Settings) -> _Features:
         key = settings.features_key()
         if key not in self.cache:
@@ -347,52 +398,47 @@ class Tuner:
                 ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df))
             X = featurizer.fit_transform(self.texts)
             X_dev = featurizer.transform(self.dev_texts)
-            squared_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-            base_eta = TrainingSettings().eta * 2.0 / max(float(squared_norms.mean()), 1e-12)
-            seconds = self.budget.clock() - started
-            self.cost.featurise[settings.ngrams] = max(
-                seconds, self.cost.featurise.get(settings.ngrams, 0.0))
-            self.cache[key] = _Features(featurizer, X, X_dev, base_eta, seconds)
+            mean_squared_norm = float(X.multiply(X).sum()) / X.shape[0]
+            self.costs.featurise[settings.ngrams] = max(
+                self.budget.clock() - started, self.costs.featurise.get(settings.ngrams, 0.0))
+            self.cache[key] = _Features(featurizer, X, X_dev, mean_squared_norm)
         return self.cache[key]
 
-    def make_classifier(self, settings: Settings, eta: float) -> TextClassifier:
-        """The TextClassifier that ``settings`` describe (validates them)."""
-        return TextClassifier(
-            ngrams=settings.ngrams, features=settings.features, min_df=self.space.min_df,
-            eta=eta, epochs=settings.max_epochs, batch_size=self.space.batch_size,
-            seed=self.seed, model=settings.model,
-        )
-
-    def new_model(self, clf: TextClassifier, n_features: int) -> Model:
-        clf.labels = self.labels
-        return clf._choose_model(n_features)
+    def learning_rate(self, settings: Settings, features: _Features) -> float:
+        base = MODEL_DEFAULTS[settings.model]["eta"]
+        if settings.model in LINEAR_KINDS:
+            base *= 2.0 / max(features.mean_squared_norm, 1e-12)
+        return base * 10**settings.eta_exponent
 
     def run_trial(self, settings: Settings) -> Trial:
         started = self.budget.clock()
         features = self.features(settings)
-        eta = features.base_eta * 10**settings.eta_exponent
+        eta = self.learning_rate(settings, features)
         trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
                       eta, settings.l2, settings.max_epochs)
         try:
-            clf = self.make_classifier(settings, eta)
-            model = self.new_model(clf, features.X.shape[1])
+            clf = TextClassifier(
+                ngrams=settings.ngrams, features=settings.features, min_df=self.space.min_df,
+                model=settings.model, eta=eta, epochs=settings.max_epochs, l2=settings.l2,
+                seed=self.seed,
+            )
+            clf.labels = self.labels
+            model = clf._choose_model(features.X.shape[1])  # also settles clf.training
         except TextclfError as err:
             trial.status = f"failed: {err}"
             return self._finish(trial, started)
-        best = {"score": -math.inf, "epoch": 0, "parameters": None}
+        best: dict = {"score": -math.inf, "epoch": 0, "parameters": None}
         history: list[dict] = []
-        last_epoch = [self.budget.clock()]
+        epoch_started = [self.budget.clock()]
 
         def after_epoch(epoch: int, record: dict) -> None:
             now = self.budget.clock()
-            epoch_seconds = now - last_epoch[0]
-            last_epoch[0] = now
-            key = (settings.model, settings.ngrams, settings.features)
-            self.cost.epoch[key] = epoch_seconds
+            epoch_seconds, epoch_started[0] = now - epoch_started[0], now
+            self.costs.epoch[settings.cost_key()] = epoch_seconds
             history.append(record)
             trial.epochs_run = epoch
             if not math.isfinite(record["train_loss"]):
-                raise FloatingPointError("the training loss is not finite")
+                raise FloatingPointError("the training loss is not finite (η too large?)")
             value = score(self.metric, self.y_dev, model.predict(features.X_dev),
                           len(self.labels))
             record[f"dev_{self.metric}"] = value
@@ -405,7 +451,8 @@ class Tuner:
                 raise _OutOfTimeError
 
         try:
-            train(model, features.X, self.y, clf.training, on_epoch_end=after_epoch)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+                train(model, features.X, self.y, clf.training, on_epoch_end=after_epoch)
         except _NoProgressError:
             pass
         except _OutOfTimeError:
@@ -417,11 +464,11 @@ class Tuner:
                 trial.status = "failed: no epoch finished"
             return self._finish(trial, started)
         for name, array in model.parameters().items():
-            array[...] = best["parameters"][name]  # back to the best epoch
+            array[...] = best["parameters"][name]  # back to the best epoch, in place
         trial.score, trial.epochs = best["score"], best["epoch"]
         clf.featurizer, clf.model = features.featurizer, model
         clf.history = history[: best["epoch"]]
-        clf.training.epochs = best["epoch"]
+        clf.training.epochs = best["epoch"]  # retraining with these settings gives this model
         if self.best is None or trial.score > self.best[0].score:
             self.best = (trial, settings, clf)
         return self._finish(trial, started)
@@ -432,15 +479,12 @@ class Tuner:
         self.report(trial)
         return trial
 
-    # reporting ----------------------------------------------------------------------------
-    HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6}  {'features':<8} {'eta':>9} "
-              f"{'l2':>8} {'epochs':>7} {'score':>7} {'seconds':>8}  status")
-
     def report(self, trial: Trial) -> None:
+        """One row of the table of trials (the header before the first)."""
         if self.out is None:
             return
         if len(self.trials) == 1:
-            print(f"metric: dev {self.metric}", file=self.out)
+            print(f"score: dev {self.metric}", file=self.out)
             print(self.HEADER, file=self.out)
         is_best = self.best is not None and self.best[0] is trial
         score_text = "-" if math.isnan(trial.score) else f"{trial.score:.4f}"
@@ -450,38 +494,22 @@ class Tuner:
               f"{trial.seconds:>8.1f}  {trial.status}{'  *best' if is_best else ''}",
               file=self.out, flush=True)
 
-    # the loop -------------------------------------------------------------------------------
-    def next_settings(self, queue: list[Settings]) -> Settings | None:
-        """The next untried settings that fit in the time left, or None."""
-        while queue:
-            settings = queue.pop(0)
-            if self._key(settings) not in self.tried and self.fits(settings):
-                return settings
-        if self.best is None:
-            return None
-        for _ in range(50):  # random steps; skip those tried and those too slow
-            settings = self.perturb(self.best[1])
-            if self._key(settings) not in self.tried and self.fits(settings):
-                return settings
-        return None
-
-    def fits(self, settings: Settings) -> bool:
-        return self.budget.fits(self.predicted_seconds(settings))
-
+    # the loop ---------------------------------------------------------------------------------
     def run(self, max_trials: int | None = None) -> TuneResult:
         start = self.default_settings()
-        self.tried.add(self._key(start))
+        self.tried.add(start.key())
         self.run_trial(start)  # the first trial runs whatever the budget: there must be a model
         queue = self.neighbours(start)
         while max_trials is None or len(self.trials) < max_trials:
+            if self.best is not None and self.best[0].score >= 1.0:
+                break  # a perfect dev score cannot be beaten
             settings = self.next_settings(queue)
             if settings is None:
                 break
-            self.tried.add(self._key(settings))
+            self.tried.add(settings.key())
             before = self.best
             self.run_trial(settings)
-            if self.best is not before and self.best is not None:
-                # a new best: explore one change at a time around it as well
+            if self.best is not before:  # a new best: look one change at a time around it too
                 queue = self.neighbours(self.best[1]) + queue
         if self.best is None:
             reasons = "; ".join(sorted({t.status for t in self.trials}))
@@ -506,8 +534,9 @@ def tune(
 ) -> TuneResult:
     """Search settings on (dev_texts, dev_labels) within ``budget_seconds``; see the module.
 
-    Returns the best classifier (trained on ``texts``, at its best epoch), the best trial and
-    all trials. ``out`` receives the table of trials as they finish.
+    Returns the best classifier (trained on ``texts``, at its best epoch, with the search
+    in its ``tuning`` metadata), the best trial and all trials. ``out`` receives the table
+    of trials as they finish; ``clock`` is the time source (seconds).
     """
     budget = Budget(budget_seconds, clock)
     tuner = Tuner(texts, labels, dev_texts, dev_labels, budget, space=space, metric=metric,
@@ -518,7 +547,10 @@ def tune(
         "budget_seconds": budget.seconds,
         "seconds": result.seconds,
         "seed": seed,
+        "models": list(tuner.models),
         "best_trial": result.best.number,
+        "best_score": result.best.score,
         "trials": [trial.as_dict() for trial in result.trials],
     }
+    result.classifier.tuning = result.metadata
     return result

@@ -103,9 +103,7 @@ def run(args: argparse.Namespace) -> int:
                   metric=args.metric, seed=args.seed, out=out)
     result.metadata["train"] = {"data": args.data, "documents": len(texts)}
     result.metadata["dev"] = {"source": dev_source, "documents": len(dev_texts)}
-    clf = result.classifier
-    clf.tuning = result.metadata
-    clf.save(args.output)
+    result.classifier.save(args.output)
     best = result.best
     print(f"best: trial {best.number}: model {best.model}, ngrams {best.ngrams}, features "
           f"{best.features}, eta {best.eta:.4g}, l2 {best.l2:.3g}, epochs {best.epochs}; "
