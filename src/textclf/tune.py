@@ -135,6 +135,7 @@ class Trial:
     epochs: int = 0  # the best epoch: the model kept is the one after this epoch
     epochs_run: int = 0
     score: float = float("nan")
+    started: float = 0.0  # seconds into the search when the trial began
     seconds: float = 0.0
     status: str = "ok"  # ok | out of time | failed: reason
 
@@ -415,7 +416,7 @@ class Tuner:
         features = self.features(settings)
         eta = self.learning_rate(settings, features)
         trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
-                      eta, settings.l2, settings.max_epochs)
+                      eta, settings.l2, settings.max_epochs, started=started - self.budget.started)
         try:
             clf = TextClassifier(
                 ngrams=settings.ngrams, features=settings.features, min_df=self.space.min_df,

@@ -13,19 +13,22 @@ from textclf.cli.common import add_data_options, read_data
 from textclf.corpus import available_splits
 from textclf.errors import SettingsError
 from textclf.features import WEIGHTINGS
+from textclf.models import MODEL_KINDS
 from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, hold_out, tune
 
 
-def _choices(kind, allowed):
-    """argparse type for a comma-separated list of values from ``allowed``."""
-    def parse(text: str):
-        values = [kind(part.strip()) for part in text.split(",") if part.strip()]
-        unknown = [v for v in values if allowed is not None and v not in allowed]
-        if not values or unknown:
+def _listed(kind: type, allowed: tuple | None = None):
+    """argparse type: a comma-separated list of ``kind`` values (from ``allowed`` if given)."""
+    def parse(text: str) -> tuple:
+        try:
+            values = tuple(kind(part.strip()) for part in text.split(",") if part.strip())
+        except ValueError:
+            values = ()
+        if not values or (allowed is not None and any(v not in allowed for v in values)):
+            among = f" of {', '.join(map(str, allowed))}" if allowed is not None else ""
             raise argparse.ArgumentTypeError(
-                f"expected a comma-separated list of {', '.join(map(str, allowed))}, "
-                f"got {text!r}")
-        return tuple(values)
+                f"expected a comma-separated list{among}, got {text!r}")
+        return values
     return parse
 
 
@@ -51,13 +54,13 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--metric", choices=METRICS, default="accuracy",
                         help="dev score to maximise (default accuracy)")
     space = SearchSpace()
-    parser.add_argument("--models", type=_choices(str, None), default=None,
+    parser.add_argument("--models", type=_listed(str, tuple(MODEL_KINDS)), default=None,
                         help="model kinds to search, comma-separated (default: all that fit "
                         "the number of classes)")
-    parser.add_argument("--ngrams", type=_choices(int, None), default=space.ngrams,
+    parser.add_argument("--ngrams", type=_listed(int), default=space.ngrams,
                         help="n-gram lengths to search (default "
                         f"{','.join(map(str, space.ngrams))})")
-    parser.add_argument("--features", type=_choices(str, WEIGHTINGS), default=space.weightings,
+    parser.add_argument("--features", type=_listed(str, WEIGHTINGS), default=space.weightings,
                         help=f"feature weightings to search (default {','.join(WEIGHTINGS)})")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the search, the held-out split and training (default 0)")
