@@ -152,6 +152,12 @@ class TextClassifier:
             raise DataError("the training corpus is empty")
         if any(label is None for label in labels):
             raise DataError("every training document needs a label")
+        has_dev = dev_texts is not None and dev_labels is not None and len(dev_texts) > 0
+        if self.training.patience is not None and not has_dev:
+            raise SettingsError(
+                "early stopping (patience) needs dev data to watch: give dev texts and "
+                "labels (on the command line --dev DATA, or data with a dev split)"
+            )
         self.labels = sorted(set(map(str, labels)))
         if len(self.labels) < 2:
             raise DataError(

@@ -45,8 +45,10 @@ def parse_hidden(hidden: int | str | Sequence[int]) -> tuple[int, ...]:
                 f"hidden must be layer sizes separated by commas, e.g. 256 or 256,64; "
                 f"got {hidden!r}"
             ) from None
-    elif isinstance(hidden, int | np.integer):
+    elif isinstance(hidden, int | np.integer) and not isinstance(hidden, bool):
         sizes = (int(hidden),)
+    elif not isinstance(hidden, Sequence):
+        raise SettingsError(f"hidden must be layer sizes such as 256 or 256,64, got {hidden!r}")
     else:
         sizes = tuple(hidden)
     if not sizes:
