@@ -135,6 +135,49 @@ def test_respects_the_budget(slow_epochs):
     assert result.metadata["seconds"] == result.seconds
 
 
+class TickingClock:
+    """Time that moves a little at every reading: ~one tick per mini-batch (each checks it)."""
+
+    def __init__(self, tick: float) -> None:
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def test_a_trial_stops_within_a_mini_batch_of_the_deadline():
+    texts, labels = trigram_corpus(200, seed=9, noise=0.2)
+    dev_texts, dev_labels = trigram_corpus(40, seed=10, noise=0.2)
+    clock = TickingClock(0.001)
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=0.3, clock=clock,
+                  space=SearchSpace(models=("logistic",), ngrams=(2, 3), max_epochs=(40,)))
+    assert result.seconds <= 0.3 + 0.01  # a few readings after the deadline, no more
+    assert any(t.status == "out of time" for t in result.trials)
+    assert result.classifier.model is not None
+
+
+def test_an_underestimated_trial_stops_in_the_middle_of_an_epoch(monkeypatch):
+    """The network's first epoch is predicted from logistic regression's (0.05 s a batch)
+    but takes 0.5 s a batch: the trial is stopped at the deadline, mid-epoch."""
+    clock = FakeClock()
+    real_step = tune_module._Guarded.loss_and_gradient_sum
+
+    def timed_step(self, X, y):
+        clock.now += 0.5 if self.model.kind == "mlp" else 0.05
+        return real_step(self, X, y)
+
+    monkeypatch.setattr(tune_module._Guarded, "loss_and_gradient_sum", timed_step)
+    texts, labels = trigram_corpus(200, seed=11, noise=0.2)  # 7 mini-batches an epoch
+    dev_texts, dev_labels = trigram_corpus(40, seed=12, noise=0.2)
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=3.0, clock=clock,
+                  space=SearchSpace(ngrams=(2,), weightings=("tfidf",)))
+    network = [t for t in result.trials if t.model == "mlp"]
+    assert network and network[0].status == "out of time" and network[0].epochs_run == 0
+    assert result.seconds <= 3.0 + 0.5  # at most one mini-batch past the deadline
+    assert result.best.model == "logistic"
+
+
 def test_a_budget_shorter_than_an_epoch_still_gives_a_model(slow_epochs):
     texts, labels = trigram_corpus(40, seed=8)
     result = tune(texts, labels, texts, labels, budget_seconds=0.1, clock=slow_epochs)

@@ -25,7 +25,9 @@ uniform; for the network (Adam, whose steps do not scale with the gradient) η =
 Time: the clock starts when :func:`tune` is called. A trial starts only if its predicted
 cost (featurising, unless its features are cached, plus one epoch, both measured on
 earlier trials) fits in what is left; within a trial, an epoch starts only if an epoch as
-long as the last one still fits. Only the first trial's first epoch runs whatever the
+long as the last one still fits, and every mini-batch checks the clock, so that a trial
+whose epochs were underestimated stops within one mini-batch of the deadline (keeping
+its best finished epoch, if any). Only the first trial's first epoch runs whatever the
 budget, so that there is a model.
 
 The test split is never read: :func:`tune` takes training and dev texts only, and the
@@ -209,6 +211,43 @@ class _NoProgressError(Exception):
     """Raised in a trial's epoch loop when the dev score stopped improving."""
 
 
+class _Guarded:
+    """A model as the trainer sees it in a trial: every mini-batch first checks the clock.
+
+    So a trial stops within one mini-batch of the deadline, even in the middle of an epoch
+    (its parameters then go back to its best finished epoch). ``enforce`` is False only
+    during the first trial's first epoch, which must finish so that there is a model.
+    """
+
+    def __init__(self, model, budget: Budget, enforce: bool):
+        self.model, self.budget, self.enforce = model, budget, enforce
+
+    @property
+    def training(self) -> bool:
+        return self.model.training
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        self.model.training = value
+
+    def parameters(self) -> dict:
+        return self.model.parameters()
+
+    def regularized(self) -> dict:
+        return self.model.regularized()
+
+    def loss_and_gradient_sum(self, X, y):
+        if self.enforce and self.budget.left() <= 0:
+            raise _OutOfTimeError
+        return self.model.loss_and_gradient_sum(X, y)
+
+    def loss_sum(self, X, y) -> float:
+        return self.model.loss_sum(X, y)
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
 class Budget:
     """Seconds left until the deadline, read from an injectable clock."""
 
@@ -378,13 +417,15 @@ class Tuner:
 
     def next_settings(self, queue: list[Settings]) -> Settings | None:
         """The next untried settings that fit in the time left, or None."""
-        while queue:
+        while queue and self.budget.left() > 0:
             settings = queue.pop(0)
             if settings.key() not in self.tried and self.fits(settings):
                 return settings
         if self.best is None:
             return None
         for _ in range(100):  # random steps; skip those tried and those too slow
+            if self.budget.left() <= 0:
+                return None
             settings = self.perturb(self.best[1])
             if settings.key() not in self.tried and self.fits(settings):
                 return settings
@@ -431,8 +472,10 @@ class Tuner:
         best: dict = {"score": -math.inf, "epoch": 0, "parameters": None}
         history: list[dict] = []
         epoch_started = [self.budget.clock()]
+        guarded = _Guarded(model, self.budget, enforce=bool(self.trials))
 
         def after_epoch(epoch: int, record: dict) -> None:
+            guarded.enforce = True
             now = self.budget.clock()
             epoch_seconds, epoch_started[0] = now - epoch_started[0], now
             self.costs.epoch[settings.cost_key()] = epoch_seconds
@@ -453,7 +496,7 @@ class Tuner:
 
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                train(model, features.X, self.y, clf.training, on_epoch_end=after_epoch)
+                train(guarded, features.X, self.y, clf.training, on_epoch_end=after_epoch)
         except _NoProgressError:
             pass
         except _OutOfTimeError:
