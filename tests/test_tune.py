@@ -171,7 +171,7 @@ def test_an_underestimated_trial_stops_in_the_middle_of_an_epoch(monkeypatch):
     texts, labels = trigram_corpus(200, seed=11, noise=0.2)  # 7 mini-batches an epoch
     dev_texts, dev_labels = trigram_corpus(40, seed=12, noise=0.2)
     result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=3.0, clock=clock,
-                  space=SearchSpace(ngrams=(2,), weightings=("tfidf",)))
+                  space=SearchSpace(ngrams=(2,), weightings=("tfidf",), max_epochs=(3,)))
     network = [t for t in result.trials if t.model == "mlp"]
     assert network and network[0].status == "out of time" and network[0].epochs_run == 0
     assert result.seconds <= 3.0 + 0.5  # at most one mini-batch past the deadline

@@ -6,15 +6,18 @@ weighting and the number of epochs. It runs trials one after another until the b
 spent:
 
 1. the defaults for the data (logistic regression for two classes, softmax for more);
-2. one change at a time around the best so far, for each other model kind, n-gram length
-   and weighting, so that every value of those is tried early;
-3. random steps from the best so far: log η and log λ move by a normal step whose width
-   shrinks as the budget runs out (explore first, refine last); a categorical setting
-   changes with a small probability. Steps already tried are skipped.
+2. one change at a time around the best so far: each other model kind, η a decade up and
+   down, each other n-gram length and weighting, so that every value of those is tried
+   early;
+3. random steps from the best so far (or, three times in ten, from the best of another
+   model kind): log η and log λ move by a normal step whose width shrinks as the budget
+   runs out (explore first, refine last); a categorical setting changes with a small
+   probability. Steps already tried are skipped.
 
-Epochs are searched inside each trial: after every epoch the dev score is measured, the
-parameters of the best epoch are kept, and the trial stops after ``patience`` epochs
-without a better score (or at its epoch limit). The saved model is the best trial's model
+Epochs are searched inside each trial: after every epoch the dev score and dev loss are
+measured, the parameters of the best-scoring epoch are kept, and the trial stops after
+``patience`` epochs in which neither the score rose nor the loss fell (or at its epoch
+limit). The saved model is the best trial's model
 at its best epoch, trained on the training documents only.
 
 The learning rate is drawn around a base that depends on the model and the features. For
@@ -249,24 +252,40 @@ class _Guarded:
 
 
 class Budget:
-    """Seconds left until the deadline, read from an injectable clock."""
+    """Seconds left until the deadline, read from an injectable clock.
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.perf_counter):
+    ``started`` is the clock reading the budget counts from (default: now); ``reserve`` is
+    kept back at the end for saving the best model.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.perf_counter,
+                 started: float | None = None):
         if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
             raise SettingsError(f"the budget must be a positive number of seconds, got {seconds}")
         self.clock = clock
         self.seconds = float(seconds)
-        self.started = clock()
+        self.started = clock() if started is None else started
         self.deadline = self.started + self.seconds
+        self.reserve = 0.0
 
     def elapsed(self) -> float:
         return self.clock() - self.started
 
     def left(self) -> float:
-        return self.deadline - self.clock()
+        return self.deadline - self.reserve - self.clock()
 
     def fits(self, seconds: float) -> bool:
         return seconds <= self.left()
+
+
+SAVE_BYTES_PER_SECOND = 10e6  # the model file deflates its arrays: ~10 MB/s of float64
+
+
+def save_seconds(clf: TextClassifier) -> float:
+    """A generous guess of the time to write ``clf``'s model file (deflating its arrays)."""
+    arrays = [*clf.model.parameters().values(), *clf.featurizer.state()[1].values()]
+    n_bytes = sum(a.nbytes for a in arrays) + 20 * len(clf.featurizer.terms)
+    return n_bytes / SAVE_BYTES_PER_SECOND
 
 
 class _Costs:
@@ -358,6 +377,7 @@ class Tuner:
         self.cache: dict[tuple[int, str], _Features] = {}
         self.trials: list[Trial] = []
         self.best: tuple[Trial, Settings, TextClassifier] | None = None
+        self.best_of_kind: dict[str, tuple[Trial, Settings]] = {}
         self.tried: set[tuple] = set()
 
     # choosing settings ------------------------------------------------------------------------
@@ -373,10 +393,15 @@ class Tuner:
         return Settings(model, ngrams, features, 0.0, 0.0, max_epochs)
 
     def neighbours(self, settings: Settings) -> list[Settings]:
-        """One categorical change at a time: every other model, n-gram length, weighting."""
-        changed = []
-        for key, choices in (("model", self.models), ("ngrams", self.space.ngrams),
-                             ("features", self.space.weightings)):
+        """One change at a time: every other model kind, η a decade up and down, every other
+        n-gram length and weighting."""
+        changed = [Settings(**{**asdict(settings), "model": model})
+                   for model in self.models if model != settings.model]
+        for step in (1.0, -1.0):
+            exponent = settings.eta_exponent + step
+            if abs(exponent) <= self.space.eta_decades:
+                changed.append(Settings(**{**asdict(settings), "eta_exponent": exponent}))
+        for key, choices in (("ngrams", self.space.ngrams), ("features", self.space.weightings)):
             for value in choices:
                 if value != getattr(settings, key):
                     changed.append(Settings(**{**asdict(settings), key: value}))
@@ -426,10 +451,18 @@ class Tuner:
         for _ in range(100):  # random steps; skip those tried and those too slow
             if self.budget.left() <= 0:
                 return None
-            settings = self.perturb(self.best[1])
+            settings = self.perturb(self.centre())
             if settings.key() not in self.tried and self.fits(settings):
                 return settings
         return None
+
+    def centre(self) -> Settings:
+        """Where the next random step starts: mostly the best settings so far, sometimes the
+        best of another model kind, so that every kind keeps being refined."""
+        others = [kind for kind in self.best_of_kind if kind != self.best[1].model]
+        if others and self.rng.random() < 0.3:
+            return self.best_of_kind[others[int(self.rng.integers(len(others)))]][1]
+        return self.best[1]
 
     # running a trial --------------------------------------------------------------------------
     def features(self, settings: Settings) -> _Features:
@@ -470,6 +503,7 @@ class Tuner:
             trial.status = f"failed: {err}"
             return self._finish(trial, started)
         best: dict = {"score": -math.inf, "epoch": 0, "parameters": None}
+        progress = {"epoch": 0, "dev_loss": math.inf}  # the last epoch that improved anything
         history: list[dict] = []
         epoch_started = [self.budget.clock()]
         guarded = _Guarded(model, self.budget, enforce=bool(self.trials))
@@ -485,11 +519,17 @@ class Tuner:
                 raise FloatingPointError("the training loss is not finite (η too large?)")
             value = score(self.metric, self.y_dev, model.predict(features.X_dev),
                           len(self.labels))
-            record[f"dev_{self.metric}"] = value
+            dev_loss = model.loss_sum(features.X_dev, self.y_dev) / len(self.y_dev)
+            record[f"dev_{self.metric}"], record["dev_loss"] = value, dev_loss
             if value > best["score"]:
                 best.update(score=value, epoch=epoch,
                             parameters={k: v.copy() for k, v in model.parameters().items()})
-            elif epoch - best["epoch"] >= self.space.patience:
+            # a falling dev loss is progress too: the score may sit on a plateau (e.g. the
+            # majority class) while the model is still learning
+            if value >= best["score"] or dev_loss < progress["dev_loss"]:
+                progress["epoch"] = epoch
+            progress["dev_loss"] = min(progress["dev_loss"], dev_loss)
+            if epoch - progress["epoch"] >= self.space.patience:
                 raise _NoProgressError
             if epoch < settings.max_epochs and not self.budget.fits(epoch_seconds):
                 raise _OutOfTimeError
@@ -515,6 +555,10 @@ class Tuner:
         clf.training.epochs = best["epoch"]  # retraining with these settings gives this model
         if self.best is None or trial.score > self.best[0].score:
             self.best = (trial, settings, clf)
+            self.budget.reserve = save_seconds(clf)
+        if (settings.model not in self.best_of_kind
+                or trial.score > self.best_of_kind[settings.model][0].score):
+            self.best_of_kind[settings.model] = (trial, settings)
         return self._finish(trial, started)
 
     def _finish(self, trial: Trial, started: float) -> Trial:
@@ -574,15 +618,19 @@ def tune(
     seed: int = 0,
     out: TextIO | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    started: float | None = None,
     max_trials: int | None = None,
 ) -> TuneResult:
     """Search settings on (dev_texts, dev_labels) within ``budget_seconds``; see the module.
 
     Returns the best classifier (trained on ``texts``, at its best epoch, with the search
     in its ``tuning`` metadata), the best trial and all trials. ``out`` receives the table
-    of trials as they finish; ``clock`` is the time source (seconds).
+    of trials as they finish; ``clock`` is the time source (seconds), and ``started`` the
+    clock reading the budget counts from (default: now; the command line passes the time it
+    started, so that reading the corpus counts too). Time to save the best model is kept in
+    reserve at the end (see :func:`save_seconds`).
     """
-    budget = Budget(budget_seconds, clock)
+    budget = Budget(budget_seconds, clock, started)
     tuner = Tuner(texts, labels, dev_texts, dev_labels, budget, space=space, metric=metric,
                   seed=seed, out=out)
     result = tuner.run(max_trials=max_trials)
