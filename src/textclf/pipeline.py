@@ -103,6 +103,7 @@ class TextClassifier:
         self.featurizer: Featurizer | None = None
         self.model: Model | None = None
         self.history: list[dict] = []
+        self.tuning: dict | None = None  # the search that chose these settings (textclf tune)
 
     # training ---------------------------------------------------------------------------
     def _training_settings(self, kind: str) -> TrainingSettings:
@@ -250,6 +251,8 @@ class TextClassifier:
             "training": self.training.as_dict(),
             "history": self.history,
         }
+        if self.tuning is not None:
+            meta["tuning"] = self.tuning
         arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
         arrays |= {f"model.{k}": v for k, v in self.model.parameters().items()}
         persist.save(path, meta, arrays)
@@ -290,6 +293,7 @@ class TextClassifier:
         clf.training = training
         clf.featurizer, clf.model, clf.labels = featurizer, model, labels
         clf.history = list(meta.get("history", []))
+        clf.tuning = meta.get("tuning")
         return clf
 
 

@@ -12,10 +12,10 @@ import warnings
 from collections.abc import Sequence
 
 from textclf import __version__
-from textclf.cli import explain, gradcheck, inspect, predict, report, test, train
+from textclf.cli import explain, gradcheck, inspect, predict, report, test, train, tune
 from textclf.errors import TextclfError
 
-COMMANDS = [train, test, predict, gradcheck, inspect, explain, report]
+COMMANDS = [train, test, predict, gradcheck, tune, inspect, explain, report]
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

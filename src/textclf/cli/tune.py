@@ -1,0 +1,118 @@
+"""``textclf tune DATA --budget SECONDS -o MODEL``: search settings on dev, save the best model.
+
+The dev set is ``--dev DEV``, else DATA's dev split, else a stratified, seeded part of the
+training data held out for the search. The test split is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from textclf.cli.common import add_data_options, read_data
+from textclf.corpus import available_splits
+from textclf.errors import SettingsError
+from textclf.features import WEIGHTINGS
+from textclf.models import MODEL_KINDS
+from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, hold_out, tune
+
+
+def _listed(kind: type, allowed: tuple | None = None):
+    """argparse type: a comma-separated list of ``kind`` values (from ``allowed`` if given)."""
+    def parse(text: str) -> tuple:
+        try:
+            values = tuple(kind(part.strip()) for part in text.split(",") if part.strip())
+        except ValueError:
+            values = ()
+        if not values or (allowed is not None and any(v not in allowed for v in values)):
+            among = f" of {', '.join(map(str, allowed))}" if allowed is not None else ""
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated list{among}, got {text!r}")
+        return values
+    return parse
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "tune", help="search good settings within a time budget and save the best model",
+        description="Search the learning rate, regularisation, n-gram length, feature "
+        "weighting, epochs and model kind on a dev set within a time budget (as fastText's "
+        "autotune does), print each trial, and save the best model with the search recorded "
+        "in its metadata. The test split is never read.",
+    )
+    parser.add_argument("data", metavar="DATA", help="training data (its train split)")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="model file to write")
+    parser.add_argument("--budget", type=float, required=True, metavar="SECONDS",
+                        help="time for the whole search, featurising and training included")
+    parser.add_argument("--dev", metavar="DEV",
+                        help="dev data to score trials on (default: DATA's dev split, else a "
+                        "held-out part of the training data)")
+    parser.add_argument("--dev-fraction", type=float, default=DEFAULT_DEV_FRACTION,
+                        help="part of the training data held out when there is no dev set "
+                        f"(default {DEFAULT_DEV_FRACTION})")
+    parser.add_argument("--metric", choices=METRICS, default="accuracy",
+                        help="dev score to maximise (default accuracy)")
+    space = SearchSpace()
+    parser.add_argument("--models", type=_listed(str, tuple(MODEL_KINDS)), default=None,
+                        help="model kinds to search, comma-separated (default: all that fit "
+                        "the number of classes)")
+    parser.add_argument("--ngrams", type=_listed(int), default=space.ngrams,
+                        help="n-gram lengths to search (default "
+                        f"{','.join(map(str, space.ngrams))})")
+    parser.add_argument("--features", type=_listed(str, WEIGHTINGS), default=space.weightings,
+                        help=f"feature weightings to search (default {','.join(WEIGHTINGS)})")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the search, the held-out split and training (default 0)")
+    add_data_options(parser)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no table of trials")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()  # the budget covers reading the data and saving the model
+    if not args.budget > 0:
+        raise SettingsError(f"--budget must be a positive number of seconds, got {args.budget}")
+    if args.split == "test":
+        raise SettingsError("tune never reads the test split: choose another --split")
+    train = read_data(args, args.data, default_split="train")
+    if args.dev:
+        dev = read_data(argparse.Namespace(**{**vars(args), "split": None}), args.dev,
+                        default_split="dev")
+        dev_source = args.dev
+    elif "dev" in available_splits(args.data) and args.split in (None, "train"):
+        dev = read_data(argparse.Namespace(**{**vars(args), "split": "dev"}), args.data,
+                        default_split="dev")
+        dev_source = f"{args.data} (split dev)"
+    else:
+        dev = None
+        dev_source = (f"{args.dev_fraction:g} of {args.data} held out "
+                      f"(stratified, seed {args.seed})")
+    texts, labels = train.texts, train.labels
+    if dev is None:
+        kept, held = hold_out(labels, args.dev_fraction, args.seed)
+        dev_texts, dev_labels = [texts[i] for i in held], [labels[i] for i in held]
+        texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
+    else:
+        dev_texts, dev_labels = dev.texts, dev.labels
+    out = None if args.quiet else sys.stdout
+    if out is not None:
+        print(f"tuning on {len(texts)} documents from {args.data}, scoring on "
+              f"{len(dev_texts)} dev documents from {dev_source}, budget {args.budget:g} s",
+              file=out, flush=True)
+    space = SearchSpace(ngrams=args.ngrams, weightings=args.features)
+    if args.models is not None:
+        space.models = args.models
+    result = tune(texts, labels, dev_texts, dev_labels, args.budget, space=space,
+                  metric=args.metric, seed=args.seed, out=out, started=started)
+    result.metadata["train"] = {"data": args.data, "documents": len(texts)}
+    result.metadata["dev"] = {"source": dev_source, "documents": len(dev_texts)}
+    result.classifier.save(args.output)
+    best = result.best
+    print(f"best: trial {best.number}: model {best.model}, ngrams {best.ngrams}, features "
+          f"{best.features}, eta {best.eta:.4g}, l2 {best.l2:.3g}, epochs {best.epochs}; "
+          f"dev {result.metric} {best.score:.4f}")
+    print(f"{len(result.trials)} trials; model saved to {args.output} "
+          f"({time.perf_counter() - started:.1f} s in all)")
+    return 0

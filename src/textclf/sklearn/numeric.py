@@ -1,0 +1,260 @@
+"""Estimators over a numeric feature matrix X (dense or sparse, without the bias column)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from textclf.features import add_bias_column
+from textclf.sklearn._fit import (
+    architecture,
+    encode_targets,
+    fit_model,
+    kind_defaults,
+    sample_weights,
+    training_settings,
+)
+
+_LOGISTIC = kind_defaults("logistic")
+_SOFTMAX = kind_defaults("softmax")
+# Numeric problems are often small: few mini-batches per epoch, so a network needs a larger
+# step than on a text corpus; Adam's η = 0.01 (textclf's text default is 0.001).
+_MLP = kind_defaults("mlp")
+_MLP.eta = 0.01
+
+
+def with_bias(X) -> sp.csr_matrix:
+    """[X | 1]: the dummy feature that multiplies the bias, as the last column."""
+    X = sp.csr_matrix(X)
+    if not X.has_canonical_format:
+        X = X.copy()  # add_bias_column sums duplicates in place: not in the caller's matrix
+    return add_bias_column(X)
+
+
+class _NumericClassifier(ClassifierMixin, BaseEstimator):
+    """fit / predict / predict_proba / decision_function over [X | 1] for one model kind."""
+
+    _kind: ClassVar[str]
+
+    def _network(self) -> dict | None:
+        return None
+
+    def _check_target_type(self, y: np.ndarray) -> None:
+        """Binary-only models refuse a multiclass y (in scikit-learn's words)."""
+
+    def fit(self, X, y, sample_weight=None):
+        """Train on X (n × d, dense or sparse) and labels y; ``sample_weight`` weighs each
+        sample's loss (Σᵢ sᵢ L⁽ⁱ⁾). Returns the estimator."""
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        self._check_target_type(y)
+        weights = sample_weights(sample_weight, X.shape[0])
+        self.classes_, targets = encode_targets(y, weights)
+        settings = training_settings(self._kind, self.get_params(), self.random_state)
+        self.model_, self.history_ = fit_model(
+            self._kind, with_bias(X), targets, len(self.classes_), weights, settings,
+            self._network(), self.validation_fraction,
+        )
+        self.training_ = settings
+        self.n_iter_ = len(self.history_)
+        self._set_coefficients()
+        return self
+
+    def _set_coefficients(self) -> None:
+        """coef_ and intercept_, for the linear models."""
+
+    def _features(self, X) -> sp.csr_matrix:
+        check_is_fitted(self)
+        return with_bias(validate_data(self, X, accept_sparse="csr", dtype=np.float64,
+                                       reset=False))
+
+    def decision_function(self, X) -> np.ndarray:
+        """The logits: shape (n,) for two classes (> 0 means ``classes_[1]``), else (n, K)."""
+        X = self._features(X)
+        Z = self.model_.decision_function(X)
+        if Z.ndim == 2 and Z.shape[1] == 2:  # two softmax logits: their difference z₁ − z₀
+            return Z[:, 1] - Z[:, 0]
+        return Z
+
+    def predict_proba(self, X) -> np.ndarray:
+        """P(class | x), shape (n, K), columns in ``classes_`` order."""
+        X = self._features(X)
+        return self.model_.predict_proba(X)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row."""
+        X = self._features(X)
+        return self.classes_[self.model_.predict(X)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class LogisticRegressionClassifier(_NumericClassifier):
+    """Binary logistic regression ŷ = σ([x | 1]θ), trained by mini-batch gradient descent.
+
+    Settings: ``eta`` (learning rate η), ``epochs``, ``batch_size`` (m), ``optimizer``
+    ("sgd", "momentum", "adam"), ``momentum``, ``schedule`` ("constant", "invtime",
+    "linear") with ``decay``, ``l2`` and ``l1`` penalties on w, ``init`` ("zeros" or
+    "random"), ``patience`` (early stopping on a held-out ``validation_fraction``),
+    ``random_state``. Defaults: textclf's for the logistic model.
+
+    Learned: ``classes_`` (two), ``coef_`` (1, d) = w, ``intercept_`` (1,) = b, ``model_``
+    (textclf's :class:`~textclf.models.LogisticRegression`), ``history_`` (per epoch),
+    ``n_iter_`` (epochs run), ``training_`` (the settings used).
+    """
+
+    _kind = "logistic"
+
+    def __init__(
+        self,
+        *,
+        eta: float = _LOGISTIC.eta,
+        epochs: int = _LOGISTIC.epochs,
+        batch_size: int = _LOGISTIC.batch_size,
+        optimizer: str = _LOGISTIC.optimizer,
+        momentum: float = _LOGISTIC.momentum,
+        schedule: str = _LOGISTIC.schedule,
+        decay: float = _LOGISTIC.decay,
+        l2: float = _LOGISTIC.l2,
+        l1: float = _LOGISTIC.l1,
+        init: str = _LOGISTIC.init,
+        patience: int | None = None,
+        validation_fraction: float = 0.1,
+        random_state: int | np.random.RandomState | None = 0,
+    ):
+        self.eta = eta
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.schedule = schedule
+        self.decay = decay
+        self.l2 = l2
+        self.l1 = l1
+        self.init = init
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+
+    def _check_target_type(self, y: np.ndarray) -> None:
+        y_type = type_of_target(y, input_name="y")
+        if y_type.startswith("multiclass"):
+            raise ValueError(
+                "Only binary classification is supported. The type of the target is "
+                f"{y_type}: use SoftmaxRegressionClassifier for more than two classes."
+            )
+
+    def _set_coefficients(self) -> None:
+        theta = self.model_.theta
+        self.coef_, self.intercept_ = theta[None, :-1], theta[-1:]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+class SoftmaxRegressionClassifier(_NumericClassifier):
+    """Softmax (multinomial logistic) regression Ŷ = softmax([x | 1]θ), K ≥ 2 classes.
+
+    Settings as :class:`LogisticRegressionClassifier`, defaults textclf's for softmax.
+    Learned: ``coef_`` (K, d) = θ[:-1]ᵀ, ``intercept_`` (K,) = θ's bias row, ``model_``
+    (:class:`~textclf.models.SoftmaxRegression`), ``history_``, ``n_iter_``. For two classes
+    ``decision_function`` is the log-odds z₁ − z₀, as scikit-learn expects.
+    """
+
+    _kind = "softmax"
+
+    def __init__(
+        self,
+        *,
+        eta: float = _SOFTMAX.eta,
+        epochs: int = _SOFTMAX.epochs,
+        batch_size: int = _SOFTMAX.batch_size,
+        optimizer: str = _SOFTMAX.optimizer,
+        momentum: float = _SOFTMAX.momentum,
+        schedule: str = _SOFTMAX.schedule,
+        decay: float = _SOFTMAX.decay,
+        l2: float = _SOFTMAX.l2,
+        l1: float = _SOFTMAX.l1,
+        init: str = _SOFTMAX.init,
+        patience: int | None = None,
+        validation_fraction: float = 0.1,
+        random_state: int | np.random.RandomState | None = 0,
+    ):
+        self.eta = eta
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.schedule = schedule
+        self.decay = decay
+        self.l2 = l2
+        self.l1 = l1
+        self.init = init
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+
+    def _set_coefficients(self) -> None:
+        theta = self.model_.theta
+        self.coef_, self.intercept_ = theta[:-1].T, theta[-1]
+
+
+class MLPClassifier(_NumericClassifier):
+    """A feedforward network: [x | 1] → hidden layers → sigmoid (2 classes) or softmax.
+
+    Architecture: ``hidden`` (layer sizes, e.g. (256, 64)), ``activation`` ("relu",
+    "tanh", "sigmoid"), ``dropout`` (probability). Training settings as
+    :class:`LogisticRegressionClassifier` without ``init`` (weights start He/Xavier);
+    defaults textclf's for the network (Adam), except η = 0.01 (10× the text default: a
+    numeric data set is often small, with few steps per epoch). Learned: ``model_``
+    (:class:`~textclf.models.FeedForwardNetwork`), ``history_``, ``n_iter_``.
+    """
+
+    _kind = "mlp"
+
+    def __init__(
+        self,
+        *,
+        hidden: int | tuple[int, ...] = (64,),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        eta: float = _MLP.eta,
+        epochs: int = _MLP.epochs,
+        batch_size: int = _MLP.batch_size,
+        optimizer: str = _MLP.optimizer,
+        momentum: float = _MLP.momentum,
+        schedule: str = _MLP.schedule,
+        decay: float = _MLP.decay,
+        l2: float = _MLP.l2,
+        l1: float = _MLP.l1,
+        patience: int | None = None,
+        validation_fraction: float = 0.1,
+        random_state: int | np.random.RandomState | None = 0,
+    ):
+        self.hidden = hidden
+        self.activation = activation
+        self.dropout = dropout
+        self.eta = eta
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.schedule = schedule
+        self.decay = decay
+        self.l2 = l2
+        self.l1 = l1
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+
+    def _network(self) -> dict:
+        return architecture(self.get_params())

@@ -1,0 +1,357 @@
+"""textclf tune: finds a known best setting, keeps to its budget, never reads the test split."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import textclf.tune as tune_module
+from textclf import TextClassifier, persist
+from textclf.cli import main
+from textclf.errors import DataError, SettingsError
+from textclf.tune import SearchSpace, hold_out, score, tune
+
+
+def trigram_corpus(n: int, seed: int, noise: float = 0.0) -> tuple[list[str], list[str]]:
+    """Documents whose class shows only in a word trigram: the known best setting is ngrams=3.
+
+    "pos" documents hold "x y x" and a lone "y", "neg" documents "y x y" and a lone "x",
+    among random filler words: every document has two x and two y, and the bigrams "x y"
+    and "y x" occur in both classes. With ``noise``, that fraction of labels is flipped
+    (so that no setting reaches a perfect score).
+    """
+    rng = np.random.default_rng(seed)
+    filler = [f"w{i}" for i in range(8)]
+    texts, labels = [], []
+    for i in range(n):
+        pos = i % 2 == 0
+        words = list(rng.choice(filler, size=6))
+        core, lone = (["x", "y", "x"], "y") if pos else (["y", "x", "y"], "x")
+        texts.append(" ".join(words[:2] + core + words[2:4] + [lone] + words[4:]))
+        flip = rng.random() < noise
+        labels.append("pos" if pos != flip else "neg")
+    return texts, labels
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    capsys.readouterr()
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# ---------------------------------------------------------------------------------------------
+# The search finds what is there
+
+
+def test_finds_the_known_best_setting():
+    texts, labels = trigram_corpus(200, seed=0)
+    dev_texts, dev_labels = trigram_corpus(60, seed=1)
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=60, seed=0)
+    assert result.best.ngrams == 3
+    assert result.best.score == 1.0
+    unigrams_bigrams = [t for t in result.trials if t.ngrams < 3 and t.status == "ok"]
+    assert unigrams_bigrams and max(t.score for t in unigrams_bigrams) < 0.8
+    clf = result.classifier
+    assert clf.featurizer.settings.ngrams == 3
+    assert clf.training.epochs == result.best.epochs  # the model is the best epoch's
+    test_texts, test_labels = trigram_corpus(60, seed=2)
+    assert clf.evaluate(test_texts, test_labels).accuracy >= 0.95
+    # a perfect dev score cannot be beaten: the search stopped there, far inside the budget
+    assert result.trials[-1] is result.best
+
+
+def test_searches_model_kinds_and_regularisation():
+    texts, labels = trigram_corpus(120, seed=3, noise=0.15)
+    dev_texts, dev_labels = trigram_corpus(60, seed=4, noise=0.15)
+    space = SearchSpace(ngrams=(3,), weightings=("tfidf",), max_epochs=(5,))
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=60, space=space,
+                  seed=0, max_trials=12)
+    assert {t.model for t in result.trials} == {"logistic", "mlp"}
+    assert any(t.l2 > 0 for t in result.trials)
+    assert len({round(t.eta, 6) for t in result.trials}) > 3  # η varies
+    best = max(result.trials, key=lambda t: t.score)
+    assert result.best.score == best.score
+    assert result.classifier.model.kind == result.best.model
+
+
+def test_three_classes_search_softmax_and_the_network():
+    texts, labels = trigram_corpus(90, seed=5)
+    labels = [f"{label}{i % 3 == 0}" if label == "pos" else label for i, label in
+              enumerate(labels)]
+    result = tune(texts, labels, texts[:30], labels[:30], budget_seconds=60, max_trials=3,
+                  space=SearchSpace(ngrams=(3,), weightings=("tfidf",)))
+    assert result.metadata["models"] == ["softmax", "mlp"]
+    assert result.trials[0].model == "softmax"
+    with pytest.raises(SettingsError, match="binary"):
+        tune(texts, labels, texts, labels, 5, space=SearchSpace(models=("logistic",)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The budget
+
+
+class FakeClock:
+    """Time that moves only when told to: the search's own bookkeeping costs nothing."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def slow_epochs(monkeypatch):
+    """Every training epoch takes 0.25 s on a fake clock; returns the clock."""
+    clock = FakeClock()
+    real_train = tune_module.train
+
+    def train(model, X, y, settings, on_epoch_end=None, **options):
+        def after_epoch(epoch, record):
+            clock.now += 0.25
+            on_epoch_end(epoch, record)
+        return real_train(model, X, y, settings, on_epoch_end=after_epoch, **options)
+
+    monkeypatch.setattr(tune_module, "train", train)
+    return clock
+
+
+def test_respects_the_budget(slow_epochs):
+    texts, labels = trigram_corpus(80, seed=6, noise=0.2)  # nothing reaches a perfect score
+    dev_texts, dev_labels = trigram_corpus(40, seed=7, noise=0.2)
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=3.0, clock=slow_epochs,
+                  space=SearchSpace(models=("logistic",)))
+    assert result.seconds <= 3.0  # the search stops before an epoch would overrun
+    assert result.seconds > 3.0 - 0.25 - 1e-9  # ...and uses the time it has
+    assert sum(t.epochs_run for t in result.trials) == round(result.seconds / 0.25)
+    assert all(t.started < 3.0 for t in result.trials)
+    assert len(result.trials) >= 2
+    assert result.metadata["budget_seconds"] == 3.0
+    assert result.metadata["seconds"] == result.seconds
+
+
+class TickingClock:
+    """Time that moves a little at every reading: ~one tick per mini-batch (each checks it)."""
+
+    def __init__(self, tick: float) -> None:
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def test_a_trial_stops_within_a_mini_batch_of_the_deadline():
+    texts, labels = trigram_corpus(200, seed=9, noise=0.2)
+    dev_texts, dev_labels = trigram_corpus(40, seed=10, noise=0.2)
+    clock = TickingClock(0.001)
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=0.3, clock=clock,
+                  space=SearchSpace(models=("logistic",), ngrams=(2, 3), max_epochs=(40,)))
+    assert result.seconds <= 0.3 + 0.01  # a few readings after the deadline, no more
+    assert any(t.status == "out of time" for t in result.trials)
+    assert result.classifier.model is not None
+
+
+def test_an_underestimated_trial_stops_in_the_middle_of_an_epoch(monkeypatch):
+    """The network's first epoch is predicted from logistic regression's (0.05 s a batch)
+    but takes 0.5 s a batch: the trial is stopped at the deadline, mid-epoch."""
+    clock = FakeClock()
+    real_step = tune_module._Guarded.loss_and_gradient_sum
+
+    def timed_step(self, X, y):
+        clock.now += 0.5 if self.model.kind == "mlp" else 0.05
+        return real_step(self, X, y)
+
+    monkeypatch.setattr(tune_module._Guarded, "loss_and_gradient_sum", timed_step)
+    texts, labels = trigram_corpus(200, seed=11, noise=0.2)  # 7 mini-batches an epoch
+    dev_texts, dev_labels = trigram_corpus(40, seed=12, noise=0.2)
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=3.0, clock=clock,
+                  space=SearchSpace(ngrams=(2,), weightings=("tfidf",), max_epochs=(3,)))
+    network = [t for t in result.trials if t.model == "mlp"]
+    assert network and network[0].status == "out of time" and network[0].epochs_run == 0
+    assert result.seconds <= 3.0 + 0.5  # at most one mini-batch past the deadline
+    assert result.best.model == "logistic"
+
+
+def test_a_budget_shorter_than_an_epoch_still_gives_a_model(slow_epochs):
+    texts, labels = trigram_corpus(40, seed=8)
+    result = tune(texts, labels, texts, labels, budget_seconds=0.1, clock=slow_epochs)
+    assert len(result.trials) == 1 and result.trials[0].epochs_run == 1
+    assert result.trials[0].status == "out of time"
+    assert result.classifier.model is not None
+    assert result.seconds == pytest.approx(0.25)  # one epoch: the only overrun allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# The command line, and the test split
+
+
+def write_tree(root: Path, splits: dict[str, tuple[list[str], list[str]]]) -> Path:
+    for split, (texts, labels) in splits.items():
+        for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+            folder = root / split / label
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+class FileAccess:
+    """Every file opened and folder listed by this process while recording (audit hooks)."""
+
+    installed = False
+    active: list[str] | None = None
+
+    @classmethod
+    def record(cls) -> list[str]:
+        if not cls.installed:
+            sys.addaudithook(cls._hook)  # hooks cannot be removed: this one is idle when off
+            cls.installed = True
+        cls.active = []
+        return cls.active
+
+    @classmethod
+    def stop(cls) -> None:
+        cls.active = None
+
+    @classmethod
+    def _hook(cls, event: str, args: tuple) -> None:
+        if (cls.active is not None and event in ("open", "os.listdir", "os.scandir")
+                and args and isinstance(args[0], str | bytes | Path)):
+            cls.active.append(str(Path(str(args[0])).resolve()))
+
+
+@pytest.fixture
+def access():
+    """Call it to start recording (after writing the fixture files); it returns the list."""
+    yield FileAccess.record
+    FileAccess.stop()
+
+
+def test_cli_tunes_on_the_dev_split_and_never_reads_test(tmp_path, capsys, access):
+    root = write_tree(tmp_path / "data", {"train": trigram_corpus(120, 10),
+                                          "dev": trigram_corpus(40, 11),
+                                          "test": trigram_corpus(40, 12)})
+    model = tmp_path / "model.textclf"
+    touched = access()
+    status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model)
+    FileAccess.stop()
+    assert status == 0, err
+    test_folder = str((root / "test").resolve())
+    assert not [p for p in touched if p.startswith(test_folder)]
+    assert any(p.startswith(str((root / "dev").resolve())) for p in touched)  # the hook works
+    assert "trial  model" in out and "*best" in out and "split dev" in out
+    assert f"model saved to {model}" in out
+    loaded = TextClassifier.load(model)
+    assert loaded.featurizer.settings.ngrams == 3
+    tuning = loaded.tuning
+    assert tuning["dev"]["source"].endswith("(split dev)") and tuning["dev"]["documents"] == 40
+    assert tuning["train"]["documents"] == 120
+    assert tuning["trials"][tuning["best_trial"] - 1]["score"] == tuning["best_score"] == 1.0
+    meta, _ = persist.load(model)  # the search is in the model file's meta.json
+    assert meta["tuning"]["budget_seconds"] == 30.0
+
+
+def test_cli_holds_out_part_of_train_when_there_is_no_dev(tmp_path, capsys, access):
+    root = write_tree(tmp_path / "data", {"train": trigram_corpus(150, 13),
+                                          "test": trigram_corpus(40, 14)})
+    model = tmp_path / "model.textclf"
+    touched = access()
+    status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model,
+                               "--dev-fraction", "0.2", "--models", "logistic", "-q")
+    FileAccess.stop()
+    assert status == 0, err
+    assert not [p for p in touched if p.startswith(str((root / "test").resolve()))]
+    assert any(p.startswith(str((root / "train").resolve())) for p in touched)
+    tuning = TextClassifier.load(model).tuning
+    assert tuning["dev"]["documents"] == 30 and tuning["train"]["documents"] == 120
+    assert "held out" in tuning["dev"]["source"]
+    assert "trial  model" not in out  # --quiet: no table
+
+
+def test_cli_with_a_dev_file(tmp_path, capsys):
+    def jsonl(path: Path, corpus) -> Path:
+        path.write_text("".join(json.dumps({"text": t, "label": label}) + "\n"
+                                for t, label in zip(*corpus, strict=True)))
+        return path
+
+    train = jsonl(tmp_path / "train.jsonl", trigram_corpus(100, 15))
+    dev = jsonl(tmp_path / "dev.jsonl", trigram_corpus(30, 16))
+    model = tmp_path / "m.textclf"
+    status, out, err = run_cli(capsys, "tune", train, "--dev", dev, "--budget", "20", "-o",
+                               model, "--ngrams", "1,3", "--features", "tfidf,binary",
+                               "--metric", "macro_f1")
+    assert status == 0, err
+    tuning = TextClassifier.load(model).tuning
+    assert tuning["metric"] == "macro_f1" and tuning["dev"]["source"] == str(dev)
+    assert {t["ngrams"] for t in tuning["trials"]} <= {1, 3}
+    assert {t["features"] for t in tuning["trials"]} <= {"tfidf", "binary"}
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--budget", "0"], "--budget must be a positive number"),
+    (["--budget", "5", "--split", "test"], "never reads the test split"),
+    (["--budget", "5", "--dev-fraction", "1.5"], "between 0 and 1"),
+    (["--budget", "5", "--ngrams", "0"], "n-gram lengths must be integers >= 1"),
+])
+def test_cli_bad_settings(tmp_path, capsys, argv, message):
+    root = write_tree(tmp_path / "data", {"train": trigram_corpus(20, 17)})
+    status, out, err = run_cli(capsys, "tune", root, "-o", tmp_path / "m.textclf", *argv)
+    assert status == 1
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "m.textclf").exists()
+
+
+def test_cli_bad_data(tmp_path, capsys):
+    status, _, err = run_cli(capsys, "tune", tmp_path / "missing", "--budget", "5", "-o",
+                             tmp_path / "m.textclf")
+    assert status == 1 and "no such file or folder" in err and "Traceback" not in err
+    one_class = write_tree(tmp_path / "one", {"train": (["a b", "b c", "c d"], ["x"] * 3)})
+    status, _, err = run_cli(capsys, "tune", one_class, "--budget", "5", "-o",
+                             tmp_path / "m.textclf")
+    assert status == 1 and "only one class" in err
+    with pytest.raises(SystemExit):  # argparse: unknown model kind
+        main(["tune", str(one_class), "--budget", "5", "-o", "m", "--models", "forest"])
+    assert "expected a comma-separated list of logistic, softmax, mlp" in capsys.readouterr().err
+
+
+def test_python_api_bad_input():
+    texts, labels = trigram_corpus(20, seed=18)
+    with pytest.raises(DataError, match="dev set is empty"):
+        tune(texts, labels, [], [], 5)
+    with pytest.raises(DataError, match="no dev document has a label"):
+        tune(texts, labels, ["a"], ["other"], 5)
+    with pytest.raises(SettingsError, match="metric"):
+        tune(texts, labels, texts, labels, 5, metric="auc")
+    with pytest.raises(SettingsError, match="budget"):
+        tune(texts, labels, texts, labels, -1)
+    with pytest.raises(SettingsError, match="unknown model"):
+        tune(texts, labels, texts, labels, 5, space=SearchSpace(models=("forest",)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def test_hold_out_is_stratified_seeded_and_disjoint():
+    labels = ["a"] * 50 + ["b"] * 30 + ["c"] * 1
+    kept, held = hold_out(labels, 0.2, seed=0)
+    assert sorted(np.concatenate([kept, held]).tolist()) == list(range(81))
+    held_labels = [labels[i] for i in held]
+    assert held_labels.count("a") == 10 and held_labels.count("b") == 6
+    assert "c" not in held_labels  # a class of one document stays in training
+    again_kept, again_held = hold_out(labels, 0.2, seed=0)
+    np.testing.assert_array_equal(held, again_held)
+    assert set(hold_out(labels, 0.2, seed=1)[1]) != set(held)
+
+
+def test_scores():
+    y_true = np.array([0, 0, 1, 1, 2])
+    y_pred = np.array([0, 1, 1, 1, 0])
+    assert score("accuracy", y_true, y_pred, 3) == pytest.approx(0.6)
+    # F1: class 0: 2·1/(2+1+1) = 0.5; class 1: 2·2/(4+1+0) = 0.8; class 2: 0
+    assert score("macro_f1", y_true, y_pred, 3) == pytest.approx((0.5 + 0.8 + 0.0) / 3)
