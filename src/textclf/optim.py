@@ -1,21 +1,208 @@
-"""Optimisers: how a gradient becomes a step on the parameters."""
+"""Optimisers, learning-rate schedules and regularisation: how a gradient becomes a step.
+
+Every optimiser updates the parameter arrays in place from the mini-batch mean gradient ∇:
+
+    SGD        θ ← θ − η∇                                  (the lecture's step)
+    momentum   v ← μv + ∇,   θ ← θ − ηv
+    Adam       m ← β₁m + (1−β₁)∇,  s ← β₂s + (1−β₂)∇²,
+               θ ← θ − η · m̂ / (√ŝ + ε),   m̂ = m/(1−β₁ᵗ), ŝ = s/(1−β₂ᵗ)
+
+A :class:`~textclf.models.base.RowSparse` gradient (zero outside the rows of the features in
+the batch) updates only those rows. For SGD that is exact; momentum and Adam then keep
+their moving averages "lazily", for the rows present (as PyTorch's SparseAdam does),
+which saves touching every row of a |F| × H matrix at every step.
+"""
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import numpy as np
 
 from textclf.errors import SettingsError
+from textclf.models.base import RowSparse
+
+Gradient = np.ndarray | RowSparse
+OPTIMIZERS = ("sgd", "momentum", "adam")
+SCHEDULES = ("constant", "invtime", "linear")
 
 
 class SGD:
     """The lecture's gradient descent step: θ ← θ − η∇L."""
 
-    def __init__(self, eta: float):
+    def __init__(self, eta: float = 0.1):
         if not eta > 0:
             raise SettingsError(f"the learning rate eta must be > 0, got {eta}")
         self.eta = eta
 
-    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
-        """Update every parameter array in place."""
+    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, Gradient],
+             eta: float | None = None) -> None:
+        """Update every parameter array in place (η from the schedule, else ``self.eta``)."""
+        eta = self.eta if eta is None else eta
         for name, theta in parameters.items():
-            theta -= self.eta * gradients[name]
+            gradient = gradients[name]
+            if isinstance(gradient, RowSparse):
+                theta[gradient.rows] -= eta * gradient.values
+            else:
+                theta -= eta * gradient
+
+
+class Momentum(SGD):
+    """SGD with momentum: v ← μv + ∇, θ ← θ − ηv (v starts at 0).
+
+    v is a running sum of past gradients decaying by μ per step; steps along directions
+    the gradient keeps pointing to grow up to 1/(1 − μ) times, oscillations cancel.
+    """
+
+    def __init__(self, eta: float = 0.1, momentum: float = 0.9):
+        super().__init__(eta)
+        if not 0.0 <= momentum < 1.0:
+            raise SettingsError(f"momentum must be in [0, 1), got {momentum}")
+        self.mu = momentum
+        self.velocity: dict[str, np.ndarray] = {}
+
+    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, Gradient],
+             eta: float | None = None) -> None:
+        eta = self.eta if eta is None else eta
+        for name, theta in parameters.items():
+            gradient = gradients[name]
+            v = self.velocity.setdefault(name, np.zeros_like(theta))
+            if isinstance(gradient, RowSparse):
+                rows = gradient.rows
+                v[rows] = self.mu * v[rows] + gradient.values
+                theta[rows] -= eta * v[rows]
+            else:
+                v *= self.mu
+                v += gradient
+                theta -= eta * v
+
+
+class Adam(SGD):
+    """Adam (Kingma & Ba, 2015): a step per parameter scaled by its gradient's history.
+
+    m and s are moving averages of ∇ and ∇²; dividing by √ŝ gives every parameter a step of
+    about η whatever the scale of its gradient. m̂, ŝ undo the bias of starting at 0.
+    """
+
+    def __init__(self, eta: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-8):
+        super().__init__(eta)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.m: dict[str, np.ndarray] = {}
+        self.s: dict[str, np.ndarray] = {}
+        self.t = 0
+
+    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, Gradient],
+             eta: float | None = None) -> None:
+        eta = self.eta if eta is None else eta
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        # η·m̂/(√ŝ + ε) with the bias corrections folded into the step size
+        step_size = eta * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        epsilon = self.epsilon * math.sqrt(1.0 - b2**self.t)
+        for name, theta in parameters.items():
+            gradient = gradients[name]
+            m = self.m.setdefault(name, np.zeros_like(theta))
+            s = self.s.setdefault(name, np.zeros_like(theta))
+            if isinstance(gradient, RowSparse):
+                rows, g = gradient.rows, gradient.values
+                m[rows] = b1 * m[rows] + (1.0 - b1) * g
+                s[rows] = b2 * s[rows] + (1.0 - b2) * g * g
+                theta[rows] -= step_size * m[rows] / (np.sqrt(s[rows]) + epsilon)
+            else:
+                m *= b1
+                m += (1.0 - b1) * gradient
+                s *= b2
+                s += (1.0 - b2) * gradient * gradient
+                theta -= step_size * m / (np.sqrt(s) + epsilon)
+
+
+def make_optimizer(name: str, eta: float, momentum: float = 0.9) -> SGD:
+    """The optimiser called ``name``: sgd, momentum or adam."""
+    if name == "sgd":
+        return SGD(eta)
+    if name == "momentum":
+        return Momentum(eta, momentum)
+    if name == "adam":
+        return Adam(eta)
+    raise SettingsError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+
+
+# learning-rate schedules -----------------------------------------------------------------
+class Schedule:
+    """η_t, the learning rate of step t = 0, 1, ..., T−1 (t counts mini-batches).
+
+        constant   η_t = η
+        invtime    η_t = η / (1 + d·t/B)      (B steps per epoch: η/(1+d) after one epoch,
+                                               η/(1+2d) after two: inverse-time decay)
+        linear     η_t = η · (1 − t/T)        (from η down to η/T at the last step)
+    """
+
+    def __init__(self, kind: str, eta: float, steps_per_epoch: int, total_steps: int,
+                 decay: float = 1.0):
+        if kind not in SCHEDULES:
+            raise SettingsError(f"schedule must be one of {', '.join(SCHEDULES)}, got {kind!r}")
+        self.kind, self.eta, self.decay = kind, eta, decay
+        self.steps_per_epoch, self.total_steps = steps_per_epoch, total_steps
+
+    def __call__(self, t: int) -> float:
+        if self.kind == "invtime":
+            return self.eta / (1.0 + self.decay * t / self.steps_per_epoch)
+        if self.kind == "linear":
+            return self.eta * (1.0 - t / self.total_steps)
+        return self.eta
+
+
+# regularisation --------------------------------------------------------------------------
+class Regularizer:
+    """Penalties on the weights w (biases excluded) added to the mean data loss:
+
+        J(θ) = (1/N) Σᵢ L⁽ⁱ⁾ + (λ₂/2)‖w‖² + λ₁‖w‖₁
+
+    L2's gradient λ₂w joins the mini-batch gradient (for networks this is weight decay:
+    with SGD, w ← (1 − ηλ₂)w − η∇). L1 is applied after the step as its proximal map, the
+    soft threshold w ← sign(w)·max(|w| − ηλ₁, 0), which sets small weights exactly to 0.
+    ``masks`` gives, per parameter name, the index of its weights (see
+    :meth:`Model.regularized`). A row-sparse gradient becomes dense when λ₂ > 0, since the
+    L2 term reaches every weight at every step.
+    """
+
+    def __init__(self, l2: float, l1: float, masks: dict[str, Any]):
+        self.l2, self.l1, self.masks = l2, l1, masks
+
+    @property
+    def active(self) -> bool:
+        return self.l2 > 0 or self.l1 > 0
+
+    def penalty(self, parameters: dict[str, np.ndarray]) -> float:
+        """(λ₂/2)‖w‖² + λ₁‖w‖₁."""
+        total = 0.0
+        for name, index in self.masks.items():
+            w = parameters[name][index]
+            if self.l2:
+                total += 0.5 * self.l2 * float(np.sum(w * w))
+            if self.l1:
+                total += self.l1 * float(np.sum(np.abs(w)))
+        return total
+
+    def add_gradient(self, parameters: dict[str, np.ndarray],
+                     gradients: dict[str, Gradient]) -> dict[str, Gradient]:
+        """∇ + λ₂w on the weights (a new dict; the model's arrays are untouched)."""
+        if not self.l2:
+            return gradients
+        gradients = dict(gradients)
+        for name, index in self.masks.items():
+            gradient = np.array(gradients[name], dtype=np.float64)  # dense copy
+            gradient[index] += self.l2 * parameters[name][index]
+            gradients[name] = gradient
+        return gradients
+
+    def shrink(self, parameters: dict[str, np.ndarray], eta: float) -> None:
+        """The L1 proximal step: w ← sign(w)·max(|w| − ηλ₁, 0), in place."""
+        if not self.l1:
+            return
+        threshold = eta * self.l1
+        for name, index in self.masks.items():
+            w = parameters[name][index]
+            np.copyto(w, np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0))

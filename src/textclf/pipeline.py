@@ -7,21 +7,37 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from textclf import persist
 from textclf.errors import DataError, ModelFileError, SettingsError
 from textclf.features import FeatureSettings, Featurizer
 from textclf.metrics import EvaluationReport, evaluate_labels
-from textclf.models import MODEL_KINDS, LogisticRegression, Model
-from textclf.train import EpochCallback, TrainingSettings, train
+from textclf.models import (
+    MODEL_KINDS,
+    FeedForwardNetwork,
+    LogisticRegression,
+    Model,
+    SoftmaxRegression,
+)
+from textclf.models.mlp import parse_hidden
+from textclf.train import MODEL_DEFAULTS, EpochCallback, TrainingSettings, train
 
-# Defaults chosen on the dev split of builtin:imdb (see benchmarks/RESULTS.md).
+DEFAULT_HIDDEN = (64,)
+DEFAULT_DROPOUT = 0.0
+
 DEFAULT_FEATURES = FeatureSettings()
-DEFAULT_TRAINING = TrainingSettings()
+DEFAULT_TRAINING = TrainingSettings(**MODEL_DEFAULTS["logistic"])
+MODEL_CHOICES = ("auto", *MODEL_KINDS)
 
 
 class TextClassifier:
     """Raw text in, labels out: ``Featurizer`` → ``Model`` with the label names.
+
+    ``model`` is "logistic" (binary, sigmoid), "softmax" (K classes), "mlp" (a feedforward
+    network) or "auto": logistic for two classes, softmax for more. Training settings left
+    at None take the defaults of the model kind (``textclf.train.MODEL_DEFAULTS``, chosen
+    on dev data: see docs/models.md).
 
     Example::
 
@@ -29,6 +45,8 @@ class TextClassifier:
         clf.predict(["a wonderful film"])        # -> ["pos"]
         clf.evaluate(test_texts, test_labels).accuracy
         clf.save("model.textclf"); TextClassifier.load("model.textclf")
+
+        TextClassifier(model="mlp", hidden=(256, 64), dropout=0.5).fit(texts, labels)
     """
 
     def __init__(
@@ -39,12 +57,22 @@ class TextClassifier:
         min_df: int = DEFAULT_FEATURES.min_df,
         max_features: int | None = DEFAULT_FEATURES.max_features,
         lowercase: bool = DEFAULT_FEATURES.lowercase,
-        eta: float = DEFAULT_TRAINING.eta,
-        epochs: int = DEFAULT_TRAINING.epochs,
-        batch_size: int = DEFAULT_TRAINING.batch_size,
-        init: str = DEFAULT_TRAINING.init,
-        seed: int = DEFAULT_TRAINING.seed,
+        eta: float | None = None,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        init: str | None = None,
+        seed: int | None = None,
         model: str = "auto",
+        hidden: int | str | Sequence[int] = DEFAULT_HIDDEN,
+        activation: str = "relu",
+        dropout: float = DEFAULT_DROPOUT,
+        optimizer: str | None = None,
+        momentum: float | None = None,
+        schedule: str | None = None,
+        decay: float | None = None,
+        l2: float | None = None,
+        l1: float | None = None,
+        patience: int | None = None,
         quiet: bool = True,
     ):
         self.feature_settings = FeatureSettings(
@@ -52,11 +80,23 @@ class TextClassifier:
             lowercase=lowercase,
         )
         self.feature_settings.validate()
-        self.training = TrainingSettings(
-            eta=eta, epochs=epochs, batch_size=batch_size, init=init, seed=seed
-        )
-        self.training.validate()
+        if model not in MODEL_CHOICES:
+            raise SettingsError(f"unknown model {model!r} (known: {', '.join(MODEL_CHOICES)})")
         self.model_kind = model
+        self.architecture = {"hidden": parse_hidden(hidden), "activation": activation,
+                             "dropout": dropout}
+        if model == "mlp":  # check the architecture now, not after featurising
+            FeedForwardNetwork(**self.architecture)
+        # settings given here; the rest come from the model kind's defaults at fit time
+        self.training_overrides = {
+            name: value for name, value in {
+                "eta": eta, "epochs": epochs, "batch_size": batch_size, "init": init,
+                "seed": seed, "optimizer": optimizer, "momentum": momentum,
+                "schedule": schedule, "decay": decay, "l2": l2, "l1": l1,
+                "patience": patience,
+            }.items() if value is not None
+        }
+        self.training = self._training_settings("logistic" if model == "auto" else model)
         self.quiet = quiet
         self.labels: list[str] = []
         self.featurizer: Featurizer | None = None
@@ -64,18 +104,33 @@ class TextClassifier:
         self.history: list[dict] = []
 
     # training ---------------------------------------------------------------------------
-    def _choose_model(self, n_features: int) -> Model:
+    def _training_settings(self, kind: str) -> TrainingSettings:
+        settings = TrainingSettings(**{**MODEL_DEFAULTS[kind], **self.training_overrides})
+        settings.validate()
+        return settings
+
+    def _resolve_kind(self) -> str:
         kind = self.model_kind
         if kind == "auto":
-            kind = "logistic"
+            kind = "logistic" if len(self.labels) == 2 else "softmax"
         if kind == "logistic" and len(self.labels) != 2:
             raise DataError(
                 f"binary logistic regression needs exactly two classes, the data has "
-                f"{len(self.labels)}: {', '.join(self.labels[:10])}"
+                f"{len(self.labels)}: {', '.join(self.labels[:10])}; use --model softmax "
+                "(or auto)"
             )
-        if kind not in MODEL_KINDS:
-            raise SettingsError(f"unknown model {kind!r} (known: {', '.join(MODEL_KINDS)})")
-        return LogisticRegression(n_features, init=self.training.init, seed=self.training.seed)
+        return kind
+
+    def _choose_model(self, n_features: int) -> Model:
+        kind = self._resolve_kind()
+        self.training = self._training_settings(kind)
+        t = self.training
+        if kind == "logistic":
+            return LogisticRegression(n_features, init=t.init, seed=t.seed)
+        if kind == "softmax":
+            return SoftmaxRegression(n_features, len(self.labels), init=t.init, seed=t.seed)
+        return FeedForwardNetwork(n_features, len(self.labels), seed=t.seed,
+                                  **self.architecture)
 
     def _targets(self, labels: Sequence[str]) -> np.ndarray:
         index = {label: i for i, label in enumerate(self.labels)}
@@ -96,6 +151,12 @@ class TextClassifier:
             raise DataError("the training corpus is empty")
         if any(label is None for label in labels):
             raise DataError("every training document needs a label")
+        has_dev = dev_texts is not None and dev_labels is not None and len(dev_texts) > 0
+        if self.training.patience is not None and not has_dev:
+            raise SettingsError(
+                "early stopping (patience) needs dev data to watch: give dev texts and "
+                "labels (on the command line --dev DATA, or data with a dev split)"
+            )
         self.labels = sorted(set(map(str, labels)))
         if len(self.labels) < 2:
             raise DataError(
@@ -151,15 +212,30 @@ class TextClassifier:
         """The k terms with the strongest weight towards each class.
 
         Binary logistic regression: the largest wⱼ point to ``labels[1]``, the most negative
-        to ``labels[0]``.
+        to ``labels[0]``. Softmax regression: for each class c the largest θ[j, c].
+        A network has no single weight per term; its "weight" of term j is what the term
+        does alone: the logit of a document holding only term j (feature value 1) minus
+        that of the empty document (for a linear model exactly θⱼ), for K classes centred
+        over the classes (logit_c − mean of the logits, as softmax weights are).
         """
         self._check_fitted()
-        weights = self.model.weights
+        if k < 1:
+            raise SettingsError(f"k must be at least 1, got {k}")
         terms = self.featurizer.terms
-        order = np.argsort(weights, kind="stable")
-        strongest_positive = [(terms[j], float(weights[j])) for j in order[::-1][:k]]
-        strongest_negative = [(terms[j], float(weights[j])) for j in order[:k]]
-        return {self.labels[1]: strongest_positive, self.labels[0]: strongest_negative}
+        if isinstance(self.model, LogisticRegression | SoftmaxRegression):
+            weights = self.model.weights
+        else:
+            weights = term_effects(self.model)
+        if weights.ndim == 1:  # one logit: positive towards labels[1], negative towards labels[0]
+            order = np.argsort(weights, kind="stable")
+            strongest_positive = [(terms[j], float(weights[j])) for j in order[::-1][:k]]
+            strongest_negative = [(terms[j], float(weights[j])) for j in order[:k]]
+            return {self.labels[1]: strongest_positive, self.labels[0]: strongest_negative}
+        top = {}
+        for c, label in enumerate(self.labels):
+            order = np.argsort(-weights[:, c], kind="stable")[:k]
+            top[label] = [(terms[j], float(weights[j, c])) for j in order]
+        return top
 
     # persistence ------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
@@ -194,7 +270,8 @@ class TextClassifier:
                 meta["model"],
                 {k.removeprefix("model."): v for k, v in arrays.items() if k.startswith("model.")},
             )
-            training = TrainingSettings(**meta["training"])
+            training = TrainingSettings.from_dict(meta["training"])
+            training.validate()
             labels = [str(label) for label in meta["labels"]]
         except (KeyError, TypeError, SettingsError) as err:
             raise ModelFileError(f"{path}: inconsistent model file ({err})") from err
@@ -204,8 +281,34 @@ class TextClassifier:
                 f"the featuriser produces {featurizer.n_features}"
             )
         clf = cls(model=kind)
+        if isinstance(model, FeedForwardNetwork):
+            clf.architecture = {"hidden": model.hidden, "activation": model.activation,
+                                "dropout": model.dropout}
+        clf.training_overrides = training.as_dict()
         clf.feature_settings = featurizer.settings
         clf.training = training
         clf.featurizer, clf.model, clf.labels = featurizer, model, labels
         clf.history = list(meta.get("history", []))
         return clf
+
+
+def term_effects(model: Model, chunk: int = 20_000) -> np.ndarray:
+    """Logit(document of term j alone, value 1) − logit(empty document), for every term j.
+
+    Shape (|F|,) for a one-logit model, (|F|, K) centred per row for K logits. The one-term
+    documents are fed through the model ``chunk`` at a time.
+    """
+    n_terms = model.n_features - 1
+    empty = sp.csr_matrix(([1.0], ([0], [n_terms])), shape=(1, n_terms + 1))
+    baseline = model.decision_function(empty)[0]
+    parts = []
+    for start in range(0, n_terms, chunk):
+        j = np.arange(start, min(start + chunk, n_terms))
+        rows = np.repeat(np.arange(len(j)), 2)
+        cols = np.column_stack([j, np.full(len(j), n_terms)]).ravel()
+        X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(j), n_terms + 1))
+        parts.append(model.decision_function(X) - baseline)
+    effects = np.concatenate(parts) if parts else np.zeros((0, *np.shape(baseline)))
+    if effects.ndim == 2:
+        effects = effects - effects.mean(axis=1, keepdims=True)
+    return effects

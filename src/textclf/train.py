@@ -1,10 +1,15 @@
-"""The training loop: shuffle, mini-batches, epochs, history.
+"""The training loop: shuffle, mini-batches, epochs, history, early stopping.
 
 Each epoch the rows are shuffled by a seeded generator and cut into mini-batches of m rows.
 For each batch the model returns the summed loss and gradient over its rows; the mean
-gradient ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾ goes to the optimiser (θ ← θ − η∇). The epoch's training
-loss is the running sum of the per-document losses (each taken before its batch's
-step) divided by N.
+gradient ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾ (plus the regularisation term) goes to the optimiser with the
+step's learning rate η_t from the schedule (plain SGD: θ ← θ − η_t∇). The epoch's training
+loss is the running sum of the per-document losses (each taken before its batch's step)
+divided by N.
+
+With a dev set, each epoch also records the dev loss and accuracy. Early stopping
+(``patience``) stops when the dev loss has not improved for that many epochs and puts back
+the parameters of the best epoch.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,21 +26,38 @@ from tqdm import tqdm
 
 from textclf.errors import SettingsError
 from textclf.models.base import Model
-from textclf.optim import SGD
+from textclf.optim import OPTIMIZERS, SCHEDULES, Regularizer, Schedule, make_optimizer
 
 
 @dataclass
 class TrainingSettings:
-    """Settings of mini-batch gradient descent; stored in the model file."""
+    """Settings of mini-batch training; stored in the model file.
+
+    The field defaults are the lecture's plain loop: SGD at a constant η, no penalty, no
+    early stopping. :data:`MODEL_DEFAULTS` holds the settings each model kind gets out of
+    the box in :class:`~textclf.pipeline.TextClassifier` and on the command line (chosen
+    on dev data: docs/models.md).
+    """
 
     eta: float = 10.0
     epochs: int = 10
     batch_size: int = 32
     init: str = "zeros"
     seed: int = 0
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    schedule: str = "constant"
+    decay: float = 1.0
+    l2: float = 0.0
+    l1: float = 0.0
+    patience: int | None = None
 
     def validate(self) -> None:
-        if not (isinstance(self.eta, int | float) and math.isfinite(self.eta) and self.eta > 0):
+        def number(value) -> bool:
+            return isinstance(value, int | float) and not isinstance(value, bool) \
+                and math.isfinite(value)
+
+        if not (number(self.eta) and self.eta > 0):
             raise SettingsError(f"eta (the learning rate η) must be > 0, got {self.eta}")
         if not (isinstance(self.epochs, int) and self.epochs > 0):
             raise SettingsError(f"epochs must be a positive integer, got {self.epochs}")
@@ -43,10 +65,47 @@ class TrainingSettings:
             raise SettingsError(f"batch_size must be a positive integer, got {self.batch_size}")
         if self.init not in ("zeros", "random"):
             raise SettingsError(f"init must be zeros or random, got {self.init!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise SettingsError(
+                f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+            )
+        if not (number(self.momentum) and 0 <= self.momentum < 1):
+            raise SettingsError(f"momentum must be in [0, 1), got {self.momentum}")
+        if self.schedule not in SCHEDULES:
+            raise SettingsError(
+                f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
+            )
+        if not (number(self.decay) and self.decay >= 0):
+            raise SettingsError(f"decay must be ≥ 0, got {self.decay}")
+        for name in ("l2", "l1"):
+            value = getattr(self, name)
+            if not (number(value) and value >= 0):
+                raise SettingsError(f"{name} (regularisation strength) must be ≥ 0, got {value}")
+        if self.patience is not None and not (
+            isinstance(self.patience, int) and not isinstance(self.patience, bool)
+            and self.patience > 0
+        ):
+            raise SettingsError(f"patience must be a positive integer, got {self.patience}")
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainingSettings:
+        """Settings from a model file; keys of other versions are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+# Out-of-the-box settings per model kind, chosen on dev splits only (docs/models.md).
+MODEL_DEFAULTS: dict[str, dict] = {
+    "logistic": {"optimizer": "sgd", "eta": 1.0, "schedule": "invtime", "decay": 1.0,
+                 "epochs": 10, "batch_size": 32},
+    "softmax": {"optimizer": "sgd", "eta": 1.0, "schedule": "invtime", "decay": 1.0,
+                "epochs": 10, "batch_size": 32},
+    "mlp": {"optimizer": "adam", "eta": 0.001, "schedule": "constant", "epochs": 5,
+            "batch_size": 32},
+}
 
 EpochCallback = Callable[[int, dict], None]
 
@@ -58,6 +117,15 @@ def _log(message: str, quiet: bool) -> None:
 
 def accuracy_of(model: Model, X: sp.csr_matrix, y: np.ndarray) -> float:
     return float(np.mean(model.predict(X) == y)) if len(y) else float("nan")
+
+
+def _snapshot(model: Model) -> dict[str, np.ndarray]:
+    return {name: array.copy() for name, array in model.parameters().items()}
+
+
+def _restore(model: Model, snapshot: dict[str, np.ndarray]) -> None:
+    for name, array in model.parameters().items():
+        array[...] = snapshot[name]  # in place: layers keep referring to the same arrays
 
 
 def train(
@@ -72,6 +140,8 @@ def train(
     """Train ``model`` in place; return the history, one dict per epoch.
 
     ``on_epoch_end(epoch, record)`` is called after each epoch (e.g. to write a checkpoint).
+    With ``settings.patience``, training needs ``dev``; it stops after ``patience`` epochs
+    without a lower dev loss and restores the best epoch's parameters before returning.
     """
     settings.validate()
     X = sp.csr_matrix(X)
@@ -81,16 +151,26 @@ def train(
         raise SettingsError("cannot train on zero documents")
     if len(y) != n:
         raise SettingsError(f"X has {n} rows but y has {len(y)} targets")
+    if settings.patience is not None and dev is None:
+        raise SettingsError("early stopping (patience) needs a dev set to watch")
     rng = np.random.default_rng(settings.seed)
-    optimizer = SGD(settings.eta)
     m = settings.batch_size
+    steps_per_epoch = math.ceil(n / m)
+    optimizer = make_optimizer(settings.optimizer, settings.eta, settings.momentum)
+    schedule = Schedule(settings.schedule, settings.eta, steps_per_epoch,
+                        steps_per_epoch * settings.epochs, settings.decay)
+    regularizer = Regularizer(settings.l2, settings.l1, model.regularized())
+    parameters = model.parameters()
     show_bar = not quiet and sys.stderr.isatty()
     history: list[dict] = []
+    best: tuple[float, int, dict[str, np.ndarray]] | None = None
+    step = 0
     for epoch in range(1, settings.epochs + 1):
         started = time.perf_counter()
         order = rng.permutation(n)
         X_shuffled, y_shuffled = X[order], y[order]  # contiguous pre-shuffled batches
         running_loss = 0.0
+        model.training = True
         with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
                   disable=not show_bar, leave=False, file=sys.stderr) as bar:
             for start in range(0, n, m):
@@ -99,27 +179,67 @@ def train(
                 loss_sum, gradient_sum = model.loss_and_gradient_sum(X_batch, y_batch)
                 running_loss += loss_sum
                 batch_size = len(y_batch)
-                optimizer.step(
-                    model.parameters(),
-                    {name: g / batch_size for name, g in gradient_sum.items()},
-                )
+                gradient = {name: g / batch_size for name, g in gradient_sum.items()}
+                gradient = regularizer.add_gradient(parameters, gradient)
+                eta = schedule(step)
+                optimizer.step(parameters, gradient, eta)
+                regularizer.shrink(parameters, eta)
+                step += 1
                 bar.update(batch_size)
+        model.training = False
         record = {"epoch": epoch, "train_loss": running_loss / n,
-                  "train_seconds": time.perf_counter() - started}
+                  "train_accuracy": accuracy_of(model, X, y), "eta": eta}
+        if regularizer.active:
+            record["penalty"] = regularizer.penalty(parameters)
         if dev is not None:
             X_dev, y_dev = dev
             record["dev_loss"] = model.loss_sum(X_dev, y_dev) / max(len(y_dev), 1)
             record["dev_accuracy"] = accuracy_of(model, X_dev, y_dev)
+        record["train_seconds"] = time.perf_counter() - started
         history.append(record)
         _log(format_epoch(record, settings.epochs), quiet)
         if on_epoch_end is not None:
             on_epoch_end(epoch, record)
+        if settings.patience is not None:
+            if best is None or record["dev_loss"] < best[0]:
+                best = (record["dev_loss"], epoch, _snapshot(model))
+            elif epoch - best[1] >= settings.patience:
+                _log(f"early stop: no lower dev loss for {settings.patience} epoch(s)", quiet)
+                break
+    if best is not None:
+        _restore(model, best[2])
+        for record in history:
+            record["best"] = record["epoch"] == best[1]
+        if best[1] != history[-1]["epoch"]:
+            _log(f"restored the parameters of epoch {best[1]} "
+                 f"(dev loss {best[0]:.4f})", quiet)
     return history
 
 
+def fit_model(model: Model, X: sp.csr_matrix, y: np.ndarray, options: dict) -> list[dict]:
+    """Train an already initialised model with keyword ``options``: the fields of
+    :class:`TrainingSettings` plus ``dev``, ``quiet`` and ``on_epoch_end``."""
+    options = dict(options)
+    dev = options.pop("dev", None)
+    quiet = options.pop("quiet", True)
+    on_epoch_end = options.pop("on_epoch_end", None)
+    known = {f.name for f in fields(TrainingSettings)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise SettingsError(f"unknown training setting(s): {', '.join(unknown)}")
+    settings = TrainingSettings(**options)
+    return train(model, X, y, settings, dev=dev, quiet=quiet, on_epoch_end=on_epoch_end)
+
+
+def best_epoch(history: list[dict]) -> int | None:
+    """The epoch whose parameters the model holds after early stopping, else None."""
+    return next((record["epoch"] for record in history if record.get("best")), None)
+
+
 def format_epoch(record: dict, epochs: int) -> str:
-    """One line per epoch: training loss, and dev loss and accuracy when there is a dev set."""
-    line = f"epoch {record['epoch']:>3}/{epochs}  train loss {record['train_loss']:.4f}"
+    """One line per epoch: training loss and accuracy, and dev loss and accuracy if any."""
+    line = (f"epoch {record['epoch']:>3}/{epochs}  train loss {record['train_loss']:.4f}"
+            f"  acc {record['train_accuracy']:.4f}")
     if "dev_loss" in record:
         line += f"  dev loss {record['dev_loss']:.4f}  dev acc {record['dev_accuracy']:.4f}"
     return line + f"  ({record['train_seconds']:.1f}s)"

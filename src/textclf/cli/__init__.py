@@ -12,10 +12,10 @@ import warnings
 from collections.abc import Sequence
 
 from textclf import __version__
-from textclf.cli import predict, test, train
+from textclf.cli import gradcheck, predict, test, train
 from textclf.errors import TextclfError
 
-COMMANDS = [train, test, predict]
+COMMANDS = [train, test, predict, gradcheck]
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -8,11 +8,22 @@ import sys
 from textclf.cli.common import add_data_options, read_data
 from textclf.corpus import available_splits
 from textclf.features import WEIGHTINGS, FeatureSettings
-from textclf.pipeline import TextClassifier
-from textclf.train import TrainingSettings
+from textclf.models import FeedForwardNetwork, LogisticRegression, Model
+from textclf.models.layers import ACTIVATIONS
+from textclf.optim import OPTIMIZERS, SCHEDULES
+from textclf.pipeline import DEFAULT_DROPOUT, DEFAULT_HIDDEN, MODEL_CHOICES, TextClassifier
+from textclf.train import MODEL_DEFAULTS, best_epoch
 
 _F = FeatureSettings()
-_T = TrainingSettings()
+
+
+def describe(model: Model) -> str:
+    """One line naming the model and its shape."""
+    if isinstance(model, FeedForwardNetwork):
+        sizes = " → ".join(map(str, [model.n_features, *model.hidden, model.n_outputs]))
+        return (f"mlp {sizes} ({model.activation}, dropout {model.dropout}, "
+                f"{'sigmoid' if model.n_outputs == 1 else 'softmax'} output)")
+    return model.kind
 
 
 def add_parser(subparsers) -> None:
@@ -38,17 +49,44 @@ def add_parser(subparsers) -> None:
                           help="keep only the most frequent terms (default: all)")
     features.add_argument("--lowercase", action=argparse.BooleanOptionalAction,
                           default=_F.lowercase, help="lowercase text before tokenising")
-    training = parser.add_argument_group("training")
-    training.add_argument("--batch-size", type=int, default=_T.batch_size,
-                          help=f"mini-batch size m (default {_T.batch_size})")
-    training.add_argument("--epochs", type=int, default=_T.epochs,
-                          help=f"passes over the data (default {_T.epochs})")
-    training.add_argument("--eta", type=float, default=_T.eta,
-                          help=f"learning rate η (default {_T.eta})")
-    training.add_argument("--init", choices=("zeros", "random"), default=_T.init,
-                          help=f"initial θ (default {_T.init})")
-    training.add_argument("--seed", type=int, default=_T.seed,
-                          help=f"seed for shuffling and initialisation (default {_T.seed})")
+    model = parser.add_argument_group("model")
+    model.add_argument("--model", choices=MODEL_CHOICES, default="auto",
+                       help="logistic (2 classes), softmax (K classes), mlp (feedforward "
+                       "network); auto: logistic for 2 classes, softmax for more "
+                       "(default auto)")
+    model.add_argument("--hidden", default=",".join(map(str, DEFAULT_HIDDEN)),
+                       help="mlp hidden layer sizes, e.g. 256 or 256,64 "
+                       f"(default {','.join(map(str, DEFAULT_HIDDEN))})")
+    model.add_argument("--activation", choices=ACTIVATIONS, default="relu",
+                       help="mlp hidden activation (default relu)")
+    model.add_argument("--dropout", type=float, default=DEFAULT_DROPOUT,
+                       help=f"mlp dropout probability in [0, 1) (default {DEFAULT_DROPOUT})")
+    training = parser.add_argument_group(
+        "training", "Left out, each setting takes its model's default: "
+        + "; ".join(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in defaults.items())
+                    for kind, defaults in MODEL_DEFAULTS.items()))
+    training.add_argument("--batch-size", type=int, help="mini-batch size m")
+    training.add_argument("--epochs", type=int, help="passes over the data")
+    training.add_argument("--eta", type=float, help="learning rate η (the first, with a schedule)")
+    training.add_argument("--optimizer", choices=OPTIMIZERS,
+                          help="sgd (θ ← θ − η∇), momentum or adam")
+    training.add_argument("--momentum", type=float, help="momentum μ (default 0.9)")
+    training.add_argument("--schedule", choices=SCHEDULES,
+                          help="learning rate over the steps: constant, invtime "
+                          "(η/(1 + decay·epochs done)) or linear (down to 0)")
+    training.add_argument("--decay", type=float, help="decay of the invtime schedule per epoch")
+    training.add_argument("--l2", "--weight-decay", dest="l2", type=float,
+                          help="L2 penalty (λ/2)‖w‖² on the weights, bias excluded "
+                          "(weight decay for mlp; default 0)")
+    training.add_argument("--l1", type=float,
+                          help="L1 penalty λ‖w‖₁ on the weights, bias excluded (default 0)")
+    training.add_argument("--patience", type=int,
+                          help="early stopping: stop after this many epochs without a lower "
+                          "dev loss and keep the best epoch (needs dev data)")
+    training.add_argument("--init", choices=("zeros", "random"),
+                          help="initial θ of logistic/softmax (default zeros)")
+    training.add_argument("--seed", type=int,
+                          help="seed for shuffling, initialisation and dropout (default 0)")
     training.add_argument("--checkpoint", action="store_true",
                           help="write MODEL after every epoch, so a crash keeps the last epoch")
     parser.add_argument("--top", type=int, default=10,
@@ -63,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
         ngrams=args.ngrams, features=args.features, min_df=args.min_df,
         max_features=args.max_features, lowercase=args.lowercase, eta=args.eta,
         epochs=args.epochs, batch_size=args.batch_size, init=args.init, seed=args.seed,
-        quiet=args.quiet,
+        model=args.model, hidden=args.hidden, activation=args.activation,
+        dropout=args.dropout, optimizer=args.optimizer, momentum=args.momentum,
+        schedule=args.schedule, decay=args.decay, l2=args.l2, l1=args.l1,
+        patience=args.patience, quiet=args.quiet,
     )
     train_corpus = read_data(args, args.data, default_split="train")
     dev_corpus = None
@@ -87,13 +128,19 @@ def run(args: argparse.Namespace) -> int:
         on_epoch_end=checkpoint if args.checkpoint else None,
     )
     clf.save(args.output)
-    print(f"features: {clf.featurizer.n_features - 1} terms + bias; "
-          f"classes: {', '.join(clf.labels)}")
+    print(f"model: {describe(clf.model)}; features: {clf.featurizer.n_features - 1} terms "
+          f"+ bias; classes: {', '.join(clf.labels)}")
+    best = best_epoch(clf.history)
+    if best is not None and best != clf.history[-1]["epoch"]:
+        print(f"early stopping kept epoch {best} of {clf.history[-1]['epoch']} "
+              "(lowest dev loss)")
     if dev_corpus is not None:
         print("\nevaluation on the dev set\n")
         print(clf.evaluate(dev_corpus.texts, dev_corpus.labels).format())
     if args.top > 0:
-        print(f"\nstrongest features per class (bias b = {clf.model.bias:+.4f})")
+        bias = (f" (bias b = {clf.model.bias:+.4f})"
+                if isinstance(clf.model, LogisticRegression) else "")
+        print(f"\nstrongest features per class{bias}")
         for label, features in clf.top_features(args.top).items():
             print(f"  {label}: " + ", ".join(f"{t} ({w:+.3f})" for t, w in features))
     print(f"\nmodel saved to {args.output}")

@@ -27,3 +27,33 @@ def binary_cross_entropy_from_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray
     log(1 + e^z) − y·z, computed as ``logaddexp(0, z) − y z``: finite for any z.
     """
     return np.logaddexp(0.0, z) - y * z
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """log softmax(z)ₖ = zₖ − log Σⱼ e^(zⱼ), row by row, through log-sum-exp.
+
+    Subtracting the row maximum first (log Σ e^(zⱼ) = max z + log Σ e^(zⱼ − max z)) keeps
+    every exponent ≤ 0, so nothing overflows for any logits.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """ŷₖ = e^(zₖ) / Σⱼ e^(zⱼ) per row; rows sum to 1 (computed as exp(log softmax))."""
+    return np.exp(log_softmax(Z))
+
+
+def softmax_cross_entropy_from_logits(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-document L_CE = −log ŷ_y = log Σⱼ e^(zⱼ) − z_y, for class indices ``y``."""
+    y = np.asarray(y, dtype=np.int64)
+    return -log_softmax(Z)[np.arange(len(y)), y]
+
+
+def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Y with Yᵢₖ = 1 where yᵢ = k, else 0: the targets of softmax regression."""
+    y = np.asarray(y, dtype=np.int64)
+    Y = np.zeros((len(y), n_classes))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import Model
+from textclf.models.base import Model, check_arrays
 from textclf.models.functional import binary_cross_entropy_from_logits, sigmoid
 
 INITS = ("zeros", "random")
@@ -88,8 +88,28 @@ class LogisticRegression(Model):
         """Class 1 where z = xθ > 0 (ŷ > 0.5), else 0."""
         return (self.decision_function(X) > 0).astype(np.int64)
 
+    def input_gradient(self, X: sp.csr_matrix, k: int = 1) -> np.ndarray:
+        """∂z/∂x = θ for every row (z = xθ is linear in x); ``k`` is ignored."""
+        self._check_columns(X)
+        return np.broadcast_to(self.theta, (X.shape[0], self.theta.shape[0])).copy()
+
     def parameters(self) -> dict[str, np.ndarray]:
         return {"theta": self.theta}
+
+    def regularized(self) -> dict[str, slice]:
+        """The weights w = θ[:-1]; the bias θ[-1] is not penalised."""
+        return {"theta": slice(0, -1)}
+
+    @property
+    def n_features(self) -> int:
+        return int(self.theta.shape[0])
+
+    def _check_columns(self, X: sp.csr_matrix) -> None:
+        if X.shape[1] != self.theta.shape[0]:
+            raise SettingsError(
+                f"X has {X.shape[1]} columns but θ has {self.theta.shape[0]} entries "
+                "(features + bias); was the model fitted on other features?"
+            )
 
     @property
     def weights(self) -> np.ndarray:
@@ -108,25 +128,15 @@ class LogisticRegression(Model):
         ``y`` holds 0/1. Keyword settings (``eta``, ``epochs``, ``batch_size``, ``seed``,
         ``dev``, ``quiet``...) override those given to the constructor.
         """
-        from textclf.train import TrainingSettings, train
+        from textclf.train import fit_model
 
         y = np.asarray(y)
         if not np.isin(y, (0, 1)).all():
             raise SettingsError("LogisticRegression targets must be 0 or 1")
-        options = {**self.training, **settings}
-        dev = options.pop("dev", None)
-        quiet = options.pop("quiet", True)
-        training = TrainingSettings(init=self.init, seed=self.seed, **options)
-        self.theta = initial_theta(X.shape[1], self.init, self.seed)
-        self.history = train(self, X, y, training, dev=dev, quiet=quiet)
+        options = {"init": self.init, "seed": self.seed, **self.training, **settings}
+        self.theta = initial_theta(X.shape[1], options["init"], options["seed"])
+        self.history = fit_model(self, X, y, options)
         return self
-
-    def _check_columns(self, X: sp.csr_matrix) -> None:
-        if X.shape[1] != self.theta.shape[0]:
-            raise SettingsError(
-                f"X has {X.shape[1]} columns but θ has {self.theta.shape[0]} entries "
-                "(features + bias); was the model fitted on other features?"
-            )
 
     # persistence ------------------------------------------------------------------------
     def config(self) -> dict:
@@ -136,9 +146,6 @@ class LogisticRegression(Model):
     @classmethod
     def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> LogisticRegression:
         model = cls(init=config.get("init", "zeros"), seed=config.get("seed", 0))
-        model.theta = arrays["theta"]
-        if model.theta.shape != (config["n_features"],):
-            raise SettingsError(
-                f"theta has shape {model.theta.shape}, expected ({config['n_features']},)"
-            )
+        model.theta = check_arrays(cls.kind, {"theta": (int(config["n_features"]),)},
+                                   arrays)["theta"]
         return model

@@ -1,0 +1,207 @@
+"""Layers of a feedforward network, each with its own forward and backward step.
+
+The lecture draws a network as a graph: inputs → weights → sum → activation → output. Each
+class below is one kind of node. ``forward`` computes the node's output from its input and
+remembers what the backward step needs; ``backward`` receives ∂L/∂output (the upstream
+gradient G), stores ∂L/∂parameters in ``grads`` and returns ∂L/∂input, which the previous
+layer receives as its G. That is the chain rule, one layer at a time (micrograd's idea,
+with matrices instead of scalars: each row of a matrix is one document of the batch).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.errors import SettingsError
+from textclf.models.base import RowSparse, transpose_product
+from textclf.models.functional import log_softmax, one_hot, sigmoid
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+
+
+# initialisation --------------------------------------------------------------------------
+def xavier_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+    """Glorot & Bengio (2010): W ~ U(−a, a), a = √(6/(fan_in + fan_out)).
+
+    Var(W) = 2/(fan_in + fan_out) keeps the variance of activations and of gradients about
+    equal from layer to layer for activations that are linear near 0 (tanh, sigmoid).
+    """
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+
+
+def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+    """He et al. (2015): W ~ N(0, 2/fan_in); the 2 makes up for ReLU zeroing half its inputs."""
+    return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+
+
+def initial_weights(activation: str, fan_in: int, fan_out: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """He initialisation before a ReLU, Xavier/Glorot before tanh, sigmoid or the output."""
+    if activation == "relu":
+        return he_normal(fan_in, fan_out, rng)
+    return xavier_uniform(fan_in, fan_out, rng)
+
+
+# layers ----------------------------------------------------------------------------------
+class Layer:
+    """A node of the graph. Subclasses set ``params`` (name → array) in ``__init__``."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray | RowSparse] = {}
+
+    def forward(self, x, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, G: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())
+        return f"{type(self).__name__}({shapes})"
+
+
+class SparseLinear(Layer):
+    """The first layer over sparse x: Z = XW, W of shape (|F|+1) × H, its last row the bias.
+
+    Over bag-of-words input this is an embedding bag: row j of W is the embedding of term j,
+    and a document's Z is the x-weighted sum of the rows of its terms (plus the bias row,
+    through the dummy feature 1). X is never densified:
+
+        forward   Z = XW                       (sparse × dense: O(nnz · H))
+        backward  ∂L/∂W = XᵀG                  (non-zero only on the rows of terms present)
+                  ∂L/∂X = GWᵀ                  (only for explanations: ``input_gradient``)
+    """
+
+    def __init__(self, W: np.ndarray):
+        super().__init__()
+        self.params = {"W": W}
+
+    def forward(self, X: sp.csr_matrix, training: bool = False) -> np.ndarray:
+        self.X = X
+        return np.asarray(X @ self.params["W"])
+
+    def backward(self, G: np.ndarray) -> None:
+        self.grads = {"W": transpose_product(self.X, G)}
+        return None  # nothing below the input to send a gradient to
+
+    def input_gradient(self, G: np.ndarray) -> np.ndarray:
+        """∂L/∂X = GWᵀ, dense (n, |F|+1)."""
+        return G @ self.params["W"].T
+
+
+class Linear(Layer):
+    """A dense layer: Z = AW + b, W of shape (in, out), b of shape (out,).
+
+        ∂L/∂W = AᵀG,   ∂L/∂b = Σᵢ Gᵢ (sum over the batch's rows),   ∂L/∂A = GWᵀ
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray):
+        super().__init__()
+        self.params = {"W": W, "b": b}
+
+    def forward(self, A: np.ndarray, training: bool = False) -> np.ndarray:
+        self.A = A
+        return A @ self.params["W"] + self.params["b"]
+
+    def backward(self, G: np.ndarray) -> np.ndarray:
+        self.grads = {"W": self.A.T @ G, "b": G.sum(axis=0)}
+        return G @ self.params["W"].T
+
+
+class ReLU(Layer):
+    """a = max(0, z);  ∂a/∂z = 1 where z > 0, else 0."""
+
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
+        self.active = Z > 0
+        return np.where(self.active, Z, 0.0)
+
+    def backward(self, G: np.ndarray) -> np.ndarray:
+        return G * self.active
+
+
+class Tanh(Layer):
+    """a = tanh(z);  ∂a/∂z = 1 − a²."""
+
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
+        self.a = np.tanh(Z)
+        return self.a
+
+    def backward(self, G: np.ndarray) -> np.ndarray:
+        return G * (1.0 - self.a**2)
+
+
+class Sigmoid(Layer):
+    """a = σ(z);  ∂a/∂z = σ(z)(1 − σ(z)) = a(1 − a)."""
+
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
+        self.a = sigmoid(Z)
+        return self.a
+
+    def backward(self, G: np.ndarray) -> np.ndarray:
+        return G * self.a * (1.0 - self.a)
+
+
+ACTIVATION_LAYERS: dict[str, type[Layer]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+class Dropout(Layer):
+    """Inverted dropout: while training, a = z ⊙ mask/(1 − p), mask ~ Bernoulli(1 − p).
+
+    Each unit is zeroed with probability p; the survivors are scaled by 1/(1 − p) so that
+    the expected activation is unchanged, and at inference the layer is the identity
+    (predictions are deterministic). ∂a/∂z = mask/(1 − p).
+    """
+
+    def __init__(self, p: float, rng: np.random.Generator):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise SettingsError(f"dropout must be in [0, 1), got {p}")
+        self.p = p
+        self.rng = rng
+        self.scale: np.ndarray | float = 1.0
+
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
+        if not training or self.p == 0.0:
+            self.scale = 1.0
+            return Z
+        self.scale = (self.rng.random(Z.shape) >= self.p) / (1.0 - self.p)
+        return Z * self.scale
+
+    def backward(self, G: np.ndarray) -> np.ndarray:
+        return G * self.scale
+
+
+# losses: the output node -----------------------------------------------------------------
+class SigmoidCrossEntropy:
+    """Binary output: ŷ = σ(z) of one logit per row, L = Σᵢ log(1 + e^(zᵢ)) − yᵢzᵢ.
+
+    ∂L/∂z = ŷ − y: the same (ŷ − y) as in logistic regression.
+    """
+
+    def forward(self, Z: np.ndarray, y: np.ndarray) -> float:
+        self.z = Z.reshape(-1)
+        self.y = np.asarray(y, dtype=np.float64)
+        return float((np.logaddexp(0.0, self.z) - self.y * self.z).sum())
+
+    def backward(self) -> np.ndarray:
+        return (sigmoid(self.z) - self.y).reshape(-1, 1)
+
+
+class SoftmaxCrossEntropy:
+    """K-class output: Ŷ = softmax(Z), L = Σᵢ log Σⱼ e^(Zᵢⱼ) − Zᵢ,yᵢ (log-sum-exp).
+
+    ∂L/∂Z = Ŷ − Y, Y one-hot.
+    """
+
+    def forward(self, Z: np.ndarray, y: np.ndarray) -> float:
+        self.log_Y_hat = log_softmax(Z)
+        self.y = np.asarray(y, dtype=np.int64)
+        return float(-self.log_Y_hat[np.arange(len(self.y)), self.y].sum())
+
+    def backward(self) -> np.ndarray:
+        return np.exp(self.log_Y_hat) - one_hot(self.y, self.log_Y_hat.shape[1])

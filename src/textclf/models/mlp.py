@@ -1,0 +1,265 @@
+"""A feedforward neural network trained by backpropagation.
+
+The lecture's graph, layer by layer, for hidden sizes (H₁, ..., H_L):
+
+    x ──► Z₁ = XW₁ ──► A₁ = g(Z₁) ──► dropout ──► Z₂ = A₁W₂ + b₂ ──► ... ──► logits ──► ŷ
+          (sparse:                                (dense layers)              σ (2 classes)
+           embedding bag)                                                     softmax (K > 2)
+
+W₁ has |F|+1 rows: its last row is the first layer's bias, through X's dummy feature 1.
+Backpropagation runs the same chain backwards: the output gives ∂L/∂logits = ŷ − y, and
+each layer turns ∂L/∂(its output) into ∂L/∂(its parameters) and ∂L/∂(its input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.errors import SettingsError
+from textclf.models.base import Model, RowSparse, check_arrays
+from textclf.models.functional import sigmoid, softmax
+from textclf.models.layers import (
+    ACTIVATION_LAYERS,
+    ACTIVATIONS,
+    Dropout,
+    Layer,
+    Linear,
+    SigmoidCrossEntropy,
+    SoftmaxCrossEntropy,
+    SparseLinear,
+    initial_weights,
+)
+
+
+def parse_hidden(hidden: int | str | Sequence[int]) -> tuple[int, ...]:
+    """Hidden layer sizes from 256, "256,64" or (256, 64); each must be a positive integer."""
+    if isinstance(hidden, str):
+        parts = [part.strip() for part in hidden.split(",")]
+        try:
+            sizes = tuple(int(part) for part in parts)
+        except ValueError:
+            raise SettingsError(
+                f"hidden must be layer sizes separated by commas, e.g. 256 or 256,64; "
+                f"got {hidden!r}"
+            ) from None
+    elif isinstance(hidden, int | np.integer) and not isinstance(hidden, bool):
+        sizes = (int(hidden),)
+    elif not isinstance(hidden, Sequence):
+        raise SettingsError(f"hidden must be layer sizes such as 256 or 256,64, got {hidden!r}")
+    else:
+        sizes = tuple(hidden)
+    if not sizes:
+        raise SettingsError("hidden needs at least one layer size")
+    for size in sizes:
+        if not isinstance(size, int | np.integer) or isinstance(size, bool) or size <= 0:
+            raise SettingsError(f"hidden layer sizes must be positive integers, got {hidden!r}")
+    return tuple(int(size) for size in sizes)
+
+
+class FeedForwardNetwork(Model):
+    """Sparse x → hidden layers (activation, dropout) → sigmoid or softmax output.
+
+    Two classes get one output logit and a sigmoid (as logistic regression); K > 2 classes
+    get K logits and a softmax. Weights are initialised for the activation (He for ReLU,
+    Xavier/Glorot otherwise) from a seeded generator; biases start at 0.
+    """
+
+    kind = "mlp"
+
+    def __init__(
+        self,
+        n_features: int | None = None,
+        n_classes: int | None = None,
+        *,
+        hidden: int | str | Sequence[int] = (64,),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        seed: int = 0,
+        **training,
+    ):
+        self.hidden = parse_hidden(hidden)
+        if activation not in ACTIVATIONS:
+            raise SettingsError(
+                f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
+            )
+        if not (isinstance(dropout, int | float) and 0.0 <= dropout < 1.0):
+            raise SettingsError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+        self.activation = activation
+        self.dropout = float(dropout)
+        self.seed = seed
+        self.training_options = training
+        self.layers: list[tuple[str, Layer]] = []
+        self.n_classes = 0
+        if n_features is not None and n_classes is not None:
+            self.reset(n_features, n_classes)
+
+    # architecture -----------------------------------------------------------------------
+    def reset(self, n_features: int, n_classes: int) -> None:
+        """Build the layers with freshly initialised, seeded weights."""
+        if n_classes < 2:
+            raise SettingsError(f"a classifier needs at least 2 classes, got {n_classes}")
+        rng = np.random.default_rng(self.seed)
+        self.n_classes = n_classes
+        arrays = {}
+        for name, shape in self.shapes(n_features).items():
+            if name.endswith(".b"):
+                arrays[name] = np.zeros(shape)
+            else:  # the output layer feeds σ or softmax: Xavier/Glorot there
+                activation = "sigmoid" if name.startswith("output") else self.activation
+                arrays[name] = initial_weights(activation, *shape, rng)
+        self._build(arrays)
+
+    def _sizes(self, n_features: int) -> list[int]:
+        return [n_features, *self.hidden, self.n_outputs]
+
+    @property
+    def n_outputs(self) -> int:
+        """One logit for two classes (sigmoid output), K logits for K > 2 (softmax)."""
+        return 1 if self.n_classes == 2 else self.n_classes
+
+    def _layer_name(self, i: int) -> str:
+        return "output" if i == len(self.hidden) else f"hidden{i + 1}"
+
+    def _build(self, arrays: dict[str, np.ndarray]) -> None:
+        """Compose the graph: [linear → activation → dropout] per hidden layer → linear."""
+        # dropout masks come from their own seeded stream, so training is reproducible
+        self.dropout_rng = np.random.default_rng([self.seed, 1])
+        layers: list[tuple[str, Layer]] = []
+        for i in range(len(self.hidden) + 1):
+            name = self._layer_name(i)
+            W = arrays[f"{name}.W"]
+            layers.append((name, SparseLinear(W) if i == 0 else Linear(W, arrays[f"{name}.b"])))
+            if name != "output":
+                layers.append((f"{name}.{self.activation}", ACTIVATION_LAYERS[self.activation]()))
+                if self.dropout > 0:
+                    layers.append((f"{name}.dropout", Dropout(self.dropout, self.dropout_rng)))
+        self.layers = layers
+        self.loss_layer = SigmoidCrossEntropy() if self.n_outputs == 1 else SoftmaxCrossEntropy()
+
+    # forward and backward ---------------------------------------------------------------
+    def _forward(self, X: sp.csr_matrix, training: bool) -> np.ndarray:
+        self._check_columns(X)
+        out = X
+        for _, layer in self.layers:
+            out = layer.forward(out, training=training)
+        return out
+
+    def _backward(self, G: np.ndarray) -> np.ndarray:
+        """Send ∂L/∂logits back through every layer; returns ∂L/∂(first layer's output)."""
+        for _, layer in reversed(self.layers[1:]):
+            G = layer.backward(G)
+        return G
+
+    def loss_and_gradient_sum(
+        self, X: sp.csr_matrix, y: np.ndarray
+    ) -> tuple[float, dict[str, np.ndarray | RowSparse]]:
+        """Forward to the loss, then backpropagation: Σᵢ L⁽ⁱ⁾ and Σᵢ ∂L⁽ⁱ⁾/∂(each parameter).
+
+        Dropout is active only while ``self.training`` is True.
+        """
+        logits = self._forward(X, training=self.training)
+        loss = self.loss_layer.forward(logits, y)
+        G = self._backward(self.loss_layer.backward())
+        self.layers[0][1].backward(G)
+        gradients = {}
+        for name, layer in self.layers:
+            for param, grad in layer.grads.items():
+                gradients[f"{name}.{param}"] = grad
+        return loss, gradients
+
+    def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
+        """Logits at inference (no dropout): (n,) with a sigmoid output, (n, K) with softmax."""
+        logits = self._forward(X, training=False)
+        return logits[:, 0] if self.n_outputs == 1 else logits
+
+    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
+        return self.loss_layer.forward(self._forward(X, training=False), y)
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        logits = self.decision_function(X)
+        if self.n_outputs == 1:
+            y_hat = sigmoid(logits)
+            return np.column_stack([1.0 - y_hat, y_hat])
+        return softmax(logits)
+
+    def predict(self, X: sp.csr_matrix) -> np.ndarray:
+        logits = self.decision_function(X)
+        if self.n_outputs == 1:
+            return (logits > 0).astype(np.int64)
+        return np.argmax(logits, axis=1)
+
+    def input_gradient(self, X: sp.csr_matrix, k: int = 1) -> np.ndarray:
+        """∂(logit k)/∂x by backpropagation to the input, dense (n, |F|+1).
+
+        With a sigmoid output there is one logit and ``k`` is ignored.
+        """
+        logits = self._forward(X, training=False)
+        seed = np.zeros_like(logits)
+        if self.n_outputs == 1:
+            seed[:, 0] = 1.0
+        else:
+            if not 0 <= k < self.n_outputs:
+                raise SettingsError(f"class index {k} out of range 0..{self.n_outputs - 1}")
+            seed[:, k] = 1.0
+        return self.layers[0][1].input_gradient(self._backward(seed))
+
+    # parameters -------------------------------------------------------------------------
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {f"{name}.{param}": array for name, layer in self.layers
+                for param, array in layer.params.items()}
+
+    def regularized(self) -> dict[str, slice]:
+        """Weight decay on every weight matrix; not on biases (nor W₁'s bias row)."""
+        return {name: slice(0, -1) if name == "hidden1.W" else slice(None)
+                for name in self.parameters() if name.endswith(".W")}
+
+    @property
+    def n_features(self) -> int:
+        return int(self.layers[0][1].params["W"].shape[0]) if self.layers else 0
+
+    def shapes(self, n_features: int) -> dict[str, tuple[int, ...]]:
+        """The shape of every parameter array, from the architecture alone."""
+        sizes = self._sizes(n_features)
+        shapes = {}
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            name = self._layer_name(i)
+            shapes[f"{name}.W"] = (fan_in, fan_out)
+            if i > 0:
+                shapes[f"{name}.b"] = (fan_out,)
+        return shapes
+
+    def __repr__(self) -> str:
+        return "FeedForwardNetwork(\n" + "\n".join(
+            f"  {name}: {layer!r}" for name, layer in self.layers) + "\n)"
+
+    # training ---------------------------------------------------------------------------
+    def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> FeedForwardNetwork:
+        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices."""
+        from textclf.train import fit_model
+
+        y = np.asarray(y)
+        options = {"optimizer": "adam", "eta": 0.001, **self.training_options, **settings}
+        n_classes = options.pop("n_classes", None) or max(int(y.max()) + 1, 2)
+        self.reset(X.shape[1], n_classes)
+        self.history = fit_model(self, X, y, options)
+        return self
+
+    # persistence ------------------------------------------------------------------------
+    def config(self) -> dict:
+        return {"kind": self.kind, "n_features": self.n_features, "n_classes": self.n_classes,
+                "hidden": list(self.hidden), "activation": self.activation,
+                "dropout": self.dropout, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> FeedForwardNetwork:
+        model = cls(hidden=config["hidden"], activation=config["activation"],
+                    dropout=config.get("dropout", 0.0), seed=config.get("seed", 0))
+        model.n_classes = int(config["n_classes"])
+        if model.n_classes < 2:
+            raise SettingsError(f"mlp model with {model.n_classes} classes")
+        shapes = model.shapes(int(config["n_features"]))
+        model._build(check_arrays(cls.kind, shapes, arrays))
+        return model

@@ -1,0 +1,149 @@
+"""Softmax (multinomial logistic) regression: the lecture's model for K ≥ 2 classes.
+
+Parameters θ form one (|F|+1) × K matrix, a column θ[:, k] of weights per class, its last
+row the biases (matching the dummy feature 1 in X's last column). For a mini-batch X:
+
+    Z = Xθ                        (m × K logits)
+    Ŷ = softmax(Z),  Ŷᵢₖ = e^(Zᵢₖ) / Σⱼ e^(Zᵢⱼ)
+    L = Σᵢ −log Ŷᵢ,yᵢ = Σᵢ [log Σⱼ e^(Zᵢⱼ) − Zᵢ,yᵢ]      (through log-sum-exp)
+    ∇L = Xᵀ(Ŷ − Y)                (Y one-hot; the trainer divides by m)
+
+With K = 2 this is binary logistic regression over the difference z₁ − z₀ of two logits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.errors import SettingsError
+from textclf.models.base import Model, RowSparse, check_arrays, transpose_product
+from textclf.models.functional import log_softmax, one_hot, softmax_cross_entropy_from_logits
+from textclf.models.logistic import INITS
+
+
+class SoftmaxRegression(Model):
+    """Ŷ = softmax(Xθ): a probability per class, θ of shape (|F|+1, K), biases last row."""
+
+    kind = "softmax"
+
+    def __init__(
+        self,
+        n_features: int | None = None,
+        n_classes: int | None = None,
+        *,
+        init: str = "zeros",
+        seed: int = 0,
+        **training,
+    ):
+        if init not in INITS:
+            raise SettingsError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+        self.init = init
+        self.seed = seed
+        self.training_options = training  # defaults for fit(): eta, epochs, ...
+        self.theta = np.zeros((0, 0))
+        if n_features is not None and n_classes is not None:
+            self.reset(n_features, n_classes)
+
+    def reset(self, n_features: int, n_classes: int) -> None:
+        """θ = 0, or small seeded values N(0, 0.01²)."""
+        if n_classes < 2:
+            raise SettingsError(f"softmax regression needs at least 2 classes, got {n_classes}")
+        shape = (n_features, n_classes)
+        if self.init == "zeros":
+            self.theta = np.zeros(shape)
+        else:
+            self.theta = np.random.default_rng(self.seed).normal(0.0, 0.01, size=shape)
+
+    # forward and backward ---------------------------------------------------------------
+    def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
+        """The logits Z = Xθ, shape (n, K)."""
+        self._check_columns(X)
+        return np.asarray(X @ self.theta)
+
+    def forward(self, X: sp.csr_matrix) -> np.ndarray:
+        """Ŷ = softmax(Xθ)."""
+        return np.exp(log_softmax(self.decision_function(X)))
+
+    def loss_and_gradient_sum(
+        self, X: sp.csr_matrix, y: np.ndarray
+    ) -> tuple[float, dict[str, RowSparse]]:
+        """Σᵢ L_CE⁽ⁱ⁾ and Xᵀ(Ŷ − Y), the latter only on the rows of features present in X."""
+        Z = self.decision_function(X)
+        log_Y_hat = log_softmax(Z)
+        y = np.asarray(y, dtype=np.int64)
+        loss = float(-log_Y_hat[np.arange(len(y)), y].sum())
+        delta = np.exp(log_Y_hat) - one_hot(y, self.n_classes)  # ∂L/∂Z = Ŷ − Y
+        return loss, {"theta": transpose_product(X, delta)}
+
+    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
+        return float(softmax_cross_entropy_from_logits(self.decision_function(X), y).sum())
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        return self.forward(X)
+
+    def predict(self, X: sp.csr_matrix) -> np.ndarray:
+        """argmaxₖ zₖ (the largest logit is the largest probability)."""
+        return np.argmax(self.decision_function(X), axis=1)
+
+    def input_gradient(self, X: sp.csr_matrix, k: int = 1) -> np.ndarray:
+        """∂zₖ/∂x = θ[:, k] for every row (zₖ = xθ[:, k] is linear in x)."""
+        self._check_columns(X)
+        if not 0 <= k < self.n_classes:
+            raise SettingsError(f"class index {k} out of range 0..{self.n_classes - 1}")
+        return np.broadcast_to(self.theta[:, k], (X.shape[0], self.n_features)).copy()
+
+    # parameters -------------------------------------------------------------------------
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"theta": self.theta}
+
+    def regularized(self) -> dict[str, slice]:
+        """The weights θ[:-1, :]; the biases θ[-1, :] are not penalised."""
+        return {"theta": slice(0, -1)}
+
+    @property
+    def n_features(self) -> int:
+        return int(self.theta.shape[0])
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.theta.shape[1])
+
+    @property
+    def weights(self) -> np.ndarray:
+        """W: θ without the bias row, shape (|F|, K)."""
+        return self.theta[:-1]
+
+    @property
+    def bias(self) -> np.ndarray:
+        """b: the last row of θ, one bias per class."""
+        return self.theta[-1]
+
+    # training ---------------------------------------------------------------------------
+    def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> SoftmaxRegression:
+        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices 0..K−1.
+
+        Keyword settings (``eta``, ``epochs``, ``optimizer``, ``dev``, ``quiet``...)
+        override those given to the constructor. K is the largest index + 1 unless
+        ``n_classes`` is given.
+        """
+        from textclf.train import fit_model
+
+        y = np.asarray(y)
+        options = {**self.training_options, **settings}
+        n_classes = options.pop("n_classes", None) or int(y.max()) + 1
+        self.reset(X.shape[1], n_classes)
+        self.history = fit_model(self, X, y, options)
+        return self
+
+    # persistence ------------------------------------------------------------------------
+    def config(self) -> dict:
+        return {"kind": self.kind, "n_features": self.n_features, "n_classes": self.n_classes,
+                "init": self.init, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> SoftmaxRegression:
+        model = cls(init=config.get("init", "zeros"), seed=config.get("seed", 0))
+        shape = (int(config["n_features"]), int(config["n_classes"]))
+        model.theta = check_arrays(cls.kind, {"theta": shape}, arrays)["theta"]
+        return model
