@@ -32,6 +32,18 @@ CHUNK_CHARACTERS = 4_000_000  # characters of text per chunk: bounds the tempora
 
 def chunks_of(texts: Iterable[str], characters: int = CHUNK_CHARACTERS) -> Iterator[list[str]]:
     """Consecutive lists of texts holding about ``characters`` characters each."""
+    if isinstance(texts, list | tuple):
+        try:
+            ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+        except TypeError:  # not all strings: the tokenizer names the bad document
+            ends = np.arange(1, len(texts) + 1)
+        start = 0
+        while start < len(texts):
+            base = ends[start - 1] if start else 0
+            stop = int(np.searchsorted(ends, base + characters, side="left")) + 1
+            yield list(texts[start:stop])
+            start = stop
+        return
     chunk: list[str] = []
     size = 0
     for text in texts:

@@ -74,9 +74,13 @@ class Splitter:
     def pieces(self, texts: Sequence[str]) -> list:
         """Pieces of all texts, in order, with one ``MARK`` between neighbouring texts."""
         texts = list(texts)
-        _check_texts(texts)
-        if self.lowercase:
-            texts = list(map(str.lower, texts))  # per text: ASCII texts take a fast path
+        try:
+            if self.lowercase:
+                texts = list(map(str.lower, texts))  # per text: ASCII texts take a fast path
+            joined = _JOIN.join(texts)
+        except TypeError:
+            _check_texts(texts)
+            raise
         if not self.fast:
             out: list = []
             for i, text in enumerate(texts):
@@ -84,7 +88,6 @@ class Splitter:
                     out.append(MARK)
                 out.extend(self._findall(text))
             return out
-        joined = _JOIN.join(texts)
         if joined.count("\x01") != max(len(texts) - 1, 0):
             # \x01 is no token character, so a space stands for it without changing tokens
             joined = _JOIN.join(t.replace("\x01", " ") for t in texts)
