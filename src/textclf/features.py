@@ -155,10 +155,10 @@ def add_bias_column(X: sp.csr_matrix) -> sp.csr_matrix:
 
 def _normalize_rows(X: sp.csr_matrix) -> None:
     """Scale every row of X to unit L2 norm in place (empty rows stay empty)."""
-    squares = np.add.reduceat(X.data**2, X.indptr[:-1]) if X.nnz else np.zeros(0)
     row_nnz = np.diff(X.indptr)
-    norms = np.zeros(X.shape[0])
-    norms[row_nnz > 0] = np.sqrt(squares[row_nnz > 0])
+    row_of = np.repeat(np.arange(X.shape[0]), row_nnz)
+    norms = np.sqrt(np.bincount(row_of, weights=np.square(X.data, dtype=np.float64),
+                                minlength=X.shape[0]))
     norms[norms == 0] = 1.0
     X.data /= np.repeat(norms, row_nnz).astype(X.dtype)
 

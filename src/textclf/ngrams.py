@@ -30,8 +30,10 @@ from textclf.tokenids import Splitter, Vocabulary, _ranks_within, encode
 CHUNK_CHARACTERS = 4_000_000  # characters of text per chunk: bounds the temporary memory
 
 
-def chunks_of(texts: Iterable[str], characters: int = CHUNK_CHARACTERS) -> Iterator[list[str]]:
-    """Consecutive lists of texts holding about ``characters`` characters each."""
+def chunks_of(texts: Iterable[str], characters: int | None = None) -> Iterator[list[str]]:
+    """Consecutive lists of texts holding about ``characters`` characters each
+    (default :data:`CHUNK_CHARACTERS`)."""
+    characters = characters or CHUNK_CHARACTERS
     if isinstance(texts, list | tuple):
         try:
             ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
