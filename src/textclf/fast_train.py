@@ -11,7 +11,8 @@ same step in time proportional to the batch's non-zeros, not to |F|:
 
 * the scores z = X_b θ gather θ at the batch's column indices only;
 * the data part of the step is a scatter-add ``np.add.at(θ, indices, −η/m · x_ij (ŷᵢ − yᵢ))``
-  at those indices (repeated indices add up, as in the matrix product);
+  at those indices (repeated indices add up, as in the matrix product); for softmax the
+  batch's r distinct columns are renumbered 0..r−1 and X_bᵀ(Ŷ − Y) is an r × K product;
 * L2 is kept in a scale factor: θ = s·v, and the decay θ ← (1 − ηλ₂)θ of every weight is
   s ← (1 − ηλ₂)s, one multiplication; the bias, which is not penalised, gets its own
   correction v_b ← v_b / (1 − ηλ₂). θ = s·v is written back at the end of each epoch.
@@ -78,7 +79,8 @@ class SparseSGD:
         n = X.shape[0]
         row_of = np.repeat(np.arange(n), np.diff(indptr))
         if not binary:
-            classes = np.arange(K)
+            slot = np.empty(theta.shape[0], np.int64)
+            positions = np.arange(np.diff(indptr).max(initial=0) * batch_size + 1)
         y_float = np.asarray(y, dtype=np.float64)
         total_loss = 0.0
         correct = 0
@@ -96,9 +98,13 @@ class SparseSGD:
                 delta = sigmoid(z) - y_b  # ∂L/∂z = ŷ − y
                 correct += int(np.count_nonzero((z > 0) == (y_b > 0.5)))
             else:
-                batch = sp.csr_matrix((val, idx, indptr[start : stop + 1] - lo),
-                                      shape=(m, theta.shape[0]))
-                Z = scale * np.asarray(batch @ theta)
+                # the batch's distinct columns, renumbered 0..r−1 without sorting
+                slot[idx] = positions[: len(idx)]
+                columns = idx[slot[idx] == positions[: len(idx)]]
+                slot[columns] = positions[: len(columns)]
+                batch = sp.csr_matrix((val, slot[idx], indptr[start : stop + 1] - lo),
+                                      shape=(m, len(columns)))
+                Z = scale * np.asarray(batch @ theta[columns])  # only the r rows touched
                 log_y_hat = log_softmax(Z)
                 y_b = y[start:stop]
                 total_loss += float(-log_y_hat[np.arange(m), y_b].sum())
@@ -112,9 +118,8 @@ class SparseSGD:
             factor = -eta / (m * scale)
             if binary:
                 np.add.at(v, idx, factor * (val * delta[rows]))
-            else:
-                flat = (idx[:, None] * K + classes).ravel()
-                np.add.at(v, flat, (factor * val[:, None] * delta[rows]).ravel())
+            else:  # row j of X_bᵀΔ for each distinct column j: an r × K product
+                theta[columns] += factor * np.asarray(batch.T @ delta)
             step += 1
             if scale < _RESCALE_BELOW:
                 v *= scale
