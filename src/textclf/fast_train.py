@@ -63,8 +63,10 @@ class SparseSGD:
         self.correct = 0  # documents of the last epoch() scored right before their step
 
     def epoch(self, X: sp.csr_matrix, y: np.ndarray, batch_size: int, step: int,
-              on_batch=None) -> tuple[float, int, float]:
-        """One pass over the (already shuffled) rows of X in batches of ``batch_size``.
+              on_batch=None, order: np.ndarray | None = None) -> tuple[float, int, float]:
+        """One pass over the rows of X in batches of ``batch_size``: rows ``order[0:m]``,
+        then ``order[m:2m]``, ... (``order`` None: X's own order). Gathering each batch's
+        rows from X costs O(its nnz) and spares a shuffled copy of X.
 
         Returns (Σ loss over the documents, each before its batch's step; the step count
         after the epoch; the last η). ``on_batch(m)`` is called after each batch.
@@ -77,23 +79,32 @@ class SparseSGD:
         scale = 1.0
         indptr, indices, data = X.indptr, X.indices, X.data
         n = X.shape[0]
-        row_of = np.repeat(np.arange(n), np.diff(indptr))
+        row_nnz = np.diff(indptr)
         if not binary:
             slot = np.empty(theta.shape[0], np.int64)
             positions = np.arange(np.diff(indptr).max(initial=0) * batch_size + 1)
-        y_float = np.asarray(y, dtype=np.float64)
         total_loss = 0.0
         correct = 0
         eta = self.schedule(step)
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             m = stop - start
-            lo, hi = indptr[start], indptr[stop]
-            idx, val, rows = indices[lo:hi], data[lo:hi], row_of[lo:hi] - start
+            if order is None:
+                lo, hi = indptr[start], indptr[stop]
+                idx, val = indices[lo:hi], data[lo:hi]
+                lengths = row_nnz[start:stop]
+                y_b = y[start:stop]
+            else:
+                chosen = order[start:stop]
+                lengths = row_nnz[chosen]
+                where = _ranges(indptr[chosen], lengths)
+                idx, val = indices[where], data[where]
+                y_b = y[chosen]
+            rows = np.repeat(np.arange(m), lengths)
             eta = self.schedule(step)
             if binary:
                 z = scale * np.bincount(rows, weights=val * v[idx], minlength=m)
-                y_b = y_float[start:stop]
+                y_b = y_b.astype(np.float64)
                 total_loss += float(binary_cross_entropy_from_logits(z, y_b).sum())
                 delta = sigmoid(z) - y_b  # ∂L/∂z = ŷ − y
                 correct += int(np.count_nonzero((z > 0) == (y_b > 0.5)))
@@ -102,11 +113,11 @@ class SparseSGD:
                 slot[idx] = positions[: len(idx)]
                 columns = idx[slot[idx] == positions[: len(idx)]]
                 slot[columns] = positions[: len(columns)]
-                batch = sp.csr_matrix((val, slot[idx], indptr[start : stop + 1] - lo),
+                batch_indptr = np.concatenate([[0], np.cumsum(lengths)])
+                batch = sp.csr_matrix((val, slot[idx], batch_indptr),
                                       shape=(m, len(columns)))
                 Z = scale * np.asarray(batch @ theta[columns])  # only the r rows touched
                 log_y_hat = log_softmax(Z)
-                y_b = y[start:stop]
                 total_loss += float(-log_y_hat[np.arange(m), y_b].sum())
                 correct += int(np.count_nonzero(Z.argmax(axis=1) == y_b))
                 delta = np.exp(log_y_hat)
@@ -130,3 +141,10 @@ class SparseSGD:
             v *= scale  # θ = s·v
         self.correct = correct
         return total_loss, step, eta
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start+1, ..., start+length−1 for each pair, concatenated."""
+    total = int(lengths.sum())
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return offsets + np.arange(total)

@@ -315,12 +315,18 @@ class Featurizer:
         self.document_frequency = df[kept]
         self.n_documents = sum(chunk.X.shape[0] for chunk in chunks)
         self.idf = np.log((1.0 + self.n_documents) / (1.0 + self.document_frequency)) + 1.0
-        parts = []
+        del T, length, df, candidates, order
+        # [X | 1] written chunk by chunk into arrays of its final size
+        kept_nnz = [int(np.count_nonzero(final[cmap[chunk.X.indices]] >= 0))
+                    for chunk, cmap in zip(chunks, merged.column_maps, strict=True)]
+        out = _Rows(sum(kept_nnz) + self.n_documents, self.n_documents, self.n_features,
+                    self.dtype)
         for c in range(len(chunks)):
             chunk, column_map = chunks[c], merged.column_maps[c]
-            chunks[c] = None  # type: ignore[call-overload]  # free each chunk once used
-            parts.append(self._weight(_select_columns(chunk.X, final[column_map], len(kept))))
-        return stack_rows(parts, self.n_features, self.dtype)
+            chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
+            out.append(self._weight(_select_columns(chunk.X, final[column_map], len(kept))))
+            del chunk, column_map
+        return out.matrix()
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Feature matrix [X | 1] of ``texts``; terms outside the vocabulary are dropped."""
@@ -380,15 +386,37 @@ class Featurizer:
         return featurizer
 
 
+class _Rows:
+    """A CSR matrix of known size filled part by part (no second copy of the parts)."""
+
+    def __init__(self, nnz: int, n_rows: int, n_columns: int, dtype):
+        self.indptr = np.zeros(n_rows + 1, np.int64)
+        self.indices = np.empty(nnz, np.int32)
+        self.data = np.empty(nnz, dtype)
+        self.row = self.at = 0
+        self.n_columns = n_columns
+
+    def append(self, part: sp.csr_matrix) -> None:
+        rows, nnz = part.shape[0], part.nnz
+        self.indptr[self.row + 1 : self.row + rows + 1] = part.indptr[1:] + self.at
+        self.indices[self.at : self.at + nnz] = part.indices
+        self.data[self.at : self.at + nnz] = part.data
+        self.row, self.at = self.row + rows, self.at + nnz
+
+    def matrix(self) -> sp.csr_matrix:
+        X = sp.csr_matrix((self.data[: self.at], self.indices[: self.at], self.indptr),
+                          shape=(self.row, self.n_columns))
+        X.has_sorted_indices = True
+        return X
+
+
 def _select_columns(X: sp.csr_matrix, new_column: np.ndarray, n_columns: int) -> sp.csr_matrix:
     """X's entries moved to ``new_column[old]``; entries mapped to −1 are dropped."""
-    columns = new_column[X.indices]
+    columns = new_column.astype(np.int32)[X.indices]
     keep = columns >= 0
-    row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    indptr = np.zeros(X.shape[0] + 1, np.int64)
-    np.cumsum(np.bincount(row_of[keep], minlength=X.shape[0]), out=indptr[1:])
-    out = sp.csr_matrix((X.data[keep], columns[keep].astype(np.int32), indptr),
-                        shape=(X.shape[0], n_columns))
+    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    indptr = kept_before[X.indptr]  # kept entries before each row's start
+    out = sp.csr_matrix((X.data[keep], columns[keep], indptr), shape=(X.shape[0], n_columns))
     out.has_sorted_indices = False
     return out
 

@@ -27,7 +27,8 @@ import scipy.sparse as sp
 from textclf.errors import SettingsError
 from textclf.tokenids import Splitter, Vocabulary, _ranks_within, encode
 
-CHUNK_CHARACTERS = 4_000_000  # characters of text per chunk: bounds the temporary memory
+CHUNK_CHARACTERS = 2_000_000  # characters of text per chunk: bounds the temporary memory
+_SEPARATOR = "\x00"  # joins a chunk's tokens into one string (one object, not thousands)
 
 
 def chunks_of(texts: Iterable[str], characters: int | None = None) -> Iterator[list[str]]:
@@ -85,9 +86,15 @@ class ChunkCounts:
     Columns of ``X`` are the V tokens, then the level-2 n-grams, then level 3, ...
     """
 
-    tokens: list[str]
+    packed_tokens: str | list[str]  # the tokens, joined by _SEPARATOR where possible
     levels: list[LevelTable]
-    X: sp.csr_matrix  # int32 counts, documents × columns
+    X: sp.csr_matrix  # counts (the smallest unsigned dtype that holds them), docs × columns
+
+    @property
+    def tokens(self) -> list[str]:
+        if isinstance(self.packed_tokens, list):
+            return self.packed_tokens
+        return self.packed_tokens.split(_SEPARATOR) if self.packed_tokens else []
 
 
 def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkCounts:
@@ -102,14 +109,22 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
         starts = _level_positions(prev, tok, doc, k)
         code = prev[starts] * V + tok[starts + k - 1]
         distinct, inverse = np.unique(code, return_inverse=True)
-        levels.append(LevelTable(distinct // max(V, 1), distinct % max(V, 1)))
+        levels.append(LevelTable((distinct // max(V, 1)).astype(np.int32),
+                                 (distinct % max(V, 1)).astype(np.int32)))
         columns.append(inverse + offset)
         rows.append(doc[starts])
         current = np.full(max(len(tok) - k + 1, 0), -1, np.int64)
         current[starts] = inverse
         offset, prev = offset + len(distinct), current
     X = count_matrix(np.concatenate(rows), np.concatenate(columns), (len(texts), offset))
-    return ChunkCounts(tokens=vocabulary.tokens(), levels=levels, X=X)
+    del rows, columns, tok, doc, prev
+    top = X.data.max(initial=0)
+    X.data = X.data.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.uint32)
+    tokens = vocabulary.tokens()
+    packed = _SEPARATOR.join(tokens)
+    if packed.count(_SEPARATOR) != max(len(tokens) - 1, 0):
+        packed = tokens  # a token holds the separator: keep the list
+    return ChunkCounts(packed_tokens=packed, levels=levels, X=X)
 
 
 def count_matrix(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -188,10 +203,16 @@ def merge_chunks(chunks: Sequence[ChunkCounts]) -> Merged:
             below[c][chunk.levels[k].prefix] * V + token_maps[c][chunk.levels[k].last]
             for c, chunk in enumerate(chunks)
         ]
-        distinct, inverse = np.unique(np.concatenate(codes), return_inverse=True)
+        for chunk in chunks:
+            chunk.levels[k] = None  # type: ignore[call-overload]  # no longer needed
+        # distinct codes by an in-place sort (np.unique would hold several copies)
+        distinct = np.concatenate(codes)
+        distinct.sort()
+        if len(distinct):
+            distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
         levels.append(LevelTable(distinct // max(V, 1), distinct % max(V, 1)))
-        bounds = np.cumsum([0, *map(len, codes)])
-        level_maps.append([inverse[bounds[c] : bounds[c + 1]] for c in range(len(chunks))])
+        level_maps.append([np.searchsorted(distinct, code) for code in codes])
+        del codes
     offsets = np.cumsum([0, V, *map(len, levels)])
     column_maps = [
         np.concatenate([level_maps[k][c] + offsets[k] for k in range(n_levels + 1)])

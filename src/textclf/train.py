@@ -181,14 +181,14 @@ def train(
     for epoch in range(1, settings.epochs + 1):
         started = time.perf_counter()
         order = rng.permutation(n) if shuffle else np.arange(n)
-        X_shuffled, y_shuffled = X[order], y[order]  # contiguous pre-shuffled batches
+        if fast is None:
+            X_shuffled, y_shuffled = X[order], y[order]  # contiguous pre-shuffled batches
         running_loss = 0.0
         model.training = True
         with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
                   disable=not show_bar, leave=False, file=sys.stderr) as bar:
             if fast is not None:
-                running_loss, step, eta = fast.epoch(X_shuffled, y_shuffled, m, step,
-                                                     bar.update)
+                running_loss, step, eta = fast.epoch(X, y, m, step, bar.update, order)
             for start in range(0, n if fast is None else 0, m):
                 X_batch = X_shuffled[start : start + m]
                 y_batch = y_shuffled[start : start + m]
