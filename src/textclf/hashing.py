@@ -117,9 +117,12 @@ def _hash_chunk(texts: list[str], splitter: Splitter, ngrams: int, bits: int,
         key = mix(key[:m] * _P + H[tok[k - 1 :]])
         keys.append(key[same])
         rows.append(doc[:m][same])
+    del key, tok
     all_keys = np.concatenate(keys)
-    columns = (mix(all_keys) >> np.uint64(64 - bits)).astype(np.int64)
-    all_rows = np.concatenate(rows)
+    del keys
+    columns = (mix(all_keys) >> np.uint64(64 - bits)).astype(np.int32)
+    all_rows = np.concatenate(rows).astype(np.int32)
+    del rows
     order = np.argsort(all_rows, kind="stable")  # a few sorted runs: timsort merges them
     X = count_matrix(all_rows[order], columns[order], (len(texts), 1 << bits))
     return X, all_keys, columns

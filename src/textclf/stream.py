@@ -43,7 +43,7 @@ from textclf.hashing import HashingFeaturizer, _hash_chunk, _hash_chunk_in_worke
 from textclf.optim import Schedule
 from textclf.train import format_epoch
 
-DEFAULT_CHUNK_DOCS = 8192
+DEFAULT_CHUNK_DOCS = 2048
 
 
 def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:

@@ -57,8 +57,8 @@ def add_parser(subparsers) -> None:
     speed.add_argument("--stream", action="store_true",
                        help="read DATA from disk chunk by chunk in every epoch instead of "
                        "holding it in memory (needs --hash-bits)")
-    speed.add_argument("--chunk-docs", type=int, default=8192, metavar="N",
-                       help="documents per chunk with --stream (default 8192)")
+    speed.add_argument("--chunk-docs", type=int, default=2048, metavar="N",
+                       help="documents per chunk with --stream (default 2048)")
     speed.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="processes that featurise in parallel (same result; default 1)")
     speed.add_argument("--float32", action="store_true",
