@@ -41,6 +41,7 @@ def _straightforward_epoch(theta, X, y, settings, K):
             Y = np.eye(K)[y_b]
             grad = X_b.T @ (softmax(np.asarray(X_b @ theta)) - Y) / X_b.shape[0]
         grad = np.asarray(grad)
+        grad[-1] *= settings.bias_rate  # the bias moves at η·bias_rate
         grad[:-1] += settings.l2 * theta[:-1]  # the bias is not penalised
         theta -= eta * grad
     return theta
@@ -49,10 +50,12 @@ def _straightforward_epoch(theta, X, y, settings, K):
 @pytest.mark.parametrize("kind", ["logistic", "softmax"])
 @pytest.mark.parametrize("l2", [0.0, 0.01])
 @pytest.mark.parametrize("schedule", ["constant", "invtime"])
-def test_one_epoch_equals_the_straightforward_update(kind, l2, schedule):
+@pytest.mark.parametrize("bias_rate", [1.0, 0.01])
+def test_one_epoch_equals_the_straightforward_update(kind, l2, schedule, bias_rate):
     K = 2 if kind == "logistic" else 4
     X, y = _data(K=K)
-    settings = TrainingSettings(eta=0.5, epochs=1, batch_size=16, schedule=schedule, l2=l2)
+    settings = TrainingSettings(eta=0.5, epochs=1, batch_size=16, schedule=schedule, l2=l2,
+                                bias_rate=bias_rate)
     model = LogisticRegression(X.shape[1]) if kind == "logistic" \
         else SoftmaxRegression(X.shape[1], K)
     expected = _straightforward_epoch(model.theta, X, y, settings, K)
@@ -65,8 +68,8 @@ def test_one_epoch_equals_the_straightforward_update(kind, l2, schedule):
 def test_fast_and_plain_loops_agree_over_epochs(kind):
     K = 2 if kind == "logistic" else 3
     X, y = _data(K=K, seed=1)
-    settings = TrainingSettings(eta=2.0, epochs=4, batch_size=7, schedule="invtime", l2=1e-3,
-                                init="random")
+    settings = TrainingSettings(eta=2.0, epochs=4, batch_size=7, schedule="linear", l2=1e-3,
+                                init="random", bias_rate=0.1)
     results = []
     for engine in ("plain", "auto"):
         model = LogisticRegression(X.shape[1], init="random") if kind == "logistic" \

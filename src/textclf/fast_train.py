@@ -13,6 +13,7 @@ same step in time proportional to the batch's non-zeros, not to |F|:
 * the data part of the step is a scatter-add ``np.add.at(θ, indices, −η/m · x_ij (ŷᵢ − yᵢ))``
   at those indices (repeated indices add up, as in the matrix product); for softmax the
   batch's r distinct columns are renumbered 0..r−1 and X_bᵀ(Ŷ − Y) is an r × K product;
+* the bias row's step is multiplied by ``bias_rate`` (see :func:`textclf.optim.scale_biases`);
 * L2 is kept in a scale factor: θ = s·v, and the decay θ ← (1 − ηλ₂)θ of every weight is
   s ← (1 − ηλ₂)s, one multiplication; the bias, which is not penalised, gets its own
   correction v_b ← v_b / (1 − ηλ₂). θ = s·v is written back at the end of each epoch.
@@ -43,6 +44,7 @@ def supports(model: Model, settings) -> bool:
     """Whether :class:`SparseSGD` can run this model with these training settings."""
     return (
         isinstance(model, LogisticRegression | SoftmaxRegression)
+        and model.biases() == {"theta": -1}
         and settings.optimizer == "sgd"
         and settings.l1 == 0
     )
@@ -55,10 +57,11 @@ class SparseSGD:
     model sees the new values after every :meth:`epoch`.
     """
 
-    def __init__(self, model: Model, schedule, l2: float = 0.0):
+    def __init__(self, model: Model, schedule, l2: float = 0.0, bias_rate: float = 1.0):
         self.model = model
         self.schedule = schedule
         self.l2 = float(l2)
+        self.bias_rate = float(bias_rate)
         self.theta = model.parameters()["theta"]
         self.correct = 0  # documents of the last epoch() scored right before their step
 
@@ -128,9 +131,15 @@ class SparseSGD:
                 v[bias * K : (bias + 1) * K] /= decay  # ... but not the bias
             factor = -eta / (m * scale)
             if binary:
-                np.add.at(v, idx, factor * (val * delta[rows]))
+                contribution = factor * (val * delta[rows])
+                if self.bias_rate != 1.0:
+                    contribution[idx == bias] *= self.bias_rate
+                np.add.at(v, idx, contribution)
             else:  # row j of X_bᵀΔ for each distinct column j: an r × K product
-                theta[columns] += factor * np.asarray(batch.T @ delta)
+                G = np.asarray(batch.T @ delta)
+                if self.bias_rate != 1.0:
+                    G[columns == bias] *= self.bias_rate
+                theta[columns] += factor * G
             step += 1
             if scale < _RESCALE_BELOW:
                 v *= scale

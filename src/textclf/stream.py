@@ -141,7 +141,7 @@ def fit_stream(
     steps_per_epoch = math.ceil(n / m)
     schedule = Schedule(training.schedule, training.eta, steps_per_epoch,
                         steps_per_epoch * training.epochs, training.decay)
-    sgd = SparseSGD(model, schedule, training.l2)
+    sgd = SparseSGD(model, schedule, training.l2, training.bias_rate)
     index = {label: k for k, label in enumerate(labels)}
     idf = featurizer.idf if settings.weighting == "tfidf" else None
     dev_set = clf._dev_set(*dev) if dev is not None else None

@@ -97,6 +97,8 @@ def add_parser(subparsers) -> None:
     training.add_argument("--patience", type=int,
                           help="early stopping: stop after this many epochs without a lower "
                           "dev loss and keep the best epoch (needs dev data)")
+    training.add_argument("--bias-rate", type=float,
+                          help="the bias's learning rate as a fraction of η (SGD, momentum)")
     training.add_argument("--init", choices=("zeros", "random"),
                           help="initial θ of logistic/softmax (default zeros)")
     training.add_argument("--seed", type=int,
@@ -118,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
         model=args.model, hidden=args.hidden, activation=args.activation,
         dropout=args.dropout, optimizer=args.optimizer, momentum=args.momentum,
         schedule=args.schedule, decay=args.decay, l2=args.l2, l1=args.l1,
-        patience=args.patience, quiet=args.quiet, hash_bits=args.hash_bits, jobs=args.jobs,
-        float32=args.float32,
+        patience=args.patience, bias_rate=args.bias_rate, quiet=args.quiet,
+        hash_bits=args.hash_bits, jobs=args.jobs, float32=args.float32,
     )
     if args.stream:
         return _run_stream(args, clf)
