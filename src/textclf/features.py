@@ -8,28 +8,53 @@ value of a term's column is its count, 1 if present (binary), or its tf-idf weig
     idf(t) = ln((1 + N) / (1 + df(t))) + 1,
 
 with each row's term part scaled to unit Euclidean length (the bias column stays 1).
+
+Two ways to the same counts live here. :func:`naive_count_matrix` is the lecture's: tokens
+by regular expression, n-grams as joined strings, a dict from string to column. The
+:class:`Featurizer` gets identical counts much faster, with integer ids for tokens and
+n-grams (:mod:`textclf.tokenids`, :mod:`textclf.ngrams`), in chunks of bounded size,
+optionally on several processes (``jobs``); tests hold the two equal. With ``hash_bits``
+the columns are hashed n-grams instead of a vocabulary (:mod:`textclf.hashing`).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
+from textclf.ngrams import (
+    GramIndex,
+    alphabetical_order,
+    chunks_of,
+    count_chunk,
+    count_matrix,
+    merge_chunks,
+    reorder_rows,
+    term_strings,
+)
+from textclf.tokenids import DEFAULT_TOKEN_PATTERN, Splitter, encode
 
-# Words (letters/digits, with inner apostrophes kept: "don't"), and ! and ? which carry
-# sentiment. Everything else (punctuation, markup brackets) separates tokens.
-DEFAULT_TOKEN_PATTERN = r"\w+(?:'\w+)*|[!?]"
 WEIGHTINGS = ("count", "binary", "tfidf")
+DTYPES = {"float64": np.float64, "float32": np.float32}
+MAX_HASH_BITS = 28
+
+__all__ = ["DEFAULT_TOKEN_PATTERN", "FeatureSettings", "Featurizer", "Tokenizer",
+           "make_featurizer", "featurizer_from_state", "naive_count_matrix"]
 
 
 @dataclass
 class FeatureSettings:
-    """How text becomes features; stored in the model file."""
+    """How text becomes features; stored in the model file.
+
+    ``hash_bits`` = b switches the vocabulary off: each n-gram goes to one of 2^b columns
+    chosen by a hash of its tokens (no pass over the data to learn a vocabulary).
+    """
 
     ngrams: int = 2
     weighting: str = "tfidf"
@@ -38,6 +63,7 @@ class FeatureSettings:
     lowercase: bool = True
     token_pattern: str = DEFAULT_TOKEN_PATTERN
     sublinear_tf: bool = True
+    hash_bits: int | None = None
 
     def validate(self) -> None:
         if self.ngrams < 1:
@@ -50,6 +76,12 @@ class FeatureSettings:
             raise SettingsError(f"min_df must be at least 1, got {self.min_df}")
         if self.max_features is not None and self.max_features < 1:
             raise SettingsError(f"max_features must be at least 1, got {self.max_features}")
+        if self.hash_bits is not None and not (
+            isinstance(self.hash_bits, int) and 1 <= self.hash_bits <= MAX_HASH_BITS
+        ):
+            raise SettingsError(
+                f"hash_bits must be an integer from 1 to {MAX_HASH_BITS}, got {self.hash_bits}"
+            )
         try:
             re.compile(self.token_pattern)
         except re.error as err:
@@ -57,7 +89,7 @@ class FeatureSettings:
 
 
 class Tokenizer:
-    """Splits text into tokens and joins neighbouring tokens into n-grams."""
+    """Splits text into tokens and joins neighbouring tokens into n-grams (the lecture's)."""
 
     def __init__(self, settings: FeatureSettings):
         self.ngrams = settings.ngrams
@@ -76,6 +108,35 @@ class Tokenizer:
         return grams
 
 
+def naive_count_matrix(
+    texts: Iterable[str], tokenizer: Tokenizer, vocabulary: dict[str, int], grow: bool
+) -> sp.csr_matrix:
+    """Counts of vocabulary terms per document, the straightforward way.
+
+    Every n-gram string is looked up in ``vocabulary``; with ``grow``, unseen ones are
+    added. The reference that the fast :class:`Featurizer` is tested against.
+    """
+    indices: list[int] = []
+    indptr = [0]
+    lookup = vocabulary.get
+    for text in texts:
+        grams = tokenizer.grams(text)
+        if grow:
+            setdefault, size = vocabulary.setdefault, len
+            indices.extend(setdefault(g, size(vocabulary)) for g in grams)
+        else:
+            ids = map(lookup, grams)
+            indices.extend(i for i in ids if i is not None)
+        indptr.append(len(indices))
+    index_array = np.asarray(indices, dtype=np.int32)
+    X = sp.csr_matrix(
+        (np.ones(len(index_array)), index_array, np.asarray(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, len(vocabulary)),
+    )
+    X.sum_duplicates()  # repeated terms of a row add up to their count
+    return X
+
+
 def add_bias_column(X: sp.csr_matrix) -> sp.csr_matrix:
     """Append the dummy feature 1 as a last column: [X | 1]."""
     n_rows, n_cols = X.shape
@@ -86,7 +147,7 @@ def add_bias_column(X: sp.csr_matrix) -> sp.csr_matrix:
     keep = np.ones(X.nnz + n_rows, dtype=bool)
     keep[bias_at] = False
     indices = np.empty(X.nnz + n_rows, dtype=np.int32)
-    data = np.empty(X.nnz + n_rows, dtype=np.float64)
+    data = np.empty(X.nnz + n_rows, dtype=X.dtype)
     indices[keep], data[keep] = X.indices, X.data
     indices[bias_at], data[bias_at] = n_cols, 1.0
     return sp.csr_matrix((data, indices, new_indptr), shape=(n_rows, n_cols + 1))
@@ -95,14 +156,82 @@ def add_bias_column(X: sp.csr_matrix) -> sp.csr_matrix:
 def _normalize_rows(X: sp.csr_matrix) -> None:
     """Scale every row of X to unit L2 norm in place (empty rows stay empty)."""
     row_nnz = np.diff(X.indptr)
-    nonempty = row_nnz > 0
-    norms = np.ones(X.shape[0])
-    if nonempty.any():
-        # reduceat over the starts of non-empty rows only: an empty row's start may equal
-        # len(X.data) (an empty last row), which reduceat refuses
-        norms[nonempty] = np.sqrt(np.add.reduceat(X.data**2, X.indptr[:-1][nonempty]))
+    row_of = np.repeat(np.arange(X.shape[0]), row_nnz)
+    norms = np.sqrt(np.bincount(row_of, weights=np.square(X.data, dtype=np.float64),
+                                minlength=X.shape[0]))
     norms[norms == 0] = 1.0
-    X.data /= np.repeat(norms, row_nnz)
+    X.data /= np.repeat(norms, row_nnz).astype(X.dtype)
+
+
+def weight_counts(
+    counts: sp.csr_matrix, settings: FeatureSettings, idf: np.ndarray, dtype=np.float64
+) -> sp.csr_matrix:
+    """Feature values from counts (see the module docstring), then the bias column: [X | 1]."""
+    if not counts.has_sorted_indices:
+        counts = reorder_rows(counts)
+    X = counts.astype(dtype)
+    if settings.weighting == "binary":
+        X.data[:] = 1.0
+    elif settings.weighting == "tfidf":
+        if settings.sublinear_tf:
+            X.data = (1.0 + np.log(X.data)).astype(dtype)
+        X.data *= idf[X.indices].astype(dtype)
+        _normalize_rows(X)
+    return add_bias_column(X)
+
+
+def stack_rows(parts: Sequence[sp.csr_matrix], n_columns: int, dtype=np.float64) -> sp.csr_matrix:
+    """The rows of several CSR matrices one under the other (``sp.vstack`` for CSR)."""
+    if len(parts) == 1:
+        return parts[0]
+    nnz = sum(p.nnz for p in parts)
+    indptr = np.zeros(sum(p.shape[0] for p in parts) + 1, np.int64)
+    indices = np.empty(nnz, np.int32)
+    data = np.empty(nnz, dtype)
+    row = at = 0
+    for p in parts:
+        indptr[row + 1 : row + p.shape[0] + 1] = p.indptr[1:] + at
+        indices[at : at + p.nnz] = p.indices
+        data[at : at + p.nnz] = p.data
+        row, at = row + p.shape[0], at + p.nnz
+    return sp.csr_matrix((data, indices, indptr), shape=(row, n_columns))
+
+
+_CONTEXT: dict = {}  # what a worker process needs besides its chunk (set once per pool)
+
+
+def _set_context(context: dict) -> None:
+    _CONTEXT.clear()
+    _CONTEXT.update(context)
+
+
+def _count_chunk(texts: list[str]):
+    return count_chunk(texts, _CONTEXT["splitter"], _CONTEXT["ngrams"])
+
+
+def _transform_chunk(texts: list[str]) -> sp.csr_matrix:
+    return _CONTEXT["featurizer"]._transform_chunk(texts)
+
+
+def map_chunks(function: Callable, context: dict, chunks: Iterable, jobs: int = 1) -> Iterator:
+    """``map(function, chunks)`` with ``context`` set, on ``jobs`` processes when jobs > 1.
+
+    Results come in the order of the chunks. Each worker gets ``context`` once: inherited
+    through fork where the system has it, else pickled into the worker at its start.
+    """
+    _set_context(context)
+    try:
+        if jobs <= 1:
+            yield from map(function, chunks)
+            return
+        if "fork" in multiprocessing.get_all_start_methods():
+            pool = multiprocessing.get_context("fork").Pool(jobs)
+        else:
+            pool = multiprocessing.get_context().Pool(jobs, _set_context, (context,))
+        with pool:
+            yield from pool.imap(function, chunks)
+    finally:
+        _CONTEXT.clear()
 
 
 class Featurizer:
@@ -111,17 +240,28 @@ class Featurizer:
     ``fit`` learns the vocabulary (terms in at least ``min_df`` documents, the
     ``max_features`` most frequent if set, sorted alphabetically), the document
     frequency df(t) of each term and, for tf-idf, idf(t).
+
+    ``jobs`` processes featurise chunks of the corpus in parallel (same result as one);
+    ``dtype`` (float64 or float32) is the type of X's values. Neither is stored.
     """
 
-    def __init__(self, settings: FeatureSettings | None = None, **kwargs):
+    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int = 1,
+                 dtype=np.float64, **kwargs):
         self.settings = settings or FeatureSettings(**kwargs)
         self.settings.validate()
+        if self.settings.hash_bits is not None and type(self) is Featurizer:
+            raise SettingsError("hashed features need HashingFeaturizer (make_featurizer)")
+        self.jobs = _check_jobs(jobs)
+        self.dtype = np.dtype(dtype)
         self.tokenizer = Tokenizer(self.settings)
+        self.splitter = Splitter(self.settings.token_pattern, self.settings.lowercase)
         self.vocabulary: dict[str, int] = {}
         self.terms: list[str] = []
         self.document_frequency = np.zeros(0, dtype=np.int64)
         self.idf = np.zeros(0)
         self.n_documents = 0
+        self._index: GramIndex | None = None
+        self._index_arrays: tuple | None = None
 
     @property
     def n_features(self) -> int:
@@ -132,75 +272,97 @@ class Featurizer:
     def bias_index(self) -> int:
         return len(self.terms)
 
-    def _count_matrix(
-        self, texts: Iterable[str], vocabulary: dict[str, int], grow: bool
-    ) -> sp.csr_matrix:
-        """Counts of vocabulary terms per document; with ``grow``, unseen terms are added."""
-        indices: list[int] = []
-        indptr = [0]
-        lookup = vocabulary.get
-        for text in texts:
-            grams = self.tokenizer.grams(text)
-            if grow:
-                setdefault, size = vocabulary.setdefault, len
-                indices.extend(setdefault(g, size(vocabulary)) for g in grams)
-            else:
-                ids = map(lookup, grams)
-                indices.extend(i for i in ids if i is not None)
-            indptr.append(len(indices))
-        index_array = np.asarray(indices, dtype=np.int32)
-        X = sp.csr_matrix(
-            (np.ones(len(index_array)), index_array, np.asarray(indptr, dtype=np.int64)),
-            shape=(len(indptr) - 1, len(vocabulary)),
-        )
-        X.sum_duplicates()  # repeated terms of a row add up to their count
-        return X
-
     def fit(self, texts: Sequence[str]) -> Featurizer:
         self.fit_transform(texts)
         return self
 
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
-        growing: dict[str, int] = {}
-        counts = self._count_matrix(texts, growing, grow=True)
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        keep = np.flatnonzero(df >= self.settings.min_df)
-        if self.settings.max_features is not None and len(keep) > self.settings.max_features:
+        context = {"splitter": self.splitter, "ngrams": self.settings.ngrams}
+        chunks = list(map_chunks(_count_chunk, context, chunks_of(texts), self.jobs))
+        if not chunks:
+            raise SettingsError("cannot fit the featurizer on zero documents")
+        merged = merge_chunks(chunks)
+        spaced = next((t for t in merged.tokens if " " in t), None)
+        if spaced is not None:
+            raise SettingsError(
+                f"token_pattern made the token {spaced!r} with a space in it; n-gram terms "
+                "are tokens joined by spaces, so tokens must not contain spaces"
+            )
+        F = merged.n_columns
+        df = np.zeros(F, np.int64)
+        for chunk, column_map in zip(chunks, merged.column_maps, strict=True):
+            df += np.bincount(column_map[chunk.X.indices], minlength=F)
+        candidates = np.flatnonzero(df >= self.settings.min_df)
+        T, length = merged.token_matrix()
+        T, length = T[candidates], length[candidates]
+        order = alphabetical_order(merged.tokens, T)
+        limit = self.settings.max_features
+        if limit is not None and len(order) > limit:
             # most frequent first; ties broken by term so the choice is deterministic
-            by_term = np.empty(counts.shape[1], dtype=object)
-            for term, j in growing.items():
-                by_term[j] = term
-            order = sorted(keep, key=lambda j: (-df[j], by_term[j]))
-            keep = np.asarray(order[: self.settings.max_features])
-        terms_by_id = list(growing)  # dict preserves insertion order = id order
-        kept_terms = sorted((terms_by_id[j], j) for j in keep)
-        self.terms = [t for t, _ in kept_terms]
-        old_ids = np.asarray([j for _, j in kept_terms], dtype=np.int64)
-        self.vocabulary = {t: i for i, t in enumerate(self.terms)}
-        self.document_frequency = df[old_ids].astype(np.int64)
-        self.n_documents = counts.shape[0]
-        n = self.n_documents
-        self.idf = np.log((1.0 + n) / (1.0 + self.document_frequency)) + 1.0
-        return self._weight(counts[:, old_ids].tocsr())
+            alphabetical = np.empty(len(order), np.int64)
+            alphabetical[order] = np.arange(len(order))
+            top = np.lexsort((alphabetical, -df[candidates]))[:limit]
+            order = top[np.argsort(alphabetical[top])]
+        kept = candidates[order]
+        T, length = T[order], length[order]
+        self.terms = term_strings(merged.tokens, T, length)
+        self.vocabulary = {}
+        self._index = None
+        self._index_arrays = (merged.tokens, T, length)  # GramIndex built when first needed
+        final = np.full(F + 1, -1, np.int64)
+        final[kept] = np.arange(len(kept))
+        self.document_frequency = df[kept]
+        self.n_documents = sum(chunk.X.shape[0] for chunk in chunks)
+        self.idf = np.log((1.0 + self.n_documents) / (1.0 + self.document_frequency)) + 1.0
+        del T, length, df, candidates, order
+        # [X | 1] written chunk by chunk into arrays of its final size
+        kept_nnz = [int(np.count_nonzero(final[cmap[chunk.X.indices]] >= 0))
+                    for chunk, cmap in zip(chunks, merged.column_maps, strict=True)]
+        out = _Rows(sum(kept_nnz) + self.n_documents, self.n_documents, self.n_features,
+                    self.dtype)
+        for c in range(len(chunks)):
+            chunk, column_map = chunks[c], merged.column_maps[c]
+            chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
+            out.append(self._weight(_select_columns(chunk.X, final[column_map], len(kept))))
+            del chunk, column_map
+        return out.matrix()
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Feature matrix [X | 1] of ``texts``; terms outside the vocabulary are dropped."""
         if self.n_documents == 0:
             raise SettingsError("the featurizer is not fitted: call fit first")
-        return self._weight(self._count_matrix(texts, self.vocabulary, grow=False))
+        self.index()  # built once here, not in every worker
+        parts = list(map_chunks(_transform_chunk, {"featurizer": self}, chunks_of(texts),
+                                self.jobs))
+        if not parts:
+            return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
+        return stack_rows(parts, self.n_features, self.dtype)
+
+    def index(self) -> GramIndex:
+        """The lookup from token ids to columns (built from the terms on first use)."""
+        if self._index is None:
+            if self._index_arrays is not None:
+                self._index = GramIndex(*self._index_arrays)
+            else:
+                self._index = GramIndex.from_terms(self.terms, self.settings.ngrams)
+            self._index_arrays = None
+        return self._index
+
+    def _transform_chunk(self, texts: list[str]) -> sp.csr_matrix:
+        index = self.index()
+        tok, doc = encode(texts, self.splitter, index.token_vocabulary())
+        rows, columns = index.columns_of(tok, doc)
+        return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
+
+    def naive_counts(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Counts of the vocabulary's terms by :func:`naive_count_matrix` (for checking)."""
+        if not self.vocabulary:
+            self.vocabulary = {t: i for i, t in enumerate(self.terms)}
+        return naive_count_matrix(texts, self.tokenizer, self.vocabulary, grow=False)
 
     def _weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        counts.sort_indices()
-        X = counts.astype(np.float64)
-        if self.settings.weighting == "binary":
-            X.data[:] = 1.0
-        elif self.settings.weighting == "tfidf":
-            if self.settings.sublinear_tf:
-                X.data = 1.0 + np.log(X.data)
-            X.data *= self.idf[X.indices]
-            _normalize_rows(X)
-        return add_bias_column(X)
+        return weight_counts(counts, self.settings, self.idf, self.dtype)
 
     def feature_names(self) -> list[str]:
         """Names of the columns of X: the terms, then ``<bias>``."""
@@ -218,8 +380,67 @@ class Featurizer:
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> Featurizer:
         featurizer = cls(FeatureSettings(**meta["settings"]))
         featurizer.terms = list(meta["terms"])
-        featurizer.vocabulary = {t: i for i, t in enumerate(featurizer.terms)}
         featurizer.n_documents = int(meta["n_documents"])
         featurizer.document_frequency = arrays["document_frequency"]
         featurizer.idf = arrays["idf"]
         return featurizer
+
+
+class _Rows:
+    """A CSR matrix of known size filled part by part (no second copy of the parts)."""
+
+    def __init__(self, nnz: int, n_rows: int, n_columns: int, dtype):
+        self.indptr = np.zeros(n_rows + 1, np.int64)
+        self.indices = np.empty(nnz, np.int32)
+        self.data = np.empty(nnz, dtype)
+        self.row = self.at = 0
+        self.n_columns = n_columns
+
+    def append(self, part: sp.csr_matrix) -> None:
+        rows, nnz = part.shape[0], part.nnz
+        self.indptr[self.row + 1 : self.row + rows + 1] = part.indptr[1:] + self.at
+        self.indices[self.at : self.at + nnz] = part.indices
+        self.data[self.at : self.at + nnz] = part.data
+        self.row, self.at = self.row + rows, self.at + nnz
+
+    def matrix(self) -> sp.csr_matrix:
+        X = sp.csr_matrix((self.data[: self.at], self.indices[: self.at], self.indptr),
+                          shape=(self.row, self.n_columns))
+        X.has_sorted_indices = True
+        return X
+
+
+def _select_columns(X: sp.csr_matrix, new_column: np.ndarray, n_columns: int) -> sp.csr_matrix:
+    """X's entries moved to ``new_column[old]``; entries mapped to −1 are dropped."""
+    columns = new_column.astype(np.int32)[X.indices]
+    keep = columns >= 0
+    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    indptr = kept_before[X.indptr]  # kept entries before each row's start
+    out = sp.csr_matrix((X.data[keep], columns[keep], indptr), shape=(X.shape[0], n_columns))
+    out.has_sorted_indices = False
+    return out
+
+
+def _check_jobs(jobs: int) -> int:
+    if not (isinstance(jobs, int) and jobs >= 1):
+        raise SettingsError(f"jobs must be a positive integer, got {jobs!r}")
+    return jobs
+
+
+def make_featurizer(settings: FeatureSettings, *, jobs: int = 1, dtype=np.float64):
+    """A :class:`Featurizer`, or a :class:`~textclf.hashing.HashingFeaturizer` when the
+    settings ask for ``hash_bits``."""
+    if settings.hash_bits is not None:
+        from textclf.hashing import HashingFeaturizer
+
+        return HashingFeaturizer(settings, jobs=jobs, dtype=dtype)
+    return Featurizer(settings, jobs=jobs, dtype=dtype)
+
+
+def featurizer_from_state(meta: dict, arrays: dict[str, np.ndarray]):
+    """Rebuild whichever featurizer wrote ``meta`` (see ``state()``)."""
+    if meta.get("settings", {}).get("hash_bits") is not None:
+        from textclf.hashing import HashingFeaturizer
+
+        return HashingFeaturizer.from_state(meta, arrays)
+    return Featurizer.from_state(meta, arrays)

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from textclf import persist
 from textclf.errors import DataError, ModelFileError, SettingsError
-from textclf.features import FeatureSettings, Featurizer
+from textclf.features import FeatureSettings, Featurizer, featurizer_from_state, make_featurizer
 from textclf.metrics import EvaluationReport, evaluate_labels
 from textclf.models import (
     MODEL_KINDS,
@@ -75,10 +75,13 @@ class TextClassifier:
         patience: int | None = None,
         bias_rate: float | None = None,
         quiet: bool = True,
+        hash_bits: int | None = None,
+        jobs: int = 1,
+        float32: bool = False,
     ):
         self.feature_settings = FeatureSettings(
             ngrams=ngrams, weighting=features, min_df=min_df, max_features=max_features,
-            lowercase=lowercase,
+            lowercase=lowercase, hash_bits=hash_bits,
         )
         self.feature_settings.validate()
         if model not in MODEL_CHOICES:
@@ -99,6 +102,8 @@ class TextClassifier:
         }
         self.training = self._training_settings("logistic" if model == "auto" else model)
         self.quiet = quiet
+        self.jobs = jobs  # processes for featurising (results do not depend on it)
+        self.dtype = np.float32 if float32 else np.float64  # of the feature values
         self.labels: list[str] = []
         self.featurizer: Featurizer | None = None
         self.model: Model | None = None
@@ -165,7 +170,8 @@ class TextClassifier:
                 f"the training data has only one class ({self.labels[0]!r}); "
                 "a classifier needs at least two"
             )
-        self.featurizer = Featurizer(FeatureSettings(**vars(self.feature_settings)))
+        self.featurizer = make_featurizer(FeatureSettings(**vars(self.feature_settings)),
+                                          jobs=self.jobs, dtype=self.dtype)
         X = self.featurizer.fit_transform(texts)
         self.model = self._choose_model(X.shape[1])
         dev = None
@@ -262,7 +268,7 @@ class TextClassifier:
         """Read a classifier written by :meth:`save`, checking that its parts fit together."""
         meta, arrays = persist.load(path)
         try:
-            featurizer = Featurizer.from_state(
+            featurizer = featurizer_from_state(
                 meta["featurizer"],
                 {k.removeprefix("featurizer."): v for k, v in arrays.items()
                  if k.startswith("featurizer.")},

@@ -25,7 +25,9 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
+from textclf import fast_train
 from textclf.errors import SettingsError
+from textclf.fast_train import SparseSGD
 from textclf.models.base import Model
 from textclf.optim import (
     OPTIMIZERS,
@@ -147,8 +149,15 @@ def train(
     dev: tuple[sp.csr_matrix, np.ndarray] | None = None,
     quiet: bool = True,
     on_epoch_end: EpochCallback | None = None,
+    engine: str = "auto",
+    shuffle: bool = True,
 ) -> list[dict]:
     """Train ``model`` in place; return the history, one dict per epoch.
+
+    ``engine="plain"`` runs the loop below, step by step as the lecture writes it;
+    ``"auto"`` lets :mod:`textclf.fast_train` make the same steps in O(nnz) where it can
+    (linear models with SGD), with the same results up to rounding. ``shuffle=False``
+    keeps the rows in their order (as a stream read from disk would come).
 
     ``on_epoch_end(epoch, record)`` is called after each epoch (e.g. to write a checkpoint).
     With ``settings.patience``, training needs ``dev``; it stops after ``patience`` epochs
@@ -173,19 +182,26 @@ def train(
     regularizer = Regularizer(settings.l2, settings.l1, model.regularized())
     parameters = model.parameters()
     biases = model.biases()
+    if engine not in ("auto", "plain"):
+        raise SettingsError(f"engine must be auto or plain, got {engine!r}")
+    fast = SparseSGD(model, schedule, settings.l2, settings.bias_rate) \
+        if engine == "auto" and fast_train.supports(model, settings) else None
     show_bar = not quiet and sys.stderr.isatty()
     history: list[dict] = []
     best: tuple[float, int, dict[str, np.ndarray]] | None = None
     step = 0
     for epoch in range(1, settings.epochs + 1):
         started = time.perf_counter()
-        order = rng.permutation(n)
-        X_shuffled, y_shuffled = X[order], y[order]  # contiguous pre-shuffled batches
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        if fast is None:
+            X_shuffled, y_shuffled = X[order], y[order]  # contiguous pre-shuffled batches
         running_loss = 0.0
         model.training = True
         with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
                   disable=not show_bar, leave=False, file=sys.stderr) as bar:
-            for start in range(0, n, m):
+            if fast is not None:
+                running_loss, step, eta = fast.epoch(X, y, m, step, bar.update, order)
+            for start in range(0, n if fast is None else 0, m):
                 X_batch = X_shuffled[start : start + m]
                 y_batch = y_shuffled[start : start + m]
                 loss_sum, gradient_sum = model.loss_and_gradient_sum(X_batch, y_batch)

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from textclf.cli.common import add_data_options, read_data
-from textclf.corpus import available_splits
+from textclf.corpus import available_splits, iter_documents
+from textclf.errors import SettingsError
 from textclf.features import WEIGHTINGS, FeatureSettings
 from textclf.models import FeedForwardNetwork, LogisticRegression, Model
 from textclf.models.layers import ACTIVATIONS
@@ -49,6 +50,19 @@ def add_parser(subparsers) -> None:
                           help="keep only the most frequent terms (default: all)")
     features.add_argument("--lowercase", action=argparse.BooleanOptionalAction,
                           default=_F.lowercase, help="lowercase text before tokenising")
+    features.add_argument("--hash-bits", type=int, metavar="B",
+                          help="hash n-grams into 2^B columns instead of learning a vocabulary "
+                          "(no vocabulary pass; needed by --stream)")
+    speed = parser.add_argument_group("speed and memory (docs/speed.md)")
+    speed.add_argument("--stream", action="store_true",
+                       help="read DATA from disk chunk by chunk in every epoch instead of "
+                       "holding it in memory (needs --hash-bits)")
+    speed.add_argument("--chunk-docs", type=int, default=2048, metavar="N",
+                       help="documents per chunk with --stream (default 2048)")
+    speed.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="processes that featurise in parallel (same result; default 1)")
+    speed.add_argument("--float32", action="store_true",
+                       help="feature values and θ in float32: half the memory")
     model = parser.add_argument_group("model")
     model.add_argument("--model", choices=MODEL_CHOICES, default="auto",
                        help="logistic (2 classes), softmax (K classes), mlp (feedforward "
@@ -107,7 +121,10 @@ def run(args: argparse.Namespace) -> int:
         dropout=args.dropout, optimizer=args.optimizer, momentum=args.momentum,
         schedule=args.schedule, decay=args.decay, l2=args.l2, l1=args.l1,
         patience=args.patience, bias_rate=args.bias_rate, quiet=args.quiet,
+        hash_bits=args.hash_bits, jobs=args.jobs, float32=args.float32,
     )
+    if args.stream:
+        return _run_stream(args, clf)
     train_corpus = read_data(args, args.data, default_split="train")
     dev_corpus = None
     if args.dev:
@@ -130,8 +147,7 @@ def run(args: argparse.Namespace) -> int:
         on_epoch_end=checkpoint if args.checkpoint else None,
     )
     clf.save(args.output)
-    print(f"model: {describe(clf.model)}; features: {clf.featurizer.n_features - 1} terms "
-          f"+ bias; classes: {', '.join(clf.labels)}")
+    _print_summary(clf)
     best = best_epoch(clf.history)
     if best is not None and best != clf.history[-1]["epoch"]:
         print(f"early stopping kept epoch {best} of {clf.history[-1]['epoch']} "
@@ -145,5 +161,53 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nstrongest features per class{bias}")
         for label, features in clf.top_features(args.top).items():
             print(f"  {label}: " + ", ".join(f"{t} ({w:+.3f})" for t, w in features))
+    print(f"\nmodel saved to {args.output}")
+    return 0
+
+
+def _print_summary(clf: TextClassifier) -> None:
+    what = f"{clf.featurizer.n_features - 1} terms"
+    collisions = getattr(clf.featurizer, "collisions", None)
+    if collisions is not None:
+        what = (f"2^{clf.featurizer.bits} hashed columns ({collisions.count} of them hold "
+                "2 or more distinct n-grams)")
+    print(f"model: {describe(clf.model)}; features: {what} + bias; "
+          f"classes: {', '.join(clf.labels)}")
+
+
+def _run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
+    """``--stream``: train from DATA read chunk by chunk, pass after pass."""
+    from textclf.stream import fit_stream
+
+    if args.hash_bits is None:
+        raise SettingsError("--stream needs --hash-bits (hashed features need no vocabulary)")
+    if args.chunk_docs < 1:
+        raise SettingsError(f"--chunk-docs must be at least 1, got {args.chunk_docs}")
+    split = args.split or ("train" if "train" in available_splits(args.data) else None)
+
+    def open_documents():
+        return iter_documents(args.data, split, args.format, args.text_field,
+                              args.label_field)
+
+    dev_corpus = None
+    if args.dev:
+        dev_corpus = read_data(argparse.Namespace(**{**vars(args), "split": None}), args.dev,
+                               default_split="dev")
+    elif "dev" in available_splits(args.data) and args.split in (None, "train"):
+        dev_corpus = read_data(argparse.Namespace(**{**vars(args), "split": "dev"}),
+                               args.data, default_split="dev")
+    if not args.quiet:
+        print(f"streaming {args.data} in chunks of {args.chunk_docs} documents",
+              file=sys.stderr)
+    fit_stream(clf, open_documents,
+               dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
+               chunk_docs=args.chunk_docs,
+               on_epoch_end=(lambda epoch, record: clf.save(args.output))
+               if args.checkpoint else None)
+    clf.save(args.output)
+    _print_summary(clf)
+    if dev_corpus is not None:
+        print("\nevaluation on the dev set\n")
+        print(clf.evaluate(dev_corpus.texts, dev_corpus.labels).format())
     print(f"\nmodel saved to {args.output}")
     return 0

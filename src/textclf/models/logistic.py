@@ -131,6 +131,9 @@ class LogisticRegression(Model):
 
         ``y`` holds 0/1. Keyword settings (``eta``, ``epochs``, ``batch_size``, ``seed``,
         ``dev``, ``quiet``...) override those given to the constructor.
+        Settings not given are the lecture's plain loop (:class:`TrainingSettings`'s field
+        defaults: SGD at a constant η); ``TextClassifier`` uses the tuned
+        ``MODEL_DEFAULTS`` instead.
         """
         from textclf.train import fit_model
 

@@ -242,11 +242,14 @@ class FeedForwardNetwork(Model):
 
     # training ---------------------------------------------------------------------------
     def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> FeedForwardNetwork:
-        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices."""
-        from textclf.train import fit_model
+        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices.
+
+        Settings not given take the network defaults of ``MODEL_DEFAULTS["mlp"]`` (Adam).
+        """
+        from textclf.train import MODEL_DEFAULTS, fit_model
 
         y = np.asarray(y)
-        options = {"optimizer": "adam", "eta": 0.001, **self.training_options, **settings}
+        options = {**MODEL_DEFAULTS["mlp"], **self.training_options, **settings}
         n_classes = options.pop("n_classes", None) or max(int(y.max()) + 1, 2)
         self.reset(X.shape[1], n_classes)
         self.history = fit_model(self, X, y, options)

@@ -130,6 +130,9 @@ class SoftmaxRegression(Model):
         Keyword settings (``eta``, ``epochs``, ``optimizer``, ``dev``, ``quiet``...)
         override those given to the constructor. K is the largest index + 1 unless
         ``n_classes`` is given.
+        Settings not given are the lecture's plain loop (:class:`TrainingSettings`'s field
+        defaults: SGD at a constant η); ``TextClassifier`` uses the tuned
+        ``MODEL_DEFAULTS`` instead.
         """
         from textclf.train import fit_model
 

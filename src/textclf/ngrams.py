@@ -1,0 +1,379 @@
+"""Word n-grams as integers: counting them per document without building their strings.
+
+Tokens are integer ids t ∈ [0, V). An n-gram of length k ≥ 2 is identified by the id p of its
+first k−1 tokens (an n-gram of length k−1) and its last token t, through one integer
+
+    code = p · V + t,
+
+so bigrams come from pairs of token ids with one vectorised multiply-add, trigrams from
+(bigram id, token id) pairs, and so on; ``np.unique`` numbers the distinct codes of a level.
+No n-gram string is made while counting; strings are made once, for the terms that are kept.
+
+A corpus is counted in chunks (bounded memory, and one chunk per process in parallel). Each
+chunk numbers its tokens and n-grams on its own (:func:`count_chunk`); :func:`merge_chunks`
+then maps every chunk's local ids to global ones, so the result does not depend on how the
+corpus was cut into chunks or on which process counted which chunk.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.errors import SettingsError
+from textclf.tokenids import Splitter, Vocabulary, _ranks_within, encode
+
+CHUNK_CHARACTERS = 2_000_000  # characters of text per chunk: bounds the temporary memory
+_SEPARATOR = "\x00"  # joins a chunk's tokens into one string (one object, not thousands)
+
+
+def chunks_of(texts: Iterable[str], characters: int | None = None) -> Iterator[list[str]]:
+    """Consecutive lists of texts holding about ``characters`` characters each
+    (default :data:`CHUNK_CHARACTERS`)."""
+    characters = characters or CHUNK_CHARACTERS
+    if isinstance(texts, list | tuple):
+        try:
+            ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+        except TypeError:  # not all strings: the tokenizer names the bad document
+            ends = np.arange(1, len(texts) + 1)
+        start = 0
+        while start < len(texts):
+            base = ends[start - 1] if start else 0
+            stop = int(np.searchsorted(ends, base + characters, side="left")) + 1
+            yield list(texts[start:stop])
+            start = stop
+        return
+    chunk: list[str] = []
+    size = 0
+    for text in texts:
+        chunk.append(text)
+        size += len(text) + 1 if isinstance(text, str) else 1
+        if size >= characters:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+@dataclass
+class LevelTable:
+    """The distinct n-grams of one length k ≥ 2, as (prefix id, last token id) pairs."""
+
+    prefix: np.ndarray  # int64: id of the first k−1 tokens at level k−1
+    last: np.ndarray  # int64: id of the last token
+
+    def __len__(self) -> int:
+        return len(self.prefix)
+
+
+def _level_positions(prev: np.ndarray, tok: np.ndarray, doc: np.ndarray, k: int) -> np.ndarray:
+    """Start positions i of the k-grams that lie in one document and are made of known
+    tokens: the (k−1)-gram at i has an id (``prev[i] ≥ 0``) and so does token i+k−1."""
+    m = len(tok) - k + 1
+    if m <= 0:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero((prev[:m] >= 0) & (tok[k - 1 :] >= 0) & (doc[k - 1 :] == doc[:m]))
+
+
+@dataclass
+class ChunkCounts:
+    """Counts of one chunk of documents over the chunk's own token and n-gram ids.
+
+    Columns of ``X`` are the V tokens, then the level-2 n-grams, then level 3, ...
+    """
+
+    packed_tokens: str | list[str]  # the tokens, joined by _SEPARATOR where possible
+    levels: list[LevelTable]
+    X: sp.csr_matrix  # counts (the smallest unsigned dtype that holds them), docs × columns
+
+    @property
+    def tokens(self) -> list[str]:
+        if isinstance(self.packed_tokens, list):
+            return self.packed_tokens
+        return self.packed_tokens.split(_SEPARATOR) if self.packed_tokens else []
+
+
+def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkCounts:
+    """Count every token and n-gram (n ≤ ``ngrams``) of each text, with local ids."""
+    vocabulary = Vocabulary(grow=True)
+    tok, doc = encode(texts, splitter, vocabulary)
+    V = len(vocabulary)
+    columns, rows = [tok], [doc]
+    levels: list[LevelTable] = []
+    offset, prev = V, tok
+    for k in range(2, ngrams + 1):
+        starts = _level_positions(prev, tok, doc, k)
+        code = prev[starts] * V + tok[starts + k - 1]
+        distinct, inverse = np.unique(code, return_inverse=True)
+        levels.append(LevelTable((distinct // max(V, 1)).astype(np.int32),
+                                 (distinct % max(V, 1)).astype(np.int32)))
+        columns.append(inverse + offset)
+        rows.append(doc[starts])
+        current = np.full(max(len(tok) - k + 1, 0), -1, np.int64)
+        current[starts] = inverse
+        offset, prev = offset + len(distinct), current
+    X = count_matrix(np.concatenate(rows), np.concatenate(columns), (len(texts), offset))
+    del rows, columns, tok, doc, prev
+    top = X.data.max(initial=0)
+    X.data = X.data.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.uint32)
+    tokens = vocabulary.tokens()
+    packed = _SEPARATOR.join(tokens)
+    if packed.count(_SEPARATOR) != max(len(tokens) - 1, 0):
+        packed = tokens  # a token holds the separator: keep the list
+    return ChunkCounts(packed_tokens=packed, levels=levels, X=X)
+
+
+def count_matrix(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """CSR matrix of how often each (row, column) pair occurs, int32, indices sorted.
+
+    Needs ``rows`` non-decreasing within each column (true when the pairs come level by
+    level in text order). Then two counting sorts, O(nnz), replace sorting inside rows:
+    to CSC (stable: each column's rows stay in order, repeats side by side, summed), and
+    back to CSR, which leaves every row's columns in increasing order.
+    """
+    X = sp.csc_matrix(
+        (np.ones(len(rows), np.int32), (rows.astype(np.int32), columns.astype(np.int32))),
+        shape=shape,
+    )
+    X.has_sorted_indices = True  # rows ascending within each column, as required
+    X.sum_duplicates()
+    X = X.tocsr()  # a counting sort by row: columns ascending within each row
+    X.has_sorted_indices = True
+    return X
+
+
+def reorder_rows(X: sp.csr_matrix) -> sp.csr_matrix:
+    """``X`` with the column indices of each row in increasing order.
+
+    Transposing by counting sort (CSR → CSC → CSR) is O(nnz + shape) where
+    ``sort_indices`` sorts every row; both give the same matrix.
+    """
+    if X.nnz == 0:
+        return X
+    X = X.tocsc().tocsr()
+    X.has_sorted_indices = True
+    return X
+
+
+@dataclass
+class Merged:
+    """Global ids of all chunks' tokens and n-grams, and each chunk's column map."""
+
+    tokens: list[str]
+    levels: list[LevelTable]
+    column_maps: list[np.ndarray]  # per chunk: local column -> global column
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.tokens) + sum(len(level) for level in self.levels)
+
+    def token_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of every global column, padded with −1, and each column's length."""
+        n = len(self.levels) + 1
+        V = len(self.tokens)
+        T = np.full((self.n_columns, n), -1, np.int64)
+        length = np.ones(self.n_columns, np.int64)
+        T[:V, 0] = np.arange(V)
+        below_start = 0
+        start = V
+        for k, level in enumerate(self.levels, start=2):
+            end = start + len(level)
+            T[start:end, : k - 1] = T[below_start + level.prefix, : k - 1]
+            T[start:end, k - 1] = level.last
+            length[start:end] = k
+            below_start, start = start, end
+        return T, length
+
+
+def merge_chunks(chunks: Sequence[ChunkCounts]) -> Merged:
+    """Map each chunk's local token and n-gram ids to ids shared by all chunks."""
+    vocabulary = Vocabulary(grow=True)
+    token_maps = [vocabulary.lookup(chunk.tokens) for chunk in chunks]
+    V = len(vocabulary)
+    n_levels = len(chunks[0].levels) if chunks else 0
+    level_maps: list[list[np.ndarray]] = [token_maps]
+    levels: list[LevelTable] = []
+    for k in range(n_levels):
+        below = level_maps[-1]
+        codes = [
+            below[c][chunk.levels[k].prefix] * V + token_maps[c][chunk.levels[k].last]
+            for c, chunk in enumerate(chunks)
+        ]
+        for chunk in chunks:
+            chunk.levels[k] = None  # type: ignore[call-overload]  # no longer needed
+        # distinct codes by an in-place sort (np.unique would hold several copies)
+        distinct = np.concatenate(codes)
+        distinct.sort()
+        if len(distinct):
+            distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
+        levels.append(LevelTable(distinct // max(V, 1), distinct % max(V, 1)))
+        level_maps.append([np.searchsorted(distinct, code) for code in codes])
+        del codes
+    offsets = np.cumsum([0, V, *map(len, levels)])
+    column_maps = [
+        np.concatenate([level_maps[k][c] + offsets[k] for k in range(n_levels + 1)])
+        for c in range(len(chunks))
+    ]
+    return Merged(tokens=vocabulary.tokens(), levels=levels, column_maps=column_maps)
+
+
+def alphabetical_order(tokens: Sequence[str], T: np.ndarray) -> np.ndarray:
+    """Order of the rows of the token matrix ``T`` by their n-gram strings.
+
+    Tokens hold no space and every token character sorts after the space, so comparing
+    the strings ``" ".join(tokens)`` is comparing the token tuples, token by token, a
+    shorter n-gram first when it is a prefix of a longer one. That is a sort on the
+    tokens' alphabetical ranks, the padding −1 first: one integer key per row when the
+    ranks fit in 63 bits, else ``np.lexsort``.
+    """
+    V = len(tokens)
+    rank = np.empty(V + 1, np.int64)
+    rank[sorted(range(V), key=tokens.__getitem__)] = np.arange(V)
+    rank[-1] = -1  # T's padding −1 indexes this last slot
+    R = rank[T] + 1  # 0 = padding, 1..V = tokens
+    if (V + 1) ** R.shape[1] < 2**63:
+        key = np.zeros(len(R), np.int64)
+        for k in range(R.shape[1]):
+            key = key * (V + 1) + R[:, k]
+        return np.argsort(key, kind="stable")
+    return np.lexsort(R.T[::-1])
+
+
+def term_strings(tokens: Sequence[str], T: np.ndarray, length: np.ndarray) -> list[str]:
+    """``" ".join`` of each row's tokens: the readable names of the columns."""
+    names = list(tokens)
+    pick = names.__getitem__
+    out = list(map(pick, T[:, 0].tolist()))
+    for k in range(1, T.shape[1]):
+        longer = np.flatnonzero(length > k).tolist()
+        words = map(pick, T[longer, k].tolist())
+        for row, word in zip(longer, words, strict=True):
+            out[row] = out[row] + " " + word
+    return out
+
+
+class IntTable:
+    """A hash table from non-negative int64 keys to int64 values, looked up vectorised.
+
+    Open addressing with linear probing in a table of 2^b ≥ 2·n slots: a key starts at
+    slot h(key) = (key · φ mod 2^64) >> (64 − b) and moves one slot on while it finds
+    another key. A lookup follows the same path for all queries at once, round by round;
+    with the table at most half full a round settles most of the queries that remain.
+    For random codes this is several times faster than a binary search (``searchsorted``).
+    """
+
+    _PHI = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        keys = np.asarray(keys, np.int64)
+        self.bits = max(int(2 * len(keys)).bit_length(), 4)
+        size = 1 << self.bits
+        self.keys = np.full(size, -1, np.int64)
+        self.values = np.full(size, -1, np.int64)
+        slot = self._home(keys)
+        pending = np.arange(len(keys))
+        while len(pending):
+            # among keys aiming at the same free slot, the first one takes it
+            target = slot[pending]
+            free = self.keys[target] == -1
+            target, pending_free = target[free], pending[free]
+            taken, first = np.unique(target, return_index=True)
+            self.keys[taken] = keys[pending_free[first]]
+            self.values[taken] = values[pending_free[first]]
+            placed = np.zeros(len(keys), bool)
+            placed[pending_free[first]] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & (size - 1)
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        hashed = keys.astype(np.uint64) * self._PHI
+        return (hashed >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def get(self, queries: np.ndarray) -> np.ndarray:
+        """The value of each query key, −1 for a key not in the table."""
+        out = np.full(len(queries), -1, np.int64)
+        slot = self._home(queries)
+        pending = np.arange(len(queries))
+        mask = len(self.keys) - 1
+        while len(pending):
+            found = self.keys[slot[pending]]
+            hit = found == queries[pending]
+            out[pending[hit]] = self.values[slot[pending[hit]]]
+            pending = pending[~hit & (found != -1)]
+            slot[pending] = (slot[pending] + 1) & mask
+        return out
+
+
+class GramIndex:
+    """Looks up the kept terms' columns from token ids, for :meth:`Featurizer.transform`.
+
+    ``T`` holds each term's token ids (−1 padded), ``length`` its number of tokens. The
+    level-k table numbers the distinct k-token prefixes of all terms (the k-grams that
+    are terms, and the beginnings of longer terms); an n-gram's id at level k is found
+    from its code (prefix id · V + last token) in that level's :class:`IntTable`.
+    """
+
+    def __init__(self, tokens: Sequence[str], T: np.ndarray, length: np.ndarray):
+        self.vocabulary = dict(zip(tokens, range(len(tokens)), strict=True))
+        self.V = V = len(tokens)
+        n = T.shape[1] if T.ndim == 2 else 1
+        self.unigram_column = np.full(V + 1, -1, np.int64)  # slot V answers token id −1
+        unigrams = np.flatnonzero(length == 1)
+        self.unigram_column[T[unigrams, 0]] = unigrams
+        self.tables: list[IntTable] = []
+        self.columns: list[np.ndarray] = []
+        prefix_id = T[:, 0].copy()
+        for k in range(2, n + 1):
+            longer = np.flatnonzero(length >= k)
+            codes = prefix_id[longer] * V + T[longer, k - 1]
+            distinct, inverse = np.unique(codes, return_inverse=True)
+            self.tables.append(IntTable(distinct, np.arange(len(distinct))))
+            column = np.full(len(distinct) + 1, -1, np.int64)  # last slot answers id −1
+            exact = length[longer] == k
+            column[inverse[exact]] = longer[exact]
+            self.columns.append(column)
+            prefix_id = np.full(len(T), -1, np.int64)
+            prefix_id[longer] = inverse
+
+    @classmethod
+    def from_terms(cls, terms: Sequence[str], ngrams: int) -> GramIndex:
+        """Rebuild the index from the term strings (tokens joined by single spaces)."""
+        length = np.fromiter(map(str.count, terms, itertools.repeat(" ")), np.int64,
+                             len(terms)) + 1
+        if len(terms) and length.max() > ngrams:
+            bad = terms[int(np.argmax(length))]
+            raise SettingsError(f"term {bad!r} has more than {ngrams} tokens")
+        words = " ".join(terms).split(" ") if terms else []
+        tokens = list(dict.fromkeys(words))
+        ids = dict(zip(tokens, range(len(tokens)), strict=True))
+        flat = np.fromiter(map(ids.__getitem__, words), np.int64, len(words))
+        T = np.full((len(terms), ngrams), -1, np.int64)
+        rows = np.repeat(np.arange(len(terms)), length)
+        T[rows, _ranks_within(length)] = flat
+        return cls(tokens, T, length)
+
+    def token_vocabulary(self) -> Vocabulary:
+        vocabulary = Vocabulary(grow=False)
+        vocabulary.ids = self.vocabulary
+        return vocabulary
+
+    def columns_of(self, tok: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every occurrence of a term in the encoded documents."""
+        column = self.unigram_column[tok]
+        rows, columns = [doc[column >= 0]], [column[column >= 0]]
+        prev = tok
+        for k in range(2, len(self.tables) + 2):
+            starts = _level_positions(prev, tok, doc, k)
+            ids = self.tables[k - 2].get(prev[starts] * self.V + tok[starts + k - 1])
+            current = np.full(max(len(tok) - k + 1, 0), -1, np.int64)
+            current[starts] = ids
+            column = self.columns[k - 2][ids]  # id −1 (not found) hits the last slot
+            hit = column >= 0
+            rows.append(doc[starts[hit]])
+            columns.append(column[hit])
+            prev = current
+        return np.concatenate(rows), np.concatenate(columns)

@@ -1,0 +1,198 @@
+"""Texts to integer token ids, fast, with exactly the tokens of the regular expression.
+
+The lecture's tokenizer (:class:`textclf.features.Tokenizer`) runs ``re.findall`` on each
+document and joins neighbouring tokens into n-gram strings. That is clear, and slow: Python's
+regex engine looks at every character. This module produces the same tokens, as integer ids,
+with C-speed string methods doing the bulk of the work:
+
+1. lowercase each text, join the texts with a separator piece ``\\x01``;
+2. encode as UTF-8 and ``bytes.translate`` every ASCII byte that can never be part of a
+   token (for the default pattern: anything but letters, digits, ``_``, ``'``, ``!``, ``?``)
+   into a space; non-ASCII bytes are kept;
+3. ``bytes.split()`` into pieces, and give each piece an integer id with one C-level
+   ``dict.setdefault`` pass;
+4. only for each *distinct* piece, decide its tokens: a piece made of letters and digits is
+   one token; any other piece (``don't``, ``film!``, a piece with a non-ASCII character such
+   as a no-break space) goes through the original regular expression.
+
+Why step 4 is exact: a character mapped to a space in step 2 is never part of a match of
+the pattern, so no match crosses it, and the pattern has no look-around or ``\\b`` that
+could see across it (``\\b`` next to a non-word character is the same as at the end of a
+string). ``findall`` on the whole text is then ``findall`` on each piece, in order. Only
+patterns for which this was checked get the fast path (:data:`FAST_PATTERNS`); any other
+pattern is run through ``re.findall`` per document, with steps 3-4 unchanged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from textclf.errors import DataError
+
+DEFAULT_TOKEN_PATTERN = r"\w+(?:'\w+)*|[!?]"
+SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+# pattern -> (ASCII characters besides [A-Za-z0-9_] that a token may contain,
+#             shortest token that a piece of word characters alone makes)
+FAST_PATTERNS: dict[str, tuple[str, int]] = {
+    DEFAULT_TOKEN_PATTERN: ("'!?", 1),
+    SKLEARN_TOKEN_PATTERN: ("", 2),
+}
+
+MARK = b"\x01"  # the piece between two documents
+_JOIN = "\n\x01\n"
+_WORD_ASCII = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+
+def _check_texts(texts: Sequence[str]) -> None:
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise DataError(f"document {i} is not a string but {type(text).__name__}")
+
+
+class Splitter:
+    """Cuts a batch of texts into pieces, with :data:`MARK` between documents.
+
+    ``resolve(piece)`` then gives the tokens of a piece (decoded to ``str``), so that the
+    tokens of the batch, in order, are those of ``re.findall(pattern, text.lower())``.
+    """
+
+    def __init__(self, token_pattern: str, lowercase: bool = True):
+        self.lowercase = lowercase
+        self.pattern = token_pattern
+        self._findall = re.compile(token_pattern).findall
+        self.fast = token_pattern in FAST_PATTERNS
+        if self.fast:
+            extra, self._shortest = FAST_PATTERNS[token_pattern]
+            keep = set((_WORD_ASCII + extra).encode("ascii")) | {MARK[0]}
+            self._table = bytes(b if (b in keep or b >= 128) else 32 for b in range(256))
+
+    def pieces(self, texts: Sequence[str]) -> list:
+        """Pieces of all texts, in order, with one ``MARK`` between neighbouring texts."""
+        texts = list(texts)
+        try:
+            if self.lowercase:
+                texts = list(map(str.lower, texts))  # per text: ASCII texts take a fast path
+            joined = _JOIN.join(texts)
+        except TypeError:
+            _check_texts(texts)
+            raise
+        if not self.fast:
+            out: list = []
+            for i, text in enumerate(texts):
+                if i:
+                    out.append(MARK)
+                out.extend(self._findall(text))
+            return out
+        if joined.count("\x01") != max(len(texts) - 1, 0):
+            # \x01 is no token character, so a space stands for it without changing tokens
+            joined = _JOIN.join(t.replace("\x01", " ") for t in texts)
+        data = joined.encode("utf-8", "surrogatepass").translate(self._table)
+        return data.split()
+
+    def one_token(self, pieces: list[str]) -> np.ndarray:
+        """Which (decoded) pieces are exactly one token, decided without the regex."""
+        if not self.fast:
+            return np.ones(len(pieces), bool)
+        simple = np.fromiter(map(str.isalnum, pieces), bool, len(pieces))
+        if self._shortest > 1:
+            simple &= np.fromiter(map(len, pieces), np.int64, len(pieces)) >= self._shortest
+        return simple
+
+    def resolve(self, piece: str) -> list[str]:
+        """The tokens of one decoded piece."""
+        if not self.fast:
+            return [piece]
+        return self._findall(piece)
+
+
+class Vocabulary:
+    """Token strings and their integer ids; ``grow`` adds unseen tokens, else they are −1."""
+
+    def __init__(self, tokens: Sequence[str] = (), grow: bool = True):
+        self.ids: dict[str, int] = dict(zip(tokens, range(len(tokens)), strict=True))
+        self.grow = grow
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def tokens(self) -> list[str]:
+        return list(self.ids)
+
+    def lookup(self, tokens: list[str]) -> np.ndarray:
+        """Ids of ``tokens`` (C-level loops; no Python code per token)."""
+        if self.grow:
+            ids = self.ids
+            new = [t for t in dict.fromkeys(tokens) if t not in ids]
+            ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+            return np.fromiter(map(ids.__getitem__, tokens), np.int64, len(tokens))
+        return np.fromiter(map(self.ids.get, tokens, itertools.repeat(-1)), np.int64,
+                           len(tokens))
+
+
+def encode(
+    texts: Sequence[str], splitter: Splitter, vocabulary: Vocabulary
+) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of a batch of texts and the document index of each token.
+
+    Unknown tokens of a fixed ``vocabulary`` get id −1: they still hold their position, so
+    that no n-gram is formed across them.
+
+    Returns ``(tok, doc)``: int64 arrays of equal length, ``doc`` non-decreasing in
+    0..len(texts)−1.
+    """
+    pieces = splitter.pieces(texts)
+    if not pieces:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # One C-level pass: `first[i]` is the position where piece i's value first occurs.
+    seen: dict = {}
+    first = np.fromiter(map(seen.setdefault, pieces, itertools.count()), np.int64, len(pieces))
+    del pieces
+    where = np.fromiter(seen.values(), np.int64, len(seen))
+    compact = np.empty(len(first), np.int64)
+    compact[where] = np.arange(len(where))
+    raw = compact[first]  # distinct-piece index of each position
+    del first, compact, where
+    distinct = list(seen)
+    is_mark = np.zeros(len(distinct), bool)
+    if MARK in seen:
+        is_mark[distinct.index(MARK)] = True
+    del seen
+    # The tokens of each distinct piece, once: most pieces are exactly one token.
+    if splitter.fast:
+        words = b"\n".join(distinct).decode("utf-8", "surrogatepass").split("\n")
+    else:
+        words = distinct
+    simple = splitter.one_token(words) & ~is_mark
+    lengths = simple.astype(np.int64)
+    ids = np.full(len(words), -1, np.int64)
+    simple_at = np.flatnonzero(simple)
+    ids[simple_at] = vocabulary.lookup([words[u] for u in simple_at])
+    other_at = np.flatnonzero(~simple & ~is_mark)
+    doc_raw = np.cumsum(is_mark[raw])
+    if len(other_at) == 0:
+        one = lengths[raw] == 1
+        return ids[raw[one]], doc_raw[one]
+    other_tokens = [splitter.resolve(words[u]) for u in other_at]
+    lengths[other_at] = [len(t) for t in other_tokens]
+    flat = np.zeros(int(lengths.sum()), np.int64)
+    starts = np.cumsum(lengths) - lengths
+    flat[starts[simple_at]] = ids[simple_at]
+    other_flat = [t for tokens in other_tokens for t in tokens]
+    if other_flat:
+        flat[np.repeat(starts[other_at], lengths[other_at])
+             + _ranks_within(lengths[other_at])] = vocabulary.lookup(other_flat)
+    per_position = lengths[raw]
+    inner = _ranks_within(per_position)
+    tok = flat[np.repeat(starts[raw], per_position) + inner]
+    return tok, np.repeat(doc_raw, per_position)
+
+
+def _ranks_within(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., l−1 for each l in ``lengths``, concatenated."""
+    total = int(lengths.sum())
+    return np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)

@@ -1,0 +1,196 @@
+"""The fast featuriser gives exactly the counts of the naive one and of scikit-learn."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from textclf import ngrams
+from textclf.errors import DataError, SettingsError
+from textclf.features import (
+    FeatureSettings,
+    Featurizer,
+    Tokenizer,
+    featurizer_from_state,
+    naive_count_matrix,
+)
+from textclf.tokenids import (
+    DEFAULT_TOKEN_PATTERN,
+    SKLEARN_TOKEN_PATTERN,
+    Splitter,
+    Vocabulary,
+    encode,
+)
+
+TRICKY = [
+    "Don't stop!! It's 'quoted' -- and ''double'' and a'''b and rock'n'roll'",
+    "Café naïve résumé — em dash… ellipsis «guillemets» ½ ² ٣ x²",
+    "ΑΣ. ΣΑΣ ΟΔΟΣ όσος İstanbul ǅemal ß ﬁne",
+    "tabs\tand\nnewlines\r\nand\u00a0no-break\u2003em-space\u200bzero-width",
+    "under_score __init__ snake_case_name 3.14 1,000 v2 A1B2",
+    "ctrl\x01chars\x00here\x1fand\x7fthere",
+    "",
+    "   ",
+    "?!?! what?! yes!",
+    "emoji 😀 works 🎉fine and \ud800 lone surrogate",
+    "q'uote' 'lead trail' don''t x'",
+]
+
+
+def _reference_tokens(texts, pattern, lowercase=True):
+    find = re.compile(pattern).findall
+    return [find(t.lower() if lowercase else t) for t in texts]
+
+
+def _decoded(texts, pattern, lowercase=True):
+    splitter = Splitter(pattern, lowercase)
+    vocabulary = Vocabulary(grow=True)
+    tok, doc = encode(texts, splitter, vocabulary)
+    tokens = vocabulary.tokens()
+    out = [[] for _ in texts]
+    for t, d in zip(tok, doc, strict=True):
+        out[d].append(tokens[t])
+    return out
+
+
+@pytest.mark.parametrize("pattern", [DEFAULT_TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN,
+                                     r"[a-z]+", r"\S+"])
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_fast_tokens_equal_the_regex(pattern, lowercase):
+    assert _decoded(TRICKY, pattern, lowercase) == _reference_tokens(TRICKY, pattern,
+                                                                      lowercase)
+
+
+def test_fast_tokens_on_random_text():
+    rng = np.random.default_rng(0)
+    alphabet = list("ab '!?-_.\t\n\x01é—Σ2") + ["\u00a0", "\u0301"]
+    texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 40))) for _ in range(300)]
+    for pattern in (DEFAULT_TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN):
+        assert _decoded(texts, pattern) == _reference_tokens(texts, pattern)
+
+
+def _naive(texts, settings):
+    """Vocabulary and counts as the lecture computes them: strings and a dict."""
+    tokenizer = Tokenizer(settings)
+    vocabulary: dict[str, int] = {}
+    counts = naive_count_matrix(texts, tokenizer, vocabulary, grow=True)
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    terms = sorted(t for t, j in vocabulary.items() if df[j] >= settings.min_df)
+    return terms, naive_count_matrix(texts, tokenizer, {t: i for i, t in enumerate(terms)},
+                                     grow=False)
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    from textclf.corpus import read_corpus
+
+    corpus = read_corpus("builtin:rt", split="train")
+    return corpus.texts[:1500] + TRICKY, corpus.texts[1500:2000]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_counts_equal_the_naive_featurizer(reviews, n, min_df):
+    texts, unseen = reviews
+    settings = FeatureSettings(ngrams=n, weighting="count", min_df=min_df)
+    featurizer = Featurizer(settings)
+    X = featurizer.fit_transform(texts)
+    terms, counts = _naive(texts, settings)
+    assert featurizer.terms == terms
+    assert (X[:, :-1] != counts).nnz == 0
+    assert np.all(X[:, -1].toarray() == 1)  # the bias column
+    assert (featurizer.transform(unseen)[:, :-1] != featurizer.naive_counts(unseen)).nnz == 0
+
+
+def test_counts_equal_scikit_learn_count_vectorizer(reviews):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts, _ = reviews
+    vectorizer = CountVectorizer(ngram_range=(1, 2), token_pattern=DEFAULT_TOKEN_PATTERN,
+                                 lowercase=True)
+    expected = vectorizer.fit_transform(texts)
+    featurizer = Featurizer(ngrams=2, weighting="count", min_df=1)
+    X = featurizer.fit_transform(texts)
+    assert featurizer.terms == list(vectorizer.get_feature_names_out())
+    assert (X[:, :-1] != expected).nnz == 0
+
+
+def test_max_features_keeps_the_most_frequent_ties_by_term(reviews):
+    texts, _ = reviews
+    featurizer = Featurizer(ngrams=2, weighting="count", min_df=1, max_features=300)
+    featurizer.fit(texts)
+    full = Featurizer(ngrams=2, weighting="count", min_df=1)
+    full.fit(texts)
+    df = dict(zip(full.terms, full.document_frequency, strict=True))
+    expected = sorted(sorted(df, key=lambda t: (-df[t], t))[:300])
+    assert featurizer.terms == expected
+
+
+@pytest.mark.parametrize("weighting", ["tfidf", "binary", "count"])
+def test_transform_after_saving_equals_fit_transform(reviews, weighting):
+    texts, _ = reviews
+    featurizer = Featurizer(ngrams=3, weighting=weighting)
+    X = featurizer.fit_transform(texts)
+    loaded = featurizer_from_state(*featurizer.state())  # index rebuilt from the strings
+    Y = loaded.transform(texts)
+    assert abs(X - Y).max() < 1e-12
+    assert abs(featurizer.transform(texts) - X).max() < 1e-12
+
+
+def test_parallel_and_chunked_featurisation_are_identical(reviews, monkeypatch):
+    texts, unseen = reviews
+    one = Featurizer(jobs=1)
+    X1 = one.fit_transform(texts)
+    monkeypatch.setattr(ngrams, "CHUNK_CHARACTERS", 5_000)  # many chunks
+    two = Featurizer(jobs=2)
+    X2 = two.fit_transform(texts)
+    assert two.terms == one.terms
+    assert np.array_equal(two.document_frequency, one.document_frequency)
+    for A, B in ((X1, X2), (one.transform(unseen), two.transform(unseen))):
+        assert np.array_equal(A.indptr, B.indptr)
+        assert np.array_equal(A.indices, B.indices)
+        assert np.array_equal(A.data, B.data)
+
+
+def test_float32_features(reviews):
+    texts, _ = reviews
+    X64 = Featurizer().fit_transform(texts)
+    X32 = Featurizer(dtype=np.float32).fit_transform(texts)
+    assert X32.dtype == np.float32
+    assert abs(X64 - X32.astype(np.float64)).max() < 1e-6
+
+
+def test_rows_come_out_with_sorted_indices(reviews):
+    texts, _ = reviews
+    X = Featurizer(ngrams=3).fit_transform(texts)
+    for i in range(0, X.shape[0], 97):
+        row = X.indices[X.indptr[i] : X.indptr[i + 1]]
+        assert np.all(np.diff(row) > 0)
+    assert sp.isspmatrix_csr(X)
+
+
+def test_a_document_that_is_not_a_string_is_named():
+    with pytest.raises(DataError, match="document 1 is not a string but float"):
+        Featurizer().fit_transform(["fine", 3.5, "also fine"])
+
+
+def test_tokens_with_spaces_are_refused():
+    with pytest.raises(SettingsError, match="space"):
+        Featurizer(token_pattern=r"\w+ \w+", min_df=1).fit_transform(["a b c d", "a b"])
+
+
+def test_bad_jobs_and_hash_bits_are_refused():
+    with pytest.raises(SettingsError, match="jobs"):
+        Featurizer(jobs=0)
+    with pytest.raises(SettingsError, match="hash_bits"):
+        FeatureSettings(hash_bits=99).validate()
+
+
+def test_empty_texts_and_empty_corpus():
+    X = Featurizer(min_df=1).fit_transform(["", "a b", "   "])
+    assert X.shape[0] == 3 and X[0].nnz == 1  # the bias alone
+    with pytest.raises(SettingsError, match="zero documents"):
+        Featurizer().fit_transform([])

@@ -1,0 +1,168 @@
+"""Hashed features, collisions, and training from a stream read from disk."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from textclf import TextClassifier
+from textclf.cli import main
+from textclf.corpus import iter_documents, read_corpus
+from textclf.features import FeatureSettings, Tokenizer
+from textclf.hashing import HashingFeaturizer
+from textclf.stream import fit_stream
+
+MASK = (1 << 64) - 1
+
+
+def _mix(x: int) -> int:
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def _column(tokens: list[str], bits: int) -> int:
+    """The hashed column of an n-gram, from its token strings, in plain Python ints."""
+    def h(t):
+        return int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little")
+    key = h(tokens[0])
+    for t in tokens[1:]:
+        key = _mix((key * 0x9E3779B97F4A7C15 + h(t)) & MASK)
+    return _mix(key) >> (64 - bits)
+
+
+@pytest.fixture(scope="module")
+def rt():
+    corpus = read_corpus("builtin:rt", split="train")  # sorted by label: mix it once
+    order = np.random.default_rng(0).permutation(len(corpus))[:1200]
+    return [corpus.texts[i] for i in order], [corpus.labels[i] for i in order]
+
+
+def test_hashed_counts_equal_a_naive_reference(rt):
+    texts = rt[0][:200]
+    settings = FeatureSettings(ngrams=2, weighting="count", hash_bits=12)
+    X = HashingFeaturizer(settings).fit_transform(texts)
+    tokenizer = Tokenizer(settings)
+    expected = np.zeros((len(texts), 1 << 12))
+    for i, text in enumerate(texts):
+        tokens = tokenizer.tokens(text)
+        for n in (1, 2):
+            for j in range(len(tokens) - n + 1):
+                expected[i, _column(tokens[j : j + n], 12)] += 1
+    assert np.array_equal(X[:, :-1].toarray(), expected)
+
+
+def test_collisions_do_not_crash_and_are_counted(rt):
+    texts = rt[0][:300]
+    settings = FeatureSettings(ngrams=2, weighting="tfidf", hash_bits=6)  # 64 columns
+    featurizer = HashingFeaturizer(settings)
+    X = featurizer.fit_transform(texts)
+    assert X.shape == (300, 65) and np.all(np.isfinite(X.data))
+    tokenizer = Tokenizer(settings)
+    grams_of_column: dict[int, set] = {}
+    for text in texts:
+        tokens = tokenizer.tokens(text)
+        for n in (1, 2):
+            for j in range(len(tokens) - n + 1):
+                gram = tuple(tokens[j : j + n])
+                grams_of_column.setdefault(_column(list(gram), 6), set()).add(gram)
+    expected = sum(len(grams) >= 2 for grams in grams_of_column.values())
+    assert featurizer.collisions.count == expected > 0
+
+
+def test_hashing_classifier_saves_and_loads(rt, tmp_path):
+    texts, labels = rt
+    clf = TextClassifier(hash_bits=16, epochs=3).fit(texts, labels)
+    clf.save(tmp_path / "h.textclf")
+    same = TextClassifier.load(tmp_path / "h.textclf")
+    assert np.allclose(same.predict_proba(texts[:50]), clf.predict_proba(texts[:50]))
+    assert clf.top_features(2)["pos"][0][0].startswith("#")
+
+
+def _write_jsonl(path, texts, labels):
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for text, label in zip(texts, labels, strict=True):
+            handle.write(json.dumps({"text": text, "label": label}) + "\n")
+
+
+@pytest.mark.parametrize("model", ["logistic", "softmax"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_streaming_gives_the_in_memory_theta_on_the_same_order(rt, tmp_path, model, jobs):
+    texts, labels = rt
+    path = tmp_path / "train.jsonl.gz"
+    _write_jsonl(path, texts, labels)
+    options = dict(hash_bits=14, epochs=2, batch_size=16, model=model, eta=2.0)
+    in_memory = TextClassifier(**options)
+    in_memory.fit(texts, labels)  # shuffles; redo the same with shuffle=False below
+    from textclf.train import train
+
+    X = in_memory.featurizer.fit_transform(texts)
+    reference = in_memory._choose_model(X.shape[1])
+    train(reference, X, in_memory._targets(labels), in_memory.training, shuffle=False)
+    streamed = TextClassifier(jobs=jobs, **options)
+    fit_stream(streamed, lambda: iter_documents(path), chunk_docs=100, shuffle=False)
+    assert np.abs(streamed.model.theta - reference.theta).max() < 1e-10
+
+
+def test_streaming_reaches_the_in_memory_accuracy(rt, tmp_path):
+    texts, labels = rt
+    test = read_corpus("builtin:rt", split="test")
+    path = tmp_path / "train.jsonl.gz"
+    _write_jsonl(path, texts, labels)
+    options = dict(hash_bits=16, epochs=5, eta=20.0)
+    in_memory = TextClassifier(**options).fit(texts, labels)
+    # one chunk holding everything: the same shuffles as in memory, so the same θ
+    whole = fit_stream(TextClassifier(**options), lambda: iter_documents(path),
+                       chunk_docs=10_000)
+    assert np.abs(whole.model.theta - in_memory.model.theta).max() < 1e-10
+    # chunks of 256 shuffled within themselves: other steps, about the same accuracy
+    chunked = fit_stream(TextClassifier(**options), lambda: iter_documents(path),
+                         chunk_docs=256)
+    a = in_memory.evaluate(test.texts, test.labels).accuracy
+    b = chunked.evaluate(test.texts, test.labels).accuracy
+    assert a > 0.65 and abs(a - b) < 0.03
+
+
+def test_cli_streams_and_reports_collisions(rt, tmp_path, capsys):
+    texts, labels = rt
+    path = tmp_path / "train.jsonl.gz"
+    _write_jsonl(path, texts[:400], labels[:400])
+    out = tmp_path / "m.textclf"
+    code = main(["train", str(path), "-o", str(out), "--stream", "--hash-bits", "12",
+                 "--epochs", "2", "--chunk-docs", "64", "-q", "--top", "0"])
+    assert code == 0
+    assert "hashed columns" in capsys.readouterr().out
+    assert TextClassifier.load(out).predict(["a fine film"])[0] in ("neg", "pos")
+
+
+def test_cli_refuses_stream_without_hash_bits(rt, tmp_path, capsys):
+    path = tmp_path / "train.jsonl.gz"
+    _write_jsonl(path, *[x[:50] for x in rt])
+    code = main(["train", str(path), "-o", str(tmp_path / "m.textclf"), "--stream"])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "--hash-bits" in err and "Traceback" not in err
+
+
+def test_cli_refuses_bad_jobs_and_hash_bits(rt, tmp_path, capsys):
+    path = tmp_path / "train.jsonl.gz"
+    _write_jsonl(path, *[x[:50] for x in rt])
+    for option in (["--jobs", "0"], ["--hash-bits", "40"]):
+        code = main(["train", str(path), "-o", str(tmp_path / "m.textclf"), *option])
+        assert code != 0
+        assert "Traceback" not in capsys.readouterr().err
+
+
+def test_stream_names_a_document_without_label(tmp_path):
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"text": "good", "label": "pos"}\n{"text": "bad"}\n')
+    from textclf.errors import DataError
+
+    with pytest.raises(DataError, match="train.jsonl:2 has no label"):
+        fit_stream(TextClassifier(hash_bits=8), lambda: iter_documents(path))
