@@ -67,7 +67,9 @@ class Momentum(SGD):
         eta = self.eta if eta is None else eta
         for name, theta in parameters.items():
             gradient = gradients[name]
-            v = self.velocity.setdefault(name, np.zeros_like(theta))
+            if name not in self.velocity:
+                self.velocity[name] = np.zeros_like(theta)
+            v = self.velocity[name]
             if isinstance(gradient, RowSparse):
                 rows = gradient.rows
                 v[rows] = self.mu * v[rows] + gradient.values
@@ -103,13 +105,21 @@ class Adam(SGD):
         epsilon = self.epsilon * math.sqrt(1.0 - b2**self.t)
         for name, theta in parameters.items():
             gradient = gradients[name]
-            m = self.m.setdefault(name, np.zeros_like(theta))
-            s = self.s.setdefault(name, np.zeros_like(theta))
+            if name not in self.m:
+                self.m[name], self.s[name] = np.zeros_like(theta), np.zeros_like(theta)
+            m, s = self.m[name], self.s[name]
             if isinstance(gradient, RowSparse):
+                # gather the rows once, update them, scatter them back
                 rows, g = gradient.rows, gradient.values
-                m[rows] = b1 * m[rows] + (1.0 - b1) * g
-                s[rows] = b2 * s[rows] + (1.0 - b2) * g * g
-                theta[rows] -= step_size * m[rows] / (np.sqrt(s[rows]) + epsilon)
+                m_rows = m.take(rows, axis=0)
+                m_rows *= b1
+                m_rows += (1.0 - b1) * g
+                s_rows = s.take(rows, axis=0)
+                s_rows *= b2
+                s_rows += (1.0 - b2) * (g * g)
+                m[rows], s[rows] = m_rows, s_rows
+                theta[rows] = theta.take(rows, axis=0) - step_size * m_rows / (
+                    np.sqrt(s_rows) + epsilon)
             else:
                 m *= b1
                 m += (1.0 - b1) * gradient
@@ -152,6 +162,40 @@ class Schedule:
         if self.kind == "linear":
             return self.eta * (1.0 - t / self.total_steps)
         return self.eta
+
+
+# the bias's learning rate -----------------------------------------------------------------
+def scale_biases(gradients: dict[str, Gradient], biases: dict[str, Any],
+                 rate: float) -> dict[str, Gradient]:
+    """The gradients with the biases' entries times ``rate``: with SGD (and momentum) the
+    bias then moves at η·rate while the weights move at η.
+
+    Why: the dummy feature 1 is in every document while a term is in few, and a tf-idf
+    value is about 0.1. The loss curves thousands of times more steeply along b than along
+    a term's weight, so an η large enough for the terms makes b jump from one extreme to
+    the other (the whole batch's mean error, times η, in one step) and the accuracy swing
+    from epoch to epoch. scikit-learn's SGDClassifier slows its intercept on sparse data in
+    the same way. Adam divides each parameter's step by its own gradient scale, so there
+    ``rate`` has (almost) no effect.
+    """
+    if rate == 1.0 or not biases:
+        return gradients
+    gradients = dict(gradients)
+    for name, index in biases.items():
+        gradient = gradients[name]
+        if isinstance(gradient, RowSparse):
+            values = gradient.values.copy()
+            if index == -1:  # θ's last row: present in every batch (the dummy feature)
+                last = np.flatnonzero(gradient.rows == gradient.shape[0] - 1)
+                values[last] *= rate
+            else:
+                values[:] *= rate
+            gradients[name] = RowSparse(gradient.rows, values, gradient.shape)
+        else:
+            gradient = np.array(gradient, dtype=np.float64)
+            gradient[index] *= rate
+            gradients[name] = gradient
+    return gradients
 
 
 # regularisation --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from textclf.models.mlp import parse_hidden
 from textclf.train import MODEL_DEFAULTS, EpochCallback, TrainingSettings, train
 
 DEFAULT_HIDDEN = (64,)
-DEFAULT_DROPOUT = 0.0
+DEFAULT_DROPOUT = 0.5
 
 DEFAULT_FEATURES = FeatureSettings()
 DEFAULT_TRAINING = TrainingSettings(**MODEL_DEFAULTS["logistic"])
@@ -73,6 +73,7 @@ class TextClassifier:
         l2: float | None = None,
         l1: float | None = None,
         patience: int | None = None,
+        bias_rate: float | None = None,
         quiet: bool = True,
     ):
         self.feature_settings = FeatureSettings(
@@ -93,7 +94,7 @@ class TextClassifier:
                 "eta": eta, "epochs": epochs, "batch_size": batch_size, "init": init,
                 "seed": seed, "optimizer": optimizer, "momentum": momentum,
                 "schedule": schedule, "decay": decay, "l2": l2, "l1": l1,
-                "patience": patience,
+                "patience": patience, "bias_rate": bias_rate,
             }.items() if value is not None
         }
         self.training = self._training_settings("logistic" if model == "auto" else model)

@@ -2,8 +2,9 @@
 
 Each epoch the rows are shuffled by a seeded generator and cut into mini-batches of m rows.
 For each batch the model returns the summed loss and gradient over its rows; the mean
-gradient ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾ (plus the regularisation term) goes to the optimiser with the
-step's learning rate η_t from the schedule (plain SGD: θ ← θ − η_t∇). The epoch's training
+gradient ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾ (its bias entries times ``bias_rate``, plus the regularisation
+term) goes to the optimiser with the step's learning rate η_t from the schedule (plain SGD:
+θ ← θ − η_t∇). The epoch's training
 loss is the running sum of the per-document losses (each taken before its batch's step)
 divided by N.
 
@@ -26,7 +27,14 @@ from tqdm import tqdm
 
 from textclf.errors import SettingsError
 from textclf.models.base import Model
-from textclf.optim import OPTIMIZERS, SCHEDULES, Regularizer, Schedule, make_optimizer
+from textclf.optim import (
+    OPTIMIZERS,
+    SCHEDULES,
+    Regularizer,
+    Schedule,
+    make_optimizer,
+    scale_biases,
+)
 
 
 @dataclass
@@ -51,6 +59,7 @@ class TrainingSettings:
     l2: float = 0.0
     l1: float = 0.0
     patience: int | None = None
+    bias_rate: float = 1.0
 
     def validate(self) -> None:
         def number(value) -> bool:
@@ -81,6 +90,8 @@ class TrainingSettings:
             value = getattr(self, name)
             if not (number(value) and value >= 0):
                 raise SettingsError(f"{name} (regularisation strength) must be ≥ 0, got {value}")
+        if not (number(self.bias_rate) and self.bias_rate > 0):
+            raise SettingsError(f"bias_rate must be > 0, got {self.bias_rate}")
         if self.patience is not None and not (
             isinstance(self.patience, int) and not isinstance(self.patience, bool)
             and self.patience > 0
@@ -99,11 +110,11 @@ class TrainingSettings:
 
 # Out-of-the-box settings per model kind, chosen on dev splits only (docs/models.md).
 MODEL_DEFAULTS: dict[str, dict] = {
-    "logistic": {"optimizer": "sgd", "eta": 1.0, "schedule": "invtime", "decay": 1.0,
-                 "epochs": 10, "batch_size": 32},
-    "softmax": {"optimizer": "sgd", "eta": 1.0, "schedule": "invtime", "decay": 1.0,
-                "epochs": 10, "batch_size": 32},
-    "mlp": {"optimizer": "adam", "eta": 0.001, "schedule": "constant", "epochs": 5,
+    "logistic": {"optimizer": "sgd", "eta": 40.0, "schedule": "linear", "epochs": 10,
+                 "batch_size": 32, "bias_rate": 0.01},
+    "softmax": {"optimizer": "sgd", "eta": 40.0, "schedule": "linear", "epochs": 10,
+                "batch_size": 32, "bias_rate": 0.01},
+    "mlp": {"optimizer": "adam", "eta": 0.002, "schedule": "constant", "epochs": 5,
             "batch_size": 32},
 }
 
@@ -161,6 +172,7 @@ def train(
                         steps_per_epoch * settings.epochs, settings.decay)
     regularizer = Regularizer(settings.l2, settings.l1, model.regularized())
     parameters = model.parameters()
+    biases = model.biases()
     show_bar = not quiet and sys.stderr.isatty()
     history: list[dict] = []
     best: tuple[float, int, dict[str, np.ndarray]] | None = None
@@ -180,6 +192,7 @@ def train(
                 running_loss += loss_sum
                 batch_size = len(y_batch)
                 gradient = {name: g / batch_size for name, g in gradient_sum.items()}
+                gradient = scale_biases(gradient, biases, settings.bias_rate)
                 gradient = regularizer.add_gradient(parameters, gradient)
                 eta = schedule(step)
                 optimizer.step(parameters, gradient, eta)

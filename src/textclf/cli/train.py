@@ -83,6 +83,8 @@ def add_parser(subparsers) -> None:
     training.add_argument("--patience", type=int,
                           help="early stopping: stop after this many epochs without a lower "
                           "dev loss and keep the best epoch (needs dev data)")
+    training.add_argument("--bias-rate", type=float,
+                          help="the bias's learning rate as a fraction of η (SGD, momentum)")
     training.add_argument("--init", choices=("zeros", "random"),
                           help="initial θ of logistic/softmax (default zeros)")
     training.add_argument("--seed", type=int,
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model, hidden=args.hidden, activation=args.activation,
         dropout=args.dropout, optimizer=args.optimizer, momentum=args.momentum,
         schedule=args.schedule, decay=args.decay, l2=args.l2, l1=args.l1,
-        patience=args.patience, quiet=args.quiet,
+        patience=args.patience, bias_rate=args.bias_rate, quiet=args.quiet,
     )
     train_corpus = read_data(args, args.data, default_split="train")
     dev_corpus = None

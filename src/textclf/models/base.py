@@ -95,6 +95,11 @@ class Model(ABC):
         """
         return {name: slice(None) for name in self.parameters()}
 
+    def biases(self) -> dict[str, Any]:
+        """For each parameter holding biases, their index: -1 for θ's last row (the dummy
+        feature's weights), ``slice(None)`` for a bias vector. The default: none."""
+        return {}
+
     @abstractmethod
     def loss_and_gradient_sum(
         self, X: sp.csr_matrix, y: np.ndarray

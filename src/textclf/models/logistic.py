@@ -100,6 +100,10 @@ class LogisticRegression(Model):
         """The weights w = θ[:-1]; the bias θ[-1] is not penalised."""
         return {"theta": slice(0, -1)}
 
+    def biases(self) -> dict[str, int]:
+        """b = θ[-1]."""
+        return {"theta": -1}
+
     @property
     def n_features(self) -> int:
         return int(self.theta.shape[0])
@@ -127,6 +131,9 @@ class LogisticRegression(Model):
 
         ``y`` holds 0/1. Keyword settings (``eta``, ``epochs``, ``batch_size``, ``seed``,
         ``dev``, ``quiet``...) override those given to the constructor.
+        Settings not given are the lecture's plain loop (:class:`TrainingSettings`'s field
+        defaults: SGD at a constant η); ``TextClassifier`` uses the tuned
+        ``MODEL_DEFAULTS`` instead.
         """
         from textclf.train import fit_model
 

@@ -216,6 +216,11 @@ class FeedForwardNetwork(Model):
         return {name: slice(0, -1) if name == "hidden1.W" else slice(None)
                 for name in self.parameters() if name.endswith(".W")}
 
+    def biases(self) -> dict[str, int | slice]:
+        """W₁'s last row (the dummy feature's) and every bias vector b."""
+        return {name: -1 if name == "hidden1.W" else slice(None)
+                for name in self.parameters() if name == "hidden1.W" or name.endswith(".b")}
+
     @property
     def n_features(self) -> int:
         return int(self.layers[0][1].params["W"].shape[0]) if self.layers else 0
@@ -237,11 +242,14 @@ class FeedForwardNetwork(Model):
 
     # training ---------------------------------------------------------------------------
     def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> FeedForwardNetwork:
-        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices."""
-        from textclf.train import fit_model
+        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices.
+
+        Settings not given take the network defaults of ``MODEL_DEFAULTS["mlp"]`` (Adam).
+        """
+        from textclf.train import MODEL_DEFAULTS, fit_model
 
         y = np.asarray(y)
-        options = {"optimizer": "adam", "eta": 0.001, **self.training_options, **settings}
+        options = {**MODEL_DEFAULTS["mlp"], **self.training_options, **settings}
         n_classes = options.pop("n_classes", None) or max(int(y.max()) + 1, 2)
         self.reset(X.shape[1], n_classes)
         self.history = fit_model(self, X, y, options)

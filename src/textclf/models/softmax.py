@@ -101,6 +101,10 @@ class SoftmaxRegression(Model):
         """The weights θ[:-1, :]; the biases θ[-1, :] are not penalised."""
         return {"theta": slice(0, -1)}
 
+    def biases(self) -> dict[str, int]:
+        """b = θ[-1, :], one per class."""
+        return {"theta": -1}
+
     @property
     def n_features(self) -> int:
         return int(self.theta.shape[0])
@@ -126,6 +130,9 @@ class SoftmaxRegression(Model):
         Keyword settings (``eta``, ``epochs``, ``optimizer``, ``dev``, ``quiet``...)
         override those given to the constructor. K is the largest index + 1 unless
         ``n_classes`` is given.
+        Settings not given are the lecture's plain loop (:class:`TrainingSettings`'s field
+        defaults: SGD at a constant η); ``TextClassifier`` uses the tuned
+        ``MODEL_DEFAULTS`` instead.
         """
         from textclf.train import fit_model
 
