@@ -18,8 +18,8 @@ spent:
 Epochs are searched inside each trial: after every epoch the dev score and dev loss are
 measured, the parameters of the best-scoring epoch are kept, and the trial stops after
 ``patience`` epochs in which neither the score rose nor the loss fell (or at its epoch
-limit). The saved model is the best trial's model at its best epoch, trained on the
-training documents only.
+limit). The saved model is the best trial's model at its best epoch (marked ``best`` in
+its history, as early stopping marks it), trained on the training documents only.
 
 The learning rate is drawn around a base that depends on the model and the features. For
 SGD on a linear model a stable step is about 1/‖x‖², so η = η₀ · 2/mean‖x‖² · 10^u, with η₀
@@ -234,6 +234,9 @@ class _Guarded:
         self.model, self.budget, self.enforce = model, budget, enforce
         self.cap_until = cap_until
 
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)  # parameters(), regularized(), biases(), ...
+
     @property
     def training(self) -> bool:
         return self.model.training
@@ -242,12 +245,6 @@ class _Guarded:
     def training(self, value: bool) -> None:
         self.model.training = value
 
-    def parameters(self) -> dict:
-        return self.model.parameters()
-
-    def regularized(self) -> dict:
-        return self.model.regularized()
-
     def loss_and_gradient_sum(self, X, y):
         if self.enforce:
             if self.budget.left() <= 0:
@@ -255,12 +252,6 @@ class _Guarded:
             if self.budget.clock() > self.cap_until:
                 raise _TrialCapError
         return self.model.loss_and_gradient_sum(X, y)
-
-    def loss_sum(self, X, y) -> float:
-        return self.model.loss_sum(X, y)
-
-    def predict(self, X):
-        return self.model.predict(X)
 
 
 class Budget:
@@ -589,8 +580,9 @@ class Tuner:
             array[...] = best["parameters"][name]  # back to the best epoch, in place
         trial.score, trial.epochs = best["score"], best["epoch"]
         clf.featurizer, clf.model = features.featurizer, model
-        clf.history = history[: best["epoch"]]
-        clf.training.epochs = best["epoch"]  # retraining with these settings gives this model
+        for record in history:  # as early stopping marks the epoch whose parameters are kept
+            record["best"] = record["epoch"] == best["epoch"]
+        clf.history = history
         if self.best is None or trial.score > self.best[0].score:
             self.best = (trial, settings, clf)
             self.budget.reserve = save_seconds(clf)
