@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", nargs="*", help="corpora (default: every one in --data)")
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    parser.add_argument("--systems", nargs="*", choices=("textclf", "sklearn"),
+                        default=["textclf", "sklearn"], help="systems to run (default both)")
     args = parser.parse_args(argv)
     names = args.corpus or sorted(p.name for p in args.data.iterdir()
                                   if (p / "train.jsonl.gz").exists())
@@ -115,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as workdir:
         for name in names:
             folder = args.data / name
-            for row in (run_textclf(folder, args.budget, Path(workdir)), run_sklearn(folder)):
+            for system in args.systems:
+                if system == "textclf":
+                    row = run_textclf(folder, args.budget, Path(workdir))
+                else:
+                    row = run_sklearn(folder)
                 row["corpus"] = name
                 rows.append(row)
                 print(f"{name:<14} {row['system']:<56} acc {row['accuracy']:.4f} "

@@ -58,7 +58,8 @@ def test_finds_the_known_best_setting():
     assert unigrams_bigrams and max(t.score for t in unigrams_bigrams) < 0.8
     clf = result.classifier
     assert clf.featurizer.settings.ngrams == 3
-    assert clf.training.epochs == result.best.epochs  # the model is the best epoch's
+    kept = [record["epoch"] for record in clf.history if record["best"]]
+    assert kept == [result.best.epochs]  # the model is the best epoch's, marked as such
     test_texts, test_labels = trigram_corpus(60, seed=2)
     assert clf.evaluate(test_texts, test_labels).accuracy >= 0.95
     # a perfect dev score cannot be beaten: the search stopped there, far inside the budget
@@ -158,24 +159,35 @@ def test_a_trial_stops_within_a_mini_batch_of_the_deadline():
 
 
 def test_an_underestimated_trial_stops_in_the_middle_of_an_epoch(monkeypatch):
-    """The network's first epoch is predicted from logistic regression's (0.05 s a batch)
-    but takes 0.5 s a batch: the trial is stopped at the deadline, mid-epoch."""
+    """The network's first epoch is predicted as 20 logistic-regression epochs (20 × 7 mini-
+    batches × 0.02 s = 2.8 s, within a trial's share of the budget, 10/3 s) but takes 7 ×
+    2.5 s: the trial is stopped mid-epoch at its share, and the search goes on."""
     clock = FakeClock()
     real_step = tune_module._Guarded.loss_and_gradient_sum
 
     def timed_step(self, X, y):
-        clock.now += 0.5 if self.model.kind == "mlp" else 0.05
+        clock.now += 2.5 if self.model.kind == "mlp" else 0.02
         return real_step(self, X, y)
 
     monkeypatch.setattr(tune_module._Guarded, "loss_and_gradient_sum", timed_step)
     texts, labels = trigram_corpus(200, seed=11, noise=0.2)  # 7 mini-batches an epoch
     dev_texts, dev_labels = trigram_corpus(40, seed=12, noise=0.2)
-    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=3.0, clock=clock,
+    result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=10.0, clock=clock,
                   space=SearchSpace(ngrams=(2,), weightings=("tfidf",), max_epochs=(3,)))
     network = [t for t in result.trials if t.model == "mlp"]
-    assert network and network[0].status == "out of time" and network[0].epochs_run == 0
-    assert result.seconds <= 3.0 + 0.5  # at most one mini-batch past the deadline
+    assert network and network[0].status == "capped" and network[0].epochs_run == 0
+    assert network[0].seconds <= 10.0 / 3 + 2.5  # at most one mini-batch past its share
+    assert result.trials[-1].model == "logistic"  # the search went on after it
+    assert result.seconds <= 10.0 + 2.5
     assert result.best.model == "logistic"
+
+
+def test_no_trial_takes_more_than_a_third_of_the_budget(slow_epochs):
+    texts, labels = trigram_corpus(80, seed=13, noise=0.2)
+    result = tune(texts, labels, texts[:30], labels[:30], budget_seconds=3.0,
+                  clock=slow_epochs, space=SearchSpace(models=("logistic",), max_epochs=(40,)))
+    assert all(t.seconds <= 1.0 for t in result.trials)
+    assert "capped" in {t.status for t in result.trials}
 
 
 def test_a_budget_shorter_than_an_epoch_still_gives_a_model(slow_epochs):

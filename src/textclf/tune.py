@@ -8,7 +8,8 @@ spent:
 1. the defaults for the data (logistic regression for two classes, softmax for more);
 2. one change at a time around the best so far: each other model kind, η a decade up and
    down, each other n-gram length and weighting, so that every value of those is tried
-   early;
+   early; and a trial still improving at its last epoch is tried again with the next
+   epoch limit;
 3. random steps from the best so far (or, three times in ten, from the best of another
    model kind): log η and log λ move by a normal step whose width shrinks as the budget
    runs out (explore first, refine last); a categorical setting changes with a small
@@ -17,21 +18,23 @@ spent:
 Epochs are searched inside each trial: after every epoch the dev score and dev loss are
 measured, the parameters of the best-scoring epoch are kept, and the trial stops after
 ``patience`` epochs in which neither the score rose nor the loss fell (or at its epoch
-limit). The saved model is the best trial's model
-at its best epoch, trained on the training documents only.
+limit). The saved model is the best trial's model at its best epoch (marked ``best`` in
+its history, as early stopping marks it), trained on the training documents only.
 
 The learning rate is drawn around a base that depends on the model and the features. For
 SGD on a linear model a stable step is about 1/‖x‖², so η = η₀ · 2/mean‖x‖² · 10^u, with η₀
 the model's default (chosen for tf-idf rows, ‖x‖² = 2 with the dummy feature) and u
 uniform; for the network (Adam, whose steps do not scale with the gradient) η = η₀ · 10^u.
 
-Time: the clock starts when :func:`tune` is called. A trial starts only if its predicted
-cost (featurising, unless its features are cached, plus one epoch, both measured on
-earlier trials) fits in what is left; within a trial, an epoch starts only if an epoch as
-long as the last one still fits, and every mini-batch checks the clock, so that a trial
-whose epochs were underestimated stops within one mini-batch of the deadline (keeping
+Time: the clock starts when :func:`tune` is called (or at ``started``). A trial starts only
+if its predicted cost (featurising, unless its features are cached, plus one epoch, both
+measured on earlier trials) fits in what is left. No trial trains for more than a third
+of the budget (``TRIAL_SHARE``), so that at least three get a turn. Within a trial, an
+epoch starts only if an epoch as long as the last one still fits (in the budget and in
+the trial's share), and every mini-batch checks the clock, so that a trial whose epochs
+were underestimated stops within one mini-batch of the deadline or of its share (keeping
 its best finished epoch, if any). Only the first trial's first epoch runs whatever the
-budget, so that there is a model.
+budget, so that there is a model; the time to save the best model is kept in reserve.
 
 The test split is never read: :func:`tune` takes training and dev texts only, and the
 command line reads only the train split and the dev split (or holds out part of train).
@@ -214,16 +217,25 @@ class _NoProgressError(Exception):
     """Raised in a trial's epoch loop when the dev score stopped improving."""
 
 
+class _TrialCapError(Exception):
+    """Raised in a trial when it would run past its share of the budget."""
+
+
 class _Guarded:
     """A model as the trainer sees it in a trial: every mini-batch first checks the clock.
 
-    So a trial stops within one mini-batch of the deadline, even in the middle of an epoch
-    (its parameters then go back to its best finished epoch). ``enforce`` is False only
-    during the first trial's first epoch, which must finish so that there is a model.
+    So a trial stops within one mini-batch of the deadline, or of its own time cap
+    (``cap_until``), even in the middle of an epoch; its parameters then go back to its
+    best finished epoch, if any. ``enforce`` is False only during the first trial's first
+    epoch, which must finish so that there is a model.
     """
 
-    def __init__(self, model, budget: Budget, enforce: bool):
+    def __init__(self, model, budget: Budget, enforce: bool, cap_until: float):
         self.model, self.budget, self.enforce = model, budget, enforce
+        self.cap_until = cap_until
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)  # parameters(), regularized(), biases(), ...
 
     @property
     def training(self) -> bool:
@@ -233,22 +245,13 @@ class _Guarded:
     def training(self, value: bool) -> None:
         self.model.training = value
 
-    def parameters(self) -> dict:
-        return self.model.parameters()
-
-    def regularized(self) -> dict:
-        return self.model.regularized()
-
     def loss_and_gradient_sum(self, X, y):
-        if self.enforce and self.budget.left() <= 0:
-            raise _OutOfTimeError
+        if self.enforce:
+            if self.budget.left() <= 0:
+                raise _OutOfTimeError
+            if self.budget.clock() > self.cap_until:
+                raise _TrialCapError
         return self.model.loss_and_gradient_sum(X, y)
-
-    def loss_sum(self, X, y) -> float:
-        return self.model.loss_sum(X, y)
-
-    def predict(self, X):
-        return self.model.predict(X)
 
 
 class Budget:
@@ -278,6 +281,8 @@ class Budget:
         return seconds <= self.left()
 
 
+TRIAL_SHARE = 1 / 3  # the most of the budget one trial's training may take
+NETWORK_SLOWDOWN = 20.0  # a network's epoch / a linear model's, measured on the corpora
 SAVE_BYTES_PER_SECOND = 10e6  # the model file deflates its arrays: ~10 MB/s of float64
 
 
@@ -307,10 +312,14 @@ class _Costs:
         key = settings.cost_key()
         if key in self.epoch:
             return self.epoch[key]
-        # not measured: the slowest epoch of the same model kind (else of any), scaled up for
-        # longer n-grams (more features per document)
+        # not measured: the slowest epoch of the same model kind, scaled up for longer
+        # n-grams (more features per document); for a first network, a linear model's epoch
+        # times NETWORK_SLOWDOWN (H = 64 hidden units and Adam against one or K columns)
         same_kind = [s for k, s in self.epoch.items() if k[0] == settings.model]
-        seconds = max(same_kind or self.epoch.values(), default=0.0)
+        seconds = max(same_kind, default=0.0)
+        if not same_kind:
+            factor = NETWORK_SLOWDOWN if settings.model == "mlp" else 1.0
+            seconds = factor * max(self.epoch.values(), default=0.0)
         return seconds * max(1.0, settings.ngrams / 2)
 
 
@@ -378,6 +387,8 @@ class Tuner:
         self.trials: list[Trial] = []
         self.best: tuple[Trial, Settings, TextClassifier] | None = None
         self.best_of_kind: dict[str, tuple[Trial, Settings]] = {}
+        # no trial takes more than a third of the budget: at least three get their turn
+        self.trial_cap = budget.seconds * TRIAL_SHARE
         self.tried: set[tuple] = set()
 
     # choosing settings ------------------------------------------------------------------------
@@ -406,6 +417,13 @@ class Tuner:
                 if value != getattr(settings, key):
                     changed.append(Settings(**{**asdict(settings), key: value}))
         return changed
+
+    def longer(self, trial: Trial, settings: Settings) -> list[Settings]:
+        """A trial still improving at its last epoch: the same with the next epoch limit."""
+        limits = [e for e in self.space.max_epochs if e > settings.max_epochs]
+        if trial.status != "ok" or trial.epochs < settings.max_epochs or not limits:
+            return []
+        return [Settings(**{**asdict(settings), "max_epochs": min(limits)})]
 
     def perturb(self, settings: Settings) -> Settings:
         """A random step from ``settings``, shorter as the budget runs out."""
@@ -438,7 +456,9 @@ class Tuner:
         return featurise + self.costs.epoch_seconds(settings)
 
     def fits(self, settings: Settings) -> bool:
-        return self.budget.fits(self.predicted_seconds(settings))
+        """The trial's predicted cost fits the time left, and one epoch fits its cap."""
+        return (self.budget.fits(self.predicted_seconds(settings))
+                and self.costs.epoch_seconds(settings) <= self.trial_cap)
 
     def next_settings(self, queue: list[Settings]) -> Settings | None:
         """The next untried settings that fit in the time left, or None."""
@@ -505,8 +525,10 @@ class Tuner:
         best: dict = {"score": -math.inf, "epoch": 0, "parameters": None}
         progress = {"epoch": 0, "dev_loss": math.inf}  # the last epoch that improved anything
         history: list[dict] = []
-        epoch_started = [self.budget.clock()]
-        guarded = _Guarded(model, self.budget, enforce=bool(self.trials))
+        training_started = self.budget.clock()  # the cap counts training, not featurising
+        epoch_started = [training_started]
+        guarded = _Guarded(model, self.budget, enforce=bool(self.trials),
+                           cap_until=training_started + self.trial_cap)
 
         def after_epoch(epoch: int, record: dict) -> None:
             guarded.enforce = True
@@ -533,14 +555,21 @@ class Tuner:
                 raise _NoProgressError
             if epoch < settings.max_epochs and not self.budget.fits(epoch_seconds):
                 raise _OutOfTimeError
+            if (epoch < settings.max_epochs
+                    and now - training_started + epoch_seconds > self.trial_cap):
+                raise _TrialCapError
 
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
                 train(guarded, features.X, self.y, clf.training, on_epoch_end=after_epoch)
         except _NoProgressError:
             pass
-        except _OutOfTimeError:
-            trial.status = "out of time"
+        except (_OutOfTimeError, _TrialCapError) as stop:
+            trial.status = "out of time" if isinstance(stop, _OutOfTimeError) else "capped"
+            # stopped mid-epoch or not: an epoch of these settings takes at least this long
+            partial = self.budget.clock() - epoch_started[0]
+            key = settings.cost_key()
+            self.costs.epoch[key] = max(self.costs.epoch.get(key, 0.0), partial)
         except (FloatingPointError, OverflowError, TextclfError) as err:
             trial.status = f"failed: {err}"
         if best["parameters"] is None:
@@ -551,8 +580,9 @@ class Tuner:
             array[...] = best["parameters"][name]  # back to the best epoch, in place
         trial.score, trial.epochs = best["score"], best["epoch"]
         clf.featurizer, clf.model = features.featurizer, model
-        clf.history = history[: best["epoch"]]
-        clf.training.epochs = best["epoch"]  # retraining with these settings gives this model
+        for record in history:  # as early stopping marks the epoch whose parameters are kept
+            record["best"] = record["epoch"] == best["epoch"]
+        clf.history = history
         if self.best is None or trial.score > self.best[0].score:
             self.best = (trial, settings, clf)
             self.budget.reserve = save_seconds(clf)
@@ -587,7 +617,7 @@ class Tuner:
         start = self.default_settings()
         self.tried.add(start.key())
         self.run_trial(start)  # the first trial runs whatever the budget: there must be a model
-        queue = self.neighbours(start)
+        queue = self.longer(self.trials[0], start) + self.neighbours(start)
         while max_trials is None or len(self.trials) < max_trials:
             if self.best is not None and self.best[0].score >= 1.0:
                 break  # a perfect dev score cannot be beaten
@@ -596,9 +626,10 @@ class Tuner:
                 break
             self.tried.add(settings.key())
             before = self.best
-            self.run_trial(settings)
+            trial = self.run_trial(settings)
             if self.best is not before:  # a new best: look one change at a time around it too
                 queue = self.neighbours(self.best[1]) + queue
+            queue = self.longer(trial, settings) + queue
         if self.best is None:
             reasons = "; ".join(sorted({t.status for t in self.trials}))
             raise TextclfError(f"no trial produced a model within the budget ({reasons})")

@@ -16,7 +16,7 @@ from textclf.train import MODEL_DEFAULTS, TrainingSettings, train
 from textclf.tune import hold_out
 
 TRAINING_FIELDS = ("eta", "epochs", "batch_size", "init", "optimizer", "momentum", "schedule",
-                   "decay", "l2", "l1", "patience")
+                   "decay", "l2", "l1", "patience", "bias_rate")
 
 
 def kind_defaults(kind: str) -> TrainingSettings:
@@ -54,7 +54,7 @@ def training_settings(kind: str, params: dict[str, Any], random_state: Any) -> T
             continue
         if name in ("epochs", "batch_size", "patience"):
             value = integer(name, value)
-        elif name in ("eta", "momentum", "decay", "l2", "l1"):
+        elif name in ("eta", "momentum", "decay", "l2", "l1", "bias_rate"):
             value = real(name, value)
         values[name] = value
     values["seed"] = seed_of(random_state)

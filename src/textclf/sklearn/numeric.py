@@ -23,7 +23,8 @@ from textclf.sklearn._fit import (
 _LOGISTIC = kind_defaults("logistic")
 _SOFTMAX = kind_defaults("softmax")
 # Numeric problems are often small: few mini-batches per epoch, so a network needs a larger
-# step than on a text corpus; Adam's η = 0.01 (textclf's text default is 0.001).
+# step than on a text corpus (Adam's η = 0.01, several times textclf's text default) and no
+# dropout by default.
 _MLP = kind_defaults("mlp")
 _MLP.eta = 0.01
 
@@ -101,7 +102,8 @@ class LogisticRegressionClassifier(_NumericClassifier):
 
     Settings: ``eta`` (learning rate η), ``epochs``, ``batch_size`` (m), ``optimizer``
     ("sgd", "momentum", "adam"), ``momentum``, ``schedule`` ("constant", "invtime",
-    "linear") with ``decay``, ``l2`` and ``l1`` penalties on w, ``init`` ("zeros" or
+    "linear") with ``decay``, ``l2`` and ``l1`` penalties on w, ``bias_rate`` (the bias's
+    learning rate relative to η), ``init`` ("zeros" or
     "random"), ``patience`` (early stopping on a held-out ``validation_fraction``),
     ``random_state``. Defaults: textclf's for the logistic model.
 
@@ -124,6 +126,7 @@ class LogisticRegressionClassifier(_NumericClassifier):
         decay: float = _LOGISTIC.decay,
         l2: float = _LOGISTIC.l2,
         l1: float = _LOGISTIC.l1,
+        bias_rate: float = _LOGISTIC.bias_rate,
         init: str = _LOGISTIC.init,
         patience: int | None = None,
         validation_fraction: float = 0.1,
@@ -138,6 +141,7 @@ class LogisticRegressionClassifier(_NumericClassifier):
         self.decay = decay
         self.l2 = l2
         self.l1 = l1
+        self.bias_rate = bias_rate
         self.init = init
         self.patience = patience
         self.validation_fraction = validation_fraction
@@ -184,6 +188,7 @@ class SoftmaxRegressionClassifier(_NumericClassifier):
         decay: float = _SOFTMAX.decay,
         l2: float = _SOFTMAX.l2,
         l1: float = _SOFTMAX.l1,
+        bias_rate: float = _SOFTMAX.bias_rate,
         init: str = _SOFTMAX.init,
         patience: int | None = None,
         validation_fraction: float = 0.1,
@@ -198,6 +203,7 @@ class SoftmaxRegressionClassifier(_NumericClassifier):
         self.decay = decay
         self.l2 = l2
         self.l1 = l1
+        self.bias_rate = bias_rate
         self.init = init
         self.patience = patience
         self.validation_fraction = validation_fraction
@@ -214,8 +220,8 @@ class MLPClassifier(_NumericClassifier):
     Architecture: ``hidden`` (layer sizes, e.g. (256, 64)), ``activation`` ("relu",
     "tanh", "sigmoid"), ``dropout`` (probability). Training settings as
     :class:`LogisticRegressionClassifier` without ``init`` (weights start He/Xavier);
-    defaults textclf's for the network (Adam), except η = 0.01 (10× the text default: a
-    numeric data set is often small, with few steps per epoch). Learned: ``model_``
+    defaults textclf's for the network (Adam), except η = 0.01 and no dropout (a numeric
+    data set is often small, with few steps per epoch). Learned: ``model_``
     (:class:`~textclf.models.FeedForwardNetwork`), ``history_``, ``n_iter_``.
     """
 
@@ -236,6 +242,7 @@ class MLPClassifier(_NumericClassifier):
         decay: float = _MLP.decay,
         l2: float = _MLP.l2,
         l1: float = _MLP.l1,
+        bias_rate: float = _MLP.bias_rate,
         patience: int | None = None,
         validation_fraction: float = 0.1,
         random_state: int | np.random.RandomState | None = 0,
@@ -252,6 +259,7 @@ class MLPClassifier(_NumericClassifier):
         self.decay = decay
         self.l2 = l2
         self.l1 = l1
+        self.bias_rate = bias_rate
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.random_state = random_state

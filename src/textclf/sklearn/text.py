@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from textclf.features import FeatureSettings, Featurizer
+from textclf.pipeline import DEFAULT_DROPOUT, DEFAULT_HIDDEN
 from textclf.sklearn._fit import (
     architecture,
     encode_targets,
@@ -51,9 +52,9 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
     ("auto" = logistic regression for two classes, softmax for more; "logistic",
     "softmax", "mlp"), the network's ``hidden``, ``activation``, ``dropout``. Training:
     ``eta``, ``epochs``, ``batch_size``, ``optimizer``, ``momentum``, ``schedule``,
-    ``decay``, ``l2``, ``l1``, ``init``, ``patience`` (None: the model kind's default,
-    as in :class:`textclf.TextClassifier`), ``validation_fraction`` (held out for early
-    stopping), ``random_state``.
+    ``decay``, ``l2``, ``l1``, ``bias_rate``, ``init``, ``patience`` (None: the model kind's
+    default, as in :class:`textclf.TextClassifier`), ``validation_fraction`` (held out for
+    early stopping), ``random_state``.
 
     Learned: ``classes_``, ``featurizer_`` (:class:`~textclf.features.Featurizer`),
     ``model_``, ``history_``, ``training_``, ``n_iter_``. :meth:`to_text_classifier` gives
@@ -69,9 +70,9 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         max_features: int | None = _FEATURES.max_features,
         lowercase: bool = _FEATURES.lowercase,
         model: str = "auto",
-        hidden: int | tuple[int, ...] = (64,),
+        hidden: int | tuple[int, ...] = DEFAULT_HIDDEN,
         activation: str = "relu",
-        dropout: float = 0.0,
+        dropout: float = DEFAULT_DROPOUT,
         eta: float | None = None,
         epochs: int | None = None,
         batch_size: int | None = None,
@@ -81,6 +82,7 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         decay: float | None = None,
         l2: float | None = None,
         l1: float | None = None,
+        bias_rate: float | None = None,
         init: str | None = None,
         patience: int | None = None,
         validation_fraction: float = 0.1,
@@ -104,6 +106,7 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         self.decay = decay
         self.l2 = l2
         self.l1 = l1
+        self.bias_rate = bias_rate
         self.init = init
         self.patience = patience
         self.validation_fraction = validation_fraction

@@ -102,12 +102,16 @@ def weighted_loss_and_gradient_sum(model: Model, X: sp.csr_matrix, y: np.ndarray
 class WeightedModel:
     """A model as the trainer sees it when X carries the weights as its last column.
 
-    Parameters, penalties, the training flag (dropout) and predictions are the model's own;
-    the loss and its gradient are the weighted ones.
+    Parameters, penalties, biases, the training flag (dropout) and everything else the
+    trainer asks for are the model's own; the loss, its gradient and predictions take the
+    weight column off X first.
     """
 
     def __init__(self, model: Model):
         self.model = model
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)  # parameters(), regularized(), biases(), ...
 
     @property
     def training(self) -> bool:
@@ -116,12 +120,6 @@ class WeightedModel:
     @training.setter
     def training(self, value: bool) -> None:
         self.model.training = value
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        return self.model.parameters()
-
-    def regularized(self) -> dict:
-        return self.model.regularized()
 
     def loss_and_gradient_sum(self, Xs: sp.csr_matrix, y: np.ndarray) -> tuple[float, dict]:
         X, weights = split_weight_column(Xs)
