@@ -31,13 +31,15 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from textclf.models.base import Model
-from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax, sigmoid
+from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax
 from textclf.models.logistic import LogisticRegression
 from textclf.models.softmax import SoftmaxRegression
 
 _RESCALE_BELOW = 1e-9  # fold s into v before it underflows
+_BATCHES_PER_BLOCK = 64  # batches gathered from X at once
 
 
 def supports(model: Model, settings) -> bool:
@@ -53,8 +55,9 @@ def supports(model: Model, settings) -> bool:
 class SparseSGD:
     """Runs the mini-batch steps of an epoch on θ in place (see the module docstring).
 
-    ``schedule(t)`` gives η for step t; ``l2`` is λ₂. θ is the model's own array, so the
-    model sees the new values after every :meth:`epoch`.
+    ``schedule(t)`` gives η for step t; ``l2`` is λ₂; ``bias_rate`` scales the bias row's
+    step. θ is the model's own array, so the model sees the new values after every
+    :meth:`epoch`.
     """
 
     def __init__(self, model: Model, schedule, l2: float = 0.0, bias_rate: float = 1.0):
@@ -63,93 +66,96 @@ class SparseSGD:
         self.l2 = float(l2)
         self.bias_rate = float(bias_rate)
         self.theta = model.parameters()["theta"]
+        self.binary = self.theta.ndim == 1
+        self.K = 1 if self.binary else self.theta.shape[1]
+        self.v = self.theta.reshape(-1)  # a view: the updates land in the model's θ
+        self.bias = self.theta.shape[0] - 1  # θ's last row: not penalised
+        self.scale = 1.0  # θ = s·v during an epoch
+        self.slot = np.empty(0 if self.binary else self.theta.shape[0], np.int64)
         self.correct = 0  # documents of the last epoch() scored right before their step
 
     def epoch(self, X: sp.csr_matrix, y: np.ndarray, batch_size: int, step: int,
               on_batch=None, order: np.ndarray | None = None) -> tuple[float, int, float]:
         """One pass over the rows of X in batches of ``batch_size``: rows ``order[0:m]``,
-        then ``order[m:2m]``, ... (``order`` None: X's own order). Gathering each batch's
-        rows from X costs O(its nnz) and spares a shuffled copy of X.
+        then ``order[m:2m]``, ... (``order`` None: X's own order).
 
-        Returns (Σ loss over the documents, each before its batch's step; the step count
-        after the epoch; the last η). ``on_batch(m)`` is called after each batch.
+        Rows are gathered from X a block of batches at a time (O(nnz) in all), which spares
+        a shuffled copy of the whole of X. Returns (Σ loss over the documents, each before
+        its batch's step; the step count after the epoch; the last η). ``on_batch(m)`` is
+        called after each batch.
         """
-        theta = self.theta
-        binary = theta.ndim == 1
-        K = 1 if binary else theta.shape[1]
-        v = theta.reshape(-1)  # a view: the updates land in the model's θ
-        bias = theta.shape[0] - 1  # θ's last row: not penalised
-        scale = 1.0
         indptr, indices, data = X.indptr, X.indices, X.data
         n = X.shape[0]
         row_nnz = np.diff(indptr)
-        if not binary:
-            slot = np.empty(theta.shape[0], np.int64)
-            positions = np.arange(np.diff(indptr).max(initial=0) * batch_size + 1)
-        total_loss = 0.0
-        correct = 0
+        self.positions = np.arange(row_nnz.max(initial=0) * batch_size + 1)
+        self.scale, self.loss, self.correct = 1.0, 0.0, 0
         eta = self.schedule(step)
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            m = stop - start
-            if order is None:
-                lo, hi = indptr[start], indptr[stop]
-                idx, val = indices[lo:hi], data[lo:hi]
-                lengths = row_nnz[start:stop]
-                y_b = y[start:stop]
-            else:
-                chosen = order[start:stop]
-                lengths = row_nnz[chosen]
-                where = _ranges(indptr[chosen], lengths)
-                idx, val = indices[where], data[where]
-                y_b = y[chosen]
-            rows = np.repeat(np.arange(m), lengths)
-            eta = self.schedule(step)
-            if binary:
-                z = scale * np.bincount(rows, weights=val * v[idx], minlength=m)
-                y_b = y_b.astype(np.float64)
-                total_loss += float(binary_cross_entropy_from_logits(z, y_b).sum())
-                delta = sigmoid(z) - y_b  # ∂L/∂z = ŷ − y
-                correct += int(np.count_nonzero((z > 0) == (y_b > 0.5)))
-            else:
-                # the batch's distinct columns, renumbered 0..r−1 without sorting
-                slot[idx] = positions[: len(idx)]
-                columns = idx[slot[idx] == positions[: len(idx)]]
-                slot[columns] = positions[: len(columns)]
-                batch_indptr = np.concatenate([[0], np.cumsum(lengths)])
-                batch = sp.csr_matrix((val, slot[idx], batch_indptr),
-                                      shape=(m, len(columns)))
-                Z = scale * np.asarray(batch @ theta[columns])  # only the r rows touched
-                log_y_hat = log_softmax(Z)
-                total_loss += float(-log_y_hat[np.arange(m), y_b].sum())
-                correct += int(np.count_nonzero(Z.argmax(axis=1) == y_b))
-                delta = np.exp(log_y_hat)
-                delta[np.arange(m), y_b] -= 1.0  # ∂L/∂Z = Ŷ − Y
-            if self.l2:
-                decay = 1.0 - eta * self.l2
-                scale *= decay  # every weight: w ← (1 − ηλ₂)w
-                v[bias * K : (bias + 1) * K] /= decay  # ... but not the bias
-            factor = -eta / (m * scale)
-            if binary:
-                contribution = factor * (val * delta[rows])
-                if self.bias_rate != 1.0:
-                    contribution[idx == bias] *= self.bias_rate
-                np.add.at(v, idx, contribution)
-            else:  # row j of X_bᵀΔ for each distinct column j: an r × K product
-                G = np.asarray(batch.T @ delta)
-                if self.bias_rate != 1.0:
-                    G[columns == bias] *= self.bias_rate
-                theta[columns] += factor * G
-            step += 1
-            if scale < _RESCALE_BELOW:
-                v *= scale
-                scale = 1.0
-            if on_batch is not None:
-                on_batch(m)
-        if scale != 1.0:
-            v *= scale  # θ = s·v
-        self.correct = correct
-        return total_loss, step, eta
+        block = batch_size * _BATCHES_PER_BLOCK
+        for block_start in range(0, n, block):
+            block_stop = min(block_start + block, n)
+            chosen = np.arange(block_start, block_stop) if order is None \
+                else order[block_start:block_stop]
+            lengths = row_nnz[chosen]
+            where = _ranges(indptr[chosen], lengths)
+            b_indptr = np.concatenate([[0], np.cumsum(lengths)])
+            b_indices, b_data, b_y = indices[where], data[where], y[chosen]
+            b_rows = np.repeat(np.arange(len(chosen)), lengths)
+            # the values the step multiplies: x_ij, times bias_rate in the bias column
+            b_step = b_data if self.bias_rate == 1.0 \
+                else b_data * np.where(b_indices == self.bias, self.bias_rate, 1.0)
+            for start in range(0, len(chosen), batch_size):
+                stop = min(start + batch_size, len(chosen))
+                lo, hi = b_indptr[start], b_indptr[stop]
+                eta = self.schedule(step)
+                self._step(b_indices[lo:hi], b_data[lo:hi], b_step[lo:hi],
+                           b_rows[lo:hi] - start, b_indptr[start : stop + 1] - lo,
+                           b_y[start:stop], eta)
+                step += 1
+                if on_batch is not None:
+                    on_batch(stop - start)
+        if self.scale != 1.0:
+            self.v *= self.scale  # θ = s·v
+        return self.loss, step, eta
+
+    def _step(self, idx: np.ndarray, val: np.ndarray, val_step: np.ndarray, rows: np.ndarray,
+              batch_indptr: np.ndarray, y: np.ndarray, eta: float) -> None:
+        """One mini-batch: the batch's entries (column, value, row within the batch);
+        ``val_step`` are the values with the bias column's times ``bias_rate``."""
+        theta, v, bias, m = self.theta, self.v, self.bias, len(y)
+        if self.binary:
+            z = self.scale * np.bincount(rows, weights=val * v[idx], minlength=m)  # z = X_bθ
+            y = y.astype(np.float64)
+            self.loss += float(binary_cross_entropy_from_logits(z, y).sum())
+            self.correct += int(np.count_nonzero((z > 0) == (y > 0.5)))
+            delta = expit(z) - y  # ∂L/∂z = ŷ − y  (expit: σ, stable for any z)
+        else:
+            # the batch's distinct columns, renumbered 0..r−1 without sorting
+            slot, positions = self.slot, self.positions
+            slot[idx] = positions[: len(idx)]
+            columns = idx[slot[idx] == positions[: len(idx)]]
+            slot[columns] = positions[: len(columns)]
+            batch = sp.csr_matrix((val, slot[idx], batch_indptr), shape=(m, len(columns)))
+            Z = self.scale * np.asarray(batch @ theta[columns])  # only the r rows touched
+            log_y_hat = log_softmax(Z)
+            self.loss += float(-log_y_hat[np.arange(m), y].sum())
+            self.correct += int(np.count_nonzero(Z.argmax(axis=1) == y))
+            delta = np.exp(log_y_hat)
+            delta[np.arange(m), y] -= 1.0  # ∂L/∂Z = Ŷ − Y
+        if self.l2:
+            decay = 1.0 - eta * self.l2
+            self.scale *= decay  # every weight: w ← (1 − ηλ₂)w
+            v[bias * self.K : (bias + 1) * self.K] /= decay  # ... but not the bias
+        factor = -eta / (m * self.scale)
+        if self.binary:
+            np.add.at(v, idx, val_step * (factor * delta)[rows])  # −η/m · x_ij (ŷᵢ − yᵢ)
+        else:  # row j of X_bᵀΔ for each distinct column j: an r × K product
+            G = np.asarray(batch.T @ delta)
+            if self.bias_rate != 1.0:
+                G[columns == bias] *= self.bias_rate
+            theta[columns] += factor * G
+        if self.scale < _RESCALE_BELOW:
+            v *= self.scale
+            self.scale = 1.0
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
