@@ -56,7 +56,7 @@ def tune_sklearn(name: str, corpus: str, splits: list[tuple[Split, Split]]) -> S
 
 
 def tune_generic(name: str, corpus: str, splits: list[tuple[Split, Split]]) -> Scores:
-    """Grid through the peer's own fit/predict."""
+    """Grid through the peer's own fit/predict (progress on stderr: some take minutes)."""
     out: Scores = []
     for params in grid_points(GRIDS[name]):
         row = []
@@ -64,6 +64,7 @@ def tune_generic(name: str, corpus: str, splits: list[tuple[Split, Split]]) -> S
             system = make_system(name, corpus, params)
             system.fit(fit.texts, fit.labels)
             row.append(accuracy(held.labels, system.predict(held.texts)))
+        print(f"   ({name} {params}: {row})", file=sys.stderr, flush=True)
         out.append((params, row))
     return out
 
