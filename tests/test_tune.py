@@ -309,6 +309,7 @@ def test_cli_with_a_dev_file(tmp_path, capsys):
     (["--budget", "5", "--split", "test"], "never reads the test split"),
     (["--budget", "5", "--dev-fraction", "1.5"], "between 0 and 1"),
     (["--budget", "5", "--ngrams", "0"], "n-gram lengths must be integers >= 1"),
+    (["--budget", "5", "-o", "/no/such/folder/m.textclf"], "folder /no/such/folder does not"),
 ])
 def test_cli_bad_settings(tmp_path, capsys, argv, message):
     root = write_tree(tmp_path / "data", {"train": trigram_corpus(20, 17)})

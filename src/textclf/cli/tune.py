@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from textclf.cli.common import add_data_options, read_data
 from textclf.corpus import available_splits
-from textclf.errors import SettingsError
+from textclf.errors import ModelFileError, SettingsError
 from textclf.features import WEIGHTINGS
 from textclf.models import MODEL_KINDS
 from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, hold_out, tune
@@ -76,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError(f"--budget must be a positive number of seconds, got {args.budget}")
     if args.split == "test":
         raise SettingsError("tune never reads the test split: choose another --split")
+    folder = Path(args.output).parent
+    if not folder.is_dir():  # found out now, not after the whole search
+        raise ModelFileError(f"{args.output}: folder {folder} does not exist")
     train = read_data(args, args.data, default_split="train")
     if args.dev:
         dev = read_data(argparse.Namespace(**{**vars(args), "split": None}), args.dev,
