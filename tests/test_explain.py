@@ -7,38 +7,12 @@ import math
 
 import numpy as np
 import pytest
+from marker_corpus import BINARY_MARKERS, TOPIC_MARKERS, make_corpus
 
 from textclf import TextClassifier
 from textclf.cli import main
 from textclf.cli.explain import use_color
 from textclf.explain import explain, explain_rows, word_shares
-
-# Corpora whose strongest features are known by construction: every document is filler
-# words shared by all classes plus one marker word that occurs only in its own class.
-# (Kept in this file so that it runs whether or not tests/ is a package.)
-FILLER = ["the", "a", "film", "movie", "story", "plot", "it", "was", "and", "of", "this",
-          "that", "with", "actor", "scene"]
-BINARY_MARKERS = {"neg": ["dreadful", "terrible"], "pos": ["excellent", "superb"]}
-TOPIC_MARKERS = {
-    "politics": ["election", "senate"],
-    "sports": ["goal", "referee"],
-    "tech": ["software", "laptop"],
-}
-
-
-def make_corpus(markers: dict[str, list[str]], n_per_class: int = 60, seed: int = 0,
-                length: int = 8) -> tuple[list[str], list[str]]:
-    """Texts and labels: ``length`` filler words and one marker of the class, shuffled."""
-    rng = np.random.default_rng(seed)
-    texts, labels = [], []
-    for i in range(n_per_class):
-        for label, words in markers.items():
-            tokens = list(rng.choice(FILLER, length)) + [words[i % len(words)]]
-            rng.shuffle(tokens)
-            texts.append(" ".join(tokens))
-            labels.append(label)
-    return texts, labels
-
 
 DOCUMENTS = [
     "an excellent film, superb acting",
