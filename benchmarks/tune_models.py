@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from textclf import read_corpus
 from textclf.features import FeatureSettings, Featurizer
 from textclf.models import FeedForwardNetwork, LogisticRegression, SoftmaxRegression
+from textclf.pipeline import DEFAULT_DROPOUT, DEFAULT_HIDDEN
 from textclf.train import MODEL_DEFAULTS, TrainingSettings, train
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
@@ -108,11 +109,12 @@ ARCHITECTURE = ("hidden", "activation", "dropout")
 
 def run(corpus: str, kind: str, setting: dict, subset: int | None) -> dict:
     X, y, X_dev, y_dev, labels = load(corpus, subset)
-    architecture = {k: setting[k] for k in ARCHITECTURE if k in setting}
-    options = {**MODEL_DEFAULTS[kind], **{k: v for k, v in setting.items()
-                                         if k not in ARCHITECTURE}}
+    architecture = {"hidden": DEFAULT_HIDDEN, "dropout": DEFAULT_DROPOUT,
+                    **{k: setting[k] for k in ARCHITECTURE if k in setting}}
     if kind == "auto":
         kind = "logistic" if len(labels) == 2 else "softmax"
+    options = {**MODEL_DEFAULTS[kind], **{k: v for k, v in setting.items()
+                                         if k not in ARCHITECTURE}}
     if kind == "logistic":
         model = LogisticRegression(X.shape[1])
     elif kind == "softmax":
