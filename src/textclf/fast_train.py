@@ -84,27 +84,27 @@ class SparseSGD:
         its batch's step; the step count after the epoch; the last η). ``on_batch(m)`` is
         called after each batch.
         """
-        indptr, indices, data = X.indptr, X.indices, X.data
         n = X.shape[0]
-        row_nnz = np.diff(indptr)
-        self.positions = np.arange(row_nnz.max(initial=0) * batch_size + 1)
+        self.positions = np.arange(np.diff(X.indptr).max(initial=0) * batch_size + 1)
         self.scale, self.loss, self.correct = 1.0, 0.0, 0
         eta = self.schedule(step)
         block = batch_size * _BATCHES_PER_BLOCK
         for block_start in range(0, n, block):
             block_stop = min(block_start + block, n)
-            chosen = np.arange(block_start, block_stop) if order is None \
-                else order[block_start:block_stop]
-            lengths = row_nnz[chosen]
-            where = _ranges(indptr[chosen], lengths)
-            b_indptr = np.concatenate([[0], np.cumsum(lengths)])
-            b_indices, b_data, b_y = indices[where], data[where], y[chosen]
-            b_rows = np.repeat(np.arange(len(chosen)), lengths)
+            if order is None:
+                block_X = X[block_start:block_stop]
+                b_y = y[block_start:block_stop]
+            else:  # scipy's row gather (C++): the block's rows, contiguous
+                chosen = order[block_start:block_stop]
+                block_X = X[chosen]
+                b_y = y[chosen]
+            b_indptr, b_indices, b_data = block_X.indptr, block_X.indices, block_X.data
+            b_rows = np.repeat(np.arange(block_X.shape[0]), np.diff(b_indptr))
             # the values the step multiplies: x_ij, times bias_rate in the bias column
             b_step = b_data if self.bias_rate == 1.0 \
                 else b_data * np.where(b_indices == self.bias, self.bias_rate, 1.0)
-            for start in range(0, len(chosen), batch_size):
-                stop = min(start + batch_size, len(chosen))
+            for start in range(0, block_X.shape[0], batch_size):
+                stop = min(start + batch_size, block_X.shape[0])
                 lo, hi = b_indptr[start], b_indptr[stop]
                 eta = self.schedule(step)
                 self._step(b_indices[lo:hi], b_data[lo:hi], b_step[lo:hi],
@@ -156,10 +156,3 @@ class SparseSGD:
         if self.scale < _RESCALE_BELOW:
             v *= self.scale
             self.scale = 1.0
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """start, start+1, ..., start+length−1 for each pair, concatenated."""
-    total = int(lengths.sum())
-    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return offsets + np.arange(total)

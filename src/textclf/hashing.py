@@ -129,6 +129,12 @@ def _hash_chunk(texts: list[str], splitter: Splitter, ngrams: int, bits: int,
 
 
 def _hash_chunk_in_worker(texts: list[str]):
+    """(counts, None, None): the n-gram keys stay in the worker (not needed, not sent)."""
+    X = _hash_chunk(texts, _CONTEXT["splitter"], _CONTEXT["ngrams"], _CONTEXT["bits"])[0]
+    return X, None, None
+
+
+def _hash_chunk_with_keys_in_worker(texts: list[str]):
     return _hash_chunk(texts, _CONTEXT["splitter"], _CONTEXT["ngrams"], _CONTEXT["bits"])
 
 
@@ -173,10 +179,14 @@ class HashingFeaturizer:
         """Add the chunk's documents to df and the collision count; return its counts."""
         X, keys, columns = _hash_chunk(texts, self.splitter, self.settings.ngrams, self.bits,
                                        self._cache)
+        self.add_counts(X, keys, columns)
+        return X
+
+    def add_counts(self, X: sp.csr_matrix, keys: np.ndarray, columns: np.ndarray) -> None:
+        """Add one chunk's counts (and its n-gram keys) to df, N and the collisions."""
         self.collisions.add(keys, columns)
         self.document_frequency += np.bincount(X.indices, minlength=1 << self.bits)
         self.n_documents += X.shape[0]
-        return X
 
     def fit(self, texts: Iterable[str]) -> HashingFeaturizer:
         for chunk in chunks_of(texts):

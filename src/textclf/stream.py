@@ -10,7 +10,7 @@ Passes over the file:
 
 1. a scan: the label set and the number of documents N (the model's shape and the
    learning-rate schedule need them), and for tf-idf the document frequency of each
-   hashed column (reading every document's tokens once);
+   hashed column (reading every document's tokens once, on the ``jobs`` workers);
 2. one pass per epoch: read ``chunk_docs`` documents, featurise, shuffle them within the
    chunk (seeded), take the steps of their mini-batches.
 
@@ -39,7 +39,12 @@ from textclf.corpus import Document
 from textclf.errors import DataError, SettingsError
 from textclf.fast_train import SparseSGD, supports
 from textclf.features import _set_context, weight_counts
-from textclf.hashing import HashingFeaturizer, _hash_chunk, _hash_chunk_in_worker
+from textclf.hashing import (
+    HashingFeaturizer,
+    _hash_chunk,
+    _hash_chunk_in_worker,
+    _hash_chunk_with_keys_in_worker,
+)
 from textclf.optim import Schedule
 from textclf.train import format_epoch
 
@@ -57,29 +62,39 @@ def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFe
     """Labels (sorted) and number of documents; for tf-idf also the df of each column."""
     labels: set[str] = set()
     n = 0
-    count_df = featurizer.settings.weighting == "tfidf"
-    for chunk in _chunks(open_documents(), chunk_docs):
-        for doc in chunk:
-            if doc.label is None:
-                raise DataError(f"document {doc.id} has no label")
-            labels.add(doc.label)
-        n += len(chunk)
-        if count_df:
-            featurizer.partial_fit_counts([doc.text for doc in chunk])
-    if not count_df:
+
+    def checked(chunks: Iterable[list[Document]]) -> Iterator[list[Document]]:
+        nonlocal n
+        for chunk in chunks:
+            for doc in chunk:
+                if doc.label is None:
+                    raise DataError(f"document {doc.id} has no label")
+                labels.add(doc.label)
+            n += len(chunk)
+            yield chunk
+
+    chunks = checked(_chunks(open_documents(), chunk_docs))
+    if featurizer.settings.weighting == "tfidf":  # df: tokenise everything, on the workers
+        for _, (X, keys, columns) in _featurised(chunks, featurizer, featurizer.jobs,
+                                                 keys=True):
+            featurizer.add_counts(X, keys, columns)
+    else:
+        for _ in chunks:
+            pass
         featurizer.n_documents = n
     return sorted(labels), n
 
 
 def _featurised(chunks: Iterable[list[Document]], featurizer: HashingFeaturizer,
-                jobs: int) -> Iterator[tuple[list[Document], object]]:
-    """(chunk, its count matrix), featurised ``jobs`` chunks ahead on worker processes."""
+                jobs: int, keys: bool = False) -> Iterator[tuple[list[Document], tuple]]:
+    """(chunk, (its count matrix, n-gram keys, their columns)), featurised ``jobs`` chunks
+    ahead on worker processes (which send the keys only if ``keys``)."""
     settings = featurizer.settings
     if jobs <= 1:
         for chunk in chunks:
             texts = [doc.text for doc in chunk]
             yield chunk, _hash_chunk(texts, featurizer.splitter, settings.ngrams,
-                                     featurizer.bits, featurizer._cache)[0]
+                                     featurizer.bits, featurizer._cache)
         return
     import multiprocessing
 
@@ -91,14 +106,14 @@ def _featurised(chunks: Iterable[list[Document]], featurizer: HashingFeaturizer,
     with ctx.Pool(jobs, _set_context, (context,)) as pool:
         pending: collections.deque = collections.deque()
         for chunk in chunks:  # at most jobs + 1 chunks in flight: bounded memory
-            pending.append((chunk, pool.apply_async(_hash_chunk_in_worker,
-                                                     ([d.text for d in chunk],))))
+            work = _hash_chunk_with_keys_in_worker if keys else _hash_chunk_in_worker
+            pending.append((chunk, pool.apply_async(work, ([d.text for d in chunk],))))
             if len(pending) > jobs:
                 done, result = pending.popleft()
-                yield done, result.get()[0]
+                yield done, result.get()
         while pending:
             done, result = pending.popleft()
-            yield done, result.get()[0]
+            yield done, result.get()
 
 
 def fit_stream(
@@ -152,8 +167,8 @@ def fit_stream(
     for epoch in range(1, training.epochs + 1):
         started = time.perf_counter()
         total_loss, correct, seen = 0.0, 0, 0
-        for chunk, counts in _featurised(_chunks(open_documents(), chunk_docs), featurizer,
-                                         clf.jobs):
+        for chunk, (counts, _, _) in _featurised(_chunks(open_documents(), chunk_docs),
+                                                 featurizer, clf.jobs):
             try:
                 y = np.fromiter((index[doc.label] for doc in chunk), np.int64, len(chunk))
             except KeyError as err:

@@ -199,22 +199,23 @@ def train(
         model.training = True
         with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
                   disable=not show_bar, leave=False, file=sys.stderr) as bar:
-            if fast is not None:
+            if fast is not None:  # the same steps in O(nnz): textclf.fast_train
                 running_loss, step, eta = fast.epoch(X, y, m, step, bar.update, order)
-            for start in range(0, n if fast is None else 0, m):
-                X_batch = X_shuffled[start : start + m]
-                y_batch = y_shuffled[start : start + m]
-                loss_sum, gradient_sum = model.loss_and_gradient_sum(X_batch, y_batch)
-                running_loss += loss_sum
-                batch_size = len(y_batch)
-                gradient = {name: g / batch_size for name, g in gradient_sum.items()}
-                gradient = scale_biases(gradient, biases, settings.bias_rate)
-                gradient = regularizer.add_gradient(parameters, gradient)
-                eta = schedule(step)
-                optimizer.step(parameters, gradient, eta)
-                regularizer.shrink(parameters, eta)
-                step += 1
-                bar.update(batch_size)
+            else:
+                for start in range(0, n, m):
+                    X_batch = X_shuffled[start : start + m]
+                    y_batch = y_shuffled[start : start + m]
+                    loss_sum, gradient_sum = model.loss_and_gradient_sum(X_batch, y_batch)
+                    running_loss += loss_sum
+                    batch_size = len(y_batch)
+                    gradient = {name: g / batch_size for name, g in gradient_sum.items()}
+                    gradient = scale_biases(gradient, biases, settings.bias_rate)
+                    gradient = regularizer.add_gradient(parameters, gradient)
+                    eta = schedule(step)
+                    optimizer.step(parameters, gradient, eta)
+                    regularizer.shrink(parameters, eta)
+                    step += 1
+                    bar.update(batch_size)
         model.training = False
         record = {"epoch": epoch, "train_loss": running_loss / n,
                   "train_accuracy": accuracy_of(model, X, y), "eta": eta}
