@@ -54,6 +54,7 @@ import scipy.sparse as sp
 from textclf.errors import DataError, SettingsError, TextclfError
 from textclf.features import WEIGHTINGS, FeatureSettings, Featurizer
 from textclf.models import MODEL_KINDS
+from textclf.models.proxy import ModelProxy
 from textclf.pipeline import TextClassifier
 from textclf.train import MODEL_DEFAULTS, train
 
@@ -221,7 +222,7 @@ class _TrialCapError(Exception):
     """Raised in a trial when it would run past its share of the budget."""
 
 
-class _Guarded:
+class _Guarded(ModelProxy):
     """A model as the trainer sees it in a trial: every mini-batch first checks the clock.
 
     So a trial stops within one mini-batch of the deadline, or of its own time cap
@@ -231,19 +232,8 @@ class _Guarded:
     """
 
     def __init__(self, model, budget: Budget, enforce: bool, cap_until: float):
-        self.model, self.budget, self.enforce = model, budget, enforce
-        self.cap_until = cap_until
-
-    def __getattr__(self, name: str):
-        return getattr(self.model, name)  # parameters(), regularized(), biases(), ...
-
-    @property
-    def training(self) -> bool:
-        return self.model.training
-
-    @training.setter
-    def training(self, value: bool) -> None:
-        self.model.training = value
+        super().__init__(model)
+        self.budget, self.enforce, self.cap_until = budget, enforce, cap_until
 
     def loss_and_gradient_sum(self, X, y):
         if self.enforce:

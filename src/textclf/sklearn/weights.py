@@ -24,6 +24,7 @@ from textclf.features import add_bias_column
 from textclf.models import FeedForwardNetwork, LogisticRegression, Model, SoftmaxRegression
 from textclf.models.base import transpose_product
 from textclf.models.functional import log_softmax, sigmoid
+from textclf.models.proxy import ModelProxy
 
 
 def append_weight_column(X: sp.csr_matrix, weights: np.ndarray) -> sp.csr_matrix:
@@ -99,27 +100,13 @@ def weighted_loss_and_gradient_sum(model: Model, X: sp.csr_matrix, y: np.ndarray
     raise TypeError(f"sample weights are not implemented for {type(model).__name__}")
 
 
-class WeightedModel:
+class WeightedModel(ModelProxy):
     """A model as the trainer sees it when X carries the weights as its last column.
 
     Parameters, penalties, biases, the training flag (dropout) and everything else the
     trainer asks for are the model's own; the loss, its gradient and predictions take the
     weight column off X first.
     """
-
-    def __init__(self, model: Model):
-        self.model = model
-
-    def __getattr__(self, name: str):
-        return getattr(self.model, name)  # parameters(), regularized(), biases(), ...
-
-    @property
-    def training(self) -> bool:
-        return self.model.training
-
-    @training.setter
-    def training(self, value: bool) -> None:
-        self.model.training = value
 
     def loss_and_gradient_sum(self, Xs: sp.csr_matrix, y: np.ndarray) -> tuple[float, dict]:
         X, weights = split_weight_column(Xs)
