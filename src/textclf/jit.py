@@ -1,0 +1,62 @@
+"""Optional compiled kernels: numba when it is installed, the numpy code paths otherwise.
+
+The numpy paths are the reference: they read like the math and every test runs them. Where
+numba is installed (``pip install textclf[fast]``), a few inner loops that numpy can only
+run as many small array operations (a mini-batch SGD step, cutting text into pieces) are
+compiled instead; tests hold both paths to the same results.
+
+``TEXTCLF_NO_JIT=1`` in the environment, or :func:`disabled` in code, switches the compiled
+kernels off. numba is imported on first use, so ``import textclf`` stays light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Callable, Iterator
+
+_switched_off = os.environ.get("TEXTCLF_NO_JIT", "") not in ("", "0")
+
+
+@functools.cache
+def _numba():
+    try:
+        import numba
+    except ImportError:
+        return None
+    return numba
+
+
+def enabled() -> bool:
+    """Whether the compiled kernels are used (numba installed and not switched off)."""
+    return not _switched_off and _numba() is not None
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Run the numpy code paths inside this block (for tests and comparisons)."""
+    global _switched_off
+    before, _switched_off = _switched_off, True
+    try:
+        yield
+    finally:
+        _switched_off = before
+
+
+def kernel(function: Callable) -> Callable:
+    """Compile ``function`` with numba (nopython, cached on disk) when it is first called.
+
+    Call the result only when :func:`enabled` is true.
+    """
+    compiled = None
+
+    @functools.wraps(function)
+    def call(*args):
+        nonlocal compiled
+        if compiled is None:
+            compiled = _numba().njit(cache=True, nogil=True)(function)
+        return compiled(*args)
+
+    call.python = function  # the plain Python function (slow; for debugging)
+    return call
