@@ -1,4 +1,8 @@
-"""The fast featuriser gives exactly the counts of the naive one and of scikit-learn."""
+"""The fast featuriser gives exactly the counts of the naive one and of scikit-learn.
+
+The tests taking ``engine`` run twice: on the numpy path and on the compiled kernels
+(:mod:`textclf.jit`, where numba is installed).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from textclf import ngrams
+from textclf import jit, ngrams
 from textclf.errors import DataError, SettingsError
 from textclf.features import (
     FeatureSettings,
@@ -40,6 +44,19 @@ TRICKY = [
 ]
 
 
+@pytest.fixture(params=["numpy", "numba"])
+def engine(request):
+    """Run the test on the numpy code path, then on the compiled kernels."""
+    if request.param == "numpy":
+        with jit.disabled():
+            yield request.param
+        return
+    pytest.importorskip("numba")
+    if not jit.enabled():
+        pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
+    yield request.param
+
+
 def _reference_tokens(texts, pattern, lowercase=True):
     find = re.compile(pattern).findall
     return [find(t.lower() if lowercase else t) for t in texts]
@@ -59,12 +76,12 @@ def _decoded(texts, pattern, lowercase=True):
 @pytest.mark.parametrize("pattern", [DEFAULT_TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN,
                                      r"[a-z]+", r"\S+"])
 @pytest.mark.parametrize("lowercase", [True, False])
-def test_fast_tokens_equal_the_regex(pattern, lowercase):
+def test_fast_tokens_equal_the_regex(pattern, lowercase, engine):
     assert _decoded(TRICKY, pattern, lowercase) == _reference_tokens(TRICKY, pattern,
                                                                       lowercase)
 
 
-def test_fast_tokens_on_random_text():
+def test_fast_tokens_on_random_text(engine):
     rng = np.random.default_rng(0)
     alphabet = list("ab '!?-_.\t\n\x01é—Σ2") + ["\u00a0", "\u0301"]
     texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 40))) for _ in range(300)]
@@ -93,7 +110,7 @@ def reviews():
 
 @pytest.mark.parametrize("n", [1, 2, 3])
 @pytest.mark.parametrize("min_df", [1, 2])
-def test_counts_equal_the_naive_featurizer(reviews, n, min_df):
+def test_counts_equal_the_naive_featurizer(reviews, n, min_df, engine):
     texts, unseen = reviews
     settings = FeatureSettings(ngrams=n, weighting="count", min_df=min_df)
     featurizer = Featurizer(settings)
@@ -105,7 +122,7 @@ def test_counts_equal_the_naive_featurizer(reviews, n, min_df):
     assert (featurizer.transform(unseen)[:, :-1] != featurizer.naive_counts(unseen)).nnz == 0
 
 
-def test_counts_equal_scikit_learn_count_vectorizer(reviews):
+def test_counts_equal_scikit_learn_count_vectorizer(reviews, engine):
     from sklearn.feature_extraction.text import CountVectorizer
 
     texts, _ = reviews
@@ -130,7 +147,7 @@ def test_max_features_keeps_the_most_frequent_ties_by_term(reviews):
 
 
 @pytest.mark.parametrize("weighting", ["tfidf", "binary", "count"])
-def test_transform_after_saving_equals_fit_transform(reviews, weighting):
+def test_transform_after_saving_equals_fit_transform(reviews, weighting, engine):
     texts, _ = reviews
     featurizer = Featurizer(ngrams=3, weighting=weighting)
     X = featurizer.fit_transform(texts)
@@ -140,7 +157,7 @@ def test_transform_after_saving_equals_fit_transform(reviews, weighting):
     assert abs(featurizer.transform(texts) - X).max() < 1e-12
 
 
-def test_parallel_and_chunked_featurisation_are_identical(reviews, monkeypatch):
+def test_parallel_and_chunked_featurisation_are_identical(reviews, monkeypatch, engine):
     texts, unseen = reviews
     one = Featurizer(jobs=1)
     X1 = one.fit_transform(texts)
@@ -163,7 +180,7 @@ def test_float32_features(reviews):
     assert abs(X64 - X32.astype(np.float64)).max() < 1e-6
 
 
-def test_rows_come_out_with_sorted_indices(reviews):
+def test_rows_come_out_with_sorted_indices(reviews, engine):
     texts, _ = reviews
     X = Featurizer(ngrams=3).fit_transform(texts)
     for i in range(0, X.shape[0], 97):
@@ -189,8 +206,27 @@ def test_bad_jobs_and_hash_bits_are_refused():
         FeatureSettings(hash_bits=99).validate()
 
 
-def test_empty_texts_and_empty_corpus():
+def test_empty_texts_and_empty_corpus(engine):
     X = Featurizer(min_df=1).fit_transform(["", "a b", "   "])
     assert X.shape[0] == 3 and X[0].nnz == 1  # the bias alone
     with pytest.raises(SettingsError, match="zero documents"):
         Featurizer().fit_transform([])
+
+
+def test_both_engines_give_the_same_chunk_counts(reviews):
+    texts, _ = reviews
+    splitter = Splitter(DEFAULT_TOKEN_PATTERN)
+    pytest.importorskip("numba")
+    if not jit.enabled():
+        pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
+    for n in (1, 2, 3, 4):
+        compiled = ngrams.count_chunk(texts, splitter, n)
+        with jit.disabled():
+            plain = ngrams.count_chunk(texts, splitter, n)
+        assert compiled.tokens == plain.tokens
+        for a, b in zip(compiled.levels, plain.levels, strict=True):
+            assert np.array_equal(a.prefix, b.prefix) and np.array_equal(a.last, b.last)
+        compiled.X.sort_indices()  # the kernel leaves each row in order of first occurrence
+        assert compiled.X.dtype == plain.X.dtype
+        for attribute in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(compiled.X, attribute), getattr(plain.X, attribute))

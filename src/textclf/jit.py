@@ -47,7 +47,8 @@ def disabled() -> Iterator[None]:
 def kernel(function: Callable) -> Callable:
     """Compile ``function`` with numba (nopython, cached on disk) when it is first called.
 
-    Call the result only when :func:`enabled` is true.
+    Call the result only when :func:`enabled` is true. A kernel cannot call another
+    kernel (numba sees only the wrapper): each one is self-contained.
     """
     compiled = None
 

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from textclf import jit
 from textclf.errors import SettingsError
+from textclf.ngram_kernels import count_ngrams
 from textclf.tokenids import Splitter, Vocabulary, _ranks_within, encode
 
 CHUNK_CHARACTERS = 2_000_000  # characters of text per chunk: bounds the temporary memory
@@ -102,6 +104,29 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
     vocabulary = Vocabulary(grow=True)
     tok, doc = encode(texts, splitter, vocabulary)
     V = len(vocabulary)
+    if jit.enabled():  # the same ids and counts, compiled (textclf.ngram_kernels)
+        codes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, len(texts))
+        del tok, doc
+        # renumber each level by increasing code, as np.unique does (merge_chunks is faster
+        # on ordered codes)
+        new_column = [np.arange(V)]
+        offset, below = V, None
+        for k, level_codes in enumerate(codes):
+            if below is not None:  # the prefixes are ids of the level below: renumbered too
+                level_codes = below[level_codes // V] * V + level_codes % V
+            order = np.argsort(level_codes)
+            codes[k] = level_codes[order]
+            below = np.empty(len(order), np.int64)
+            below[order] = np.arange(len(order))
+            new_column.append(below + offset)
+            offset += len(order)
+        if codes:
+            indices = np.concatenate(new_column).astype(np.int32)[indices]
+        levels = [LevelTable((c // max(V, 1)).astype(np.int32), (c % max(V, 1)).astype(np.int32))
+                  for c in codes]
+        X = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), offset))
+        X.has_sorted_indices = False  # columns in order of first occurrence
+        return _chunk_counts(vocabulary, levels, X)
     columns, rows = [tok], [doc]
     levels: list[LevelTable] = []
     offset, prev = V, tok
@@ -118,6 +143,12 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
         offset, prev = offset + len(distinct), current
     X = count_matrix(np.concatenate(rows), np.concatenate(columns), (len(texts), offset))
     del rows, columns, tok, doc, prev
+    return _chunk_counts(vocabulary, levels, X)
+
+
+def _chunk_counts(vocabulary: Vocabulary, levels: list[LevelTable],
+                  X: sp.csr_matrix) -> ChunkCounts:
+    """The chunk's counts in the smallest unsigned dtype, its tokens packed in a string."""
     top = X.data.max(initial=0)
     X.data = X.data.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.uint32)
     tokens = vocabulary.tokens()

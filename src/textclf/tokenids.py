@@ -25,13 +25,16 @@ pattern is run through ``re.findall`` per document, with steps 3-4 unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from collections.abc import Sequence
 
 import numpy as np
 
+from textclf import jit
 from textclf.errors import DataError
+from textclf.piece_kernels import expand_pieces, number_pieces
 
 DEFAULT_TOKEN_PATTERN = r"\w+(?:'\w+)*|[!?]"
 SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -71,28 +74,65 @@ class Splitter:
             keep = set((_WORD_ASCII + extra).encode("ascii")) | {MARK[0]}
             self._table = bytes(b if (b in keep or b >= 128) else 32 for b in range(256))
 
-    def pieces(self, texts: Sequence[str]) -> list:
-        """Pieces of all texts, in order, with one ``MARK`` between neighbouring texts."""
+    def _lowered(self, texts: Sequence[str]) -> list[str]:
         texts = list(texts)
         try:
-            if self.lowercase:
-                texts = list(map(str.lower, texts))  # per text: ASCII texts take a fast path
+            return list(map(str.lower, texts)) if self.lowercase else texts
+        except TypeError:
+            _check_texts(texts)
+            raise
+
+    def _joined(self, texts: Sequence[str]) -> str:
+        """The (lowercased) texts joined by ``_JOIN``, which holds the only ``\\x01``s."""
+        texts = self._lowered(texts)
+        try:
             joined = _JOIN.join(texts)
         except TypeError:
             _check_texts(texts)
             raise
+        if joined.count("\x01") != max(len(texts) - 1, 0):
+            # \x01 is no token character, so a space stands for it without changing tokens
+            joined = _JOIN.join(t.replace("\x01", " ") for t in texts)
+        return joined
+
+    def pieces(self, texts: Sequence[str]) -> list:
+        """Pieces of all texts, in order, with one ``MARK`` between neighbouring texts."""
         if not self.fast:
             out: list = []
-            for i, text in enumerate(texts):
+            for i, text in enumerate(self._lowered(texts)):
                 if i:
                     out.append(MARK)
                 out.extend(self._findall(text))
             return out
-        if joined.count("\x01") != max(len(texts) - 1, 0):
-            # \x01 is no token character, so a space stands for it without changing tokens
-            joined = _JOIN.join(t.replace("\x01", " ") for t in texts)
-        data = joined.encode("utf-8", "surrogatepass").translate(self._table)
-        return data.split()
+        joined = self._joined(texts)
+        return self._translated(joined).split()
+
+    def _translated(self, joined: str) -> bytes:
+        """UTF-8 bytes of ``joined`` with every byte that cannot be in a token made a space."""
+        return joined.encode("utf-8", "surrogatepass").translate(self._table)
+
+    def distinct_pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
+        """``(raw, distinct)``: the pieces of :meth:`pieces` numbered by value.
+
+        ``distinct`` lists each distinct piece once, in the order of first occurrence, and
+        ``raw[i]`` is the number of the i-th piece in it (int64). With :mod:`textclf.jit`
+        on, a compiled kernel numbers the pieces without making them Python objects.
+        """
+        if self.fast and jit.enabled():
+            data = self._translated(self._joined(texts))
+            raw, starts, lengths = number_pieces(np.frombuffer(data, np.uint8))
+            ends = starts + lengths
+            return raw, [data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        pieces = self.pieces(texts)
+        # One C-level pass: `first[i]` is the position where piece i's value first occurs.
+        seen: dict = {}
+        first = np.fromiter(map(seen.setdefault, pieces, itertools.count()), np.int64,
+                            len(pieces))
+        del pieces
+        where = np.fromiter(seen.values(), np.int64, len(seen))
+        compact = np.empty(len(first), np.int64)
+        compact[where] = np.arange(len(where))
+        return compact[first], list(seen)
 
     def one_token(self, pieces: list[str]) -> np.ndarray:
         """Which (decoded) pieces are exactly one token, decided without the regex."""
@@ -145,23 +185,12 @@ def encode(
     Returns ``(tok, doc)``: int64 arrays of equal length, ``doc`` non-decreasing in
     0..len(texts)−1.
     """
-    pieces = splitter.pieces(texts)
-    if not pieces:
+    raw, distinct = splitter.distinct_pieces(texts)  # distinct-piece number of each position
+    if not len(raw):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # One C-level pass: `first[i]` is the position where piece i's value first occurs.
-    seen: dict = {}
-    first = np.fromiter(map(seen.setdefault, pieces, itertools.count()), np.int64, len(pieces))
-    del pieces
-    where = np.fromiter(seen.values(), np.int64, len(seen))
-    compact = np.empty(len(first), np.int64)
-    compact[where] = np.arange(len(where))
-    raw = compact[first]  # distinct-piece index of each position
-    del first, compact, where
-    distinct = list(seen)
     is_mark = np.zeros(len(distinct), bool)
-    if MARK in seen:
+    with contextlib.suppress(ValueError):
         is_mark[distinct.index(MARK)] = True
-    del seen
     # The tokens of each distinct piece, once: most pieces are exactly one token.
     if splitter.fast:
         words = b"\n".join(distinct).decode("utf-8", "surrogatepass").split("\n")
@@ -173,6 +202,18 @@ def encode(
     simple_at = np.flatnonzero(simple)
     ids[simple_at] = vocabulary.lookup([words[u] for u in simple_at])
     other_at = np.flatnonzero(~simple & ~is_mark)
+    if jit.enabled():
+        # the compiled kernel takes the general form: tokens of piece u at flat[starts[u]:]
+        other_tokens = [splitter.resolve(words[u]) for u in other_at]
+        lengths[other_at] = [len(t) for t in other_tokens]
+        starts = np.cumsum(lengths) - lengths
+        flat = np.zeros(int(lengths.sum()), np.int64)
+        flat[starts[simple_at]] = ids[simple_at]
+        other_flat = [t for tokens in other_tokens for t in tokens]
+        if other_flat:
+            flat[np.repeat(starts[other_at], lengths[other_at])
+                 + _ranks_within(lengths[other_at])] = vocabulary.lookup(other_flat)
+        return expand_pieces(raw, is_mark, lengths, starts, flat)
     doc_raw = np.cumsum(is_mark[raw])
     if len(other_at) == 0:
         one = lengths[raw] == 1

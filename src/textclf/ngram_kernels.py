@@ -1,0 +1,108 @@
+"""Compiled kernel for :func:`textclf.ngrams.count_chunk`: n-gram ids and counts in one pass.
+
+The numpy path numbers the k-grams of a chunk with ``np.unique`` on their codes
+``p · V + t`` (p: id of the first k−1 tokens, t: the last token) and counts them with two
+sparse conversions. This kernel makes the same table of k-grams and the same counts with
+a hash table from code to id and no sorting at all:
+
+* level k: the k-gram starting at position i has code ``prev[i] · V + tok[i+k−1]`` when
+  both parts are known and it lies in one document; ids are given in the order of first
+  occurrence (so they are a permutation of ``np.unique``'s; :func:`merge_chunks` does not
+  depend on the order);
+* row d of the count matrix: the columns of document d's tokens and n-grams (token t is
+  column t; level k's id j is column offset_k + j), each with its count, in the order of
+  first occurrence in the document (the indices of a row are not sorted).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from textclf import jit
+
+_PHI = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of the codes
+
+
+@jit.kernel
+def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: int):
+    """``(level_codes, indptr, indices, counts)`` for the tokens ``tok`` (ids in [0, V),
+    −1 unknown) of documents ``doc`` (non-decreasing, < n_docs).
+
+    ``level_codes[k−2][j]`` is the code of the level-k n-gram with id j. The count matrix
+    is CSR with int64 ``indptr``, int32 ``indices`` (unsorted within a row) and int32
+    ``counts``.
+    """
+    n = len(tok)
+    n_levels = max(ngrams - 1, 0)
+    ids = np.full((n_levels, n), -1, np.int64)  # ids[k−2, i]: the k-gram starting at i
+    level_codes = []
+    prev = tok
+    for level in range(n_levels):
+        k = level + 2
+        bits = 12
+        mask = (1 << bits) - 1
+        table = np.full((mask + 1, 2), -1, np.int64)  # slot -> (code, id), side by side
+        codes = np.empty(max(n - k + 1, 0), np.int64)
+        n_distinct = 0
+        for i in range(n - k + 1):
+            t = tok[i + k - 1]
+            if prev[i] < 0 or t < 0 or doc[i + k - 1] != doc[i]:
+                continue
+            code = prev[i] * V + t
+            slot = np.int64((np.uint64(code) * _PHI) >> np.uint64(64 - bits))
+            while table[slot, 0] != code and table[slot, 1] >= 0:
+                slot = (slot + 1) & mask
+            j = table[slot, 1]
+            if j < 0:  # a new k-gram
+                j = n_distinct
+                table[slot, 0] = code
+                table[slot, 1] = j
+                codes[j] = code
+                n_distinct += 1
+                if 2 * n_distinct > mask:  # more than half full: double the table
+                    bits += 1
+                    mask = (1 << bits) - 1
+                    table = np.full((mask + 1, 2), -1, np.int64)
+                    for e in range(n_distinct):
+                        s = np.int64((np.uint64(codes[e]) * _PHI) >> np.uint64(64 - bits))
+                        while table[s, 1] >= 0:
+                            s = (s + 1) & mask
+                        table[s, 0] = codes[e]
+                        table[s, 1] = e
+            ids[level, i] = j
+        level_codes.append(codes[:n_distinct].copy())
+        prev = ids[level]
+    n_columns = V
+    offsets = np.zeros(n_levels + 1, np.int64)
+    offsets[0] = V
+    for level in range(n_levels):
+        n_columns += len(level_codes[level])
+        offsets[level + 1] = n_columns
+    # rows: each column's count in document d sits at where[column] while seen[column] == d
+    seen = np.full(n_columns, -1, np.int64)
+    where = np.zeros(n_columns, np.int64)
+    indptr = np.zeros(n_docs + 1, np.int64)
+    indices = np.empty(n * (n_levels + 1), np.int32)
+    counts = np.zeros(n * (n_levels + 1), np.int32)
+    nnz = 0
+    last_doc = 0
+    for i in range(n):
+        d = doc[i]
+        while last_doc < d:  # rows up to d−1 are complete
+            last_doc += 1
+            indptr[last_doc] = nnz
+        for level in range(-1, n_levels):
+            column = tok[i] if level < 0 else (ids[level, i] if ids[level, i] < 0
+                                              else offsets[level] + ids[level, i])
+            if column < 0:
+                continue
+            if seen[column] != d:
+                seen[column] = d
+                where[column] = nnz
+                indices[nnz] = column
+                nnz += 1
+            counts[where[column]] += 1
+    while last_doc < n_docs:
+        last_doc += 1
+        indptr[last_doc] = nnz
+    return level_codes, indptr, indices[:nnz].copy(), counts[:nnz].copy()
