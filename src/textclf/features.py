@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
+from textclf.memory import release_free_memory
 from textclf.ngrams import (
     GramIndex,
     alphabetical_order,
@@ -282,6 +283,7 @@ class Featurizer:
         chunks = list(map_chunks(_count_chunk, context, chunks_of(texts), self.jobs))
         if not chunks:
             raise SettingsError("cannot fit the featurizer on zero documents")
+        release_free_memory()  # the counting's temporaries, before the merge's
         merged = merge_chunks(chunks)
         spaced = next((t for t in merged.tokens if " " in t), None)
         if spaced is not None:
@@ -294,8 +296,7 @@ class Featurizer:
         for chunk, column_map in zip(chunks, merged.column_maps, strict=True):
             df += np.bincount(column_map[chunk.X.indices], minlength=F)
         candidates = np.flatnonzero(df >= self.settings.min_df)
-        T, length = merged.token_matrix()
-        T, length = T[candidates], length[candidates]
+        T, length = merged.token_matrix(candidates)
         order = alphabetical_order(merged.tokens, T)
         limit = self.settings.max_features
         if limit is not None and len(order) > limit:
@@ -306,26 +307,28 @@ class Featurizer:
             order = top[np.argsort(alphabetical[top])]
         kept = candidates[order]
         T, length = T[order], length[order]
-        self.terms = term_strings(merged.tokens, T, length)
         self.vocabulary = {}
         self._index = None
         self._index_arrays = (merged.tokens, T, length)  # GramIndex built when first needed
-        final = np.full(F + 1, -1, np.int64)
+        merged.levels = []  # the n-gram tables are spelled out in T now
+        final = np.full(F + 1, -1, np.int32)
         final[kept] = np.arange(len(kept))
         self.document_frequency = df[kept]
         self.n_documents = sum(chunk.X.shape[0] for chunk in chunks)
         self.idf = np.log((1.0 + self.n_documents) / (1.0 + self.document_frequency)) + 1.0
-        del T, length, df, candidates, order
+        del df, candidates, order
         # [X | 1] written chunk by chunk into arrays of its final size
         kept_nnz = [int(np.count_nonzero(final[cmap[chunk.X.indices]] >= 0))
                     for chunk, cmap in zip(chunks, merged.column_maps, strict=True)]
-        out = _Rows(sum(kept_nnz) + self.n_documents, self.n_documents, self.n_features,
+        out = _Rows(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
                     self.dtype)
         for c in range(len(chunks)):
             chunk, column_map = chunks[c], merged.column_maps[c]
             chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
             out.append(self._weight(_select_columns(chunk.X, final[column_map], len(kept))))
             del chunk, column_map
+            release_free_memory()  # so the chunk's pages do not add to X's
+        self.terms = term_strings(merged.tokens, T, length)  # made last: they take memory
         return out.matrix()
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:

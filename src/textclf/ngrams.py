@@ -202,21 +202,31 @@ class Merged:
     def n_columns(self) -> int:
         return len(self.tokens) + sum(len(level) for level in self.levels)
 
-    def token_matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids of every global column, padded with −1, and each column's length."""
+    def token_matrix(self, columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of the global ``columns`` (default: all), padded with −1, and each
+        column's length: row r of T spells column ``columns[r]``, token by token.
+
+        A level-k column's last token is its table's ``last``; its first k−1 tokens are
+        those of its ``prefix`` one level down, followed down to the tokens.
+        """
         n = len(self.levels) + 1
         V = len(self.tokens)
-        T = np.full((self.n_columns, n), -1, np.int64)
-        length = np.ones(self.n_columns, np.int64)
-        T[:V, 0] = np.arange(V)
-        below_start = 0
-        start = V
-        for k, level in enumerate(self.levels, start=2):
-            end = start + len(level)
-            T[start:end, : k - 1] = T[below_start + level.prefix, : k - 1]
-            T[start:end, k - 1] = level.last
-            length[start:end] = k
-            below_start, start = start, end
+        if columns is None:
+            columns = np.arange(self.n_columns)
+        starts = np.cumsum([0, V, *map(len, self.levels)])
+        level_of = np.searchsorted(starts, columns, side="right") - 1  # 0: a token
+        T = np.full((len(columns), n), -1, np.int32)
+        length = (level_of + 1).astype(np.int64)
+        unigram = level_of == 0
+        T[unigram, 0] = columns[unigram]
+        for k in range(2, n + 1):
+            rows = np.flatnonzero(level_of == k - 1)
+            ids = columns[rows] - starts[k - 1]  # ids within level k
+            for position in range(k - 1, 0, -1):  # last token first, then the prefixes'
+                level = self.levels[position - 1]
+                T[rows, position] = level.last[ids]
+                ids = level.prefix[ids]
+            T[rows, 0] = ids  # the first token
         return T, length
 
 
@@ -246,7 +256,8 @@ def merge_chunks(chunks: Sequence[ChunkCounts]) -> Merged:
         del codes
     offsets = np.cumsum([0, V, *map(len, levels)])
     column_maps = [
-        np.concatenate([level_maps[k][c] + offsets[k] for k in range(n_levels + 1)])
+        np.concatenate([level_maps[k][c] + offsets[k] for k in range(n_levels + 1)]).astype(
+            np.int32 if offsets[-1] < 2**31 else np.int64)
         for c in range(len(chunks))
     ]
     return Merged(tokens=vocabulary.tokens(), levels=levels, column_maps=column_maps)
@@ -351,6 +362,7 @@ class GramIndex:
     def __init__(self, tokens: Sequence[str], T: np.ndarray, length: np.ndarray):
         self.vocabulary = dict(zip(tokens, range(len(tokens)), strict=True))
         self.V = V = len(tokens)
+        T = np.asarray(T, np.int64)  # codes p · V + t need 64 bits
         n = T.shape[1] if T.ndim == 2 else 1
         self.unigram_column = np.full(V + 1, -1, np.int64)  # slot V answers token id −1
         unigrams = np.flatnonzero(length == 1)
