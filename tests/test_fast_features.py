@@ -230,3 +230,25 @@ def test_both_engines_give_the_same_chunk_counts(reviews):
         assert compiled.X.dtype == plain.X.dtype
         for attribute in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(compiled.X, attribute), getattr(plain.X, attribute))
+
+
+def test_token_matrix_of_some_columns_equals_those_rows_of_the_whole(reviews):
+    texts, _ = reviews
+    splitter = Splitter(DEFAULT_TOKEN_PATTERN)
+    chunks = [ngrams.count_chunk(part, splitter, 3)
+              for part in ngrams.chunks_of(texts, characters=20_000)]
+    merged = ngrams.merge_chunks(chunks)
+    T_all, length_all = merged.token_matrix()
+    some = np.random.default_rng(0).choice(merged.n_columns, size=500, replace=False)
+    T, length = merged.token_matrix(some)
+    assert np.array_equal(T, T_all[some]) and np.array_equal(length, length_all[some])
+    assert set(length_all.tolist()) == {1, 2, 3}
+    # every column spells a distinct n-gram
+    assert len({tuple(row) for row in T_all.tolist()}) == merged.n_columns
+
+
+def test_release_free_memory_is_safe_to_call():
+    from textclf.memory import release_free_memory
+
+    release_free_memory()
+    release_free_memory()
