@@ -22,6 +22,10 @@ So an epoch costs O(nnz(X)), whatever |F| is. The rows are the epoch's shuffled 
 cut into contiguous batches, exactly as the plain loop does: with the same seed, the
 float64 θ after each epoch equals the plain loop's up to rounding (tests check 1e-10).
 
+Where numba is installed (:mod:`textclf.jit`), the epoch's batches run in the compiled
+loops of :mod:`textclf.sgd_kernels` instead, with the same formulas and the same results
+to rounding; this module's numpy code is the reference they are tested against.
+
 Supported: :class:`~textclf.models.logistic.LogisticRegression` and
 :class:`~textclf.models.softmax.SoftmaxRegression` with the ``sgd`` optimiser, any schedule,
 L2. Other settings (momentum, Adam, L1, networks) run the plain loop.
@@ -33,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from textclf import jit, sgd_kernels
 from textclf.models.base import Model
 from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax
 from textclf.models.logistic import LogisticRegression
@@ -40,6 +45,7 @@ from textclf.models.softmax import SoftmaxRegression
 
 _RESCALE_BELOW = 1e-9  # fold s into v before it underflows
 _BATCHES_PER_BLOCK = 64  # batches gathered from X at once
+_BATCHES_PER_CALL = 256  # batches per call of a compiled kernel when progress is reported
 
 
 def supports(model: Model, settings) -> bool:
@@ -82,8 +88,11 @@ class SparseSGD:
         Rows are gathered from X a block of batches at a time (O(nnz) in all), which spares
         a shuffled copy of the whole of X. Returns (Σ loss over the documents, each before
         its batch's step; the step count after the epoch; the last η). ``on_batch(m)`` is
-        called after each batch.
+        called after each batch (compiled: after each block of batches, with the block's
+        number of rows). ``self.correct`` counts the rows scored right before their step.
         """
+        if jit.enabled():
+            return self._compiled_epoch(X, y, batch_size, step, on_batch, order)
         n = X.shape[0]
         self.positions = np.arange(np.diff(X.indptr).max(initial=0) * batch_size + 1)
         self.scale, self.loss, self.correct = 1.0, 0.0, 0
@@ -116,6 +125,36 @@ class SparseSGD:
         if self.scale != 1.0:
             self.v *= self.scale  # θ = s·v
         return self.loss, step, eta
+
+    def _compiled_epoch(self, X: sp.csr_matrix, y: np.ndarray, batch_size: int, step: int,
+                        on_batch, order: np.ndarray | None) -> tuple[float, int, float]:
+        """:meth:`epoch` through :mod:`textclf.sgd_kernels`: the same steps, compiled."""
+        n = X.shape[0]
+        batches = -(-n // batch_size)
+        etas = np.array([self.schedule(step + t) for t in range(batches)], dtype=np.float64)
+        order = np.arange(n) if order is None else order.astype(np.int64, copy=False)
+        # fixed dtypes for what is cheap to convert (O(n)), so that few signatures compile
+        indptr = X.indptr.astype(np.int64, copy=False)
+        if self.binary:
+            kernel, params, y = sgd_kernels.logistic_batches, self.v, y.astype(np.float64)
+        else:
+            kernel, params, y = sgd_kernels.softmax_batches, self.theta, y.astype(np.int64)
+        # one call for the epoch, or a call per block of batches to move the progress bar
+        block = n if on_batch is None else batch_size * _BATCHES_PER_CALL
+        self.scale, self.loss, self.correct = 1.0, 0.0, 0
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            loss, correct, self.scale = kernel(
+                params, indptr, X.indices, X.data, y, order, start, stop, batch_size,
+                etas[start // batch_size :], self.bias, self.bias_rate, self.l2, self.scale)
+            self.loss += loss
+            self.correct += correct
+            if on_batch is not None:
+                on_batch(stop - start)
+        if self.scale != 1.0:
+            self.v *= self.scale  # θ = s·v
+        eta = float(etas[-1]) if batches else self.schedule(step)
+        return self.loss, step + batches, eta
 
     def _step(self, idx: np.ndarray, val: np.ndarray, val_step: np.ndarray, rows: np.ndarray,
               batch_indptr: np.ndarray, y: np.ndarray, eta: float) -> None:
