@@ -252,3 +252,18 @@ def test_release_free_memory_is_safe_to_call():
 
     release_free_memory()
     release_free_memory()
+
+
+def test_default_workers_are_threads_with_the_kernels_and_one_without(monkeypatch):
+    import os
+
+    from textclf.features import MAX_AUTO_WORKERS, workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert workers(3) == 3  # asked for: as asked
+    with jit.disabled():
+        assert workers(None) == 1
+    if jit.enabled():
+        assert workers(None) == MAX_AUTO_WORKERS
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert workers(None) == 1

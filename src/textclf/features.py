@@ -13,20 +13,24 @@ Two ways to the same counts live here. :func:`naive_count_matrix` is the lecture
 by regular expression, n-grams as joined strings, a dict from string to column. The
 :class:`Featurizer` gets identical counts much faster, with integer ids for tokens and
 n-grams (:mod:`textclf.tokenids`, :mod:`textclf.ngrams`), in chunks of bounded size,
-optionally on several processes (``jobs``); tests hold the two equal. With ``hash_bits``
+optionally on several workers (``jobs``); tests hold the two equal. With ``hash_bits``
 the columns are hashed n-grams instead of a vocabulary (:mod:`textclf.hashing`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from textclf import jit
 from textclf.errors import SettingsError
 from textclf.memory import release_free_memory
 from textclf.ngrams import (
@@ -214,25 +218,44 @@ def _transform_chunk(texts: list[str]) -> sp.csr_matrix:
     return _CONTEXT["featurizer"]._transform_chunk(texts)
 
 
-def map_chunks(function: Callable, context: dict, chunks: Iterable, jobs: int = 1) -> Iterator:
-    """``map(function, chunks)`` with ``context`` set, on ``jobs`` processes when jobs > 1.
+def map_chunks(function: Callable, context: dict, chunks: Iterable, jobs: int = 1,
+               threads: bool = False) -> Iterator:
+    """``map(function, chunks)`` with ``context`` set, on ``jobs`` workers when jobs > 1.
 
-    Results come in the order of the chunks. Each worker gets ``context`` once: inherited
-    through fork where the system has it, else pickled into the worker at its start.
+    Results come in the order of the chunks. With ``threads`` (for work done mostly by the
+    compiled kernels of :mod:`textclf.jit`, which run without Python's GIL) the workers
+    are threads: they share the context and hand back their results without copying.
+    Otherwise they are processes; each gets ``context`` once, inherited through fork where
+    the system has it, else pickled into the worker at its start.
     """
     _set_context(context)
     try:
         if jobs <= 1:
             yield from map(function, chunks)
-            return
-        if "fork" in multiprocessing.get_all_start_methods():
-            pool = multiprocessing.get_context("fork").Pool(jobs)
+        elif threads:
+            yield from _thread_map(function, chunks, jobs)
         else:
-            pool = multiprocessing.get_context().Pool(jobs, _set_context, (context,))
-        with pool:
-            yield from pool.imap(function, chunks)
+            if "fork" in multiprocessing.get_all_start_methods():
+                pool = multiprocessing.get_context("fork").Pool(jobs)
+            else:
+                pool = multiprocessing.get_context().Pool(jobs, _set_context, (context,))
+            with pool:
+                yield from pool.imap(function, chunks)
     finally:
         _CONTEXT.clear()
+
+
+def _thread_map(function: Callable, chunks: Iterable, jobs: int) -> Iterator:
+    """``map`` on ``jobs`` threads, in order, with at most 2·jobs chunks read ahead (so a
+    stream is never read into memory as a whole)."""
+    with ThreadPoolExecutor(jobs) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(function, chunk))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 class Featurizer:
@@ -242,11 +265,12 @@ class Featurizer:
     ``max_features`` most frequent if set, sorted alphabetically), the document
     frequency df(t) of each term and, for tf-idf, idf(t).
 
-    ``jobs`` processes featurise chunks of the corpus in parallel (same result as one);
+    ``jobs`` workers featurise chunks of the corpus in parallel (same result as one; None:
+    see :func:`workers`);
     ``dtype`` (float64 or float32) is the type of X's values. Neither is stored.
     """
 
-    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int = 1,
+    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
                  dtype=np.float64, **kwargs):
         self.settings = settings or FeatureSettings(**kwargs)
         self.settings.validate()
@@ -280,7 +304,8 @@ class Featurizer:
     def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
         context = {"splitter": self.splitter, "ngrams": self.settings.ngrams}
-        chunks = list(map_chunks(_count_chunk, context, chunks_of(texts), self.jobs))
+        chunks = list(map_chunks(_count_chunk, context, chunks_of(texts), workers(self.jobs),
+                                 threads=jit.enabled()))
         if not chunks:
             raise SettingsError("cannot fit the featurizer on zero documents")
         release_free_memory()  # the counting's temporaries, before the merge's
@@ -337,7 +362,7 @@ class Featurizer:
             raise SettingsError("the featurizer is not fitted: call fit first")
         self.index()  # built once here, not in every worker
         parts = list(map_chunks(_transform_chunk, {"featurizer": self}, chunks_of(texts),
-                                self.jobs))
+                                workers(self.jobs), threads=jit.enabled()))
         if not parts:
             return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
         return stack_rows(parts, self.n_features, self.dtype)
@@ -424,13 +449,30 @@ def _select_columns(X: sp.csr_matrix, new_column: np.ndarray, n_columns: int) ->
     return out
 
 
-def _check_jobs(jobs: int) -> int:
-    if not (isinstance(jobs, int) and jobs >= 1):
+def _check_jobs(jobs: int | None) -> int | None:
+    if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
         raise SettingsError(f"jobs must be a positive integer, got {jobs!r}")
     return jobs
 
 
-def make_featurizer(settings: FeatureSettings, *, jobs: int = 1, dtype=np.float64):
+MAX_AUTO_WORKERS = 4  # the serial merge limits what more threads could add
+
+
+def workers(jobs: int | None) -> int:
+    """How many workers featurise: ``jobs``, or for None the number that pays.
+
+    That is one thread per core (at most :data:`MAX_AUTO_WORKERS`) where the compiled
+    kernels do the work without the GIL, and one otherwise: for a corpus that fits in
+    memory, handing chunk results between processes costs about what a second process
+    saves.
+    """
+    if jobs is not None:
+        return jobs
+    return min(os.cpu_count() or 1, MAX_AUTO_WORKERS) if jit.enabled() else 1
+
+
+def make_featurizer(settings: FeatureSettings, *, jobs: int | None = None,
+                    dtype=np.float64):
     """A :class:`Featurizer`, or a :class:`~textclf.hashing.HashingFeaturizer` when the
     settings ask for ``hash_bits``."""
     if settings.hash_bits is not None:

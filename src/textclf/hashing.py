@@ -146,14 +146,15 @@ class HashingFeaturizer:
     ``max_features`` do not apply.
     """
 
-    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int = 1,
+    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
                  dtype=np.float64, **kwargs):
         self.settings = settings or FeatureSettings(**kwargs)
         self.settings.validate()
         if self.settings.hash_bits is None:
             raise SettingsError("HashingFeaturizer needs hash_bits")
         self.bits = int(self.settings.hash_bits)
-        self.jobs = jobs
+        # hashing is Python work, on processes that pay only on large corpora: 1 unless asked
+        self.jobs = 1 if jobs is None else jobs
         self.dtype = np.dtype(dtype)
         self.splitter = Splitter(self.settings.token_pattern, self.settings.lowercase)
         self.terms = BucketNames(1 << self.bits)

@@ -287,15 +287,14 @@ def alphabetical_order(tokens: Sequence[str], T: np.ndarray) -> np.ndarray:
 
 def term_strings(tokens: Sequence[str], T: np.ndarray, length: np.ndarray) -> list[str]:
     """``" ".join`` of each row's tokens: the readable names of the columns."""
-    names = list(tokens)
-    pick = names.__getitem__
-    out = list(map(pick, T[:, 0].tolist()))
-    for k in range(1, T.shape[1]):
-        longer = np.flatnonzero(length > k).tolist()
-        words = map(pick, T[longer, k].tolist())
-        for row, word in zip(longer, words, strict=True):
-            out[row] = out[row] + " " + word
-    return out
+    pick = list(tokens).__getitem__
+    out = np.empty(len(T), object)
+    for k in range(1, T.shape[1] + 1):  # the rows of k tokens, joined by C-level map
+        rows = np.flatnonzero(length == k)
+        columns = [map(pick, T[rows, position].tolist()) for position in range(k)]
+        names = columns[0] if k == 1 else map(" ".join, zip(*columns, strict=True))
+        out[rows] = list(names)
+    return out.tolist()
 
 
 class IntTable:

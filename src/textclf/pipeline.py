@@ -76,7 +76,7 @@ class TextClassifier:
         bias_rate: float | None = None,
         quiet: bool = True,
         hash_bits: int | None = None,
-        jobs: int = 1,
+        jobs: int | None = None,
         float32: bool = False,
     ):
         self.feature_settings = FeatureSettings(
@@ -102,7 +102,7 @@ class TextClassifier:
         }
         self.training = self._training_settings("logistic" if model == "auto" else model)
         self.quiet = quiet
-        self.jobs = jobs  # processes for featurising (results do not depend on it)
+        self.jobs = jobs  # workers for featurising (results do not depend on it; None: auto)
         self.dtype = np.float32 if float32 else np.float64  # of the feature values
         self.labels: list[str] = []
         self.featurizer: Featurizer | None = None

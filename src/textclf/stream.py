@@ -168,7 +168,7 @@ def fit_stream(
         started = time.perf_counter()
         total_loss, correct, seen = 0.0, 0, 0
         for chunk, (counts, _, _) in _featurised(_chunks(open_documents(), chunk_docs),
-                                                 featurizer, clf.jobs):
+                                                 featurizer, featurizer.jobs):
             try:
                 y = np.fromiter((index[doc.label] for doc in chunk), np.int64, len(chunk))
             except KeyError as err:

@@ -59,8 +59,9 @@ def add_parser(subparsers) -> None:
                        "holding it in memory (needs --hash-bits)")
     speed.add_argument("--chunk-docs", type=int, default=2048, metavar="N",
                        help="documents per chunk with --stream (default 2048)")
-    speed.add_argument("--jobs", type=int, default=1, metavar="N",
-                       help="processes that featurise in parallel (same result; default 1)")
+    speed.add_argument("--jobs", type=int, default=None, metavar="N",
+                       help="workers that featurise in parallel (same result; default: one "
+                       "thread per core with the compiled kernels of textclf[fast], else 1)")
     speed.add_argument("--float32", action="store_true",
                        help="feature values and θ in float32: half the memory")
     model = parser.add_argument_group("model")
