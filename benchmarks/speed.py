@@ -101,8 +101,11 @@ def featurize(data_dir: Path, corpora: list[str]) -> list[dict]:
 
 # -------------------------------------------------------------------------------- epochs
 def epochs(data_dir: Path, corpus: str) -> list[dict]:
+    import contextlib
+
     import numpy as np
 
+    from textclf import jit
     from textclf.features import Featurizer
     from textclf.models import LogisticRegression, SoftmaxRegression
     from textclf.train import TrainingSettings, train
@@ -113,17 +116,19 @@ def epochs(data_dir: Path, corpus: str) -> list[dict]:
     rows = []
     for n in (1, 2, 3):
         X = Featurizer(ngrams=n).fit_transform(data.train.texts)
-        for engine in ("auto", "plain"):
+        # compiled: the numba epoch; numpy: the same sparse steps in numpy; plain: the loop
+        for name, engine in (("compiled", "auto"), ("numpy", "auto"), ("plain", "plain")):
             model = LogisticRegression(X.shape[1]) if len(labels) == 2 \
                 else SoftmaxRegression(X.shape[1], len(labels))
-            settings = TrainingSettings(eta=1.0, epochs=3 if engine == "auto" else 1)
+            settings = TrainingSettings(eta=1.0, epochs=1 if name == "plain" else 3)
+            switch = jit.disabled() if name == "numpy" else contextlib.nullcontext()
             started = time.process_time()
-            history = train(model, X, y, settings, engine=engine)
+            with switch:
+                history = train(model, X, y, settings, engine=engine)
             cpu = (time.process_time() - started) / settings.epochs
             seconds = float(np.median([h["train_seconds"] for h in history]))
             row = {"corpus": corpus, "ngrams": n, "features": X.shape[1], "nnz": X.nnz,
-                   "engine": "fast" if engine == "auto" else "plain",
-                   "epoch_wall_s": seconds, "epoch_cpu_s": cpu,
+                   "engine": name, "epoch_wall_s": seconds, "epoch_cpu_s": cpu,
                    "ns_per_nnz_cpu": 1e9 * cpu / X.nnz}
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
@@ -184,6 +189,8 @@ import numpy, scipy.sparse, textclf
 from textclf import TextClassifier
 from corpora import load_corpus
 from pathlib import Path
+if {kernels_first!r}:  # load numba and the compiled kernels before the baseline
+    TextClassifier(seed=0).fit(["a b c", "b c d", "c d e", "d e f"], ["x", "y", "x", "y"])
 baseline = status("VmRSS")
 data = load_corpus(Path({data_dir!r}), {corpus!r})
 texts, labels = data.train.texts, data.train.labels
@@ -198,15 +205,26 @@ print(json.dumps({{"baseline_mib": baseline, "after_loading_mib": loaded, "peak_
 """
 
 
+# (label, TEXTCLF_NO_JIT, load the kernels before the baseline, TextClassifier options)
+MEMORY_MODES = (
+    ("compiled kernels, loaded inside the fit", "0", False, {}),
+    ("compiled kernels, loaded before the baseline", "0", True, {}),
+    ("compiled kernels, loaded before the baseline, float32", "0", True, {"float32": True}),
+    ("numpy paths (TEXTCLF_NO_JIT=1)", "1", False, {}),
+)
+
+
 def memory(data_dir: Path, corpora: list[str], harness: Path) -> list[dict]:
     rows = []
     for name in corpora:
-        for options in ({}, {"float32": True}):
+        for label, no_jit, kernels_first, options in MEMORY_MODES:
             code = _MEMORY_CHILD.format(harness=str(harness), data_dir=str(data_dir),
-                                        corpus=name, options=repr(options))
+                                        corpus=name, options=repr(options),
+                                        kernels_first=kernels_first)
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 check=True)
-            row = {"corpus": name, "options": options, **json.loads(out.stdout)}
+                                 check=True, env={**os.environ, "TEXTCLF_NO_JIT": no_jit})
+            row = {"corpus": name, "mode": label, "options": options,
+                   **json.loads(out.stdout)}
             row["budget_mib"] = 2 * (row["text_mib"] + row["csr_mib"])
             row["fit_peak_above_baseline_mib"] = row["peak_mib"] - row["baseline_mib"]
             rows.append(row)
