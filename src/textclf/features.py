@@ -233,7 +233,7 @@ def map_chunks(function: Callable, context: dict, chunks: Iterable, jobs: int = 
         if jobs <= 1:
             yield from map(function, chunks)
         elif threads:
-            yield from _thread_map(function, chunks, jobs)
+            yield from thread_map(function, chunks, jobs)
         else:
             if "fork" in multiprocessing.get_all_start_methods():
                 pool = multiprocessing.get_context("fork").Pool(jobs)
@@ -245,9 +245,12 @@ def map_chunks(function: Callable, context: dict, chunks: Iterable, jobs: int = 
         _CONTEXT.clear()
 
 
-def _thread_map(function: Callable, chunks: Iterable, jobs: int) -> Iterator:
+def thread_map(function: Callable, chunks: Iterable, jobs: int) -> Iterator:
     """``map`` on ``jobs`` threads, in order, with at most 2·jobs chunks read ahead (so a
-    stream is never read into memory as a whole)."""
+    stream is never read into memory as a whole); plain ``map`` for one."""
+    if jobs <= 1:
+        yield from map(function, chunks)
+        return
     with ThreadPoolExecutor(jobs) as pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -309,7 +312,8 @@ class Featurizer:
         if not chunks:
             raise SettingsError("cannot fit the featurizer on zero documents")
         release_free_memory()  # the counting's temporaries, before the merge's
-        merged = merge_chunks(chunks)
+        threads = workers(self.jobs) if jit.enabled() else 1  # numpy, scipy: no GIL either
+        merged = merge_chunks(chunks, threads)
         spaced = next((t for t in merged.tokens if " " in t), None)
         if spaced is not None:
             raise SettingsError(
@@ -347,11 +351,15 @@ class Featurizer:
                     for chunk, cmap in zip(chunks, merged.column_maps, strict=True)]
         out = _Rows(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
                     self.dtype)
-        for c in range(len(chunks)):
+
+        def weighted(c: int) -> sp.csr_matrix:  # chunk c's rows of X, its counts freed
             chunk, column_map = chunks[c], merged.column_maps[c]
             chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
-            out.append(self._weight(_select_columns(chunk.X, final[column_map], len(kept))))
-            del chunk, column_map
+            return self._weight(_select_columns(chunk.X, final[column_map], len(kept)))
+
+        for part in thread_map(weighted, range(len(chunks)), threads):
+            out.append(part)
+            del part
             release_free_memory()  # so the chunk's pages do not add to X's
         self.terms = term_strings(merged.tokens, T, length)  # made last: they take memory
         return out.matrix()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -230,8 +231,10 @@ class Merged:
         return T, length
 
 
-def merge_chunks(chunks: Sequence[ChunkCounts]) -> Merged:
-    """Map each chunk's local token and n-gram ids to ids shared by all chunks."""
+def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
+    """Map each chunk's local token and n-gram ids to ids shared by all chunks (the
+    chunks' lookups on ``threads`` threads: numpy's binary search runs without the GIL)."""
+
     vocabulary = Vocabulary(grow=True)
     token_maps = [vocabulary.lookup(chunk.tokens) for chunk in chunks]
     V = len(vocabulary)
@@ -252,7 +255,8 @@ def merge_chunks(chunks: Sequence[ChunkCounts]) -> Merged:
         if len(distinct):
             distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
         levels.append(LevelTable(distinct // max(V, 1), distinct % max(V, 1)))
-        level_maps.append([np.searchsorted(distinct, code) for code in codes])
+        with ThreadPoolExecutor(max(threads, 1)) as pool:
+            level_maps.append(list(pool.map(distinct.searchsorted, codes)))
         del codes
     offsets = np.cumsum([0, V, *map(len, levels)])
     column_maps = [
