@@ -245,9 +245,9 @@ def map_chunks(function: Callable, context: dict, chunks: Iterable, jobs: int = 
         _CONTEXT.clear()
 
 
-def thread_map(function: Callable, chunks: Iterable, jobs: int) -> Iterator:
-    """``map`` on ``jobs`` threads, in order, with at most 2·jobs chunks read ahead (so a
-    stream is never read into memory as a whole); plain ``map`` for one."""
+def thread_map(function: Callable, chunks: Iterable, jobs: int, ahead: int = 2) -> Iterator:
+    """``map`` on ``jobs`` threads, in order, with at most ``ahead``·jobs chunks in flight
+    (so a stream is never read into memory as a whole); plain ``map`` for one."""
     if jobs <= 1:
         yield from map(function, chunks)
         return
@@ -255,7 +255,7 @@ def thread_map(function: Callable, chunks: Iterable, jobs: int) -> Iterator:
         pending: deque = deque()
         for chunk in chunks:
             pending.append(pool.submit(function, chunk))
-            if len(pending) >= 2 * jobs:
+            if len(pending) >= ahead * jobs:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -325,6 +325,7 @@ class Featurizer:
         for chunk, column_map in zip(chunks, merged.column_maps, strict=True):
             df += np.bincount(column_map[chunk.X.indices], minlength=F)
         candidates = np.flatnonzero(df >= self.settings.min_df)
+        release_free_memory()  # the merge's temporaries
         T, length = merged.token_matrix(candidates)
         order = alphabetical_order(merged.tokens, T)
         limit = self.settings.max_features
@@ -357,7 +358,7 @@ class Featurizer:
             chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
             return self._weight(_select_columns(chunk.X, final[column_map], len(kept)))
 
-        for part in thread_map(weighted, range(len(chunks)), threads):
+        for part in thread_map(weighted, range(len(chunks)), threads, ahead=1):
             out.append(part)
             del part
             release_free_memory()  # so the chunk's pages do not add to X's

@@ -244,7 +244,8 @@ def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
     for k in range(n_levels):
         below = level_maps[-1]
         codes = [
-            below[c][chunk.levels[k].prefix] * V + token_maps[c][chunk.levels[k].last]
+            below[c][chunk.levels[k].prefix].astype(np.int64) * V
+            + token_maps[c][chunk.levels[k].last]
             for c, chunk in enumerate(chunks)
         ]
         for chunk in chunks:
@@ -254,9 +255,12 @@ def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
         distinct.sort()
         if len(distinct):
             distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
-        levels.append(LevelTable(distinct // max(V, 1), distinct % max(V, 1)))
+        id_type = np.int32 if len(distinct) < 2**31 and V < 2**31 else np.int64
+        levels.append(LevelTable((distinct // max(V, 1)).astype(id_type),
+                                 (distinct % max(V, 1)).astype(id_type)))
         with ThreadPoolExecutor(max(threads, 1)) as pool:
-            level_maps.append(list(pool.map(distinct.searchsorted, codes)))
+            level_maps.append([ids.astype(id_type) for ids in
+                               pool.map(distinct.searchsorted, codes)])
         del codes
     offsets = np.cumsum([0, V, *map(len, levels)])
     column_maps = [
