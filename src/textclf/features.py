@@ -322,8 +322,12 @@ class Featurizer:
             )
         F = merged.n_columns
         df = np.zeros(F, np.int64)
-        for chunk, column_map in zip(chunks, merged.column_maps, strict=True):
-            df += np.bincount(column_map[chunk.X.indices], minlength=F)
+        # a chunk's document frequencies over its own columns, added where they map to
+        # (a chunk's columns map to distinct global columns, so += adds each once)
+        chunk_df = [np.bincount(chunk.X.indices, minlength=chunk.X.shape[1]).astype(np.int32)
+                    for chunk in chunks]
+        for counts, column_map in zip(chunk_df, merged.column_maps, strict=True):
+            df[column_map] += counts
         candidates = np.flatnonzero(df >= self.settings.min_df)
         release_free_memory()  # the merge's temporaries
         T, length = merged.token_matrix(candidates)
@@ -348,10 +352,10 @@ class Featurizer:
         self.idf = np.log((1.0 + self.n_documents) / (1.0 + self.document_frequency)) + 1.0
         del df, candidates, order
         # [X | 1] written chunk by chunk into arrays of its final size
-        kept_nnz = [int(np.count_nonzero(final[cmap[chunk.X.indices]] >= 0))
-                    for chunk, cmap in zip(chunks, merged.column_maps, strict=True)]
-        out = _Rows(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
-                    self.dtype)
+        kept_nnz = sum(int(counts[final[cmap] >= 0].sum())  # the kept columns' entries
+                       for counts, cmap in zip(chunk_df, merged.column_maps, strict=True))
+        del chunk_df
+        out = _Rows(kept_nnz + self.n_documents, self.n_documents, len(kept) + 1, self.dtype)
 
         def weighted(c: int) -> sp.csr_matrix:  # chunk c's rows of X, its counts freed
             chunk, column_map = chunks[c], merged.column_maps[c]
