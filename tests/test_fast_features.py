@@ -247,11 +247,18 @@ def test_token_matrix_of_some_columns_equals_those_rows_of_the_whole(reviews):
     assert len({tuple(row) for row in T_all.tolist()}) == merged.n_columns
 
 
-def test_release_free_memory_is_safe_to_call():
-    from textclf.memory import release_free_memory
+def test_memory_helpers_find_glibc_here_and_can_be_called_twice():
+    import platform
 
-    release_free_memory()
-    release_free_memory()
+    from textclf import memory
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert memory._glibc() is not None
+    memory.release_free_memory()
+    with memory.large_blocks_mapped():
+        block = np.ones(1 << 18)  # 2 MiB: mapped on its own inside the block
+        assert block.sum() == 1 << 18
+    memory.release_free_memory()
 
 
 def test_default_workers_are_threads_with_the_kernels_and_one_without(monkeypatch):

@@ -44,7 +44,7 @@ from textclf.models.logistic import LogisticRegression
 from textclf.models.softmax import SoftmaxRegression
 
 _RESCALE_BELOW = 1e-9  # fold s into v before it underflows
-_BATCHES_PER_BLOCK = 64  # batches gathered from X at once
+_BATCHES_PER_BLOCK = 16  # batches gathered from X at once
 _BATCHES_PER_CALL = 256  # batches per call of a compiled kernel when progress is reported
 
 

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from textclf import jit
 from textclf.errors import SettingsError
-from textclf.memory import release_free_memory
+from textclf.memory import large_blocks_mapped, release_free_memory
 from textclf.ngrams import (
     GramIndex,
     alphabetical_order,
@@ -306,6 +306,9 @@ class Featurizer:
 
     def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
+        return self._fit_transform(texts)
+
+    def _fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         context = {"splitter": self.splitter, "ngrams": self.settings.ngrams}
         chunks = list(map_chunks(_count_chunk, context, chunks_of(texts), workers(self.jobs),
                                  threads=jit.enabled()))
@@ -362,10 +365,11 @@ class Featurizer:
             chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
             return self._weight(_select_columns(chunk.X, final[column_map], len(kept)))
 
-        for part in thread_map(weighted, range(len(chunks)), threads, ahead=1):
-            out.append(part)
-            del part
-            release_free_memory()  # so the chunk's pages do not add to X's
+        with large_blocks_mapped():  # each chunk's freed temporaries leave the process
+            for part in thread_map(weighted, range(len(chunks)), threads, ahead=1):
+                out.append(part)
+                del part
+                release_free_memory()  # so the chunk's pages do not add to X's
         self.terms = term_strings(merged.tokens, T, length)  # made last: they take memory
         return out.matrix()
 

@@ -1,29 +1,55 @@
 """Hand memory that the process has freed back to the operating system.
 
 Featurising a corpus frees many temporary arrays of a few MB. glibc's allocator keeps such
-freed blocks inside the process's heap for reuse, so the resident size keeps counting them
-while the final matrix is built. :func:`release_free_memory` asks glibc to return whole
-free pages (``malloc_trim(0)``); elsewhere it does nothing.
+freed blocks inside the process's heap for reuse (it maps a block of its own only above a
+threshold, and raises that threshold each time such a block is freed), so the resident size
+keeps counting them while the final matrix is built. Two remedies, both glibc only and
+no-ops elsewhere:
+
+* :func:`release_free_memory` asks glibc to return whole free pages (``malloc_trim(0)``);
+* :func:`large_blocks_mapped` maps every block of 1 MiB or more on its own while a corpus
+  is featurised, so a freed temporary goes straight back to the system. Afterwards the
+  threshold stays at 32 MiB, the top of glibc's own range for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+from collections.abc import Iterator
+
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
 
 
 @functools.cache
-def _malloc_trim():
+def _glibc():
     name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
+        libc = ctypes.CDLL(name) if name else None
+        return libc if libc is not None and hasattr(libc, "malloc_trim") \
+            and hasattr(libc, "mallopt") else None
+    except OSError:  # no C library by that name
         return None
 
 
 def release_free_memory() -> None:
     """Return the heap's free pages to the system, where the C library allows it."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@contextlib.contextmanager
+def large_blocks_mapped(threshold: int = 1 << 20, after: int = 32 << 20) -> Iterator[None]:
+    """Inside: blocks of ``threshold`` bytes or more are mapped (and unmapped) one by one.
+    After: the mapping threshold is ``after``."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, threshold)
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.mallopt(_M_MMAP_THRESHOLD, after)
