@@ -306,9 +306,6 @@ class Featurizer:
 
     def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
-        return self._fit_transform(texts)
-
-    def _fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         context = {"splitter": self.splitter, "ngrams": self.settings.ngrams}
         chunks = list(map_chunks(_count_chunk, context, chunks_of(texts), workers(self.jobs),
                                  threads=jit.enabled()))

@@ -114,7 +114,7 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
         offset, below = V, None
         for k, level_codes in enumerate(codes):
             if below is not None:  # the prefixes are ids of the level below: renumbered too
-                level_codes = below[level_codes // V] * V + level_codes % V
+                level_codes = below[level_codes // max(V, 1)] * V + level_codes % max(V, 1)
             order = np.argsort(level_codes)
             codes[k] = level_codes[order]
             below = np.empty(len(order), np.int64)
@@ -234,7 +234,6 @@ class Merged:
 def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
     """Map each chunk's local token and n-gram ids to ids shared by all chunks (the
     chunks' lookups on ``threads`` threads: numpy's binary search runs without the GIL)."""
-
     vocabulary = Vocabulary(grow=True)
     token_maps = [vocabulary.lookup(chunk.tokens) for chunk in chunks]
     V = len(vocabulary)

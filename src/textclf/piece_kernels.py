@@ -1,15 +1,17 @@
-"""Compiled kernel for :mod:`textclf.tokenids`: pieces of a byte string numbered by value.
+"""Compiled kernels for :mod:`textclf.tokenids`: the pieces of a text batch, as numbers.
 
 After the C-speed ``str``/``bytes`` steps of :class:`textclf.tokenids.Splitter`, a batch of
 texts is one byte string in which a space (byte 32) is the only separator. The numpy path
 then runs ``bytes.split()`` (one Python object per piece) and numbers the pieces with a
-dict. This kernel does the same in one pass over the bytes, with no object per piece:
+dict. :func:`number_pieces` does the same with no object per piece (one pass to count
+the pieces, one to number them):
 
     raw[i] = d  ⇔  piece i equals the d-th distinct piece, distinct pieces numbered in
                    the order of their first occurrence,
 
 using an open-addressing hash table (FNV-1a hash of the piece's bytes, linear probing,
 at most half full). Only the distinct pieces become Python ``bytes`` afterwards.
+:func:`expand_pieces` then writes out each position's token ids and document.
 """
 
 from __future__ import annotations

@@ -202,22 +202,11 @@ def encode(
     simple_at = np.flatnonzero(simple)
     ids[simple_at] = vocabulary.lookup([words[u] for u in simple_at])
     other_at = np.flatnonzero(~simple & ~is_mark)
-    if jit.enabled():
-        # the compiled kernel takes the general form: tokens of piece u at flat[starts[u]:]
-        other_tokens = [splitter.resolve(words[u]) for u in other_at]
-        lengths[other_at] = [len(t) for t in other_tokens]
-        starts = np.cumsum(lengths) - lengths
-        flat = np.zeros(int(lengths.sum()), np.int64)
-        flat[starts[simple_at]] = ids[simple_at]
-        other_flat = [t for tokens in other_tokens for t in tokens]
-        if other_flat:
-            flat[np.repeat(starts[other_at], lengths[other_at])
-                 + _ranks_within(lengths[other_at])] = vocabulary.lookup(other_flat)
-        return expand_pieces(raw, is_mark, lengths, starts, flat)
-    doc_raw = np.cumsum(is_mark[raw])
-    if len(other_at) == 0:
+    compiled = jit.enabled()
+    if len(other_at) == 0 and not compiled:  # every piece is one token or a marker
         one = lengths[raw] == 1
-        return ids[raw[one]], doc_raw[one]
+        return ids[raw[one]], np.cumsum(is_mark[raw])[one]
+    # The tokens of distinct piece u are flat[starts[u] : starts[u] + lengths[u]].
     other_tokens = [splitter.resolve(words[u]) for u in other_at]
     lengths[other_at] = [len(t) for t in other_tokens]
     flat = np.zeros(int(lengths.sum()), np.int64)
@@ -227,10 +216,12 @@ def encode(
     if other_flat:
         flat[np.repeat(starts[other_at], lengths[other_at])
              + _ranks_within(lengths[other_at])] = vocabulary.lookup(other_flat)
+    if compiled:  # one pass over the positions (textclf.piece_kernels)
+        return expand_pieces(raw, is_mark, lengths, starts, flat)
     per_position = lengths[raw]
     inner = _ranks_within(per_position)
     tok = flat[np.repeat(starts[raw], per_position) + inner]
-    return tok, np.repeat(doc_raw, per_position)
+    return tok, np.repeat(np.cumsum(is_mark[raw]), per_position)
 
 
 def _ranks_within(lengths: np.ndarray) -> np.ndarray:
