@@ -274,3 +274,20 @@ def test_default_workers_are_threads_with_the_kernels_and_one_without(monkeypatc
         assert workers(None) == MAX_AUTO_WORKERS
     monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert workers(None) == 1
+
+
+def test_thread_map_keeps_order_and_reads_a_bounded_number_ahead():
+    from textclf.features import thread_map
+
+    consumed = []
+
+    def source():
+        for i in range(50):
+            consumed.append(i)
+            yield i
+
+    results = thread_map(lambda x: x * x, source(), jobs=2, ahead=2)
+    assert next(results) == 0
+    assert len(consumed) <= 2 * 2  # the first result came after at most 4 chunks were read
+    assert [0, *results] == [x * x for x in range(50)]
+    assert list(thread_map(str, [3, 1, 2], jobs=1)) == ["3", "1", "2"]
