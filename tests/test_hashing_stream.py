@@ -166,3 +166,19 @@ def test_stream_names_a_document_without_label(tmp_path):
 
     with pytest.raises(DataError, match="train.jsonl:2 has no label"):
         fit_stream(TextClassifier(hash_bits=8), lambda: iter_documents(path))
+
+
+def test_a_model_streamed_in_float32_saves_loads_and_predicts_the_same(rt, tmp_path):
+    path = tmp_path / "train.jsonl.gz"
+    _write_jsonl(path, *[x[:400] for x in rt])
+    model_path = tmp_path / "m.textclf"
+    assert main(["train", str(path), "-o", str(model_path), "--stream", "--hash-bits", "12",
+                 "--float32", "--epochs", "2", "--quiet"]) == 0
+    loaded = TextClassifier.load(model_path)
+    texts = rt[0][:50]
+    streamed = fit_stream(TextClassifier(hash_bits=12, float32=True, epochs=2, quiet=True),
+                          lambda: iter_documents(path))
+    assert streamed.model.theta.dtype == np.float32  # trained in float32 ...
+    assert loaded.model.theta.dtype == np.float64  # ... stored and loaded as float64
+    assert np.array_equal(loaded.model.theta, streamed.model.theta.astype(np.float64))
+    assert list(loaded.predict(texts)) == list(streamed.predict(texts))

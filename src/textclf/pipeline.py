@@ -260,7 +260,9 @@ class TextClassifier:
         if self.tuning is not None:
             meta["tuning"] = self.tuning
         arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
-        arrays |= {f"model.{k}": v for k, v in self.model.parameters().items()}
+        # the file holds θ in float64 whatever it was trained in (--float32 streams in float32)
+        arrays |= {f"model.{k}": np.asarray(v, np.float64)
+                   for k, v in self.model.parameters().items()}
         persist.save(path, meta, arrays)
 
     @classmethod
