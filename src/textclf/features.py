@@ -43,7 +43,7 @@ from textclf.ngrams import (
     reorder_rows,
     term_strings,
 )
-from textclf.tokenids import DEFAULT_TOKEN_PATTERN, Splitter, encode, load_kernels
+from textclf.tokenids import DEFAULT_TOKEN_PATTERN, Splitter, encode
 
 WEIGHTINGS = ("count", "binary", "tfidf")
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -236,9 +236,6 @@ def map_chunks(function: Callable, context: dict, chunks: Iterable, jobs: int = 
             yield from thread_map(function, chunks, jobs)
         else:
             if "fork" in multiprocessing.get_all_start_methods():
-                splitter = context.get("splitter")
-                if splitter is not None:  # the workers share the parent's kernels
-                    load_kernels(splitter)
                 pool = multiprocessing.get_context("fork").Pool(jobs)
             else:
                 pool = multiprocessing.get_context().Pool(jobs, _set_context, (context,))

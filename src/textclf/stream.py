@@ -46,7 +46,6 @@ from textclf.hashing import (
     _hash_chunk_with_keys_in_worker,
 )
 from textclf.optim import Schedule
-from textclf.tokenids import load_kernels
 from textclf.train import format_epoch
 
 DEFAULT_CHUNK_DOCS = 2048
@@ -102,7 +101,6 @@ def _featurised(chunks: Iterable[list[Document]], featurizer: HashingFeaturizer,
     context = {"splitter": featurizer.splitter, "ngrams": settings.ngrams,
                "bits": featurizer.bits}
     _set_context(context)
-    load_kernels(featurizer.splitter)  # shared with the forked workers, not loaded by each
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     ctx = multiprocessing.get_context(method)
     with ctx.Pool(jobs, _set_context, (context,)) as pool:

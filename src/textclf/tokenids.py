@@ -224,16 +224,6 @@ def encode(
     return tok, np.repeat(np.cumsum(is_mark[raw]), per_position)
 
 
-def load_kernels(splitter: Splitter) -> None:
-    """Load the compiled kernels of :func:`encode` now (if :mod:`textclf.jit` is on).
-
-    Called before forking worker processes: the workers then share the parent's compiled
-    code and numba's machinery (about 100 MiB) instead of each loading its own.
-    """
-    if jit.enabled():
-        encode(["a b"], splitter, Vocabulary(grow=True))
-
-
 def _ranks_within(lengths: np.ndarray) -> np.ndarray:
     """0, 1, ..., l−1 for each l in ``lengths``, concatenated."""
     total = int(lengths.sum())
