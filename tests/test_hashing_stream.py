@@ -182,3 +182,21 @@ def test_a_model_streamed_in_float32_saves_loads_and_predicts_the_same(rt, tmp_p
     assert loaded.model.theta.dtype == np.float64  # ... stored and loaded as float64
     assert np.array_equal(loaded.model.theta, streamed.model.theta.astype(np.float64))
     assert list(loaded.predict(texts)) == list(streamed.predict(texts))
+
+
+def test_float32_fits_theta_in_float32_close_to_float64_and_saves_it(rt, tmp_path):
+    texts, labels = rt[0][:900], rt[1][:900]
+    wide = TextClassifier(quiet=True).fit(texts, labels)
+    narrow = TextClassifier(quiet=True, float32=True).fit(texts, labels)
+    assert narrow.model.theta.dtype == np.float32 and wide.model.theta.dtype == np.float64
+    assert np.max(np.abs(narrow.model.theta - wide.model.theta)) < 1e-3
+    held_out = rt[0][900:]
+    agree = np.mean(np.asarray(narrow.predict(held_out)) == np.asarray(wide.predict(held_out)))
+    assert agree > 0.99
+    path = tmp_path / "m.textclf"
+    narrow.save(path)
+    loaded = TextClassifier.load(path)
+    assert list(loaded.predict(held_out)) == list(narrow.predict(held_out))
+    network = TextClassifier(quiet=True, float32=True, model="mlp", hidden="8", epochs=1)
+    assert network.fit(texts[:200], labels[:200]).model.parameters()["output.W"].dtype \
+        == np.float64  # networks keep float64

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from textclf import persist
+from textclf import fast_train, persist
 from textclf.errors import DataError, ModelFileError, SettingsError
 from textclf.features import FeatureSettings, Featurizer, featurizer_from_state, make_featurizer
 from textclf.metrics import EvaluationReport, evaluate_labels
@@ -103,7 +103,7 @@ class TextClassifier:
         self.training = self._training_settings("logistic" if model == "auto" else model)
         self.quiet = quiet
         self.jobs = jobs  # workers for featurising (results do not depend on it; None: auto)
-        self.dtype = np.float32 if float32 else np.float64  # of the feature values
+        self.dtype = np.float32 if float32 else np.float64  # of X's values (and a linear θ)
         self.labels: list[str] = []
         self.featurizer: Featurizer | None = None
         self.model: Model | None = None
@@ -174,6 +174,9 @@ class TextClassifier:
                                           jobs=self.jobs, dtype=self.dtype)
         X = self.featurizer.fit_transform(texts)
         self.model = self._choose_model(X.shape[1])
+        if self.dtype == np.float32 and fast_train.supports(self.model, self.training):
+            # θ in float32 too: the sparse SGD steps update it in place (half its memory)
+            self.model.theta = self.model.theta.astype(np.float32)
         dev = None
         if dev_texts is not None and dev_labels is not None and len(dev_texts):
             dev = self._dev_set(dev_texts, dev_labels)
@@ -260,7 +263,7 @@ class TextClassifier:
         if self.tuning is not None:
             meta["tuning"] = self.tuning
         arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
-        # the file holds θ in float64 whatever it was trained in (--float32 streams in float32)
+        # the file holds θ in float64 whatever it was trained in (float32 with --float32)
         arrays |= {f"model.{k}": np.asarray(v, np.float64)
                    for k, v in self.model.parameters().items()}
         persist.save(path, meta, arrays)

@@ -63,8 +63,8 @@ def add_parser(subparsers) -> None:
                        help="workers that featurise in parallel (same result; default: one "
                        "thread per core with the compiled kernels of textclf[fast], else 1)")
     speed.add_argument("--float32", action="store_true",
-                       help="feature values (and θ when streaming) in float32: 8 bytes per "
-                       "non-zero of X instead of 12")
+                       help="feature values in float32 (8 bytes per non-zero of X instead of 12), "
+                       "and θ of logistic/softmax regression with SGD (half its memory)")
     model = parser.add_argument_group("model")
     model.add_argument("--model", choices=MODEL_CHOICES, default="auto",
                        help="logistic (2 classes), softmax (K classes), mlp (feedforward "
