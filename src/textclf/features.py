@@ -35,13 +35,13 @@ from textclf.errors import SettingsError
 from textclf.memory import large_blocks_mapped, release_free_memory
 from textclf.ngrams import (
     GramIndex,
+    TermNames,
     alphabetical_order,
     chunks_of,
     count_chunk,
     count_matrix,
     merge_chunks,
     reorder_rows,
-    term_strings,
 )
 from textclf.tokenids import DEFAULT_TOKEN_PATTERN, Splitter, encode
 
@@ -284,7 +284,7 @@ class Featurizer:
         self.tokenizer = Tokenizer(self.settings)
         self.splitter = Splitter(self.settings.token_pattern, self.settings.lowercase)
         self.vocabulary: dict[str, int] = {}
-        self.terms: list[str] = []
+        self.terms: Sequence[str] = []  # a TermNames after fit, a list after load
         self.document_frequency = np.zeros(0, dtype=np.int64)
         self.idf = np.zeros(0)
         self.n_documents = 0
@@ -306,6 +306,10 @@ class Featurizer:
 
     def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
+        with large_blocks_mapped():  # every large temporary freed goes back to the system
+            return self._learn(texts)
+
+    def _learn(self, texts: Iterable[str]) -> sp.csr_matrix:
         context = {"splitter": self.splitter, "ngrams": self.settings.ngrams}
         chunks = list(map_chunks(_count_chunk, context, chunks_of(texts), workers(self.jobs),
                                  threads=jit.enabled()))
@@ -321,7 +325,8 @@ class Featurizer:
                 "are tokens joined by spaces, so tokens must not contain spaces"
             )
         F = merged.n_columns
-        df = np.zeros(F, np.int64)
+        n_documents = sum(chunk.X.shape[0] for chunk in chunks)
+        df = np.zeros(F, np.int32 if n_documents < 2**31 else np.int64)  # F can be millions
         # a chunk's document frequencies over its own columns, added where they map to
         # (a chunk's columns map to distinct global columns, so += adds each once)
         chunk_df = [np.bincount(chunk.X.indices, minlength=chunk.X.shape[1]).astype(np.int32)
@@ -343,12 +348,13 @@ class Featurizer:
         T, length = T[order], length[order]
         self.vocabulary = {}
         self._index = None
-        self._index_arrays = (merged.tokens, T, length)  # GramIndex built when first needed
+        tokens = merged.tokens
+        self._index_arrays = (tokens, T, length)  # GramIndex built when first needed
         merged.levels = []  # the n-gram tables are spelled out in T now
         final = np.full(F + 1, -1, np.int32)
         final[kept] = np.arange(len(kept))
-        self.document_frequency = df[kept]
-        self.n_documents = sum(chunk.X.shape[0] for chunk in chunks)
+        self.document_frequency = df[kept].astype(np.int64)
+        self.n_documents = n_documents
         self.idf = np.log((1.0 + self.n_documents) / (1.0 + self.document_frequency)) + 1.0
         del df, candidates, order
         # [X | 1] written chunk by chunk into arrays of its final size
@@ -362,12 +368,11 @@ class Featurizer:
             chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
             return self._weight(_select_columns(chunk.X, final[column_map], len(kept)))
 
-        with large_blocks_mapped():  # each chunk's freed temporaries leave the process
-            for part in thread_map(weighted, range(len(chunks)), threads, ahead=1):
-                out.append(part)
-                del part
-                release_free_memory()  # so the chunk's pages do not add to X's
-        self.terms = term_strings(merged.tokens, T, length)  # made last: they take memory
+        for part in thread_map(weighted, range(len(chunks)), threads, ahead=1):
+            out.append(part)
+            del part
+            release_free_memory()  # so the chunk's pages do not add to X's
+        self.terms = TermNames(tokens, T, length)  # spelled out only when asked for
         return out.matrix()
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
@@ -413,7 +418,7 @@ class Featurizer:
     # persistence --------------------------------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """JSON-able settings and vocabulary, and the arrays, for the model file."""
-        meta = {"settings": asdict(self.settings), "terms": self.terms,
+        meta = {"settings": asdict(self.settings), "terms": list(self.terms),
                 "n_documents": self.n_documents}
         arrays = {"document_frequency": self.document_frequency, "idf": self.idf}
         return meta, arrays

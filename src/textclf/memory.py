@@ -42,7 +42,7 @@ def release_free_memory() -> None:
 
 
 @contextlib.contextmanager
-def large_blocks_mapped(threshold: int = 1 << 20, after: int = 32 << 20) -> Iterator[None]:
+def large_blocks_mapped(threshold: int = 1 << 18, after: int = 32 << 20) -> Iterator[None]:
     """Inside: blocks of ``threshold`` bytes or more are mapped (and unmapped) one by one.
     After: the mapping threshold is ``after``."""
     libc = _glibc()

@@ -1,0 +1,66 @@
+"""The fitted vocabulary's terms, held as token ids and spelled out when asked for."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from textclf.features import Featurizer
+from textclf.ngrams import TermNames, term_strings
+
+TEXTS = ["new york is big", "big new york", "york is new", "is it big"]
+
+
+@pytest.fixture
+def fitted() -> Featurizer:
+    return Featurizer(ngrams=2, min_df=1, weighting="count").fit(TEXTS)
+
+
+def test_terms_are_spelled_like_the_strings(fitted):
+    terms = fitted.terms
+    assert isinstance(terms, TermNames)
+    expected = term_strings(terms.tokens, terms.T, terms.length)
+    assert terms.tolist() == expected == list(terms) == terms[:]
+    assert [terms[j] for j in range(len(terms))] == expected
+    assert terms[-1] == expected[-1] and terms[1:5:2] == expected[1:5:2]
+    assert "new york" in terms and "york new" not in terms
+    assert terms.index("new york") == expected.index("new york")
+
+
+def test_terms_compare_like_a_list(fitted):
+    expected = fitted.terms.tolist()
+    assert fitted.terms == expected and expected == fitted.terms
+    assert fitted.terms == tuple(expected)
+    assert fitted.terms != expected[:-1]
+    assert fitted.terms != [*expected[:-1], "other"]
+    assert fitted.terms != "new york"
+
+
+def test_terms_out_of_range_and_repr(fitted):
+    with pytest.raises(IndexError, match=f"of {len(fitted.terms)}"):
+        fitted.terms[len(fitted.terms)]
+    with pytest.raises(IndexError):
+        fitted.terms[-len(fitted.terms) - 1]
+    assert repr(fitted.terms).startswith("TermNames(['big', ")
+    assert f"{len(fitted.terms)} terms" in repr(fitted.terms)
+
+
+def test_terms_take_less_memory_than_strings():
+    # a vocabulary of 3,000 bigrams over 60 tokens
+    tokens = [f"token{i:03d}" for i in range(60)]
+    T = np.array([[i % 60, (i // 60) % 60] for i in range(3000)], np.int32)
+    names = TermNames(tokens, T, np.full(3000, 2, np.uint8))
+    spelled = names.tolist()
+    held = names.T.nbytes + names.length.nbytes + sum(map(len, tokens))
+    assert held * 4 < sum(len(s) + 49 for s in spelled)  # 49: a str object's overhead
+    assert spelled[61] == "token001 token001"
+
+
+def test_terms_survive_pickle_and_the_model_file(fitted, tmp_path):
+    copy = pickle.loads(pickle.dumps(fitted))
+    assert copy.terms == fitted.terms
+    meta, arrays = fitted.state()
+    assert meta["terms"] == fitted.terms.tolist()  # JSON-able: a plain list
+    loaded = Featurizer.from_state(meta, arrays)
+    assert loaded.terms == fitted.terms
+    assert (loaded.transform(TEXTS) != fitted.transform(TEXTS)).nnz == 0
