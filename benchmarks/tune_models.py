@@ -31,6 +31,7 @@ import itertools
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -218,9 +219,11 @@ def _append(path: str | None, result: dict) -> None:
 # K-fold cross-validation ------------------------------------------------------------------
 def setting_key(record: dict) -> str:
     """What makes two fits the same setting: corpus, model, the K-fold split and the
-    resolved options (so that the baseline and a grid point equal to it run once)."""
+    resolved options, every field of TrainingSettings spelled out (so that the baseline
+    and a grid point equal to it, such as l2=0 or eta=40, run once)."""
+    full = {**asdict(TrainingSettings(**record["options"])), **record["architecture"]}
     options = {k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-               for k, v in {**record["options"], **record["architecture"]}.items()}
+               for k, v in full.items()}
     return json.dumps([record["corpus"], record["kind"], record["folds"], record["seed"],
                        options], sort_keys=True)
 
