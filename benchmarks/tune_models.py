@@ -217,6 +217,9 @@ def _append(path: str | None, result: dict) -> None:
 
 
 # K-fold cross-validation ------------------------------------------------------------------
+Scores = tuple[dict, list[float], list[float]]
+
+
 def setting_key(record: dict) -> str:
     """What makes two fits the same setting: corpus, model, the K-fold split and the
     resolved options, every field of TrainingSettings spelled out (so that the baseline
@@ -237,11 +240,12 @@ def _recorded(path: str | None) -> dict[tuple[str, int], dict]:
 
 
 def cross_validate(corpus: str, kind: str, baseline: dict, settings: list[dict], k: int,
-                   seed: int = 0, jsonl: str | None = None) -> list[tuple[dict, list[float]]]:
-    """(setting, [a_1 … a_k]) per distinct setting, the baseline first: a_i is the
-    final-epoch accuracy on fold i after training on the other k − 1 folds."""
+                   seed: int = 0, jsonl: str | None = None) -> list[Scores]:
+    """(setting, [a_1 … a_k], [l_1 … l_k]) per distinct setting, the baseline first: a_i
+    and l_i are the final-epoch accuracy and mean loss on fold i after training on the
+    other k − 1 folds."""
     done = _recorded(jsonl)
-    accuracy: dict[str, tuple[dict, list[float]]] = {}
+    scores: dict[str, Scores] = {}
     for fold in range(k):
         data = load_fold(corpus, k, fold, seed)
         for setting in [baseline, *settings]:
@@ -249,38 +253,42 @@ def cross_validate(corpus: str, kind: str, baseline: dict, settings: list[dict],
             record = {"corpus": corpus, "kind": resolved, "folds": k, "seed": seed,
                       "fold": fold, "options": options, "architecture": architecture}
             key = setting_key(record)
-            scores = accuracy.setdefault(key, (setting, []))[1]
-            if len(scores) > fold:  # a grid point equal to an earlier one (the baseline)
+            _, accuracy, loss = scores.setdefault(key, (setting, [], []))
+            if len(accuracy) > fold:  # a grid point equal to an earlier one (the baseline)
                 continue
             result = done.get((key, fold))
             if result is None:
                 result = {**run(corpus, kind, setting, data), **record}
                 _append(jsonl, result)
             _print_run(corpus, {**result, "setting": setting}, f"fold {fold + 1}/{k}  ")
-            scores.append(result["dev_accuracy"][-1])
-    return list(accuracy.values())
+            accuracy.append(result["dev_accuracy"][-1])
+            loss.append(result["dev_loss"][-1])
+    return list(scores.values())
 
 
-def paired_table(results: list[tuple[dict, list[float]]]) -> str:
+def paired_table(results: list[Scores]) -> str:
     """A markdown table: mean ± std (over folds) of each setting's accuracy, and of its
     fold-by-fold difference d_i = a_i − b_i from the baseline (the first row), with the
-    number of folds where it was better / worse than the baseline.
+    number of folds where it was better / worse than the baseline, and the mean dev loss.
 
-    std is the sample standard deviation (ddof 1). t = mean(d) / (std(d)/√k) is the paired
-    t statistic; |t| below ~2.8 (k = 5: 4 degrees of freedom, 5% two-sided) is noise.
+    std is the sample standard deviation s (ddof 1). t is the paired t statistic with
+    Nadeau and Bengio's correction for the overlap of the folds' training sets:
+    t = mean(d) / √((1/k + 1/(k−1))·s²(d)), smaller than the textbook mean(d)/(s/√k);
+    |t| below ~2.8 (k = 5: 4 degrees of freedom, 5% two-sided) is within the noise.
     """
     base = np.array(results[0][1])
-    lines = ["| setting | mean acc | std | per fold | Δ mean | Δ std | t | better/worse |",
-             "|---|---|---|---|---|---|---|---|"]
-    for setting, scores in results:
+    lines = ["| setting | mean acc | std | per fold | Δ mean | Δ std | t | better/worse "
+             "| dev loss |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for setting, scores, loss in results:
         a = np.array(scores)
-        d = a - base
+        d, k = a - base, len(a)
         sd = d.std(ddof=1)
-        t = f"{d.mean() / (sd / np.sqrt(len(d))):+.1f}" if sd > 0 else "–"
+        t = f"{d.mean() / np.sqrt((1 / k + 1 / (k - 1)) * sd**2):+.1f}" if sd > 0 else "–"
         name = " ".join(f"{k}={v}" for k, v in setting.items()) or "defaults"
         lines.append(f"| {name} | {a.mean():.4f} | {a.std(ddof=1):.4f} | "
                      f"{' '.join(f'{x:.4f}' for x in a)} | {d.mean():+.4f} | {sd:.4f} | "
-                     f"{t} | {int((d > 0).sum())}/{int((d < 0).sum())} |")
+                     f"{t} | {int((d > 0).sum())}/{int((d < 0).sum())} | {np.mean(loss):.4f} |")
     return "\n".join(lines)
 
 

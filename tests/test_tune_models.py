@@ -34,12 +34,12 @@ def test_fewer_than_two_folds_is_refused():
 
 
 def test_paired_table_compares_fold_by_fold():
-    results = [({}, [0.90, 0.80, 0.85]), ({"eta": 80}, [0.91, 0.81, 0.84])]
+    results = [({}, [0.90, 0.80, 0.85], [0.3] * 3), ({"eta": 80}, [0.91, 0.81, 0.84], [0.2] * 3)]
     rows = tune_models.paired_table(results).splitlines()
     assert rows[2].startswith("| defaults | 0.8500 |")
     eta80 = rows[3].split(" | ")
     assert eta80[0] == "| eta=80" and eta80[4] == "+0.0033"  # mean of +0.01, +0.01, −0.01
-    assert eta80[-1] == "2/1 |"
+    assert eta80[-2:] == ["2/1", "0.2000 |"]
 
 
 def test_a_grid_point_equal_to_the_defaults_is_the_same_setting():
