@@ -154,6 +154,10 @@ def _read_cache(cached: Path):
 
 
 def parse_grid(text: str) -> list[dict]:
+    """'eta=40,80 l2=0,1e-6' -> the 4 settings of the product; grids separated by ';'
+    are joined one after the other ('eta=160 l2=3e-6; eta=80 epochs=20')."""
+    if ";" in text:
+        return [setting for part in text.split(";") for setting in parse_grid(part)]
     axes = []
     for part in text.split():
         key, values = part.split("=")

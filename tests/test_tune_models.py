@@ -51,3 +51,8 @@ def test_a_grid_point_equal_to_the_defaults_is_the_same_setting():
 
     assert key({}) == key({"eta": 40, "epochs": 10, "l2": 0, "batch_size": 32})
     assert key({}) != key({"eta": 80})
+
+
+def test_grids_separated_by_semicolons_are_joined():
+    assert tune_models.parse_grid("eta=40,80 l2=0; epochs=20") == [
+        {"eta": 40, "l2": 0}, {"eta": 80, "l2": 0}, {"epochs": 20}]
