@@ -1,0 +1,58 @@
+"""benchmarks/tune_models.py --folds: the folds are a stratified partition, the paired table
+compares fold by fold, and a grid point equal to the baseline counts as the same setting."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "tune_models.py"
+_spec = importlib.util.spec_from_file_location("tune_models", _PATH)
+tune_models = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tune_models)
+
+
+def test_folds_are_a_stratified_seeded_partition():
+    labels = ["a"] * 13 + ["b"] * 7 + ["c"] * 5 + ["d"]
+    fold = tune_models.stratified_folds(labels, 5, seed=3)
+    assert fold.shape == (len(labels),) and set(fold) == set(range(5))  # every document once
+    sizes = np.bincount(fold, minlength=5)
+    assert sizes.max() - sizes.min() <= 1
+    for label in set(labels):
+        per_fold = np.bincount(fold[np.array(labels) == label], minlength=5)
+        assert per_fold.max() - per_fold.min() <= 1, label
+    assert np.array_equal(fold, tune_models.stratified_folds(labels, 5, seed=3))
+    assert not np.array_equal(fold, tune_models.stratified_folds(labels, 5, seed=4))
+
+
+def test_fewer_than_two_folds_is_refused():
+    with pytest.raises(ValueError, match="folds must be >= 2"):
+        tune_models.stratified_folds(["a", "b"], 1)
+
+
+def test_paired_table_compares_fold_by_fold():
+    results = [({}, [0.90, 0.80, 0.85], [0.3] * 3), ({"eta": 80}, [0.91, 0.81, 0.84], [0.2] * 3)]
+    rows = tune_models.paired_table(results).splitlines()
+    assert rows[2].startswith("| defaults | 0.8500 |")
+    eta80 = rows[3].split(" | ")
+    assert eta80[0] == "| eta=80" and eta80[4] == "+0.0033"  # mean of +0.01, +0.01, −0.01
+    assert eta80[-2:] == ["2/1", "0.2000 |"]
+
+
+def test_a_grid_point_equal_to_the_defaults_is_the_same_setting():
+    def key(setting: dict) -> str:
+        kind, options, architecture = tune_models.resolve("softmax", setting, 20)
+        return tune_models.setting_key({"corpus": "news20", "kind": kind, "folds": 5,
+                                        "seed": 0, "options": options,
+                                        "architecture": architecture})
+
+    assert key({}) == key({"eta": 40, "epochs": 10, "l2": 0, "batch_size": 32})
+    assert key({}) != key({"eta": 80})
+
+
+def test_grids_separated_by_semicolons_are_joined():
+    assert tune_models.parse_grid("eta=40,80 l2=0; epochs=20") == [
+        {"eta": 40, "l2": 0}, {"eta": 80, "l2": 0}, {"epochs": 20}]
