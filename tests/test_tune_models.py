@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from textclf.train import MODEL_DEFAULTS
+
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "tune_models.py"
 _spec = importlib.util.spec_from_file_location("tune_models", _PATH)
 tune_models = importlib.util.module_from_spec(_spec)
@@ -49,8 +51,9 @@ def test_a_grid_point_equal_to_the_defaults_is_the_same_setting():
                                         "seed": 0, "options": options,
                                         "architecture": architecture})
 
-    assert key({}) == key({"eta": 40, "epochs": 10, "l2": 0, "batch_size": 32})
-    assert key({}) != key({"eta": 80})
+    defaults = MODEL_DEFAULTS["softmax"]
+    assert key({}) == key({"eta": defaults["eta"], "epochs": 10, "l2": 0, "batch_size": 32})
+    assert key({}) != key({"eta": defaults["eta"] / 2})
 
 
 def test_grids_separated_by_semicolons_are_joined():

@@ -114,7 +114,7 @@ class TrainingSettings:
 MODEL_DEFAULTS: dict[str, dict] = {
     "logistic": {"optimizer": "sgd", "eta": 40.0, "schedule": "linear", "epochs": 10,
                  "batch_size": 32, "bias_rate": 0.01},
-    "softmax": {"optimizer": "sgd", "eta": 40.0, "schedule": "linear", "epochs": 10,
+    "softmax": {"optimizer": "sgd", "eta": 160.0, "schedule": "linear", "epochs": 10,
                 "batch_size": 32, "bias_rate": 0.01},
     "mlp": {"optimizer": "adam", "eta": 0.002, "schedule": "constant", "epochs": 5,
             "batch_size": 32},
