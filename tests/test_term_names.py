@@ -64,3 +64,14 @@ def test_terms_survive_pickle_and_the_model_file(fitted, tmp_path):
     loaded = Featurizer.from_state(meta, arrays)
     assert loaded.terms == fitted.terms
     assert (loaded.transform(TEXTS) != fitted.transform(TEXTS)).nnz == 0
+
+
+def test_terms_are_kept_once_all_are_spelled_and_tolist_is_a_copy(fitted):
+    terms = fitted.terms
+    assert terms._spelled is None  # a fit makes no strings
+    assert terms[0] == "big"
+    assert terms._spelled is None  # one term is spelled alone
+    assert "new york" in terms and terms._spelled is not None
+    spelled = terms.tolist()
+    spelled[0] = "changed"
+    assert terms[0] == "big" and terms.tolist()[0] == "big"

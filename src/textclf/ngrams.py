@@ -310,11 +310,14 @@ class TermNames(Sequence):
     Term j is ``" ".join(tokens[T[j, i]] for i < length[j])``. The token list is kept for
     ``transform`` anyway; for news20's 400,000 uni- and bigrams, T and the lengths add
     3.5 MiB where as many Python strings took 23 MiB, and no string is made during a fit
-    that does not need one. It compares equal to a list of the same terms.
+    that does not need one. It compares equal to a list of the same terms. Once all the
+    terms are asked for (iteration, ``in``, ``tolist()``, saving), the list is kept, so
+    repeated look-ups cost what they cost on a list.
     """
 
     def __init__(self, tokens: list[str], T: np.ndarray, length: np.ndarray):
         self.tokens, self.T, self.length = tokens, T, length
+        self._spelled: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.T)
@@ -325,22 +328,32 @@ class TermNames(Sequence):
             return term_strings(self.tokens, self.T[rows], self.length[rows])
         if not -len(self) <= j < len(self):
             raise IndexError(f"term {j} of {len(self)}")
+        if self._spelled is not None:
+            return self._spelled[j]
         row = self.T[j]
         return " ".join(self.tokens[t] for t in row[: self.length[j]].tolist())
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.tolist())
+    def _all(self) -> list[str]:
+        if self._spelled is None:  # spelled in one vectorised pass, then kept
+            self._spelled = term_strings(self.tokens, self.T, self.length)
+        return self._spelled
 
     def tolist(self) -> list[str]:
-        """All the terms as strings, spelled in one vectorised pass."""
-        return term_strings(self.tokens, self.T, self.length)
+        """All the terms as strings (a new list)."""
+        return list(self._all())
 
-    def index(self, term: str, *args) -> int:  # one pass over the spelled terms
-        return self.tolist().index(term, *args)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __contains__(self, term) -> bool:
+        return term in self._all()
+
+    def index(self, term: str, *args) -> int:
+        return self._all().index(term, *args)
 
     def __eq__(self, other) -> bool:
         if isinstance(other, TermNames | list | tuple):
-            return len(self) == len(other) and self.tolist() == list(other)
+            return len(self) == len(other) and self._all() == list(other)
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # mutable-looking, like a list
