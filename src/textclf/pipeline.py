@@ -21,13 +21,13 @@ from textclf.models import (
     SoftmaxRegression,
 )
 from textclf.models.mlp import parse_hidden
-from textclf.train import MODEL_DEFAULTS, EpochCallback, TrainingSettings, train
+from textclf.train import EpochCallback, TrainingSettings, default_settings, train
 
 DEFAULT_HIDDEN = (64,)
 DEFAULT_DROPOUT = 0.5
 
 DEFAULT_FEATURES = FeatureSettings()
-DEFAULT_TRAINING = TrainingSettings(**MODEL_DEFAULTS["logistic"])
+DEFAULT_TRAINING = default_settings("logistic")
 MODEL_CHOICES = ("auto", *MODEL_KINDS)
 
 
@@ -112,7 +112,7 @@ class TextClassifier:
 
     # training ---------------------------------------------------------------------------
     def _training_settings(self, kind: str) -> TrainingSettings:
-        settings = TrainingSettings(**{**MODEL_DEFAULTS[kind], **self.training_overrides})
+        settings = default_settings(kind, self.training_overrides)
         settings.validate()
         return settings
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -119,6 +120,32 @@ MODEL_DEFAULTS: dict[str, dict] = {
     "mlp": {"optimizer": "adam", "eta": 0.002, "schedule": "constant", "epochs": 5,
             "batch_size": 32},
 }
+
+# η for logistic or softmax regression when another optimizer than SGD is chosen but no η
+# (dev data: docs/models.md). Momentum's velocity adds up past steps to about η/(1 − μ)
+# per step, so η·(1 − μ) keeps SGD's effective step; Adam sizes each weight's step itself.
+LINEAR_ADAM_ETA = 0.01
+
+
+def default_settings(kind: str, overrides: Mapping[str, Any] | None = None) -> TrainingSettings:
+    """The settings of model ``kind``: :data:`MODEL_DEFAULTS` with ``overrides`` on top.
+
+    The default η belongs to the default optimizer. For logistic and softmax regression
+    (plain SGD by default), choosing ``optimizer="momentum"`` without an η gives
+    η_SGD·(1 − μ), and ``optimizer="adam"`` gives :data:`LINEAR_ADAM_ETA`.
+    """
+    overrides = dict(overrides or {})
+    defaults = MODEL_DEFAULTS[kind]
+    values = {**defaults, **overrides}
+    if "eta" not in overrides and defaults["optimizer"] == "sgd":
+        momentum = values.get("momentum", TrainingSettings.momentum)
+        if values["optimizer"] == "momentum" and isinstance(momentum, int | float) \
+                and 0.0 <= momentum < 1.0:  # else validate() refuses μ, naming it
+            values["eta"] = defaults["eta"] * (1.0 - momentum)
+        elif values["optimizer"] == "adam":
+            values["eta"] = LINEAR_ADAM_ETA
+    return TrainingSettings(**values)
+
 
 EpochCallback = Callable[[int, dict], None]
 

@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from textclf.models import FeedForwardNetwork, LogisticRegression, Model, SoftmaxRegression
 from textclf.sklearn.weights import WeightedModel, append_weight_column
-from textclf.train import MODEL_DEFAULTS, TrainingSettings, train
+from textclf.train import MODEL_DEFAULTS, TrainingSettings, default_settings, train
 from textclf.tune import hold_out
 
 TRAINING_FIELDS = ("eta", "epochs", "batch_size", "init", "optimizer", "momentum", "schedule",
@@ -47,7 +47,7 @@ def seed_of(random_state: Any) -> int:
 
 def training_settings(kind: str, params: dict[str, Any], random_state: Any) -> TrainingSettings:
     """TrainingSettings from estimator parameters; None means the kind's default."""
-    values = kind_defaults(kind).as_dict()
+    values = {}
     for name in TRAINING_FIELDS:
         value = params.get(name)
         if value is None:
@@ -58,7 +58,7 @@ def training_settings(kind: str, params: dict[str, Any], random_state: Any) -> T
             value = real(name, value)
         values[name] = value
     values["seed"] = seed_of(random_state)
-    settings = TrainingSettings(**values)
+    settings = default_settings(kind, values)  # e.g. η to suit a chosen optimizer
     settings.validate()
     return settings
 
