@@ -30,7 +30,8 @@ def test_terms_are_spelled_like_the_strings(fitted):
 def test_terms_compare_like_a_list(fitted):
     expected = fitted.terms.tolist()
     assert fitted.terms == expected and expected == fitted.terms
-    assert fitted.terms == tuple(expected)
+    assert fitted.terms != tuple(expected)  # as for a list
+    assert fitted.terms == TermNames(fitted.terms.tokens, fitted.terms.T, fitted.terms.length)
     assert fitted.terms != expected[:-1]
     assert fitted.terms != [*expected[:-1], "other"]
     assert fitted.terms != "new york"

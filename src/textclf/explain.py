@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -246,7 +247,7 @@ def count_uncovered(tokens: list[str], ngrams: int, present: set[str]) -> int:
 
 
 def _class_explanation(label: str, opposite: str | None, score: float, baseline: float,
-                       probability: float, terms: list[str], columns: np.ndarray,
+                       probability: float, terms: Mapping[int, str], columns: np.ndarray,
                        values: np.ndarray, weights: np.ndarray, exact: bool,
                        tokens: list[str], ngrams: int) -> ClassExplanation:
     """One score's account: contributions cⱼ = weightⱼ·xⱼ sorted by |cⱼ|, and the rest."""
@@ -288,6 +289,7 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
         columns, values = X.indices[start:end], X.data[start:end]
         is_term = columns != bias_column
         columns, values = columns[is_term], values[is_term]
+        names = {j: terms[j] for j in columns.tolist()}  # each term spelled once per row
         if linear:
             weights = theta[columns]  # θⱼₖ, shape (nnz, C)
         else:  # ∂z_k/∂xⱼ at this document, one backward pass per score
@@ -299,7 +301,7 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
         token_texts = [t.text for t in tokens]
         explained = [
             _class_explanation(label, opposite, float(Z[row, k]), float(baseline[k]),
-                               float(P[row, labels.index(label)]), terms, columns, values,
+                               float(P[row, labels.index(label)]), names, columns, values,
                                weights[:, k], linear, token_texts, ngrams)
             for k, label in enumerate(targets)
         ]
@@ -313,7 +315,7 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
             classes=explained,
             tokens=tokens,
             display_text=display,
-            n_unknown_tokens=count_uncovered(token_texts, ngrams, {terms[j] for j in columns}),
+            n_unknown_tokens=count_uncovered(token_texts, ngrams, set(names.values())),
         ))
     return results
 

@@ -352,7 +352,7 @@ class TermNames(Sequence):
         return self._all().index(term, *args)
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, TermNames | list | tuple):
+        if isinstance(other, TermNames | list):  # like a list: a tuple is not equal
             return len(self) == len(other) and self._all() == list(other)
         return NotImplemented
 
