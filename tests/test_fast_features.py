@@ -232,6 +232,34 @@ def test_both_engines_give_the_same_chunk_counts(reviews):
             assert np.array_equal(getattr(compiled.X, attribute), getattr(plain.X, attribute))
 
 
+@pytest.mark.parametrize("weighting, sublinear_tf", [("tfidf", True), ("tfidf", False),
+                                                     ("count", True), ("binary", True)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_both_engines_fill_x_bit_for_bit(reviews, monkeypatch, weighting, sublinear_tf, dtype):
+    """The compiled filling of [X | 1] (textclf.weight_kernels) equals the numpy steps
+    exactly, over many chunks, with dropped columns, a row that loses every term to
+    min_df, an empty row and a count above 255."""
+    pytest.importorskip("numba")
+    if not jit.enabled():
+        pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
+    texts, _ = reviews
+    texts = [*texts, "zzqx qqzy wwvk", "", "the " * 300]
+    monkeypatch.setattr(ngrams, "CHUNK_CHARACTERS", 20_000)  # several chunks
+
+    def featurised():
+        settings = FeatureSettings(weighting=weighting, sublinear_tf=sublinear_tf, min_df=3)
+        return Featurizer(settings, dtype=dtype, jobs=2).fit_transform(texts)
+
+    compiled = featurised()
+    with jit.disabled():
+        plain = featurised()
+    assert compiled.shape == plain.shape and compiled.dtype == plain.dtype == dtype
+    assert compiled[-3].nnz == 1 and compiled[-2].nnz == 1  # the bias alone
+    assert compiled[-1, -1] == 1.0
+    for attribute in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(compiled, attribute), getattr(plain, attribute))
+
+
 def test_token_matrix_of_some_columns_equals_those_rows_of_the_whole(reviews):
     texts, _ = reviews
     splitter = Splitter(DEFAULT_TOKEN_PATTERN)

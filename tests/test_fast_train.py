@@ -84,6 +84,31 @@ def test_fast_and_plain_loops_agree_over_epochs(kind):
         assert a["train_accuracy"] == b["train_accuracy"]
 
 
+@pytest.mark.parametrize("kind", ["logistic", "softmax"])
+@pytest.mark.parametrize("engine", ["plain", "auto"])
+def test_training_accuracy_is_progressive(kind, engine):
+    """Each document is scored with the θ its batch starts from: with θ = 0 and one batch
+    of all N rows, every score ties at 0, so every row is predicted as class 0."""
+    K = 2 if kind == "logistic" else 3
+    X, y = _data(K=K, seed=2)
+    model = LogisticRegression(X.shape[1]) if kind == "logistic" \
+        else SoftmaxRegression(X.shape[1], K)
+    settings = TrainingSettings(eta=1.0, epochs=2, batch_size=X.shape[0], init="zeros")
+    history = train(model, X, y, settings, engine=engine)
+    assert history[0]["train_accuracy"] == np.mean(y == 0)
+    # the second epoch scores with the θ after the first step
+    assert history[1]["train_accuracy"] == np.mean(model_before_step_2(X, y, kind, K) == y)
+
+
+def model_before_step_2(X, y, kind, K):
+    """Predictions of θ after one full-batch step from θ = 0, η = 1."""
+    model = LogisticRegression(X.shape[1]) if kind == "logistic" \
+        else SoftmaxRegression(X.shape[1], K)
+    train(model, X, y, TrainingSettings(eta=1.0, epochs=1, batch_size=X.shape[0],
+                                        init="zeros"), engine="plain")
+    return model.predict(X)
+
+
 def test_a_large_l2_keeps_the_scale_factor_finite():
     X, y = _data()
     settings = TrainingSettings(eta=5.0, epochs=3, batch_size=4, l2=0.19)  # s shrinks fast

@@ -44,6 +44,7 @@ from textclf.ngrams import (
     reorder_rows,
 )
 from textclf.tokenids import DEFAULT_TOKEN_PATTERN, Splitter, encode
+from textclf.weight_kernels import fill_rows
 
 WEIGHTINGS = ("count", "binary", "tfidf")
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -168,18 +169,31 @@ def _normalize_rows(X: sp.csr_matrix) -> None:
     X.data /= np.repeat(norms, row_nnz).astype(X.dtype)
 
 
+def count_values(largest: int, settings: FeatureSettings, dtype=np.float64) -> np.ndarray:
+    """X's value (before idf and scaling) of each count 0..``largest``, in ``dtype``: the
+    count itself, 1 (binary), or tf = 1 + ln(count) (sublinear tf-idf).
+
+    A table, because the counts are small integers: the numpy and compiled paths look the
+    values up in the same table, so they agree bit for bit.
+    """
+    counts = np.arange(int(largest) + 1).astype(dtype)
+    if settings.weighting == "binary":
+        return np.ones_like(counts)
+    if settings.weighting == "tfidf" and settings.sublinear_tf:
+        counts[0] = 1.0  # no document has a count of 0 (ln 0 would warn)
+        return (1.0 + np.log(counts)).astype(dtype)
+    return counts
+
+
 def weight_counts(
     counts: sp.csr_matrix, settings: FeatureSettings, idf: np.ndarray, dtype=np.float64
 ) -> sp.csr_matrix:
     """Feature values from counts (see the module docstring), then the bias column: [X | 1]."""
     if not counts.has_sorted_indices:
         counts = reorder_rows(counts)
-    X = counts.astype(dtype)
-    if settings.weighting == "binary":
-        X.data[:] = 1.0
-    elif settings.weighting == "tfidf":
-        if settings.sublinear_tf:
-            X.data = (1.0 + np.log(X.data)).astype(dtype)
+    value = count_values(counts.data.max(initial=0), settings, dtype)
+    X = sp.csr_matrix((value[counts.data], counts.indices, counts.indptr), shape=counts.shape)
+    if settings.weighting == "tfidf":
         X.data *= idf[X.indices].astype(dtype)
         _normalize_rows(X)
     return add_bias_column(X)
@@ -358,22 +372,53 @@ class Featurizer:
         self.idf = np.log((1.0 + self.n_documents) / (1.0 + self.document_frequency)) + 1.0
         del df, candidates, order
         # [X | 1] written chunk by chunk into arrays of its final size
-        kept_nnz = sum(int(counts[final[cmap] >= 0].sum())  # the kept columns' entries
-                       for counts, cmap in zip(chunk_df, merged.column_maps, strict=True))
+        kept_nnz = [int(counts[final[cmap] >= 0].sum())  # each chunk's kept entries
+                    for counts, cmap in zip(chunk_df, merged.column_maps, strict=True)]
         del chunk_df
-        out = _Rows(kept_nnz + self.n_documents, self.n_documents, len(kept) + 1, self.dtype)
+        out = _Rows(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
+                    self.dtype)
+        if jit.enabled():  # each chunk's rows written in place, on all threads
+            self._fill_compiled(out, chunks, merged.column_maps, final, kept_nnz, threads)
+        else:
+            def weighted(c: int) -> sp.csr_matrix:  # chunk c's rows of X, its counts freed
+                chunk, column_map = chunks[c], merged.column_maps[c]
+                chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
+                return self._weight(_select_columns(chunk.X, final[column_map], len(kept)))
 
-        def weighted(c: int) -> sp.csr_matrix:  # chunk c's rows of X, its counts freed
-            chunk, column_map = chunks[c], merged.column_maps[c]
-            chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
-            return self._weight(_select_columns(chunk.X, final[column_map], len(kept)))
-
-        for part in thread_map(weighted, range(len(chunks)), threads, ahead=1):
-            out.append(part)
-            del part
-            release_free_memory()  # so the chunk's pages do not add to X's
+            for part in thread_map(weighted, range(len(chunks)), threads, ahead=1):
+                out.append(part)
+                del part
+                release_free_memory()  # so the chunk's pages do not add to X's
         self.terms = TermNames(tokens, T, length)  # spelled out only when asked for
         return out.matrix()
+
+    def _fill_compiled(self, out: _Rows, chunks: list, column_maps: list, final: np.ndarray,
+                       kept_nnz: list[int], threads: int) -> None:
+        """Fill ``out`` with every chunk's rows of [X | 1] by
+        :func:`textclf.weight_kernels.fill_rows`: chunk c's rows and entries go where the
+        chunks before it end (known from ``kept_nnz``), so the chunks fill in parallel."""
+        n_rows = [chunk.X.shape[0] for chunk in chunks]
+        first_row = np.cumsum([0, *n_rows])
+        first_entry = np.cumsum([0, *(k + n for k, n in zip(kept_nnz, n_rows, strict=True))])
+        n_columns = out.n_columns - 1
+        idf = self.idf.astype(self.dtype)
+        tfidf = self.settings.weighting == "tfidf"
+
+        def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
+            counts, column_of = chunks[c].X, final[column_maps[c]]
+            chunks[c] = column_maps[c] = None
+            value = count_values(counts.data.max(initial=0), self.settings, self.dtype)
+            end = fill_rows(counts.indptr.astype(np.int64), counts.indices,
+                            counts.data.astype(np.int32), column_of, n_columns, value, idf,
+                            tfidf, out.indptr, out.indices, out.data, first_row[c],
+                            first_entry[c])
+            if end != first_entry[c + 1]:
+                raise RuntimeError(f"chunk {c} filled {end - first_entry[c]} entries of X, "
+                                   f"expected {first_entry[c + 1] - first_entry[c]}")
+
+        for _ in thread_map(fill, range(len(chunks)), threads, ahead=1):
+            release_free_memory()  # so the chunk's pages do not add to X's
+        out.row, out.at = int(first_row[-1]), int(first_entry[-1])
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Feature matrix [X | 1] of ``texts``; terms outside the vocabulary are dropped."""
