@@ -260,6 +260,29 @@ def test_both_engines_fill_x_bit_for_bit(reviews, monkeypatch, weighting, sublin
         assert np.array_equal(getattr(compiled, attribute), getattr(plain, attribute))
 
 
+@pytest.mark.parametrize("pattern", [DEFAULT_TOKEN_PATTERN, r"\w*", r"\S+"])  # empty tokens;
+# \S+: a lone surrogate as a token
+def test_both_engines_merge_chunks_to_the_same_ids(reviews, pattern):
+    """The compiled token merge numbers tokens as the dict does (first occurrence, chunk
+    by chunk), odd Unicode and lone surrogates included; empty tokens take the dict."""
+    pytest.importorskip("numba")
+    if not jit.enabled():
+        pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
+    texts, _ = reviews
+    splitter = Splitter(pattern)
+    parts = [TRICKY, texts[:40], TRICKY[::-1], [], texts[40:90]]
+    chunks = [ngrams.count_chunk(part, splitter, 2) for part in parts]
+    compiled = ngrams.merge_chunks(chunks)
+    chunks = [ngrams.count_chunk(part, splitter, 2) for part in parts]
+    with jit.disabled():
+        plain = ngrams.merge_chunks(chunks)
+    assert compiled.tokens == plain.tokens
+    assert "naïve" in compiled.tokens
+    assert ("\ud800" in compiled.tokens) == (pattern == r"\S+")
+    for a, b in zip(compiled.column_maps, plain.column_maps, strict=True):
+        assert np.array_equal(a, b)
+
+
 def test_token_matrix_of_some_columns_equals_those_rows_of_the_whole(reviews):
     texts, _ = reviews
     splitter = Splitter(DEFAULT_TOKEN_PATTERN)

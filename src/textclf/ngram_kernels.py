@@ -39,9 +39,13 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
     prev = tok
     for level in range(n_levels):
         k = level + 2
+        # slot -> id (the code is codes[id]): 4 bytes a slot keep the table in cache. Sized
+        # for n/2 distinct k-grams at half load (about what text has), grown if need be.
         bits = 12
+        while (1 << bits) < n:
+            bits += 1
         mask = (1 << bits) - 1
-        table = np.full((mask + 1, 2), -1, np.int64)  # slot -> (code, id), side by side
+        table = np.full(mask + 1, -1, np.int32)
         codes = np.empty(max(n - k + 1, 0), np.int64)
         n_distinct = 0
         for i in range(n - k + 1):
@@ -50,25 +54,24 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
                 continue
             code = prev[i] * V + t
             slot = np.int64((np.uint64(code) * _PHI) >> np.uint64(64 - bits))
-            while table[slot, 0] != code and table[slot, 1] >= 0:
+            j = table[slot]
+            while j >= 0 and codes[j] != code:
                 slot = (slot + 1) & mask
-            j = table[slot, 1]
+                j = table[slot]
             if j < 0:  # a new k-gram
                 j = n_distinct
-                table[slot, 0] = code
-                table[slot, 1] = j
+                table[slot] = j
                 codes[j] = code
                 n_distinct += 1
                 if 2 * n_distinct > mask:  # more than half full: double the table
                     bits += 1
                     mask = (1 << bits) - 1
-                    table = np.full((mask + 1, 2), -1, np.int64)
+                    table = np.full(mask + 1, -1, np.int32)
                     for e in range(n_distinct):
                         s = np.int64((np.uint64(codes[e]) * _PHI) >> np.uint64(64 - bits))
-                        while table[s, 1] >= 0:
+                        while table[s] >= 0:
                             s = (s + 1) & mask
-                        table[s, 0] = codes[e]
-                        table[s, 1] = e
+                        table[s] = e
             ids[level, i] = j
         level_codes.append(codes[:n_distinct].copy())
         prev = ids[level]
@@ -78,9 +81,9 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
     for level in range(n_levels):
         n_columns += len(level_codes[level])
         offsets[level + 1] = n_columns
-    # rows: each column's count in document d sits at where[column] while seen[column] == d
-    seen = np.full(n_columns, -1, np.int64)
-    where = np.zeros(n_columns, np.int64)
+    # rows: while state[column, 0] == d, the column's count in document d sits at entry
+    # state[column, 1] (the pair side by side: one cache line per look-up)
+    state = np.full((n_columns, 2), -1, np.int32)
     indptr = np.zeros(n_docs + 1, np.int64)
     indices = np.empty(n * (n_levels + 1), np.int32)
     counts = np.zeros(n * (n_levels + 1), np.int32)
@@ -96,12 +99,12 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
                                               else offsets[level] + ids[level, i])
             if column < 0:
                 continue
-            if seen[column] != d:
-                seen[column] = d
-                where[column] = nnz
+            if state[column, 0] != d:
+                state[column, 0] = d
+                state[column, 1] = nnz
                 indices[nnz] = column
                 nnz += 1
-            counts[where[column]] += 1
+            counts[state[column, 1]] += 1
     while last_doc < n_docs:
         last_doc += 1
         indptr[last_doc] = nnz

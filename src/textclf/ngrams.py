@@ -28,10 +28,12 @@ import scipy.sparse as sp
 from textclf import jit
 from textclf.errors import SettingsError
 from textclf.ngram_kernels import count_ngrams
+from textclf.piece_kernels import joined_pieces, number_pieces
 from textclf.tokenids import Splitter, Vocabulary, _ranks_within, encode
 
 CHUNK_CHARACTERS = 2_000_000  # characters of text per chunk: bounds the temporary memory
 _SEPARATOR = "\x00"  # joins a chunk's tokens into one string (one object, not thousands)
+_SEPARATOR_BYTE = 0
 
 
 def chunks_of(texts: Iterable[str], characters: int | None = None) -> Iterator[list[str]]:
@@ -234,9 +236,8 @@ class Merged:
 def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
     """Map each chunk's local token and n-gram ids to ids shared by all chunks (the
     chunks' lookups on ``threads`` threads: numpy's binary search runs without the GIL)."""
-    vocabulary = Vocabulary(grow=True)
-    token_maps = [vocabulary.lookup(chunk.tokens) for chunk in chunks]
-    V = len(vocabulary)
+    tokens, token_maps = _merged_tokens(chunks)
+    V = len(tokens)
     n_levels = len(chunks[0].levels) if chunks else 0
     level_maps: list[list[np.ndarray]] = [token_maps]
     levels: list[LevelTable] = []
@@ -267,7 +268,31 @@ def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
             np.int32 if offsets[-1] < 2**31 else np.int64)
         for c in range(len(chunks))
     ]
-    return Merged(tokens=vocabulary.tokens(), levels=levels, column_maps=column_maps)
+    return Merged(tokens=tokens, levels=levels, column_maps=column_maps)
+
+
+def _merged_tokens(chunks: Sequence[ChunkCounts]) -> tuple[list[str], list[np.ndarray]]:
+    """All chunks' tokens, each once in the order of first occurrence (chunk by chunk),
+    and each chunk's map from its token ids to theirs.
+
+    With the compiled kernels, the chunks' packed token strings are numbered as one byte
+    string by :func:`~textclf.piece_kernels.number_pieces` (the same numbering as a dict,
+    with no Python object per token); a dict does it otherwise, or where a token is empty
+    or holds the separator.
+    """
+    packed = [chunk.packed_tokens for chunk in chunks]
+    if jit.enabled() and all(isinstance(p, str) for p in packed):
+        sizes = [p.count(_SEPARATOR) + 1 if p else 0 for p in packed]
+        data = _SEPARATOR.join(p for p in packed if p).encode("utf-8", "surrogatepass")
+        raw, starts, lengths = number_pieces(np.frombuffer(data, np.uint8), _SEPARATOR_BYTE)
+        if len(raw) == sum(sizes):  # no empty token (it would have no piece)
+            distinct = joined_pieces(np.frombuffer(data, np.uint8), starts, lengths,
+                                     _SEPARATOR_BYTE)
+            tokens = distinct.tobytes().decode("utf-8", "surrogatepass").split(_SEPARATOR)
+            return tokens, np.split(raw, np.cumsum(sizes)[:-1])
+    vocabulary = Vocabulary(grow=True)
+    token_maps = [vocabulary.lookup(chunk.tokens) for chunk in chunks]
+    return vocabulary.tokens(), token_maps
 
 
 def alphabetical_order(tokens: Sequence[str], T: np.ndarray) -> np.ndarray:

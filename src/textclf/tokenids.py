@@ -34,7 +34,7 @@ import numpy as np
 
 from textclf import jit
 from textclf.errors import DataError
-from textclf.piece_kernels import expand_pieces, number_pieces
+from textclf.piece_kernels import NEWLINE, SPACE, expand_pieces, joined_pieces, number_pieces
 
 DEFAULT_TOKEN_PATTERN = r"\w+(?:'\w+)*|[!?]"
 SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -111,6 +111,17 @@ class Splitter:
         """UTF-8 bytes of ``joined`` with every byte that cannot be in a token made a space."""
         return joined.encode("utf-8", "surrogatepass").translate(self._table)
 
+    def distinct_words(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """:meth:`distinct_pieces` decoded, for the fast patterns with :mod:`textclf.jit`
+        on: compiled kernels number the pieces and gather the distinct ones into one buffer,
+        decoded at once (no Python object per piece; ``MARK`` is the word ``"\\x01"``)."""
+        data = np.frombuffer(self._translated(self._joined(texts)), np.uint8)
+        raw, starts, lengths = number_pieces(data, SPACE)
+        distinct = joined_pieces(data, starts, lengths, NEWLINE)
+        if not len(distinct):
+            return raw, []
+        return raw, distinct.tobytes().decode("utf-8", "surrogatepass").split("\n")
+
     def distinct_pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
         """``(raw, distinct)``: the pieces of :meth:`pieces` numbered by value.
 
@@ -119,10 +130,8 @@ class Splitter:
         on, a compiled kernel numbers the pieces without making them Python objects.
         """
         if self.fast and jit.enabled():
-            data = self._translated(self._joined(texts))
-            raw, starts, lengths = number_pieces(np.frombuffer(data, np.uint8))
-            ends = starts + lengths
-            return raw, [data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+            raw, words = self.distinct_words(texts)
+            return raw, [word.encode("utf-8", "surrogatepass") for word in words]
         pieces = self.pieces(texts)
         # One C-level pass: `first[i]` is the position where piece i's value first occurs.
         seen: dict = {}
@@ -185,24 +194,29 @@ def encode(
     Returns ``(tok, doc)``: int64 arrays of equal length, ``doc`` non-decreasing in
     0..len(texts)−1.
     """
-    raw, distinct = splitter.distinct_pieces(texts)  # distinct-piece number of each position
+    compiled = jit.enabled()
+    # the distinct-piece number of each position, and the distinct pieces
+    if splitter.fast and compiled:
+        raw, words = splitter.distinct_words(texts)
+        mark = MARK.decode()
+    else:
+        raw, words = splitter.distinct_pieces(texts)
+        mark = MARK
+        if splitter.fast:  # bytes: decoded at once
+            words = b"\n".join(words).decode("utf-8", "surrogatepass").split("\n")
+            mark = MARK.decode()
     if not len(raw):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    is_mark = np.zeros(len(distinct), bool)
+    is_mark = np.zeros(len(words), bool)
     with contextlib.suppress(ValueError):
-        is_mark[distinct.index(MARK)] = True
+        is_mark[words.index(mark)] = True
     # The tokens of each distinct piece, once: most pieces are exactly one token.
-    if splitter.fast:
-        words = b"\n".join(distinct).decode("utf-8", "surrogatepass").split("\n")
-    else:
-        words = distinct
     simple = splitter.one_token(words) & ~is_mark
     lengths = simple.astype(np.int64)
     ids = np.full(len(words), -1, np.int64)
     simple_at = np.flatnonzero(simple)
     ids[simple_at] = vocabulary.lookup([words[u] for u in simple_at])
     other_at = np.flatnonzero(~simple & ~is_mark)
-    compiled = jit.enabled()
     if len(other_at) == 0 and not compiled:  # every piece is one token or a marker
         one = lengths[raw] == 1
         return ids[raw[one]], np.cumsum(is_mark[raw])[one]
