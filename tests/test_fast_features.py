@@ -263,8 +263,9 @@ def test_both_engines_fill_x_bit_for_bit(reviews, monkeypatch, weighting, sublin
 @pytest.mark.parametrize("pattern", [DEFAULT_TOKEN_PATTERN, r"\w*", r"\S+"])  # empty tokens;
 # \S+: a lone surrogate as a token
 def test_both_engines_merge_chunks_to_the_same_ids(reviews, pattern):
-    """The compiled token merge numbers tokens as the dict does (first occurrence, chunk
-    by chunk), odd Unicode and lone surrogates included; empty tokens take the dict."""
+    """The compiled merge numbers tokens as the dict does (first occurrence, chunk by
+    chunk), odd Unicode and lone surrogates included (empty tokens take the dict), and
+    maps every chunk column to the same term as the numpy merge."""
     pytest.importorskip("numba")
     if not jit.enabled():
         pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
@@ -279,8 +280,12 @@ def test_both_engines_merge_chunks_to_the_same_ids(reviews, pattern):
     assert compiled.tokens == plain.tokens
     assert "naïve" in compiled.tokens
     assert ("\ud800" in compiled.tokens) == (pattern == r"\S+")
+    assert compiled.n_columns == plain.n_columns
     for a, b in zip(compiled.column_maps, plain.column_maps, strict=True):
-        assert np.array_equal(a, b)
+        # n-gram ids may differ (first occurrence against sorted codes); the terms may not
+        spelled = [ngrams.term_strings(merged.tokens, *merged.token_matrix(column_map))
+                   for merged, column_map in ((compiled, a), (plain, b))]
+        assert spelled[0] == spelled[1]
 
 
 def test_token_matrix_of_some_columns_equals_those_rows_of_the_whole(reviews):
@@ -342,3 +347,15 @@ def test_thread_map_keeps_order_and_reads_a_bounded_number_ahead():
     assert len(consumed) <= 2 * 2  # the first result came after at most 4 chunks were read
     assert [0, *results] == [x * x for x in range(50)]
     assert list(thread_map(str, [3, 1, 2], jobs=1)) == ["3", "1", "2"]
+
+
+def test_vocabulary_lookup_of_distinct_tokens_equals_the_general_lookup():
+    words = ["b", "a", "c", "a b"]
+    fresh, general = Vocabulary(grow=True), Vocabulary(grow=True)
+    assert fresh.lookup(words, distinct=True).tolist() == general.lookup(words).tolist()
+    assert fresh.tokens() == general.tokens()
+    # a vocabulary that holds tokens already takes the general path
+    assert fresh.lookup(["c", "d"], distinct=True).tolist() == [2, 4]
+    assert Vocabulary(["x"], grow=False).lookup(["x", "y"], distinct=True).tolist() == [0, -1]
+    repeated = Vocabulary(grow=True)  # told "distinct" wrongly: still right
+    assert repeated.lookup(["a", "b", "a"], distinct=True).tolist() == [0, 1, 0]

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from textclf import jit
 from textclf.errors import SettingsError
-from textclf.ngram_kernels import count_ngrams
+from textclf.ngram_kernels import count_ngrams, number_codes
 from textclf.piece_kernels import joined_pieces, number_pieces
 from textclf.tokenids import Splitter, Vocabulary, _ranks_within, encode
 
@@ -234,8 +234,14 @@ class Merged:
 
 
 def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
-    """Map each chunk's local token and n-gram ids to ids shared by all chunks (the
-    chunks' lookups on ``threads`` threads: numpy's binary search runs without the GIL)."""
+    """Map each chunk's local token and n-gram ids to ids shared by all chunks.
+
+    Ids are given by value, so the result does not depend on which worker counted what.
+    The compiled path numbers each level's codes by first occurrence (a hash table); the
+    numpy path sorts them and looks each chunk's up by binary search, on ``threads``
+    threads (numpy's search runs without the GIL). The two number n-grams differently;
+    the vocabulary's alphabetical order makes the final columns the same.
+    """
     tokens, token_maps = _merged_tokens(chunks)
     V = len(tokens)
     n_levels = len(chunks[0].levels) if chunks else 0
@@ -250,17 +256,23 @@ def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
         ]
         for chunk in chunks:
             chunk.levels[k] = None  # type: ignore[call-overload]  # no longer needed
-        # distinct codes by an in-place sort (np.unique would hold several copies)
-        distinct = np.concatenate(codes)
-        distinct.sort()
-        if len(distinct):
-            distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
-        id_type = np.int32 if len(distinct) < 2**31 and V < 2**31 else np.int64
+        if jit.enabled() and sum(map(len, codes)) < 2**31:
+            # ids in the order of first occurrence, by a hash table (one compiled pass)
+            ids, distinct = number_codes(np.concatenate(codes))
+            level_maps.append(np.split(ids, np.cumsum([len(c) for c in codes])[:-1]))
+            id_type = np.int32
+        else:
+            # distinct codes by an in-place sort (np.unique would hold several copies)
+            distinct = np.concatenate(codes)
+            distinct.sort()
+            if len(distinct):
+                distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
+            id_type = np.int32 if len(distinct) < 2**31 and V < 2**31 else np.int64
+            with ThreadPoolExecutor(max(threads, 1)) as pool:
+                level_maps.append([ids.astype(id_type) for ids in
+                                   pool.map(distinct.searchsorted, codes)])
         levels.append(LevelTable((distinct // max(V, 1)).astype(id_type),
                                  (distinct % max(V, 1)).astype(id_type)))
-        with ThreadPoolExecutor(max(threads, 1)) as pool:
-            level_maps.append([ids.astype(id_type) for ids in
-                               pool.map(distinct.searchsorted, codes)])
         del codes
     offsets = np.cumsum([0, V, *map(len, levels)])
     column_maps = [

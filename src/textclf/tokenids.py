@@ -172,8 +172,15 @@ class Vocabulary:
     def tokens(self) -> list[str]:
         return list(self.ids)
 
-    def lookup(self, tokens: list[str]) -> np.ndarray:
-        """Ids of ``tokens`` (C-level loops; no Python code per token)."""
+    def lookup(self, tokens: list[str], distinct: bool = False) -> np.ndarray:
+        """Ids of ``tokens`` (C-level loops; no Python code per token). ``distinct``: the
+        caller knows that no token repeats, so into an empty vocabulary they go in one
+        pass, as ids 0, 1, 2, ..."""
+        if self.grow and distinct and not self.ids:
+            self.ids = dict(zip(tokens, range(len(tokens)), strict=True))
+            if len(self.ids) == len(tokens):
+                return np.arange(len(tokens), dtype=np.int64)
+            self.ids = {}  # a token repeats after all: the general way
         if self.grow:
             ids = self.ids
             new = [t for t in dict.fromkeys(tokens) if t not in ids]
@@ -215,7 +222,7 @@ def encode(
     lengths = simple.astype(np.int64)
     ids = np.full(len(words), -1, np.int64)
     simple_at = np.flatnonzero(simple)
-    ids[simple_at] = vocabulary.lookup([words[u] for u in simple_at])
+    ids[simple_at] = vocabulary.lookup([words[u] for u in simple_at], distinct=True)
     other_at = np.flatnonzero(~simple & ~is_mark)
     if len(other_at) == 0 and not compiled:  # every piece is one token or a marker
         one = lengths[raw] == 1
