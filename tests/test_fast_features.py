@@ -18,6 +18,7 @@ from textclf.features import (
     FeatureSettings,
     Featurizer,
     Tokenizer,
+    count_values,
     featurizer_from_state,
     naive_count_matrix,
 )
@@ -238,12 +239,12 @@ def test_both_engines_give_the_same_chunk_counts(reviews):
 def test_both_engines_fill_x_bit_for_bit(reviews, monkeypatch, weighting, sublinear_tf, dtype):
     """The compiled filling of [X | 1] (textclf.weight_kernels) equals the numpy steps
     exactly, over many chunks, with dropped columns, a row that loses every term to
-    min_df, an empty row and a count above 255."""
+    min_df, an empty row, a count above 255 and one above 65,535."""
     pytest.importorskip("numba")
     if not jit.enabled():
         pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
     texts, _ = reviews
-    texts = [*texts, "zzqx qqzy wwvk", "", "the " * 300]
+    texts = [*texts, "zzqx qqzy wwvk", "", "the " * 300, "the film " * 70_000]
     monkeypatch.setattr(ngrams, "CHUNK_CHARACTERS", 20_000)  # several chunks
 
     def featurised():
@@ -254,8 +255,8 @@ def test_both_engines_fill_x_bit_for_bit(reviews, monkeypatch, weighting, sublin
     with jit.disabled():
         plain = featurised()
     assert compiled.shape == plain.shape and compiled.dtype == plain.dtype == dtype
-    assert compiled[-3].nnz == 1 and compiled[-2].nnz == 1  # the bias alone
-    assert compiled[-1, -1] == 1.0
+    assert compiled[-4].nnz == 1 and compiled[-3].nnz == 1  # the bias alone
+    assert compiled[-1, -1] == 1.0 and compiled[-2, -1] == 1.0
     for attribute in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(compiled, attribute), getattr(plain, attribute))
 
@@ -359,3 +360,17 @@ def test_vocabulary_lookup_of_distinct_tokens_equals_the_general_lookup():
     assert Vocabulary(["x"], grow=False).lookup(["x", "y"], distinct=True).tolist() == [0, -1]
     repeated = Vocabulary(grow=True)  # told "distinct" wrongly: still right
     assert repeated.lookup(["a", "b", "a"], distinct=True).tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("weighting, sublinear_tf, formula", [
+    ("tfidf", True, lambda c: 1.0 + np.log(c.astype(float))),
+    ("tfidf", False, lambda c: c.astype(float)),
+    ("count", True, lambda c: c.astype(float)),
+    ("binary", True, lambda c: np.ones(len(c))),
+])
+def test_count_values_table_small_and_huge_counts(weighting, sublinear_tf, formula):
+    settings = FeatureSettings(weighting=weighting, sublinear_tf=sublinear_tf)
+    for counts in (np.array([1, 3, 2, 3], np.uint8), np.array([1, 3, 70_000, 3], np.uint32)):
+        index, value = count_values(counts, settings)
+        assert np.allclose(value[index], formula(counts), rtol=1e-15)
+        assert len(value) <= max(counts.max() + 1, 3) and len(value) < 70_000

@@ -169,20 +169,33 @@ def _normalize_rows(X: sp.csr_matrix) -> None:
     X.data /= np.repeat(norms, row_nnz).astype(X.dtype)
 
 
-def count_values(largest: int, settings: FeatureSettings, dtype=np.float64) -> np.ndarray:
-    """X's value (before idf and scaling) of each count 0..``largest``, in ``dtype``: the
-    count itself, 1 (binary), or tf = 1 + ln(count) (sublinear tf-idf).
+LARGEST_TABLE_COUNT = 1 << 16  # beyond this, the table covers only the counts that occur
 
-    A table, because the counts are small integers: the numpy and compiled paths look the
-    values up in the same table, so they agree bit for bit.
+
+def count_values(counts: np.ndarray, settings: FeatureSettings,
+                 dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """``(index, value)``: X's value (before idf and scaling) of each count is
+    ``value[index]``, in ``dtype``: the count itself, 1 (binary), or tf = 1 + ln(count)
+    (sublinear tf-idf).
+
+    A table, because counts are small integers: the numpy and compiled paths look the
+    values up in the same table, so they agree bit for bit. It covers 0..max(counts), or,
+    where a count is huge (a token repeated 65,536 times or more in one document), only
+    the distinct counts, so that its size stays below the number of counts.
     """
-    counts = np.arange(int(largest) + 1).astype(dtype)
+    counts = np.asarray(counts)
+    largest = int(counts.max(initial=0))
+    if largest < LARGEST_TABLE_COUNT:
+        index, table = counts, np.arange(largest + 1).astype(dtype)
+    else:
+        distinct, index = np.unique(counts, return_inverse=True)
+        table = distinct.astype(dtype)
     if settings.weighting == "binary":
-        return np.ones_like(counts)
+        return index, np.ones_like(table)
     if settings.weighting == "tfidf" and settings.sublinear_tf:
-        counts[0] = 1.0  # no document has a count of 0 (ln 0 would warn)
-        return (1.0 + np.log(counts)).astype(dtype)
-    return counts
+        table[table == 0] = 1.0  # no document has a count of 0 (ln 0 would warn)
+        return index, (1.0 + np.log(table)).astype(dtype)
+    return index, table
 
 
 def weight_counts(
@@ -191,8 +204,8 @@ def weight_counts(
     """Feature values from counts (see the module docstring), then the bias column: [X | 1]."""
     if not counts.has_sorted_indices:
         counts = reorder_rows(counts)
-    value = count_values(counts.data.max(initial=0), settings, dtype)
-    X = sp.csr_matrix((value[counts.data], counts.indices, counts.indptr), shape=counts.shape)
+    index, value = count_values(counts.data, settings, dtype)
+    X = sp.csr_matrix((value[index], counts.indices, counts.indptr), shape=counts.shape)
     if settings.weighting == "tfidf":
         X.data *= idf[X.indices].astype(dtype)
         _normalize_rows(X)
@@ -407,9 +420,9 @@ class Featurizer:
         def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
             counts, column_of = chunks[c].X, final[column_maps[c]]
             chunks[c] = column_maps[c] = None
-            value = count_values(counts.data.max(initial=0), self.settings, self.dtype)
+            index, value = count_values(counts.data, self.settings, self.dtype)
             end = fill_rows(counts.indptr.astype(np.int64), counts.indices,
-                            counts.data.astype(np.int32), column_of, n_columns, value, idf,
+                            index.astype(np.int32), column_of, n_columns, value, idf,
                             tfidf, out.indptr, out.indices, out.data, first_row[c],
                             first_entry[c])
             if end != first_entry[c + 1]:

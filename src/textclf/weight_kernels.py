@@ -31,7 +31,9 @@ def fill_rows(indptr, indices, counts, column_of, n_columns, value, idf, tfidf,
               out_indptr, out_indices, out_data, row0, at0):
     """Rows ``row0 ..`` of [X | 1] from a chunk's counts, written from entry ``at0`` on.
 
-    (indptr, indices, counts): the chunk's count matrix over its own columns;
+    (indptr, indices, counts): the chunk's count matrix over its own columns, each count
+    given as its index into ``value`` (the count itself unless it is huge: see
+    :func:`textclf.features.count_values`);
     ``column_of[j]``: column j's vocabulary column, −1 to drop it; ``n_columns`` = |F|
     (the bias column's index); ``value``: X's value of each count (X's dtype); ``idf`` in
     X's dtype; ``tfidf``: multiply by idf and scale rows to unit length. Writes
