@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import types
 from collections.abc import Callable, Iterator
 
 _switched_off = os.environ.get("TEXTCLF_NO_JIT", "") not in ("", "0")
@@ -47,17 +48,35 @@ def disabled() -> Iterator[None]:
 def kernel(function: Callable) -> Callable:
     """Compile ``function`` with numba (nopython, cached on disk) when it is first called.
 
-    Call the result only when :func:`enabled` is true. A kernel cannot call another
-    kernel (numba sees only the wrapper): each one is self-contained.
+    Call the result only when :func:`enabled` is true. A kernel may call other kernels of
+    its module: they are compiled first and called compiled (numba would otherwise see
+    only their Python wrappers). Such a call costs far more than an inlined loop, so it
+    suits a step per array, not per element.
     """
     compiled = None
 
-    @functools.wraps(function)
-    def call(*args):
+    def compile_once():
         nonlocal compiled
         if compiled is None:
-            compiled = _numba().njit(cache=True, nogil=True)(function)
-        return compiled(*args)
+            compiled = _numba().njit(cache=True, nogil=True)(_with_compiled_kernels(function))
+        return compiled
+
+    @functools.wraps(function)
+    def call(*args):
+        return (compiled or compile_once())(*args)
 
     call.python = function  # the plain Python function (slow; for debugging)
+    call.compiled = compile_once
     return call
+
+
+def _with_compiled_kernels(function: Callable) -> Callable:
+    """``function`` with the kernels it names bound to their compiled forms."""
+    called = {name: value.compiled() for name in function.__code__.co_names
+              if callable(getattr(value := function.__globals__.get(name), "compiled", None))}
+    if not called:
+        return function
+    rebound = types.FunctionType(function.__code__, {**function.__globals__, **called},
+                                 function.__name__, function.__defaults__, function.__closure__)
+    rebound.__qualname__ = function.__qualname__
+    return rebound

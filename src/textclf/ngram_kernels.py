@@ -39,41 +39,20 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
     prev = tok
     for level in range(n_levels):
         k = level + 2
-        # slot -> id (the code is codes[id]): 4 bytes a slot keep the table in cache. Sized
-        # for n/2 distinct k-grams at half load (about what text has), grown if need be.
-        bits = 12
-        while (1 << bits) < n:
-            bits += 1
-        mask = (1 << bits) - 1
-        table = np.full(mask + 1, -1, np.int32)
+        # the codes of the k-grams that lie in one document and are made of known tokens
+        starts = np.empty(max(n - k + 1, 0), np.int64)
         codes = np.empty(max(n - k + 1, 0), np.int64)
-        n_distinct = 0
+        m = 0
         for i in range(n - k + 1):
             t = tok[i + k - 1]
-            if prev[i] < 0 or t < 0 or doc[i + k - 1] != doc[i]:
-                continue
-            code = prev[i] * V + t
-            slot = np.int64((np.uint64(code) * _PHI) >> np.uint64(64 - bits))
-            j = table[slot]
-            while j >= 0 and codes[j] != code:
-                slot = (slot + 1) & mask
-                j = table[slot]
-            if j < 0:  # a new k-gram
-                j = n_distinct
-                table[slot] = j
-                codes[j] = code
-                n_distinct += 1
-                if 2 * n_distinct > mask:  # more than half full: double the table
-                    bits += 1
-                    mask = (1 << bits) - 1
-                    table = np.full(mask + 1, -1, np.int32)
-                    for e in range(n_distinct):
-                        s = np.int64((np.uint64(codes[e]) * _PHI) >> np.uint64(64 - bits))
-                        while table[s] >= 0:
-                            s = (s + 1) & mask
-                        table[s] = e
-            ids[level, i] = j
-        level_codes.append(codes[:n_distinct].copy())
+            if prev[i] >= 0 and t >= 0 and doc[i + k - 1] == doc[i]:
+                starts[m] = i
+                codes[m] = prev[i] * V + t
+                m += 1
+        level_ids, distinct = number_codes(codes[:m])
+        for r in range(m):
+            ids[level, starts[r]] = level_ids[r]
+        level_codes.append(distinct)
         prev = ids[level]
     n_columns = V
     offsets = np.zeros(n_levels + 1, np.int64)
@@ -116,13 +95,16 @@ def number_codes(codes: np.ndarray):
     """``(ids, distinct)``: ``distinct`` lists each value of ``codes`` once, in the order of
     first occurrence, and ``codes[i] == distinct[ids[i]]`` (int32 ids).
 
-    The same open-addressing table as :func:`count_ngrams`'s, used by
-    :func:`textclf.ngrams.merge_chunks` to give the chunks' n-gram codes global ids in one
-    pass, where sorting them all and a binary search per code took about twice as long.
+    An open-addressing table: slot -> id, the id's code in ``distinct`` (4 bytes a slot
+    keep the table in cache); Fibonacci hashing of the codes, linear probing, at most half
+    full (sized for n/2 distinct codes, about what text has, and doubled beyond). It
+    numbers a chunk's n-grams (:func:`count_ngrams`) and, in
+    :func:`textclf.ngrams.merge_chunks`, all chunks' n-gram codes in one pass, where
+    sorting them and a binary search per code took about twice as long.
     """
     n = len(codes)
     bits = 12
-    while (1 << bits) < n:  # at most half full when half the codes are distinct
+    while (1 << bits) < n:
         bits += 1
     mask = (1 << bits) - 1
     table = np.full(mask + 1, -1, np.int32)
