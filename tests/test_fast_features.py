@@ -374,3 +374,12 @@ def test_count_values_table_small_and_huge_counts(weighting, sublinear_tf, formu
         index, value = count_values(counts, settings)
         assert np.allclose(value[index], formula(counts), rtol=1e-15)
         assert len(value) <= max(counts.max() + 1, 3) and len(value) < 70_000
+
+
+def test_a_chunk_whose_only_token_is_empty(engine):
+    """A pattern that matches "" can make a chunk whose one token is "": not the same as a
+    chunk with no tokens (the packed string is "" for both)."""
+    featurizer = Featurizer(min_df=1, token_pattern=r"\w*", ngrams=1)
+    X = featurizer.fit_transform(["!!"])
+    assert featurizer.terms == [""] and X.shape == (1, 2)
+    assert Featurizer(min_df=1, token_pattern=r"\w*").fit_transform(["!!", "a!"]).shape[0] == 2

@@ -10,8 +10,9 @@ import pytest
 pytest.importorskip("numba")
 
 from textclf import jit  # noqa: E402
-from textclf.ngram_kernels import count_ngrams  # noqa: E402
-from textclf.piece_kernels import expand_pieces, number_pieces  # noqa: E402
+from textclf.ngram_kernels import count_ngrams, number_codes  # noqa: E402
+from textclf.piece_kernels import expand_pieces, joined_pieces, number_pieces  # noqa: E402
+from textclf.weight_kernels import fill_rows  # noqa: E402
 
 
 def _pieces_by_dict(data: bytes):
@@ -92,3 +93,31 @@ def test_the_switch_turns_the_kernels_off_and_back_on():
     with jit.disabled():
         assert not jit.enabled()
     assert jit.enabled() == before
+
+
+def test_number_pieces_at_another_separator_and_joined_pieces():
+    data = b"ab\x00cd\x00\x00ab\x00e f"
+    raw, starts, lengths = number_pieces(np.frombuffer(data, np.uint8), 0)
+    assert raw.tolist() == [0, 1, 0, 2]
+    joined = joined_pieces(np.frombuffer(data, np.uint8), starts, lengths, 10)
+    assert joined.tobytes() == b"ab\ncd\ne f"
+    empty = joined_pieces(np.frombuffer(b"", np.uint8), starts[:0], lengths[:0], 10)
+    assert empty.tobytes() == b""
+
+
+@pytest.mark.parametrize("n", [0, 1, 5_000, 20_000])
+def test_number_codes_numbers_by_first_occurrence(n):
+    rng = np.random.default_rng(n)
+    codes = rng.integers(0, 2**62, size=max(n // 3, 1))[rng.integers(0, max(n // 3, 1), n)]
+    ids, distinct = number_codes(codes)
+    first = dict.fromkeys(codes.tolist())  # insertion order = first occurrence
+    assert distinct.tolist() == list(first)
+    assert ids.dtype == np.int32 and np.array_equal(distinct[ids], codes)
+
+
+def test_fill_rows_of_no_documents_writes_nothing():
+    out_indptr = np.zeros(1, np.int64)
+    end = fill_rows(np.zeros(1, np.int64), np.empty(0, np.int32), np.empty(0, np.int32),
+                    np.empty(0, np.int32), 0, np.ones(1), np.ones(0), True, out_indptr,
+                    np.empty(0, np.int32), np.empty(0), 0, 0)
+    assert end == 0 and out_indptr.tolist() == [0]

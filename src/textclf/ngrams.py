@@ -33,7 +33,7 @@ from textclf.tokenids import Splitter, Vocabulary, _ranks_within, encode
 
 CHUNK_CHARACTERS = 2_000_000  # characters of text per chunk: bounds the temporary memory
 _SEPARATOR = "\x00"  # joins a chunk's tokens into one string (one object, not thousands)
-_SEPARATOR_BYTE = 0
+_SEPARATOR_BYTE = ord(_SEPARATOR)
 
 
 def chunks_of(texts: Iterable[str], characters: int | None = None) -> Iterator[list[str]]:
@@ -107,7 +107,8 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
     vocabulary = Vocabulary(grow=True)
     tok, doc = encode(texts, splitter, vocabulary)
     V = len(vocabulary)
-    if jit.enabled():  # the same ids and counts, compiled (textclf.ngram_kernels)
+    if jit.enabled() and len(tok) * max(ngrams, 1) < 2**31:  # (the kernels count in int32)
+        # the same ids and counts, compiled (textclf.ngram_kernels)
         codes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, len(texts))
         del tok, doc
         # renumber each level by increasing code, as np.unique does (merge_chunks is faster
@@ -156,8 +157,8 @@ def _chunk_counts(vocabulary: Vocabulary, levels: list[LevelTable],
     X.data = X.data.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.uint32)
     tokens = vocabulary.tokens()
     packed = _SEPARATOR.join(tokens)
-    if packed.count(_SEPARATOR) != max(len(tokens) - 1, 0):
-        packed = tokens  # a token holds the separator: keep the list
+    if packed.count(_SEPARATOR) != max(len(tokens) - 1, 0) or (tokens and not packed):
+        packed = tokens  # a token holds the separator, or "" is the only token: the list
     return ChunkCounts(packed_tokens=packed, levels=levels, X=X)
 
 
@@ -236,7 +237,8 @@ class Merged:
 def merge_chunks(chunks: Sequence[ChunkCounts], threads: int = 1) -> Merged:
     """Map each chunk's local token and n-gram ids to ids shared by all chunks.
 
-    Ids are given by value, so the result does not depend on which worker counted what.
+    Ids depend only on the chunks' contents and order, so the result does not depend on
+    which worker counted what.
     The compiled path numbers each level's codes by first occurrence (a hash table); the
     numpy path sorts them and looks each chunk's up by binary search, on ``threads``
     threads (numpy's search runs without the GIL). The two number n-grams differently;

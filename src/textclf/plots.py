@@ -102,7 +102,7 @@ def plot_accuracy(history: list[dict], path: Path, data_accuracy: float | None =
     ax = fig.subplots()
     ax.set_title("accuracy per epoch")
     drawn = False
-    for key, name, colour in (("train_accuracy", "training", TRAIN),
+    for key, name, colour in (("train_accuracy", "training (progressive)", TRAIN),
                               ("dev_accuracy", "dev", DEV)):
         epochs, values = _series(history, key)
         if values:

@@ -41,6 +41,8 @@ def fill_rows(indptr, indices, counts, column_of, n_columns, value, idf, tfidf,
     the last one written.
     """
     n = len(indptr) - 1
+    if n == 0:
+        return at0
     # 1. kept entries per column and per row
     column_start = np.zeros(n_columns + 1, np.int64)
     row_end = np.empty(n, np.int64)
