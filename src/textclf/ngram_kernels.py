@@ -1,14 +1,15 @@
-"""Compiled kernel for :func:`textclf.ngrams.count_chunk`: n-gram ids and counts in one pass.
+"""Compiled kernels for :mod:`textclf.ngrams`: n-gram ids and counts, without sorting.
 
 The numpy path numbers the k-grams of a chunk with ``np.unique`` on their codes
 ``p · V + t`` (p: id of the first k−1 tokens, t: the last token) and counts them with two
-sparse conversions. This kernel makes the same table of k-grams and the same counts with
-a hash table from code to id and no sorting at all:
+sparse conversions. :func:`count_ngrams` makes the same table of k-grams and the same
+counts with a hash table from code to id (:func:`number_codes`, which also serves
+:func:`textclf.ngrams.merge_chunks`):
 
 * level k: the k-gram starting at position i has code ``prev[i] · V + tok[i+k−1]`` when
   both parts are known and it lies in one document; ids are given in the order of first
-  occurrence (so they are a permutation of ``np.unique``'s; :func:`merge_chunks` does not
-  depend on the order);
+  occurrence (a permutation of ``np.unique``'s, which
+  :func:`~textclf.ngrams.count_chunk` puts back in code order);
 * row d of the count matrix: the columns of document d's tokens and n-grams (token t is
   column t; level k's id j is column offset_k + j), each with its count, in the order of
   first occurrence in the document (the indices of a row are not sorted).
