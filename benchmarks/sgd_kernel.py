@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpora import load_corpus  # noqa: E402
 
-from textclf import fast_train, jit, pipeline  # noqa: E402
-from textclf.pipeline import TextClassifier  # noqa: E402
+from textclf import TextClassifier  # noqa: E402
+from textclf.core import jit  # noqa: E402
+from textclf.training import loop, sparse_step  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,25 +37,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args(argv)
     timings: list[tuple[float, float]] = []
-    plain_train = pipeline.train
+    plain_fit = loop.Trainer.fit
 
-    def timed_train(*a, **k):
+    def timed_fit(*a, **k):
         wall, cpu = time.perf_counter(), time.process_time()
-        history = plain_train(*a, **k)
+        history = plain_fit(*a, **k)
         timings.append((time.perf_counter() - wall, time.process_time() - cpu))
         return history
 
-    pipeline.train = timed_train
-    in_epochs = [0.0]  # wall seconds inside SparseSGD.epoch: the SGD steps alone
-    plain_epoch = fast_train.SparseSGD.epoch
+    loop.Trainer.fit = timed_fit
+    in_epochs = [0.0]  # wall seconds inside the sparse steps' run: the SGD steps alone
+    step_class = sparse_step.CompiledStep if jit.enabled() else sparse_step.SparseStep
+    plain_run = step_class.run
 
-    def timed_epoch(*a, **k):
+    def timed_run(*a, **k):
         wall = time.perf_counter()
-        result = plain_epoch(*a, **k)
+        result = plain_run(*a, **k)
         in_epochs[0] += time.perf_counter() - wall
         return result
 
-    fast_train.SparseSGD.epoch = timed_epoch
+    step_class.run = timed_run
     engine = "numba kernel" if jit.enabled() else "numpy"
     for name in args.corpora:
         corpus = load_corpus(args.data_dir, name)

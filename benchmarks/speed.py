@@ -60,7 +60,7 @@ def featurize(data_dir: Path, corpora: list[str]) -> list[dict]:
     from sklearn.feature_extraction.text import CountVectorizer
 
     from textclf.features import Featurizer
-    from textclf.tokenids import DEFAULT_TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN
+    from textclf.features.splitter import DEFAULT_TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN
 
     rows = []
     for name in corpora:
@@ -105,10 +105,10 @@ def epochs(data_dir: Path, corpus: str) -> list[dict]:
 
     import numpy as np
 
-    from textclf import jit
+    from textclf.core import jit
     from textclf.features import Featurizer
     from textclf.models import LogisticRegression, SoftmaxRegression
-    from textclf.train import TrainingSettings, train
+    from textclf.training import TrainingSettings, train
 
     data = load(data_dir, corpus)
     labels = sorted(set(data.train.labels))

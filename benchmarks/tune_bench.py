@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from textclf.corpus import read_corpus
-from textclf.tune import DEFAULT_DEV_FRACTION, hold_out
+from textclf.corpus import hold_out, read_corpus
+from textclf.tune import DEFAULT_DEV_FRACTION
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 TEXTCLF = [sys.executable, "-c", "import sys; from textclf.cli import main; sys.exit(main())"]

@@ -31,7 +31,6 @@ import itertools
 import json
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +38,11 @@ import scipy.sparse as sp
 
 from textclf import read_corpus
 from textclf.features import FeatureSettings, Featurizer
-from textclf.models import FeedForwardNetwork, LogisticRegression, SoftmaxRegression
-from textclf.pipeline import DEFAULT_DROPOUT, DEFAULT_HIDDEN
-from textclf.train import MODEL_DEFAULTS, TrainingSettings, train
+from textclf.models import FeedForwardNetwork, LogisticRegression, ModelSettings, SoftmaxRegression
+from textclf.training import MODEL_DEFAULTS, TrainingSettings, train
+
+DEFAULT_HIDDEN = ModelSettings.hidden.default
+DEFAULT_DROPOUT = ModelSettings.dropout.default
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 CACHE = Path("/tmp/textclf-tune-cache")
@@ -228,7 +229,7 @@ def setting_key(record: dict) -> str:
     """What makes two fits the same setting: corpus, model, the K-fold split and the
     resolved options, every field of TrainingSettings spelled out (so that the baseline
     and a grid point equal to it, such as l2=0 or eta=40, run once)."""
-    full = {**asdict(TrainingSettings(**record["options"])), **record["architecture"]}
+    full = {**TrainingSettings(**record["options"]).as_dict(), **record["architecture"]}
     options = {k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
                for k, v in full.items()}
     return json.dumps([record["corpus"], record["kind"], record["folds"], record["seed"],

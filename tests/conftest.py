@@ -6,6 +6,7 @@ format under ``tests/fixtures/``; tests compare what each reader returns with th
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,23 @@ from textclf import TextClassifier
 from textclf.cli import main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The shared corpora beside the repository (../shared/datasets). Tests that need one skip,
+# saying what is missing, when a clone has none beside it; CI sets TEXTCLF_REQUIRE_DATASETS
+# (.ci/run), which makes a missing corpus an error.
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+REQUIRE_DATASETS = os.environ.get("TEXTCLF_REQUIRE_DATASETS", "") not in ("", "0")
+
+
+def shared_corpus(name: str) -> Path:
+    """The folder of the shared corpus ``name``; skip the test without it (fail under CI)."""
+    folder = DATASETS / name
+    if not folder.is_dir():
+        message = (f"{folder} is missing: the shared data sets belong beside the repository "
+                   "(../shared/datasets)")
+        if REQUIRE_DATASETS:
+            pytest.fail(message + "; TEXTCLF_REQUIRE_DATASETS is set, so this is an error")
+        pytest.skip(message)
+    return folder
 CORPUS = FIXTURES / "corpus"  # the training documents in every format
 SPLITS = FIXTURES / "splits"  # a folder tree with train/dev/test split folders
 

@@ -301,16 +301,16 @@ def test_undecodable_bytes_warn_and_go_on(tmp_path: Path, capsys) -> None:
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--eta", "0", "eta (the learning rate η) must be > 0, got 0.0"),
-        ("--eta", "-1", "eta (the learning rate η) must be > 0, got -1.0"),
-        ("--eta", "nan", "eta (the learning rate η) must be > 0, got nan"),
-        ("--batch-size", "0", "batch_size must be a positive integer, got 0"),
-        ("--batch-size", "-2", "batch_size must be a positive integer, got -2"),
-        ("--epochs", "0", "epochs must be a positive integer, got 0"),
-        ("--epochs", "-1", "epochs must be a positive integer, got -1"),
-        ("--ngrams", "0", "ngrams must be at least 1, got 0"),
-        ("--min-df", "0", "min_df must be at least 1, got 0"),
-        ("--max-features", "0", "max_features must be at least 1, got 0"),
+        ("--eta", "0", "eta must be a number > 0, got 0.0"),
+        ("--eta", "-1", "eta must be a number > 0, got -1.0"),
+        ("--eta", "nan", "eta must be a number > 0, got nan"),
+        ("--batch-size", "0", "batch_size must be an integer ≥ 1, got 0"),
+        ("--batch-size", "-2", "batch_size must be an integer ≥ 1, got -2"),
+        ("--epochs", "0", "epochs must be an integer ≥ 1, got 0"),
+        ("--epochs", "-1", "epochs must be an integer ≥ 1, got -1"),
+        ("--ngrams", "0", "ngrams must be an integer ≥ 1, got 0"),
+        ("--min-df", "0", "min_df must be an integer ≥ 1, got 0"),
+        ("--max-features", "0", "max_features must be an integer ≥ 1, got 0"),
     ],
 )
 def test_bad_settings(tmp_path: Path, capsys, option: str, value: str, message: str) -> None:

@@ -5,7 +5,7 @@ from topic_corpus import TRAIN
 
 from textclf import TextClassifier
 from textclf.errors import SettingsError
-from textclf.train import LINEAR_ADAM_ETA, MODEL_DEFAULTS, default_settings
+from textclf.training import LINEAR_ADAM_ETA, MODEL_DEFAULTS, default_settings
 
 
 @pytest.mark.parametrize("kind", ["logistic", "softmax", "mlp"])
@@ -35,10 +35,10 @@ def test_a_given_eta_and_the_networks_adam_are_left_alone():
 
 def test_the_classifier_resolves_eta_for_the_kind_it_trains():
     clf = TextClassifier(optimizer="momentum", min_df=1, epochs=2)
-    assert clf.training.eta == pytest.approx(MODEL_DEFAULTS["logistic"]["eta"] * 0.1)
+    assert clf.training_settings.eta == pytest.approx(MODEL_DEFAULTS["logistic"]["eta"] * 0.1)
     clf.fit(*TRAIN)  # three topics: softmax regression
-    assert clf.training.eta == pytest.approx(MODEL_DEFAULTS["softmax"]["eta"] * 0.1)
-    assert TextClassifier(optimizer="momentum", eta=2.0).training.eta == 2.0
+    assert clf.training_settings.eta == pytest.approx(MODEL_DEFAULTS["softmax"]["eta"] * 0.1)
+    assert TextClassifier(optimizer="momentum", eta=2.0).training_settings.eta == 2.0
 
 
 def test_the_scikit_learn_text_estimator_gets_the_same_eta():

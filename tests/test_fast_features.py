@@ -12,23 +12,21 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from textclf import jit, ngrams
+from textclf.core import chunking, jit
+from textclf.core.chunking import text_chunks
 from textclf.errors import DataError, SettingsError
-from textclf.features import (
-    FeatureSettings,
-    Featurizer,
-    Tokenizer,
-    count_values,
-    featurizer_from_state,
-    naive_count_matrix,
-)
-from textclf.tokenids import (
+from textclf.features import FeatureSettings, Featurizer, Tokenizer, naive_count_matrix
+from textclf.features.counting import count_chunk
+from textclf.features.merging import merge_chunks
+from textclf.features.splitter import (
     DEFAULT_TOKEN_PATTERN,
     SKLEARN_TOKEN_PATTERN,
     Splitter,
     Vocabulary,
     encode,
 )
+from textclf.features.terms import term_strings
+from textclf.features.weighting import count_values
 
 TRICKY = [
     "Don't stop!! It's 'quoted' -- and ''double'' and a'''b and rock'n'roll'",
@@ -152,7 +150,7 @@ def test_transform_after_saving_equals_fit_transform(reviews, weighting, engine)
     texts, _ = reviews
     featurizer = Featurizer(ngrams=3, weighting=weighting)
     X = featurizer.fit_transform(texts)
-    loaded = featurizer_from_state(*featurizer.state())  # index rebuilt from the strings
+    loaded = Featurizer.from_state(*featurizer.state())  # index rebuilt from the strings
     Y = loaded.transform(texts)
     assert abs(X - Y).max() < 1e-12
     assert abs(featurizer.transform(texts) - X).max() < 1e-12
@@ -162,7 +160,7 @@ def test_parallel_and_chunked_featurisation_are_identical(reviews, monkeypatch, 
     texts, unseen = reviews
     one = Featurizer(jobs=1)
     X1 = one.fit_transform(texts)
-    monkeypatch.setattr(ngrams, "CHUNK_CHARACTERS", 5_000)  # many chunks
+    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 5_000)  # many chunks
     two = Featurizer(jobs=2)
     X2 = two.fit_transform(texts)
     assert two.terms == one.terms
@@ -221,9 +219,9 @@ def test_both_engines_give_the_same_chunk_counts(reviews):
     if not jit.enabled():
         pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
     for n in (1, 2, 3, 4):
-        compiled = ngrams.count_chunk(texts, splitter, n)
+        compiled = count_chunk(texts, splitter, n)
         with jit.disabled():
-            plain = ngrams.count_chunk(texts, splitter, n)
+            plain = count_chunk(texts, splitter, n)
         assert compiled.tokens == plain.tokens
         for a, b in zip(compiled.levels, plain.levels, strict=True):
             assert np.array_equal(a.prefix, b.prefix) and np.array_equal(a.last, b.last)
@@ -245,7 +243,7 @@ def test_both_engines_fill_x_bit_for_bit(reviews, monkeypatch, weighting, sublin
         pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
     texts, _ = reviews
     texts = [*texts, "zzqx qqzy wwvk", "", "the " * 300, "the film " * 70_000]
-    monkeypatch.setattr(ngrams, "CHUNK_CHARACTERS", 20_000)  # several chunks
+    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 20_000)  # several chunks
 
     def featurised():
         settings = FeatureSettings(weighting=weighting, sublinear_tf=sublinear_tf, min_df=3)
@@ -273,18 +271,18 @@ def test_both_engines_merge_chunks_to_the_same_ids(reviews, pattern):
     texts, _ = reviews
     splitter = Splitter(pattern)
     parts = [TRICKY, texts[:40], TRICKY[::-1], [], texts[40:90]]
-    chunks = [ngrams.count_chunk(part, splitter, 2) for part in parts]
-    compiled = ngrams.merge_chunks(chunks)
-    chunks = [ngrams.count_chunk(part, splitter, 2) for part in parts]
+    chunks = [count_chunk(part, splitter, 2) for part in parts]
+    compiled = merge_chunks(chunks)
+    chunks = [count_chunk(part, splitter, 2) for part in parts]
     with jit.disabled():
-        plain = ngrams.merge_chunks(chunks)
+        plain = merge_chunks(chunks)
     assert compiled.tokens == plain.tokens
     assert "naïve" in compiled.tokens
     assert ("\ud800" in compiled.tokens) == (pattern == r"\S+")
     assert compiled.n_columns == plain.n_columns
     for a, b in zip(compiled.column_maps, plain.column_maps, strict=True):
         # n-gram ids may differ (first occurrence against sorted codes); the terms may not
-        spelled = [ngrams.term_strings(merged.tokens, *merged.token_matrix(column_map))
+        spelled = [term_strings(merged.tokens, *merged.token_matrix(column_map))
                    for merged, column_map in ((compiled, a), (plain, b))]
         assert spelled[0] == spelled[1]
 
@@ -292,9 +290,9 @@ def test_both_engines_merge_chunks_to_the_same_ids(reviews, pattern):
 def test_token_matrix_of_some_columns_equals_those_rows_of_the_whole(reviews):
     texts, _ = reviews
     splitter = Splitter(DEFAULT_TOKEN_PATTERN)
-    chunks = [ngrams.count_chunk(part, splitter, 3)
-              for part in ngrams.chunks_of(texts, characters=20_000)]
-    merged = ngrams.merge_chunks(chunks)
+    chunks = [count_chunk(part, splitter, 3)
+              for part in text_chunks(texts, characters=20_000)]
+    merged = merge_chunks(chunks)
     T_all, length_all = merged.token_matrix()
     some = np.random.default_rng(0).choice(merged.n_columns, size=500, replace=False)
     T, length = merged.token_matrix(some)
@@ -307,7 +305,7 @@ def test_token_matrix_of_some_columns_equals_those_rows_of_the_whole(reviews):
 def test_memory_helpers_find_glibc_here_and_can_be_called_twice():
     import platform
 
-    from textclf import memory
+    from textclf.core import memory
 
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert memory._glibc() is not None
@@ -321,7 +319,7 @@ def test_memory_helpers_find_glibc_here_and_can_be_called_twice():
 def test_default_workers_are_threads_with_the_kernels_and_one_without(monkeypatch):
     import os
 
-    from textclf.features import MAX_AUTO_WORKERS, workers
+    from textclf.features.featurizer import MAX_AUTO_WORKERS, workers
 
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     assert workers(3) == 3  # asked for: as asked
@@ -333,8 +331,14 @@ def test_default_workers_are_threads_with_the_kernels_and_one_without(monkeypatc
     assert workers(None) == 1
 
 
-def test_thread_map_keeps_order_and_reads_a_bounded_number_ahead():
-    from textclf.features import thread_map
+def square(x: int) -> int:
+    return x * x
+
+
+@pytest.mark.parametrize("threads", [True, False])
+def test_ordered_map_keeps_order_and_reads_a_bounded_number_ahead(threads: bool):
+    """Threads or processes: results in order, at most ``ahead``·jobs items in flight."""
+    from textclf.core.parallel import ordered_map
 
     consumed = []
 
@@ -343,11 +347,11 @@ def test_thread_map_keeps_order_and_reads_a_bounded_number_ahead():
             consumed.append(i)
             yield i
 
-    results = thread_map(lambda x: x * x, source(), jobs=2, ahead=2)
+    results = ordered_map(square, source(), jobs=2, threads=threads, ahead=2)
     assert next(results) == 0
     assert len(consumed) <= 2 * 2  # the first result came after at most 4 chunks were read
     assert [0, *results] == [x * x for x in range(50)]
-    assert list(thread_map(str, [3, 1, 2], jobs=1)) == ["3", "1", "2"]
+    assert list(ordered_map(str, [3, 1, 2], jobs=1)) == ["3", "1", "2"]
 
 
 def test_vocabulary_lookup_of_distinct_tokens_equals_the_general_lookup():

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from textclf import fast_train
 from textclf.errors import SettingsError
 from textclf.models import LogisticRegression, SoftmaxRegression
 from textclf.models.functional import sigmoid, softmax
-from textclf.train import TrainingSettings, train
+from textclf.training import TrainingSettings, sparse_step, train
 
 
 def _data(n=300, F=500, K=2, seed=0):
@@ -59,7 +58,7 @@ def test_one_epoch_equals_the_straightforward_update(kind, l2, schedule, bias_ra
     model = LogisticRegression(X.shape[1]) if kind == "logistic" \
         else SoftmaxRegression(X.shape[1], K)
     expected = _straightforward_epoch(model.theta, X, y, settings, K)
-    assert fast_train.supports(model, settings)
+    assert sparse_step.supports(model, settings)
     train(model, X, y, settings)  # engine="auto": the fast path
     assert np.abs(model.theta - expected).max() < 1e-10
 
@@ -123,8 +122,8 @@ def test_a_large_l2_keeps_the_scale_factor_finite():
 
 def test_other_optimisers_take_the_plain_loop():
     model = LogisticRegression(10)
-    assert not fast_train.supports(model, TrainingSettings(optimizer="adam"))
-    assert not fast_train.supports(model, TrainingSettings(l1=0.1))
+    assert not sparse_step.supports(model, TrainingSettings(optimizer="adam"))
+    assert not sparse_step.supports(model, TrainingSettings(l1=0.1))
 
 
 def test_an_unknown_engine_is_refused():

@@ -12,9 +12,7 @@ import pytest
 from textclf import TextClassifier
 from textclf.cli import main
 from textclf.corpus import iter_documents, read_corpus
-from textclf.features import FeatureSettings, Tokenizer
-from textclf.hashing import HashingFeaturizer
-from textclf.stream import fit_stream
+from textclf.features import FeatureSettings, HashingFeaturizer, Tokenizer
 
 MASK = (1 << 64) - 1
 
@@ -100,13 +98,13 @@ def test_streaming_gives_the_in_memory_theta_on_the_same_order(rt, tmp_path, mod
     options = dict(hash_bits=14, epochs=2, batch_size=16, model=model, eta=2.0)
     in_memory = TextClassifier(**options)
     in_memory.fit(texts, labels)  # shuffles; redo the same with shuffle=False below
-    from textclf.train import train
+    from textclf.training import train
 
     X = in_memory.featurizer.fit_transform(texts)
-    reference = in_memory._choose_model(X.shape[1])
-    train(reference, X, in_memory._targets(labels), in_memory.training, shuffle=False)
+    reference = in_memory.build_model(X.shape[1])
+    train(reference, X, in_memory.targets(labels), in_memory.training_settings, shuffle=False)
     streamed = TextClassifier(jobs=jobs, **options)
-    fit_stream(streamed, lambda: iter_documents(path), chunk_docs=100, shuffle=False)
+    streamed.fit_stream(lambda: iter_documents(path), chunk_docs=100, shuffle=False)
     assert np.abs(streamed.model.theta - reference.theta).max() < 1e-10
 
 
@@ -118,11 +116,11 @@ def test_streaming_reaches_the_in_memory_accuracy(rt, tmp_path):
     options = dict(hash_bits=16, epochs=5, eta=20.0)
     in_memory = TextClassifier(**options).fit(texts, labels)
     # one chunk holding everything: the same shuffles as in memory, so the same θ
-    whole = fit_stream(TextClassifier(**options), lambda: iter_documents(path),
+    whole = TextClassifier(**options).fit_stream(lambda: iter_documents(path),
                        chunk_docs=10_000)
     assert np.abs(whole.model.theta - in_memory.model.theta).max() < 1e-10
     # chunks of 256 shuffled within themselves: other steps, about the same accuracy
-    chunked = fit_stream(TextClassifier(**options), lambda: iter_documents(path),
+    chunked = TextClassifier(**options).fit_stream(lambda: iter_documents(path),
                          chunk_docs=256)
     a = in_memory.evaluate(test.texts, test.labels).accuracy
     b = chunked.evaluate(test.texts, test.labels).accuracy
@@ -165,7 +163,7 @@ def test_stream_names_a_document_without_label(tmp_path):
     from textclf.errors import DataError
 
     with pytest.raises(DataError, match="train.jsonl:2 has no label"):
-        fit_stream(TextClassifier(hash_bits=8), lambda: iter_documents(path))
+        TextClassifier(hash_bits=8).fit_stream(lambda: iter_documents(path))
 
 
 def test_a_model_streamed_in_float32_saves_loads_and_predicts_the_same(rt, tmp_path):
@@ -176,8 +174,8 @@ def test_a_model_streamed_in_float32_saves_loads_and_predicts_the_same(rt, tmp_p
                  "--float32", "--epochs", "2", "--quiet"]) == 0
     loaded = TextClassifier.load(model_path)
     texts = rt[0][:50]
-    streamed = fit_stream(TextClassifier(hash_bits=12, float32=True, epochs=2, quiet=True),
-                          lambda: iter_documents(path))
+    streamed = TextClassifier(hash_bits=12, float32=True, epochs=2, quiet=True)
+    streamed.fit_stream(lambda: iter_documents(path))
     assert streamed.model.theta.dtype == np.float32  # trained in float32 ...
     assert loaded.model.theta.dtype == np.float64  # ... stored and loaded as float64
     assert np.array_equal(loaded.model.theta, streamed.model.theta.astype(np.float64))

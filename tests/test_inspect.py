@@ -10,7 +10,7 @@ from marker_corpus import BINARY_MARKERS, TOPIC_MARKERS, make_corpus
 
 from textclf import TextClassifier
 from textclf.cli import main
-from textclf.inspection import inspect_model
+from textclf.explain import inspect_model
 
 
 def document_frequency(texts: list[str], term: str) -> int:

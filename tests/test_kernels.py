@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("numba")
 
-from textclf import jit  # noqa: E402
-from textclf.ngram_kernels import count_ngrams, number_codes  # noqa: E402
-from textclf.piece_kernels import expand_pieces, joined_pieces, number_pieces  # noqa: E402
-from textclf.weight_kernels import fill_rows  # noqa: E402
+from textclf.core import jit  # noqa: E402
+from textclf.kernels.ngrams import count_ngrams, number_codes  # noqa: E402
+from textclf.kernels.pieces import expand_pieces, joined_pieces, number_pieces  # noqa: E402
+from textclf.kernels.rows import fill_rows  # noqa: E402
 
 
 def _pieces_by_dict(data: bytes):

@@ -7,8 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.gradcheck import layer_gradient_check, random_problem
-from textclf.models.base import RowSparse, transpose_product
+from textclf.models.gradcheck import layer_gradient_check, random_problem
 from textclf.models.layers import (
     Dropout,
     Linear,
@@ -23,6 +22,7 @@ from textclf.models.layers import (
     xavier_uniform,
 )
 from textclf.models.mlp import parse_hidden
+from textclf.models.sparse_gradient import RowSparse, transpose_product
 
 TOLERANCE = 1e-6
 

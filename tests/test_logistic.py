@@ -13,7 +13,7 @@ from conftest import TRAIN_LABELS, TRAIN_TEXTS
 from textclf import Featurizer, LogisticRegression, SettingsError, TextClassifier
 from textclf.features import add_bias_column
 from textclf.models.functional import binary_cross_entropy_from_logits, sigmoid
-from textclf.train import TrainingSettings, train
+from textclf.training import TrainingSettings, train
 
 
 def random_problem(n: int, d: int, density: float, seed: int):
@@ -246,13 +246,13 @@ def test_history_has_dev_scores_and_callback_runs_each_epoch() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"eta": 0.0}, r"eta \(the learning rate η\) must be > 0, got 0.0"),
-        ({"eta": -0.5}, r"eta \(the learning rate η\) must be > 0, got -0.5"),
-        ({"eta": float("nan")}, r"eta \(the learning rate η\) must be > 0, got nan"),
-        ({"epochs": 0}, "epochs must be a positive integer, got 0"),
-        ({"batch_size": 0}, "batch_size must be a positive integer, got 0"),
-        ({"batch_size": -4}, "batch_size must be a positive integer, got -4"),
-        ({"init": "ones"}, "init must be zeros or random, got 'ones'"),
+        ({"eta": 0.0}, r"eta must be a number > 0, got 0.0"),
+        ({"eta": -0.5}, r"eta must be a number > 0, got -0.5"),
+        ({"eta": float("nan")}, r"eta must be a number > 0, got nan"),
+        ({"epochs": 0}, "epochs must be an integer ≥ 1, got 0"),
+        ({"batch_size": 0}, "batch_size must be an integer ≥ 1, got 0"),
+        ({"batch_size": -4}, "batch_size must be an integer ≥ 1, got -4"),
+        ({"init": "ones"}, "init must be one of zeros, random, got 'ones'"),
     ],
 )
 def test_bad_training_settings_are_named(settings: dict, message: str) -> None:

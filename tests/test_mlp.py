@@ -10,11 +10,12 @@ import scipy.sparse as sp
 
 from textclf.errors import SettingsError
 from textclf.features import add_bias_column
-from textclf.gradcheck import gradient_check, random_problem
 from textclf.models import MODEL_KINDS, FeedForwardNetwork, LogisticRegression
-from textclf.models.base import RowSparse
+from textclf.models.gradcheck import gradient_check, random_problem
 from textclf.models.layers import Dropout, Linear, SparseLinear
-from textclf.train import TrainingSettings, train
+from textclf.models.sparse_gradient import RowSparse
+from textclf.training import FeedForwardNetwork as FittableNetwork
+from textclf.training import TrainingSettings, train
 
 # the four XOR points: x₁ XOR x₂, the dummy feature 1 last
 XOR_X = add_bias_column(sp.csr_matrix(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0],
@@ -49,7 +50,7 @@ def test_two_hidden_layers_on_sparse_input_match_finite_differences(activation: 
 def test_dropout_network_gradient_with_fixed_masks() -> None:
     X, y = random_problem(n_docs=16, n_features=20, n_classes=3, seed=3)
     model = randomised(FeedForwardNetwork(X.shape[1], 3, hidden=(8, 6), dropout=0.5, seed=4))
-    model.training = True  # dropout on; the check replays the same masks every evaluation
+    model.training_mode = True  # dropout on; the check replays the same masks every evaluation
     for block in gradient_check(model, X, y, max_checks=None):
         assert block.relative_error < 1e-6, block
 
@@ -97,14 +98,14 @@ def test_dropout_predictions_are_deterministic_at_inference() -> None:
     X, y = random_problem(n_docs=60, n_features=30, n_classes=3, seed=5)
     model = FeedForwardNetwork(X.shape[1], 3, hidden=(16,), dropout=0.5, seed=1)
     train(model, X, y, TrainingSettings(optimizer="adam", eta=0.01, epochs=20, batch_size=8))
-    assert model.training is False
+    assert model.training_mode is False
     first = model.predict_proba(X)
     np.testing.assert_array_equal(first, model.predict_proba(X))
     np.testing.assert_array_equal(model.decision_function(X), model.decision_function(X))
     # while training, dropout makes each pass different
-    model.training = True
+    model.training_mode = True
     assert model.loss_and_gradient_sum(X, y)[0] != model.loss_and_gradient_sum(X, y)[0]
-    model.training = False
+    model.training_mode = False
     assert model.loss_sum(X, y) == model.loss_sum(X, y)
 
 
@@ -183,6 +184,6 @@ def test_fit_with_defaults_learns_a_separable_problem() -> None:
     dense = rng.random((200, 10)) * (rng.random((200, 10)) < 0.4)
     y = (dense[:, 0] + dense[:, 1] > dense[:, 2] + dense[:, 3]).astype(int)
     X = add_bias_column(sp.csr_matrix(dense))
-    model = FeedForwardNetwork(hidden=16).fit(X, y, eta=0.01, epochs=30, batch_size=16)
+    model = FittableNetwork(hidden=16).fit(X, y, eta=0.01, epochs=30, batch_size=16)
     assert model.history[-1]["train_accuracy"] > 0.9
     assert model.predict_proba(X).shape == (200, 2)

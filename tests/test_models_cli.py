@@ -67,7 +67,7 @@ def test_train_an_mlp_with_early_stopping(data, tmp_path, capsys):
     assert "model: mlp " in out and "→ 16 → 8 → 3 (tanh, dropout 0.3, softmax output)" in out
     clf = TextClassifier.load(model)
     assert isinstance(clf.model, FeedForwardNetwork)
-    assert clf.model.hidden == (16, 8) and clf.training.patience == 3
+    assert clf.model.hidden == (16, 8) and clf.training_settings.patience == 3
     assert clf.evaluate(*TEST).accuracy >= 0.9
 
 
@@ -77,21 +77,21 @@ def test_train_options_reach_the_settings(data, tmp_path, capsys):
                          "--momentum", "0.8", "--schedule", "linear", "--l2", "1e-4",
                          "--l1", "1e-5", "--eta", "0.5", "-q", *SMALL)
     assert status == 0 and err == ""
-    training = TextClassifier.load(model).training
+    training = TextClassifier.load(model).training_settings
     assert (training.optimizer, training.momentum, training.schedule) == ("momentum", 0.8,
                                                                           "linear")
     assert (training.l2, training.l1, training.eta) == (1e-4, 1e-5, 0.5)
 
 
 @pytest.mark.parametrize("options,message", [
-    (["--model", "mlp", "--dropout", "1.0"], r"dropout must be a probability in \[0, 1\)"),
+    (["--model", "mlp", "--dropout", "1.0"], "--dropout: dropout must be a number ≥ 0 and < 1"),
     (["--model", "mlp", "--dropout", "-0.2"], "dropout"),
     (["--model", "mlp", "--hidden", "0"], "hidden layer sizes must be positive integers"),
     (["--model", "mlp", "--hidden", "64,-8"], "positive integers"),
     (["--model", "mlp", "--hidden", "wide"], "layer sizes separated by commas"),
-    (["--l2", "-1"], r"l2 \(regularisation strength\) must be ≥ 0"),
-    (["--momentum", "1.5"], r"momentum must be in \[0, 1\)"),
-    (["--patience", "0"], "patience must be a positive integer"),
+    (["--l2", "-1"], "--l2: l2 must be a number ≥ 0"),
+    (["--momentum", "1.5"], "--momentum: momentum must be a number ≥ 0 and < 1"),
+    (["--patience", "0"], "--patience: patience must be an integer ≥ 1"),
     (["--patience", "2"], "early stopping .*needs dev data"),
     (["--model", "logistic"], "exactly two classes"),
 ])
@@ -149,7 +149,7 @@ def test_gradcheck_on_data(data, capsys):
     (["--docs", "0"], "--docs must be at least 1"),
     (["--classes", "1"], "--classes must be at least 2"),
     (["--epsilon", "0"], "--epsilon must be > 0"),
-    (["--model", "logistic", "--classes", "3"], "logistic regression needs 2 classes"),
+    (["--model", "logistic", "--classes", "3"], "logistic regression needs exactly two classes"),
     (["--model", "mlp", "--hidden", "3,0"], "positive integers"),
 ])
 def test_gradcheck_bad_input(capsys, options, message):

@@ -8,8 +8,8 @@ from topic_corpus import TEST, TOPICS, TRAIN
 
 from textclf import TextClassifier
 from textclf.errors import DataError, SettingsError
+from textclf.explain import measured_term_effects
 from textclf.models import FeedForwardNetwork, LogisticRegression, SoftmaxRegression
-from textclf.pipeline import term_effects
 
 SMALL = {"min_df": 1, "epochs": 15, "batch_size": 8}
 
@@ -27,7 +27,7 @@ def mlp_clf() -> TextClassifier:
 
 def test_auto_chooses_softmax_for_three_classes_and_logistic_for_two(softmax_clf) -> None:
     assert isinstance(softmax_clf.model, SoftmaxRegression)
-    assert softmax_clf.training.optimizer == "sgd"  # the lecture's step, its defaults
+    assert softmax_clf.training_settings.optimizer == "sgd"  # the lecture's step, its defaults
     two = TextClassifier(**SMALL).fit(TRAIN[0][:60], TRAIN[1][:60])
     assert isinstance(two.model, LogisticRegression)
     forced = TextClassifier(model="softmax", **SMALL).fit(TRAIN[0][:60], TRAIN[1][:60])
@@ -67,7 +67,7 @@ def test_network_top_features_are_what_each_term_does_alone(mlp_clf) -> None:
         assert sum(term in TOPICS[label] for term, _ in features) >= 3
     # for a linear model, "the term alone" is exactly its weight
     linear = TextClassifier(model="softmax", **SMALL).fit(*TRAIN)
-    effects = term_effects(linear.model)
+    effects, _ = measured_term_effects(linear.model, len(linear.featurizer.terms))
     W = linear.model.weights
     np.testing.assert_allclose(effects, W - W.mean(axis=1, keepdims=True), atol=1e-12)
 
@@ -78,8 +78,8 @@ def test_save_and_load_keep_architecture_settings_and_predictions(mlp_clf, tmp_p
     loaded = TextClassifier.load(path)
     assert isinstance(loaded.model, FeedForwardNetwork)
     assert loaded.model.hidden == (16, 8) and loaded.model.dropout == 0.2
-    assert loaded.training == mlp_clf.training
-    assert loaded.training.optimizer == "adam"
+    assert loaded.training_settings == mlp_clf.training_settings
+    assert loaded.training_settings.optimizer == "adam"
     texts = TEST[0]
     np.testing.assert_array_equal(loaded.predict_proba(texts), mlp_clf.predict_proba(texts))
     assert loaded.history == mlp_clf.history
@@ -97,14 +97,16 @@ def test_early_stopping_in_the_pipeline_keeps_the_best_epoch() -> None:
 
 
 def test_training_settings_default_by_model_kind_and_can_be_overridden() -> None:
-    assert TextClassifier(model="mlp").training.optimizer == "adam"
-    assert TextClassifier().training.optimizer == "sgd"
+    assert TextClassifier(model="mlp").training_settings.optimizer == "adam"
+    assert TextClassifier().training_settings.optimizer == "sgd"
     clf = TextClassifier(model="mlp", optimizer="momentum", eta=0.05, l2=1e-4)
-    assert (clf.training.optimizer, clf.training.eta, clf.training.l2) == ("momentum", 0.05, 1e-4)
+    settings = clf.training_settings
+    assert (settings.optimizer, settings.eta, settings.l2) == ("momentum", 0.05, 1e-4)
 
 
 @pytest.mark.parametrize("settings,error,message", [
-    ({"model": "svm"}, SettingsError, "unknown model 'svm'"),
+    ({"model": "svm"}, SettingsError,
+     "model must be one of auto, logistic, softmax, mlp, got 'svm'"),
     ({"model": "mlp", "hidden": "64,0"}, SettingsError, "positive integers"),
     ({"model": "mlp", "dropout": 1.0}, SettingsError, "dropout"),
     ({"model": "mlp", "activation": "elu"}, SettingsError, "activation"),

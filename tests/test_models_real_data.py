@@ -8,20 +8,17 @@ the whole corpus with the default uni+bigram features softmax regression reaches
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+from conftest import shared_corpus
 
 from textclf import TextClassifier, read_corpus
 from textclf.models import SoftmaxRegression
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 NEWS20_MIN_ACCURACY = 0.83
 
 
 def test_softmax_regression_on_news20() -> None:
-    root = DATASETS / "news20"
-    assert root.is_dir(), f"{root} is missing: the shared data sets belong beside the repository"
+    root = shared_corpus("news20")
     train = read_corpus(root / "train.jsonl.gz")
     test = read_corpus(root / "test.jsonl.gz")
     rows = np.random.default_rng(0).permutation(len(train))[:6000]

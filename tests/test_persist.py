@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from conftest import DEV_DOCS, TEST_DOCS, TRAIN_TEXTS
 
-from textclf import ModelFileError, TextClassifier, persist
+from textclf import ModelFileError, TextClassifier
+from textclf.core import modelfile as persist
 
 TEXTS = TRAIN_TEXTS + [t for t, _ in DEV_DOCS + TEST_DOCS] + ["", "never seen words only"]
 
@@ -62,7 +63,7 @@ def test_save_load_gives_identical_predictions(model_file: Path, small_classifie
     assert loaded.labels == small_classifier.labels
     assert loaded.featurizer.terms == small_classifier.featurizer.terms
     assert loaded.feature_settings == small_classifier.feature_settings
-    assert loaded.training == small_classifier.training
+    assert loaded.training_settings == small_classifier.training_settings
     assert loaded.history == small_classifier.history
     assert loaded.top_features(3) == small_classifier.top_features(3)
 
@@ -77,7 +78,7 @@ def test_file_layout(model_file: Path, small_classifier) -> None:
     assert meta["arrays"]["model.theta"] == {
         "dtype": "float64", "shape": [small_classifier.featurizer.n_features]}
     assert [record["epoch"] for record in meta["history"]] == list(
-        range(1, small_classifier.training.epochs + 1))
+        range(1, small_classifier.training_settings.epochs + 1))
     assert all({"train_loss", "dev_loss", "dev_accuracy"} <= set(r) for r in meta["history"])
     data = model_file.read_bytes()
     assert data[-persist._TRAILER_LENGTH:].startswith(b"textclf-sha256:")

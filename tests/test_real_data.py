@@ -8,15 +8,13 @@ tests fail, saying what is missing.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_corpus
 
 from textclf import Corpus, TextClassifier, read_corpus
 from textclf.corpus import builtin_split_assignment
-
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 # Training on a seeded subset of the train split keeps this test to a few seconds; the
 # figure on the whole corpus is in benchmarks/RESULTS.md.
@@ -69,8 +67,7 @@ def test_builtin_rotten_tomatoes() -> None:
 
 @pytest.mark.parametrize("split", ["train", "dev", "test"])
 def test_shared_movie_reviews_folders_equal_jsonl(split: str) -> None:
-    root = DATASETS / "movie_reviews"
-    assert root.is_dir(), f"{root} is missing: the shared data sets belong beside the repository"
+    root = shared_corpus("movie_reviews")
     folders = read_corpus(root / "folders", split=split)
     jsonl = read_corpus(root / f"{split}.jsonl.gz")
     assert len(folders) == {"train": 1600, "dev": 200, "test": 200}[split]

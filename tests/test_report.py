@@ -15,7 +15,7 @@ from marker_corpus import BINARY_MARKERS, TOPIC_MARKERS, make_corpus
 
 from textclf import TextClassifier
 from textclf.cli import main
-from textclf.curves import precision_recall_curve, roc_curve
+from textclf.evaluation.curves import precision_recall_curve, roc_curve
 from textclf.report import BINARY_ONLY, IMAGES, report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

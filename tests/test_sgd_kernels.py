@@ -1,4 +1,4 @@
-"""The compiled SGD kernels, the numpy SparseSGD and the plain loop make the same steps."""
+"""The compiled SGD kernels, the numpy sparse step and the plain loop make the same steps."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from textclf import jit
-from textclf.fast_train import SparseSGD
+from textclf.core import jit
 from textclf.models import LogisticRegression, SoftmaxRegression
 from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax, sigmoid
-from textclf.optim import Schedule
+from textclf.training import Schedule, TrainingSettings
+from textclf.training.sparse_step import CompiledStep, SparseStep
 
 
 def _engine(name: str):
-    """A context in which SparseSGD runs the named engine ("kernel" skips without numba)."""
+    """A context in which the named engine runs ("kernel" skips without numba)."""
     if name == "kernel":
         pytest.importorskip("numba")
         if not jit.enabled():
@@ -76,13 +76,15 @@ def _plain_epochs(theta, X, y, orders, schedule, batch_size, l2, bias_rate):
 
 
 def _sparse_epochs(model, X, y, orders, schedule, batch_size, l2, bias_rate, on_batch=None):
-    sgd = SparseSGD(model, schedule, l2, bias_rate)
+    settings = TrainingSettings(batch_size=batch_size, l2=l2, bias_rate=bias_rate)
+    stepper = (CompiledStep if jit.enabled() else SparseStep)(model, settings, schedule)
     step, losses, hits, etas = 0, [], [], []
     for order in orders:
-        loss, step, eta = sgd.epoch(X, y, batch_size, step, on_batch, order)
-        losses.append(loss)
-        hits.append(sgd.correct)
-        etas.append(eta)
+        result = stepper.run(X, y, order, step, on_batch)
+        step = result.step
+        losses.append(result.loss_sum)
+        hits.append(result.correct)
+        etas.append(result.eta)
     return model.theta.copy(), losses, hits, step, etas
 
 

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 pytest.importorskip("sklearn", minversion="1.6")
 
+from conftest import shared_corpus
 from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
@@ -30,14 +31,11 @@ from textclf.sklearn import (  # noqa: E402
     RawTextClassifier,
     SoftmaxRegressionClassifier,
 )
-from textclf.sklearn.weights import (  # noqa: E402
+from textclf.training.weights import (  # noqa: E402
     append_weight_column,
     split_weight_column,
     weighted_loss_and_gradient_sum,
 )
-
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-
 
 # ---------------------------------------------------------------------------------------------
 # Small corpora
@@ -317,7 +315,7 @@ def test_raw_text_estimator_saves_a_textclf_model_file(tmp_path):
     loaded = TextClassifier.load(path)
     assert loaded.labels == sorted(TOPICS)
     np.testing.assert_allclose(loaded.predict_proba(texts), clf.predict_proba(texts))
-    assert loaded.training.epochs == 4 and loaded.model.hidden == (6,)
+    assert loaded.training_settings.epochs == 4 and loaded.model.hidden == (6,)
 
 
 def test_early_stopping_holds_out_a_validation_set():
@@ -331,9 +329,7 @@ def test_early_stopping_holds_out_a_validation_set():
 
 
 def test_real_corpus_through_the_raw_text_estimator():
-    folder = DATASETS / "movie_reviews"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not found")
+    folder = shared_corpus("movie_reviews")
     from textclf.corpus import read_corpus
 
     train = read_corpus(folder / "train.jsonl.gz")

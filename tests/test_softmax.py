@@ -9,10 +9,11 @@ import scipy.sparse as sp
 
 from textclf.errors import SettingsError
 from textclf.features import add_bias_column
-from textclf.gradcheck import gradient_check, random_problem
 from textclf.models import LogisticRegression, SoftmaxRegression
 from textclf.models.functional import softmax
-from textclf.train import TrainingSettings, train
+from textclf.models.gradcheck import gradient_check, random_problem
+from textclf.training import SoftmaxRegression as FittableSoftmaxRegression
+from textclf.training import TrainingSettings, train
 
 
 def overlapping_classes(n: int = 300, d: int = 8, k: int = 3, seed: int = 0):
@@ -166,9 +167,9 @@ def test_config_round_trip_refuses_other_shapes() -> None:
 
 def test_fit_sizes_theta_from_the_data() -> None:
     X, y = overlapping_classes(n=120, k=4, seed=2)
-    model = SoftmaxRegression(eta=1.0, epochs=5).fit(X, y)
+    model = FittableSoftmaxRegression(eta=1.0, epochs=5).fit(X, y)
     assert model.theta.shape == (X.shape[1], 4)
     assert len(model.history) == 5
     assert model.history[-1]["train_loss"] < model.history[0]["train_loss"]
     with pytest.raises(SettingsError, match="at least 2 classes"):
-        SoftmaxRegression().fit(X, np.zeros(X.shape[0], dtype=int))
+        FittableSoftmaxRegression().fit(X, np.zeros(X.shape[0], dtype=int))

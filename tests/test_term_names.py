@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from textclf.features import Featurizer
-from textclf.ngrams import TermNames, term_strings
+from textclf.features.terms import TermNames, term_strings
 
 TEXTS = ["new york is big", "big new york", "york is new", "is it big"]
 

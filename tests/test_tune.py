@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import textclf.tune as tune_module
-from textclf import TextClassifier, persist
+import textclf.tune.search as tune_module
+from textclf import TextClassifier
 from textclf.cli import main
+from textclf.core import modelfile as persist
 from textclf.errors import DataError, SettingsError
 from textclf.tune import SearchSpace, hold_out, score, tune
 
@@ -112,11 +113,11 @@ def slow_epochs(monkeypatch):
     clock = FakeClock()
     real_train = tune_module.train
 
-    def train(model, X, y, settings, on_epoch_end=None, **options):
+    def train(model, X, y, settings, on_epoch_end, guard):
         def after_epoch(epoch, record):
             clock.now += 0.25
             on_epoch_end(epoch, record)
-        return real_train(model, X, y, settings, on_epoch_end=after_epoch, **options)
+        return real_train(model, X, y, settings, after_epoch, guard)
 
     monkeypatch.setattr(tune_module, "train", train)
     return clock
@@ -163,13 +164,13 @@ def test_an_underestimated_trial_stops_in_the_middle_of_an_epoch(monkeypatch):
     batches × 0.02 s = 2.8 s, within a trial's share of the budget, 10/3 s) but takes 7 ×
     2.5 s: the trial is stopped mid-epoch at its share, and the search goes on."""
     clock = FakeClock()
-    real_step = tune_module._Guarded.loss_and_gradient_sum
+    real_check = tune_module.ClockGuard.__call__
 
-    def timed_step(self, X, y):
+    def timed_step(self, rows):  # the guard is called after every mini-batch
         clock.now += 2.5 if self.model.kind == "mlp" else 0.02
-        return real_step(self, X, y)
+        return real_check(self, rows)
 
-    monkeypatch.setattr(tune_module._Guarded, "loss_and_gradient_sum", timed_step)
+    monkeypatch.setattr(tune_module.ClockGuard, "__call__", timed_step)
     texts, labels = trigram_corpus(200, seed=11, noise=0.2)  # 7 mini-batches an epoch
     dev_texts, dev_labels = trigram_corpus(40, seed=12, noise=0.2)
     result = tune(texts, labels, dev_texts, dev_labels, budget_seconds=10.0, clock=clock,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from textclf.train import MODEL_DEFAULTS
+from textclf.training import MODEL_DEFAULTS
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "tune_models.py"
 _spec = importlib.util.spec_from_file_location("tune_models", _PATH)

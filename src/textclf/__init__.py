@@ -1,14 +1,24 @@
-"""textclf: document classification from logistic regression to neural networks."""
+"""textclf: document classification from logistic regression to neural networks.
 
-__version__ = "0.1.0"
+The package is built in layers, each importing only from those below it (docs/architecture.md):
+``errors``, ``core`` and ``kernels`` (foundations) → ``corpus`` (data) · ``features`` (text)
+· ``models`` (the math) → ``training`` → ``evaluation`` · ``explain`` → ``classifier`` →
+``tune`` · ``report`` → ``cli`` · ``sklearn`` (interfaces).
+"""
 
-from textclf.corpus import Corpus, Document, iter_documents, read_corpus  # noqa: E402
-from textclf.errors import DataError, ModelFileError, SettingsError, TextclfError  # noqa: E402
-from textclf.features import FeatureSettings, Featurizer  # noqa: E402
-from textclf.metrics import EvaluationReport, evaluate_labels  # noqa: E402
-from textclf.models import LogisticRegression  # noqa: E402
-from textclf.pipeline import TextClassifier  # noqa: E402
-from textclf.train import TrainingSettings, train  # noqa: E402
+from textclf.classifier import TextClassifier
+from textclf.core.version import __version__
+from textclf.corpus import Corpus, Document, iter_documents, read_corpus
+from textclf.errors import DataError, ModelFileError, SettingsError, TextclfError
+from textclf.evaluation import EvaluationReport, evaluate_labels
+from textclf.features import FeatureSettings, Featurizer, HashingFeaturizer, VocabularyFeaturizer
+from textclf.training import (
+    FeedForwardNetwork,
+    LogisticRegression,
+    SoftmaxRegression,
+    TrainingSettings,
+    train,
+)
 
 __all__ = [
     "Corpus",
@@ -17,12 +27,16 @@ __all__ = [
     "EvaluationReport",
     "FeatureSettings",
     "Featurizer",
+    "FeedForwardNetwork",
+    "HashingFeaturizer",
     "LogisticRegression",
     "ModelFileError",
     "SettingsError",
+    "SoftmaxRegression",
     "TextClassifier",
     "TextclfError",
     "TrainingSettings",
+    "VocabularyFeaturizer",
     "__version__",
     "evaluate_labels",
     "iter_documents",

@@ -11,8 +11,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from textclf import __version__
 from textclf.cli import explain, gradcheck, inspect, predict, report, test, train, tune
+from textclf.core.version import __version__
 from textclf.errors import TextclfError
 
 COMMANDS = [train, test, predict, gradcheck, tune, inspect, explain, report]

@@ -19,8 +19,22 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 def read_data(args: argparse.Namespace, spec: str, default_split: str | None,
-              require_labels: bool = True) -> Corpus:
-    """Read ``spec`` with the data options; the split defaults where the data has splits."""
-    split = args.split or (default_split if default_split in available_splits(spec) else None)
+              require_labels: bool = True, split: str | None = None) -> Corpus:
+    """Read ``spec`` with the data options; the split is ``split``, else ``--split``, else
+    ``default_split`` where the data has splits."""
+    split = split or args.split
+    split = split or (default_split if default_split in available_splits(spec) else None)
     return read_corpus(spec, split=split, fmt=args.format, text_field=args.text_field,
                        label_field=args.label_field, require_labels=require_labels)
+
+
+def read_dev(args: argparse.Namespace) -> Corpus | None:
+    """The dev data: ``--dev DATA`` (its dev split, if it has splits), else DATA's dev split
+    when training on its train split, else None."""
+    if args.dev:
+        return read_corpus(args.dev, split="dev" if "dev" in available_splits(args.dev)
+                           else None, fmt=args.format, text_field=args.text_field,
+                           label_field=args.label_field)
+    if "dev" in available_splits(args.data) and args.split in (None, "train"):
+        return read_data(args, args.data, default_split="dev", split="dev")
+    return None

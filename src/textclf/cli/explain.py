@@ -8,10 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from textclf.classifier import TextClassifier
 from textclf.corpus import read_lines
 from textclf.errors import DataError, SettingsError
-from textclf.explain import explain
-from textclf.pipeline import TextClassifier
 
 
 def add_parser(subparsers) -> None:
@@ -66,7 +65,7 @@ def use_color(choice: str, stream=None) -> bool:
 def run(args: argparse.Namespace) -> int:
     clf = TextClassifier.load(args.model)
     text = _document(args)
-    explanation = explain(clf, text)
+    explanation = clf.explain(text)
     if args.json:
         print(json.dumps(explanation.to_dict(), ensure_ascii=False))
         return 0

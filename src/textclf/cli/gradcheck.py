@@ -8,9 +8,9 @@ import numpy as np
 
 from textclf.cli.common import add_data_options, read_data
 from textclf.errors import SettingsError
-from textclf.features import FeatureSettings, Featurizer
-from textclf.gradcheck import TOLERANCE, BlockCheck, gradient_check, random_problem
-from textclf.models import FeedForwardNetwork, LogisticRegression, Model, SoftmaxRegression
+from textclf.features import Featurizer
+from textclf.models import FeedForwardNetwork, Model, new_model
+from textclf.models.gradcheck import TOLERANCE, BlockCheck, gradient_check, random_problem
 from textclf.models.layers import ACTIVATIONS
 
 
@@ -62,7 +62,7 @@ def _problem(args: argparse.Namespace):
     if len(names) < 2:
         raise SettingsError(f"the first {len(texts)} documents of {args.data} have only one "
                             "class; take more with --docs")
-    X = Featurizer(FeatureSettings(min_df=1)).fit_transform(texts)
+    X = Featurizer(min_df=1).fit_transform(texts)
     y = np.array([names.index(label) for label in labels])
     return X, y, len(names), f"{len(texts)} documents of {args.data}"
 
@@ -71,14 +71,8 @@ def _model(args: argparse.Namespace, n_features: int, n_classes: int) -> Model:
     kind = args.model
     if kind == "auto":
         kind = "logistic" if n_classes == 2 else "softmax"
-    if kind == "logistic":
-        if n_classes != 2:
-            raise SettingsError(f"logistic regression needs 2 classes, the data has {n_classes}")
-        return LogisticRegression(n_features)
-    if kind == "softmax":
-        return SoftmaxRegression(n_features, n_classes)
-    return FeedForwardNetwork(n_features, n_classes, hidden=args.hidden,
-                              activation=args.activation, dropout=args.dropout, seed=args.seed)
+    return new_model(kind, n_features, n_classes, seed=args.seed, hidden=args.hidden,
+                     activation=args.activation, dropout=args.dropout)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     for array in model.parameters().values():
         array += rng.normal(0.0, 0.5, size=array.shape)
-    model.training = isinstance(model, FeedForwardNetwork) and model.dropout > 0
+    model.training_mode = isinstance(model, FeedForwardNetwork) and model.dropout > 0
     description = model.kind
     if isinstance(model, FeedForwardNetwork):
         sizes = [model.n_features, *model.hidden, model.n_outputs]
         description += (f" {' → '.join(map(str, sizes))} ({model.activation}"
-                        + (f", dropout {model.dropout} with fixed masks" if model.training
+                        + (f", dropout {model.dropout} with fixed masks" if model.training_mode
                            else "") + ")")
     print(f"gradient check of {description} on {source}: {X.shape[0]} rows, "
           f"{X.shape[1]} columns, ε = {args.epsilon:g}")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from textclf.inspection import inspect_model
-from textclf.pipeline import TextClassifier
+from textclf.classifier import TextClassifier
 
 
 def add_parser(subparsers) -> None:
@@ -25,6 +24,6 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     clf = TextClassifier.load(args.model)
-    summary = inspect_model(clf, top=max(args.top, 0))
+    summary = clf.inspect(top=max(args.top, 0))
     print(json.dumps(summary.to_dict()) if args.json else summary.format())
     return 0

@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 
+from textclf.classifier import TextClassifier
 from textclf.corpus import read_lines
-from textclf.pipeline import TextClassifier
 
 BATCH = 10_000  # documents featurised together when reading stdin
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from textclf.classifier import TextClassifier
 from textclf.cli.common import add_data_options, read_data
-from textclf.pipeline import TextClassifier
-from textclf.plots import require_matplotlib
 from textclf.report import report
+from textclf.report.plots import require_matplotlib
 
 
 def add_parser(subparsers) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from textclf.classifier import TextClassifier
 from textclf.cli.common import add_data_options, read_data
-from textclf.pipeline import TextClassifier
 
 
 def add_parser(subparsers) -> None:

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 from textclf.cli.common import add_data_options, read_data
-from textclf.corpus import available_splits
+from textclf.corpus import available_splits, hold_out
 from textclf.errors import ModelFileError, SettingsError
 from textclf.features import WEIGHTINGS
 from textclf.models import MODEL_KINDS
-from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, hold_out, tune
+from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, tune
 
 
 def _listed(kind: type, allowed: tuple | None = None):

@@ -1,26 +1,29 @@
-"""Models: each maps feature rows to class probabilities and owns its gradient.
+"""The models layer: the lecture's math, over feature rows x (CSR, dummy feature 1 last).
 
-``MODEL_KINDS`` maps the name used in settings, on the command line and in the model file
-to the class: logistic (binary, sigmoid), softmax (K classes) and mlp (a feedforward
-network).
+Each model maps rows to class probabilities and owns its gradient; none of them sees text.
+``MODEL_KINDS`` maps the name used in settings, on the command line and in the model file to
+the class: logistic (binary, sigmoid), softmax (K classes) and mlp (a feedforward network).
+Training them is the job of :mod:`textclf.training` (``textclf.LogisticRegression`` and its
+siblings add ``fit`` to these classes).
 """
 
-from textclf.models.base import Model, RowSparse
+from textclf.models.base import Model
+from textclf.models.catalog import MODEL_KINDS, new_model
 from textclf.models.logistic import LogisticRegression
 from textclf.models.mlp import FeedForwardNetwork
+from textclf.models.settings import LINEAR_KINDS, MODEL_CHOICES, ModelSettings
 from textclf.models.softmax import SoftmaxRegression
-
-MODEL_KINDS: dict[str, type[Model]] = {
-    LogisticRegression.kind: LogisticRegression,
-    SoftmaxRegression.kind: SoftmaxRegression,
-    FeedForwardNetwork.kind: FeedForwardNetwork,
-}
+from textclf.models.sparse_gradient import RowSparse
 
 __all__ = [
+    "LINEAR_KINDS",
+    "MODEL_CHOICES",
     "MODEL_KINDS",
     "FeedForwardNetwork",
     "LogisticRegression",
     "Model",
+    "ModelSettings",
     "RowSparse",
     "SoftmaxRegression",
+    "new_model",
 ]

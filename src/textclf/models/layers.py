@@ -16,8 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import RowSparse, transpose_product
 from textclf.models.functional import log_softmax, one_hot, sigmoid
+from textclf.models.sparse_gradient import RowSparse, transpose_product
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 

@@ -18,24 +18,14 @@ import scipy.sparse as sp
 from textclf.errors import SettingsError
 from textclf.models.base import Model, check_arrays
 from textclf.models.functional import binary_cross_entropy_from_logits, sigmoid
-
-INITS = ("zeros", "random")
-
-
-def initial_theta(n_features: int, init: str, seed: int, scale: float = 0.01) -> np.ndarray:
-    """θ of length ``n_features``: all zeros, or small seeded values N(0, scale²)."""
-    if init == "zeros":
-        return np.zeros(n_features)
-    if init == "random":
-        return np.random.default_rng(seed).normal(0.0, scale, size=n_features)
-    raise SettingsError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+from textclf.models.init import check_init, initial_parameters
 
 
 class LogisticRegression(Model):
     """ŷ = σ(xθ): the probability that a document belongs to class 1.
 
     ``theta`` has the bias last. Construct it with the number of columns of X
-    (|F|+1), or let :meth:`fit` size it from the data.
+    (|F|+1), or size it later with :meth:`reset`.
     """
 
     kind = "logistic"
@@ -46,14 +36,19 @@ class LogisticRegression(Model):
         *,
         init: str = "zeros",
         seed: int = 0,
-        **training,
     ):
-        self.init = init
+        self.init = check_init(init)
         self.seed = seed
-        self.training = training  # defaults for fit(): eta, epochs, batch_size, ...
         self.theta = np.zeros(0)
         if n_features is not None:
-            self.theta = initial_theta(n_features, init, seed)
+            self.reset(n_features)
+
+    def reset(self, n_features: int, n_classes: int = 2) -> None:
+        """θ of length ``n_features``: zeros, or small seeded values (``init``)."""
+        if n_classes != 2:
+            raise SettingsError(f"binary logistic regression needs exactly two classes, got "
+                                f"{n_classes}: use softmax regression for more")
+        self.theta = initial_parameters(n_features, self.init, self.seed)
 
     # the lecture's forward and backward ---------------------------------------------------
     def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
@@ -124,26 +119,6 @@ class LogisticRegression(Model):
     def bias(self) -> float:
         """b: the last entry of θ."""
         return float(self.theta[-1])
-
-    # training ---------------------------------------------------------------------------
-    def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> LogisticRegression:
-        """Mini-batch gradient descent on the cross-entropy (see :mod:`textclf.train`).
-
-        ``y`` holds 0/1. Keyword settings (``eta``, ``epochs``, ``batch_size``, ``seed``,
-        ``dev``, ``quiet``...) override those given to the constructor.
-        Settings not given are the lecture's plain loop (:class:`TrainingSettings`'s field
-        defaults: SGD at a constant η); ``TextClassifier`` uses the tuned
-        ``MODEL_DEFAULTS`` instead.
-        """
-        from textclf.train import fit_model
-
-        y = np.asarray(y)
-        if not np.isin(y, (0, 1)).all():
-            raise SettingsError("LogisticRegression targets must be 0 or 1")
-        options = {"init": self.init, "seed": self.seed, **self.training, **settings}
-        self.theta = initial_theta(X.shape[1], options["init"], options["seed"])
-        self.history = fit_model(self, X, y, options)
-        return self
 
     # persistence ------------------------------------------------------------------------
     def config(self) -> dict:

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import Model, RowSparse, check_arrays
+from textclf.models.base import Model, check_arrays
 from textclf.models.functional import sigmoid, softmax
 from textclf.models.layers import (
     ACTIVATION_LAYERS,
@@ -32,6 +32,7 @@ from textclf.models.layers import (
     SparseLinear,
     initial_weights,
 )
+from textclf.models.sparse_gradient import RowSparse
 
 
 def parse_hidden(hidden: int | str | Sequence[int]) -> tuple[int, ...]:
@@ -78,7 +79,6 @@ class FeedForwardNetwork(Model):
         activation: str = "relu",
         dropout: float = 0.0,
         seed: int = 0,
-        **training,
     ):
         self.hidden = parse_hidden(hidden)
         if activation not in ACTIVATIONS:
@@ -90,7 +90,6 @@ class FeedForwardNetwork(Model):
         self.activation = activation
         self.dropout = float(dropout)
         self.seed = seed
-        self.training_options = training
         self.layers: list[tuple[str, Layer]] = []
         self.n_classes = 0
         if n_features is not None and n_classes is not None:
@@ -110,7 +109,7 @@ class FeedForwardNetwork(Model):
             else:  # the output layer feeds σ or softmax: Xavier/Glorot there
                 activation = "sigmoid" if name.startswith("output") else self.activation
                 arrays[name] = initial_weights(activation, *shape, rng)
-        self._build(arrays)
+        self.build_layers(arrays)
 
     def _sizes(self, n_features: int) -> list[int]:
         return [n_features, *self.hidden, self.n_outputs]
@@ -123,7 +122,7 @@ class FeedForwardNetwork(Model):
     def _layer_name(self, i: int) -> str:
         return "output" if i == len(self.hidden) else f"hidden{i + 1}"
 
-    def _build(self, arrays: dict[str, np.ndarray]) -> None:
+    def build_layers(self, arrays: dict[str, np.ndarray]) -> None:
         """Compose the graph: [linear → activation → dropout] per hidden layer → linear."""
         # dropout masks come from their own seeded stream, so training is reproducible
         self.dropout_rng = np.random.default_rng([self.seed, 1])
@@ -158,9 +157,9 @@ class FeedForwardNetwork(Model):
     ) -> tuple[float, dict[str, np.ndarray | RowSparse]]:
         """Forward to the loss, then backpropagation: Σᵢ L⁽ⁱ⁾ and Σᵢ ∂L⁽ⁱ⁾/∂(each parameter).
 
-        Dropout is active only while ``self.training`` is True.
+        Dropout is active only while ``self.training_mode`` is True.
         """
-        logits = self._forward(X, training=self.training)
+        logits = self._forward(X, training=self.training_mode)
         loss = self.loss_layer.forward(logits, y)
         G = self._backward(self.loss_layer.backward())
         self.layers[0][1].backward(G)
@@ -240,21 +239,6 @@ class FeedForwardNetwork(Model):
         return "FeedForwardNetwork(\n" + "\n".join(
             f"  {name}: {layer!r}" for name, layer in self.layers) + "\n)"
 
-    # training ---------------------------------------------------------------------------
-    def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> FeedForwardNetwork:
-        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices.
-
-        Settings not given take the network defaults of ``MODEL_DEFAULTS["mlp"]`` (Adam).
-        """
-        from textclf.train import MODEL_DEFAULTS, fit_model
-
-        y = np.asarray(y)
-        options = {**MODEL_DEFAULTS["mlp"], **self.training_options, **settings}
-        n_classes = options.pop("n_classes", None) or max(int(y.max()) + 1, 2)
-        self.reset(X.shape[1], n_classes)
-        self.history = fit_model(self, X, y, options)
-        return self
-
     # persistence ------------------------------------------------------------------------
     def config(self) -> dict:
         return {"kind": self.kind, "n_features": self.n_features, "n_classes": self.n_classes,
@@ -269,5 +253,5 @@ class FeedForwardNetwork(Model):
         if model.n_classes < 2:
             raise SettingsError(f"mlp model with {model.n_classes} classes")
         shapes = model.shapes(int(config["n_features"]))
-        model._build(check_arrays(cls.kind, shapes, arrays))
+        model.build_layers(check_arrays(cls.kind, shapes, arrays))
         return model

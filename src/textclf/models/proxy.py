@@ -8,7 +8,7 @@ from textclf.models.base import Model
 class ModelProxy:
     """Forwards everything to ``model``; subclasses override what they change.
 
-    Parameters, penalties, biases and the training flag (dropout) stay the model's own, so
+    Parameters, penalties, biases and the training mode (dropout) stay the model's own, so
     the optimiser updates the real parameters in place.
     """
 
@@ -19,9 +19,9 @@ class ModelProxy:
         return getattr(self.model, name)  # parameters(), regularized(), biases(), ...
 
     @property
-    def training(self) -> bool:
-        return self.model.training
+    def training_mode(self) -> bool:
+        return self.model.training_mode
 
-    @training.setter
-    def training(self, value: bool) -> None:
-        self.model.training = value
+    @training_mode.setter
+    def training_mode(self, value: bool) -> None:
+        self.model.training_mode = value

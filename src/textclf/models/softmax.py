@@ -17,9 +17,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import Model, RowSparse, check_arrays, transpose_product
+from textclf.models.base import Model, check_arrays
 from textclf.models.functional import log_softmax, one_hot, softmax_cross_entropy_from_logits
-from textclf.models.logistic import INITS
+from textclf.models.init import check_init, initial_parameters
+from textclf.models.sparse_gradient import RowSparse, transpose_product
 
 
 class SoftmaxRegression(Model):
@@ -34,13 +35,9 @@ class SoftmaxRegression(Model):
         *,
         init: str = "zeros",
         seed: int = 0,
-        **training,
     ):
-        if init not in INITS:
-            raise SettingsError(f"init must be one of {', '.join(INITS)}, got {init!r}")
-        self.init = init
+        self.init = check_init(init)
         self.seed = seed
-        self.training_options = training  # defaults for fit(): eta, epochs, ...
         self.theta = np.zeros((0, 0))
         if n_features is not None and n_classes is not None:
             self.reset(n_features, n_classes)
@@ -49,11 +46,7 @@ class SoftmaxRegression(Model):
         """θ = 0, or small seeded values N(0, 0.01²)."""
         if n_classes < 2:
             raise SettingsError(f"softmax regression needs at least 2 classes, got {n_classes}")
-        shape = (n_features, n_classes)
-        if self.init == "zeros":
-            self.theta = np.zeros(shape)
-        else:
-            self.theta = np.random.default_rng(self.seed).normal(0.0, 0.01, size=shape)
+        self.theta = initial_parameters((n_features, n_classes), self.init, self.seed)
 
     # forward and backward ---------------------------------------------------------------
     def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
@@ -122,26 +115,6 @@ class SoftmaxRegression(Model):
     def bias(self) -> np.ndarray:
         """b: the last row of θ, one bias per class."""
         return self.theta[-1]
-
-    # training ---------------------------------------------------------------------------
-    def fit(self, X: sp.csr_matrix, y: np.ndarray, **settings) -> SoftmaxRegression:
-        """Mini-batch training (see :mod:`textclf.train`); ``y`` holds class indices 0..K−1.
-
-        Keyword settings (``eta``, ``epochs``, ``optimizer``, ``dev``, ``quiet``...)
-        override those given to the constructor. K is the largest index + 1 unless
-        ``n_classes`` is given.
-        Settings not given are the lecture's plain loop (:class:`TrainingSettings`'s field
-        defaults: SGD at a constant η); ``TextClassifier`` uses the tuned
-        ``MODEL_DEFAULTS`` instead.
-        """
-        from textclf.train import fit_model
-
-        y = np.asarray(y)
-        options = {**self.training_options, **settings}
-        n_classes = options.pop("n_classes", None) or int(y.max()) + 1
-        self.reset(X.shape[1], n_classes)
-        self.history = fit_model(self, X, y, options)
-        return self
 
     # persistence ------------------------------------------------------------------------
     def config(self) -> dict:

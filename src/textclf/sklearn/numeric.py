@@ -10,23 +10,23 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from textclf.features import add_bias_column
-from textclf.sklearn._fit import (
+from textclf.core.sparse import add_bias_column
+from textclf.sklearn.fitting import (
+    ESTIMATOR_PARAMETERS,
     architecture,
     encode_targets,
     fit_model,
-    kind_defaults,
+    kind_parameters,
+    parameters_init,
     sample_weights,
     training_settings,
 )
 
-_LOGISTIC = kind_defaults("logistic")
-_SOFTMAX = kind_defaults("softmax")
 # Numeric problems are often small: few mini-batches per epoch, so a network needs a larger
 # step than on a text corpus (Adam's η = 0.01, several times textclf's text default) and no
 # dropout by default.
-_MLP = kind_defaults("mlp")
-_MLP.eta = 0.01
+MLP_PARAMETERS = {"hidden": (64,), "activation": "relu", "dropout": 0.0,
+                  **kind_parameters("mlp", without=("init",)), "eta": 0.01}
 
 
 def with_bias(X) -> sp.csr_matrix:
@@ -114,38 +114,7 @@ class LogisticRegressionClassifier(_NumericClassifier):
 
     _kind = "logistic"
 
-    def __init__(
-        self,
-        *,
-        eta: float = _LOGISTIC.eta,
-        epochs: int = _LOGISTIC.epochs,
-        batch_size: int = _LOGISTIC.batch_size,
-        optimizer: str = _LOGISTIC.optimizer,
-        momentum: float = _LOGISTIC.momentum,
-        schedule: str = _LOGISTIC.schedule,
-        decay: float = _LOGISTIC.decay,
-        l2: float = _LOGISTIC.l2,
-        l1: float = _LOGISTIC.l1,
-        bias_rate: float = _LOGISTIC.bias_rate,
-        init: str = _LOGISTIC.init,
-        patience: int | None = None,
-        validation_fraction: float = 0.1,
-        random_state: int | np.random.RandomState | None = 0,
-    ):
-        self.eta = eta
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.schedule = schedule
-        self.decay = decay
-        self.l2 = l2
-        self.l1 = l1
-        self.bias_rate = bias_rate
-        self.init = init
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
+    __init__ = parameters_init({**kind_parameters("logistic"), **ESTIMATOR_PARAMETERS})
 
     def _check_target_type(self, y: np.ndarray) -> None:
         y_type = type_of_target(y, input_name="y")
@@ -176,38 +145,7 @@ class SoftmaxRegressionClassifier(_NumericClassifier):
 
     _kind = "softmax"
 
-    def __init__(
-        self,
-        *,
-        eta: float = _SOFTMAX.eta,
-        epochs: int = _SOFTMAX.epochs,
-        batch_size: int = _SOFTMAX.batch_size,
-        optimizer: str = _SOFTMAX.optimizer,
-        momentum: float = _SOFTMAX.momentum,
-        schedule: str = _SOFTMAX.schedule,
-        decay: float = _SOFTMAX.decay,
-        l2: float = _SOFTMAX.l2,
-        l1: float = _SOFTMAX.l1,
-        bias_rate: float = _SOFTMAX.bias_rate,
-        init: str = _SOFTMAX.init,
-        patience: int | None = None,
-        validation_fraction: float = 0.1,
-        random_state: int | np.random.RandomState | None = 0,
-    ):
-        self.eta = eta
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.schedule = schedule
-        self.decay = decay
-        self.l2 = l2
-        self.l1 = l1
-        self.bias_rate = bias_rate
-        self.init = init
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
+    __init__ = parameters_init({**kind_parameters("softmax"), **ESTIMATOR_PARAMETERS})
 
     def _set_coefficients(self) -> None:
         theta = self.model_.theta
@@ -227,42 +165,7 @@ class MLPClassifier(_NumericClassifier):
 
     _kind = "mlp"
 
-    def __init__(
-        self,
-        *,
-        hidden: int | tuple[int, ...] = (64,),
-        activation: str = "relu",
-        dropout: float = 0.0,
-        eta: float = _MLP.eta,
-        epochs: int = _MLP.epochs,
-        batch_size: int = _MLP.batch_size,
-        optimizer: str = _MLP.optimizer,
-        momentum: float = _MLP.momentum,
-        schedule: str = _MLP.schedule,
-        decay: float = _MLP.decay,
-        l2: float = _MLP.l2,
-        l1: float = _MLP.l1,
-        bias_rate: float = _MLP.bias_rate,
-        patience: int | None = None,
-        validation_fraction: float = 0.1,
-        random_state: int | np.random.RandomState | None = 0,
-    ):
-        self.hidden = hidden
-        self.activation = activation
-        self.dropout = dropout
-        self.eta = eta
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.schedule = schedule
-        self.decay = decay
-        self.l2 = l2
-        self.l1 = l1
-        self.bias_rate = bias_rate
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
+    __init__ = parameters_init({**MLP_PARAMETERS, **ESTIMATOR_PARAMETERS})
 
     def _network(self) -> dict:
         return architecture(self.get_params())

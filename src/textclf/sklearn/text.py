@@ -9,19 +9,27 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
+from textclf.classifier import ARGUMENTS, TextClassifier
 from textclf.features import FeatureSettings, Featurizer
-from textclf.pipeline import DEFAULT_DROPOUT, DEFAULT_HIDDEN
-from textclf.sklearn._fit import (
+from textclf.models import ModelSettings
+from textclf.sklearn.fitting import (
+    ESTIMATOR_PARAMETERS,
     architecture,
     encode_targets,
     fit_model,
-    integer,
+    parameters_init,
     sample_weights,
     training_settings,
 )
 
-_FEATURES = FeatureSettings()
-MODELS = ("auto", "logistic", "softmax", "mlp")
+MODELS = ModelSettings.model.choices
+# The classifier's arguments (features, model, training; scikit-learn's random_state stands
+# for the seed), then those of every estimator here.
+TEXT_PARAMETERS = {
+    **{name: argument.default for name, argument in ARGUMENTS.items()
+       if argument.group in ("features", "model", "training") and name != "seed"},
+    **ESTIMATOR_PARAMETERS,
+}
 
 
 def as_texts(X: Any) -> list[str]:
@@ -47,8 +55,11 @@ def as_texts(X: Any) -> list[str]:
 class RawTextClassifier(ClassifierMixin, BaseEstimator):
     """Texts in, labels out: textclf's featuriser and model as one scikit-learn estimator.
 
+    Its parameters are :class:`textclf.TextClassifier`'s arguments (declared once in
+    :data:`textclf.classifier.ARGUMENTS`), with ``random_state`` for the seed:
     Features: ``ngrams`` (1 = unigrams, 2 = uni+bigrams...), ``features`` ("tfidf",
-    "binary", "count"), ``min_df``, ``max_features``, ``lowercase``. Model: ``model``
+    "binary", "count"), ``min_df``, ``max_features``, ``lowercase``, ``token_pattern``,
+    ``sublinear_tf``, ``hash_bits``. Model: ``model``
     ("auto" = logistic regression for two classes, softmax for more; "logistic",
     "softmax", "mlp"), the network's ``hidden``, ``activation``, ``dropout``. Training:
     ``eta``, ``epochs``, ``batch_size``, ``optimizer``, ``momentum``, ``schedule``,
@@ -61,67 +72,11 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
     the equivalent :class:`textclf.TextClassifier` (to save a model file, explain, serve).
     """
 
-    def __init__(
-        self,
-        *,
-        ngrams: int = _FEATURES.ngrams,
-        features: str = _FEATURES.weighting,
-        min_df: int = _FEATURES.min_df,
-        max_features: int | None = _FEATURES.max_features,
-        lowercase: bool = _FEATURES.lowercase,
-        model: str = "auto",
-        hidden: int | tuple[int, ...] = DEFAULT_HIDDEN,
-        activation: str = "relu",
-        dropout: float = DEFAULT_DROPOUT,
-        eta: float | None = None,
-        epochs: int | None = None,
-        batch_size: int | None = None,
-        optimizer: str | None = None,
-        momentum: float | None = None,
-        schedule: str | None = None,
-        decay: float | None = None,
-        l2: float | None = None,
-        l1: float | None = None,
-        bias_rate: float | None = None,
-        init: str | None = None,
-        patience: int | None = None,
-        validation_fraction: float = 0.1,
-        random_state: int | np.random.RandomState | None = 0,
-    ):
-        self.ngrams = ngrams
-        self.features = features
-        self.min_df = min_df
-        self.max_features = max_features
-        self.lowercase = lowercase
-        self.model = model
-        self.hidden = hidden
-        self.activation = activation
-        self.dropout = dropout
-        self.eta = eta
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.schedule = schedule
-        self.decay = decay
-        self.l2 = l2
-        self.l1 = l1
-        self.bias_rate = bias_rate
-        self.init = init
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
+    __init__ = parameters_init(TEXT_PARAMETERS)
 
     def _feature_settings(self) -> FeatureSettings:
-        settings = FeatureSettings(
-            ngrams=integer("ngrams", self.ngrams), weighting=self.features,
-            min_df=integer("min_df", self.min_df),
-            max_features=None if self.max_features is None
-            else integer("max_features", self.max_features),
-            lowercase=bool(self.lowercase),
-        )
-        settings.validate()
-        return settings
+        return FeatureSettings(**{setting.name: getattr(self, setting.argument)
+                                  for setting in FeatureSettings.declared.values()})
 
     def _model_kind(self, n_classes: int) -> str:
         if self.model not in MODELS:
@@ -177,23 +132,19 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         X = self.transform_texts(X)
         return self.classes_[self.model_.predict(X)]
 
-    def to_text_classifier(self):
+    def to_text_classifier(self) -> TextClassifier:
         """The fitted featuriser and model as a :class:`textclf.TextClassifier`.
 
         Its labels are ``str(c)`` for c in ``classes_``, in the same order.
         """
-        from textclf.pipeline import TextClassifier
-
         check_is_fitted(self)
-        features = self.featurizer_.settings
-        network = ({"hidden": self.model_.hidden, "activation": self.model_.activation,
-                    "dropout": self.model_.dropout} if self.model_.kind == "mlp" else {})
-        clf = TextClassifier(
-            ngrams=features.ngrams, features=features.weighting, min_df=features.min_df,
-            max_features=features.max_features, lowercase=features.lowercase,
-            model=self.model_.kind, **network, **self.training_.as_dict(),
-        )
-        clf.training = self.training_
+        settings = {name: getattr(self, name) for name in TEXT_PARAMETERS
+                    if name in ARGUMENTS}
+        settings |= {name: getattr(self.training_, name)
+                     for name in self.training_.as_dict()}
+        settings["model"] = self.model_.kind
+        clf = TextClassifier(**settings)
+        clf.training_settings = self.training_
         clf.featurizer, clf.model = self.featurizer_, self.model_
         clf.labels = [str(label) for label in self.classes_]
         clf.history = list(self.history_)

@@ -1,0 +1,90 @@
+"""Every setting of a text classifier, from the layers that declare them.
+
+Each setting is declared once, where it belongs: how text becomes features
+(:class:`~textclf.features.FeatureSettings`), which model (:class:`~textclf.models.
+ModelSettings`), how it is trained (:class:`~textclf.training.TrainingSettings`) and how the
+work is run (:class:`RunSettings`, here). :data:`ARGUMENTS` lists them by the names users
+pass; ``TextClassifier``'s arguments, the command line's options, the scikit-learn
+estimators' parameters and the tuner's search space are made from it.
+
+Training settings left out take the defaults of the model kind (``MODEL_DEFAULTS``), so
+their argument's default is None.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from textclf.core.settings import Setting, Settings
+from textclf.features.settings import FeatureSettings
+from textclf.models.settings import ModelSettings
+from textclf.training.settings import TrainingSettings
+
+
+class RunSettings(Settings):
+    """How the work is run; not stored in the model file (results do not depend on it,
+    except ``float32``, which rounds X and θ)."""
+
+    quiet = Setting(bool, True, "no progress bar, no per-epoch lines")
+    jobs = Setting(int, None, "workers that featurise (default: one thread per core with "
+                   "numba, else 1); results do not depend on it", minimum=1, metavar="J")
+    float32 = Setting(bool, False, "feature values in float32 (8 bytes per non-zero of X "
+                      "instead of 12), and θ of logistic/softmax regression with SGD (half "
+                      "its memory)")
+
+
+GROUPS: dict[str, type[Settings]] = {
+    "features": FeatureSettings,
+    "model": ModelSettings,
+    "training": TrainingSettings,
+    "run": RunSettings,
+}
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One of the classifier's arguments: its group and declaration."""
+
+    group: str
+    setting: Setting
+
+    @property
+    def name(self) -> str:
+        return self.setting.argument
+
+    @property
+    def default(self) -> Any:
+        """None for training settings (the model kind's default), else the declared one."""
+        return None if self.group == "training" else self.setting.default
+
+
+ARGUMENTS: dict[str, Argument] = {
+    setting.argument: Argument(group, setting)
+    for group, cls in GROUPS.items() for setting in cls.declared.values()
+}
+
+
+def signature(names: list[str] | None = None, **defaults: Any) -> inspect.Signature:
+    """The signature of ``__init__(self, *, ...)`` over the arguments ``names`` (default:
+    all), with their defaults (``defaults`` overrides some)."""
+    self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return inspect.Signature([self, *(
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                          default=defaults.get(name, ARGUMENTS[name].default))
+        for name in (names or ARGUMENTS))])
+
+
+def split_arguments(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Argument values by group, keyed by the settings' attribute names; unknown names are
+    refused (a TypeError, as Python gives for an unknown keyword)."""
+    unknown = sorted(set(values) - set(ARGUMENTS))
+    if unknown:
+        raise TypeError(f"unknown setting(s): {', '.join(unknown)} (known: "
+                        f"{', '.join(ARGUMENTS)})")
+    grouped: dict[str, dict[str, Any]] = {group: {} for group in GROUPS}
+    for name, value in values.items():
+        argument = ARGUMENTS[name]
+        grouped[argument.group][argument.setting.name] = value
+    return grouped

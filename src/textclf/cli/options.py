@@ -1,0 +1,72 @@
+"""Command-line options made from the settings' declarations (one option per setting).
+
+Each declared setting becomes ``--name`` (its ``flag``), with its type, allowed values, help
+text and default; :func:`settings_from` turns the parsed options back into
+``TextClassifier``'s arguments, checking each against its declaration and naming the option
+when a value is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from typing import Any
+
+from textclf.classifier.settings import ARGUMENTS, Argument
+from textclf.errors import SettingsError
+
+# On the command line a run shows its progress unless asked not to.
+COMMAND_LINE_DEFAULTS = {"quiet": False}
+
+
+def default_text(argument: Argument, default: Any) -> str:
+    if argument.group == "training" and default is None:
+        return "the model's"
+    if default is None:
+        return "none"
+    if isinstance(default, tuple):
+        return ",".join(map(str, default))
+    return str(default).lower() if isinstance(default, bool) else str(default)
+
+
+def add_setting(group: Any, name: str) -> None:
+    """Add the option of the setting ``name`` (its argument name) to ``group`` (a parser
+    or an argument group)."""
+    argument = ARGUMENTS[name]
+    setting = argument.setting
+    default = COMMAND_LINE_DEFAULTS.get(name, argument.default)
+    flags = [setting.flag, *setting.aliases] + (["-q"] if name == "quiet" else [])
+    help_text = f"{setting.help} (default: {default_text(argument, default)})"
+    if setting.kind is bool:
+        action = argparse.BooleanOptionalAction if default else "store_true"
+        group.add_argument(*flags, dest=name, action=action, default=default, help=help_text)
+        return
+    kind = setting.kind if setting.kind in (int, float) else str
+    group.add_argument(*flags, dest=name, type=kind, choices=setting.choices, default=default,
+                       metavar=None if setting.choices else setting.metavar, help=help_text)
+
+
+def add_settings(group: Any, names: Iterable[str]) -> None:
+    for name in names:
+        add_setting(group, name)
+
+
+def names_in(group: str) -> list[str]:
+    """The argument names of one group of settings (features, model, training, run)."""
+    return [name for name, argument in ARGUMENTS.items() if argument.group == group]
+
+
+def settings_from(args: argparse.Namespace) -> dict[str, Any]:
+    """``TextClassifier``'s arguments from the parsed options, each checked; a refused value
+    names its option."""
+    values = {}
+    for name, argument in ARGUMENTS.items():
+        if not hasattr(args, name):
+            continue
+        value = getattr(args, name)
+        try:
+            values[name] = None if value is None and argument.group == "training" \
+                else argument.setting.check(value)
+        except SettingsError as err:
+            raise SettingsError(f"{argument.setting.flag}: {err}") from err
+    return values

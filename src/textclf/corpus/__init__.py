@@ -1,0 +1,50 @@
+"""The data layer: reading labelled documents from files, folders and built-in corpora.
+
+Every reader streams :class:`Document` objects (so a corpus larger than memory can be read
+pass after pass) and names the file and line of a bad record; :func:`read_corpus` collects
+one into a :class:`Corpus` when it fits in memory. ``splits`` holds the stratified splits.
+"""
+
+from textclf.corpus.builtin import builtin_split_assignment, iter_builtin
+from textclf.corpus.decoding import DecodingWarning
+from textclf.corpus.documents import Corpus, Document
+from textclf.corpus.formats import (
+    FASTTEXT_PREFIX,
+    SPLITS,
+    has_split_folders,
+    iter_delimited,
+    iter_fasttext,
+    iter_folders,
+    iter_jsonl,
+)
+from textclf.corpus.sources import (
+    FORMATS,
+    available_splits,
+    detect_format,
+    iter_documents,
+    read_corpus,
+    read_lines,
+)
+from textclf.corpus.splits import hold_out
+
+__all__ = [
+    "FASTTEXT_PREFIX",
+    "FORMATS",
+    "SPLITS",
+    "Corpus",
+    "DecodingWarning",
+    "Document",
+    "available_splits",
+    "builtin_split_assignment",
+    "detect_format",
+    "has_split_folders",
+    "hold_out",
+    "iter_builtin",
+    "iter_delimited",
+    "iter_documents",
+    "iter_fasttext",
+    "iter_folders",
+    "iter_jsonl",
+    "read_corpus",
+    "read_lines",
+]

@@ -1,0 +1,136 @@
+"""Any source of documents by name: format detection, streaming, reading into memory.
+
+Supported: folder-per-class trees ``ROOT/{train,dev,test}/LABEL/*.txt`` or
+``ROOT/LABEL/*.txt``; JSONL, optionally gzipped, one ``{"text": ..., "label": ...}`` object
+per line; CSV or TSV with a header row (optionally gzipped); fastText lines
+``__label__LABEL text``; ``builtin:imdb`` and ``builtin:rt``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from textclf.corpus.builtin import iter_builtin
+from textclf.corpus.decoding import decode, numbered_lines, open_binary
+from textclf.corpus.documents import Corpus, Document
+from textclf.corpus.formats import (
+    FASTTEXT_PREFIX,
+    SPLITS,
+    has_split_folders,
+    iter_delimited,
+    iter_fasttext,
+    iter_folders,
+    iter_jsonl,
+)
+from textclf.errors import DataError
+
+FORMATS = ("folders", "jsonl", "csv", "tsv", "fasttext", "builtin")
+
+
+def detect_format(spec: str) -> str:
+    """Guess the format of ``spec`` from its name (or its first line for ``.txt``)."""
+    if spec.startswith("builtin:"):
+        return "builtin"
+    path = Path(spec)
+    if path.is_dir():
+        return "folders"
+    if not path.exists():
+        raise DataError(f"{spec}: no such file or folder")
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    last = suffixes[-1] if suffixes else ""
+    if last in (".jsonl", ".json", ".ndjson"):
+        return "jsonl"
+    if last == ".csv":
+        return "csv"
+    if last == ".tsv":
+        return "tsv"
+    if last in (".ft", ".fasttext"):
+        return "fasttext"
+    for _, line in numbered_lines(path):
+        if line.strip():
+            if line.lstrip().startswith(FASTTEXT_PREFIX):
+                return "fasttext"
+            if line.lstrip().startswith("{"):
+                return "jsonl"
+            break
+    raise DataError(
+        f"{spec}: cannot tell the format from the name; use --format "
+        f"({', '.join(f for f in FORMATS if f != 'builtin')})"
+    )
+
+
+def iter_documents(
+    spec: str | Path,
+    split: str | None = None,
+    fmt: str | None = None,
+    text_field: str = "text",
+    label_field: str = "label",
+) -> Iterator[Document]:
+    """Stream the documents of any supported source (see the module docstring)."""
+    spec = str(spec)
+    fmt = fmt or detect_format(spec)
+    if fmt not in FORMATS:
+        raise DataError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")
+    if split is not None and fmt not in ("folders", "builtin"):
+        raise DataError(f"{spec}: a single file has no splits, cannot select {split!r}")
+    if fmt == "builtin":
+        return iter_builtin(spec.removeprefix("builtin:"), split)
+    if fmt == "folders":
+        return iter_folders(spec, split)
+    if fmt == "jsonl":
+        return iter_jsonl(spec, text_field, label_field)
+    if fmt in ("csv", "tsv"):
+        delimiter = "," if fmt == "csv" else "\t"
+        return iter_delimited(spec, delimiter, text_field, label_field)
+    return iter_fasttext(spec)
+
+
+def read_corpus(
+    spec: str | Path,
+    split: str | None = None,
+    fmt: str | None = None,
+    text_field: str = "text",
+    label_field: str = "label",
+    require_labels: bool = True,
+) -> Corpus:
+    """Read a whole corpus into memory; refuse an empty one or missing labels."""
+    docs = iter_documents(spec, split, fmt, text_field, label_field)
+    corpus = Corpus.from_documents(docs, source=str(spec))
+    where = f"{spec}" + (f" (split {split!r})" if split else "")
+    if not corpus.texts:
+        raise DataError(f"{where}: the corpus is empty")
+    if require_labels and any(label is None for label in corpus.labels):
+        missing = corpus.labels.index(None)
+        raise DataError(
+            f"{where}: document {corpus.ids[missing]} has no label (field {label_field!r})"
+        )
+    return corpus
+
+
+def available_splits(spec: str) -> tuple[str, ...]:
+    """Splits a source offers: the built-ins and folder trees with split folders."""
+    if spec.startswith("builtin:"):
+        return SPLITS
+    path = Path(spec)
+    if has_split_folders(path):
+        return tuple(s for s in SPLITS if (path / s).is_dir())
+    return ()
+
+
+def read_lines(paths: list[str]) -> Iterator[str]:
+    """Unlabelled documents for prediction: whole files, or stdin one document per line."""
+    if not paths:
+        raw_stdin = getattr(sys.stdin, "buffer", None)  # bytes, so bad UTF-8 only warns
+        if raw_stdin is None:
+            for line in sys.stdin:
+                yield line.rstrip("\r\n")
+            return
+        for number, raw in enumerate(raw_stdin, start=1):
+            yield decode(raw, f"<stdin>, line {number}").rstrip("\r\n")
+        return
+    for name in paths:
+        path = Path(name)
+        with open_binary(path) as handle:
+            yield decode(handle.read(), str(path)).rstrip("\r\n")

@@ -1,0 +1,175 @@
+"""Reading a model: which features push a document to which class, and by how much.
+
+Linear models (logistic and softmax regression) decompose exactly. The score of class k is
+
+    z_k = Σⱼ θⱼₖ xⱼ + b_k,
+
+so each feature j present in the document *contributes* cⱼₖ = θⱼₖ xⱼ, and the contributions
+plus the bias add up to the score. Binary logistic regression has one score z (toward
+``labels[1]``; negative values point to ``labels[0]``) and P(labels[1] | x) = σ(z); softmax
+regression has one score per class and P(k | x) = softmax(z)ₖ.
+
+A network's score is not a sum over features. Its explanation is the first-order
+*gradient × input* attribution
+
+    aⱼₖ = xⱼ · ∂z_k/∂xⱼ,
+
+measured against a baseline, the score of an empty document z_k(0) (for a linear model that
+is exactly b_k). What the attributions do not account for (the network's curvature) is
+reported as the remainder z_k − z_k(0) − Σⱼ aⱼₖ, so nothing is hidden.
+
+Words. A feature is an n-gram (or, hashed, a column shared by the n-grams that fall in it);
+its contribution is shared equally by its occurrences in the document and, within an
+occurrence, equally by the n words, so the shares of the words add up to the sum of the
+contributions. This is what the coloured text shows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+
+from textclf.explain.effects import (
+    METHOD_GRADIENT,
+    METHOD_LINEAR,
+    empty_documents,
+    is_linear,
+    linear_theta,
+    output_labels,
+    scores,
+)
+from textclf.explain.records import ClassExplanation, Contribution, Explanation, Token
+from textclf.features.featurizer import Featurizer
+from textclf.features.tokenizer import ngram_occurrences
+from textclf.models.base import Model
+
+
+def spread_shares(occurrences: Sequence[tuple[Hashable, int, int]],
+                  contribution: Mapping[Hashable, float], n_tokens: int) -> np.ndarray:
+    """Each token's share: a feature occurring o times with contribution c gives c / (o·n)
+    to each of the n words of each occurrence ``(feature, first token, n)``."""
+    counts = Counter(feature for feature, _, _ in occurrences)
+    shares = np.zeros(n_tokens)
+    for feature, i, n in occurrences:
+        shares[i : i + n] += contribution[feature] / (counts[feature] * n)
+    return shares
+
+
+def word_shares(tokens: list[str], ngrams: int, contribution_of: dict[str, float]) -> list[float]:
+    """Each token's share of the contributions of the n-gram terms in ``contribution_of``;
+    the shares add up to Σ c over the terms found in the text."""
+    found = [o for o in ngram_occurrences(tokens, ngrams) if o[0] in contribution_of]
+    return spread_shares(found, contribution_of, len(tokens)).tolist()
+
+
+def feature_names(featurizer: Featurizer, tokens: list[str],
+                  occurrences: Sequence[tuple[int, int, int]],
+                  columns: np.ndarray) -> dict[int, str]:
+    """A readable name for each column of the document: its term, or for a hashed column
+    the document's n-grams that fall in it (``a | b`` when several do)."""
+    grams: dict[int, list[str]] = {}
+    for j, i, n in occurrences:
+        gram = " ".join(tokens[i : i + n])
+        if gram not in grams.setdefault(j, []):
+            grams[j].append(gram)
+    terms = featurizer.terms
+    return {j: " | ".join(grams[j]) if j in grams else terms[j] for j in columns.tolist()}
+
+
+def class_explanation(label: str, opposite: str | None, score: float, baseline: float,
+                      probability: float, names: Mapping[int, str], columns: np.ndarray,
+                      values: np.ndarray, weights: np.ndarray, exact: bool,
+                      occurrences: Sequence[tuple[int, int, int]],
+                      n_tokens: int) -> ClassExplanation:
+    """One score's account: contributions cⱼ = weightⱼ·xⱼ sorted by |cⱼ|, and the rest."""
+    c = weights * values
+    order = np.lexsort((columns, -np.abs(c)))  # by |c| descending, ties by column
+    items = [Contribution(names[j], float(v), float(w), float(cj))
+             for j, v, w, cj in zip(columns[order].tolist(), values[order], weights[order],
+                                    c[order], strict=True)]
+    remainder = 0.0 if exact else score - baseline - float(np.sum(c))
+    contribution = dict(zip(columns.tolist(), c.tolist(), strict=True))
+    shares = spread_shares(occurrences, contribution, n_tokens).tolist()
+    return ClassExplanation(label=label, opposite=opposite, score=score, baseline=baseline,
+                            remainder=remainder, probability=probability,
+                            contributions=items, word_shares=shares)
+
+
+def explain_rows(clf, texts: list[str]) -> list[Explanation]:
+    """Explanations of several documents (features computed together) by a trained
+    classifier: anything with ``featurizer``, ``model`` and ``labels``."""
+    featurizer: Featurizer = clf.featurizer
+    model: Model = clf.model
+    labels = clf.labels
+    X = featurizer.transform(texts).tocsr()
+    X.sort_indices()
+    Z = scores(model, X)
+    P = np.asarray(model.predict_proba(X), dtype=np.float64)
+    n_outputs = Z.shape[1]
+    targets = output_labels(labels, n_outputs)
+    opposite = labels[0] if n_outputs == 1 else None
+    bias_column = X.shape[1] - 1
+    linear = is_linear(model)
+    if linear:
+        theta = linear_theta(model)
+        baseline = theta[-1]  # b_k: the score of a document without features
+    else:
+        baseline = scores(model, empty_documents(X.shape[1]))[0]
+    results = []
+    for row, text in enumerate(texts):
+        start, end = X.indptr[row], X.indptr[row + 1]
+        columns, values = X.indices[start:end], X.data[start:end]
+        is_term = columns != bias_column
+        columns, values = columns[is_term], values[is_term]
+        display, spans = featurizer.token_spans(text)
+        tokens = [token for token, _, _ in spans]
+        present = set(columns.tolist())
+        occurrences = [o for o in featurizer.ngram_columns(tokens) if o[0] in present]
+        names = feature_names(featurizer, tokens, occurrences, columns)
+        if linear:
+            weights = theta[columns]  # θⱼₖ, shape (nnz, C)
+        else:  # ∂z_k/∂xⱼ at this document, one backward pass per score
+            weights = np.column_stack([
+                np.asarray(model.input_gradient(X[row], k), dtype=np.float64)[0, columns]
+                for k in range(n_outputs)
+            ]).reshape(len(columns), n_outputs)
+        explained = [
+            class_explanation(label, opposite, float(Z[row, k]), float(baseline[k]),
+                              float(P[row, labels.index(label)]), names, columns, values,
+                              weights[:, k], linear, occurrences, len(tokens))
+            for k, label in enumerate(targets)
+        ]
+        covered = np.zeros(len(tokens), dtype=bool)
+        for _, i, n in occurrences:
+            covered[i : i + n] = True
+        results.append(Explanation(
+            text=text,
+            model_kind=model.kind,
+            method=METHOD_LINEAR if linear else METHOD_GRADIENT,
+            labels=list(labels),
+            predicted=labels[int(np.argmax(P[row]))],
+            probabilities={label: float(p) for label, p in zip(labels, P[row], strict=True)},
+            classes=explained,
+            tokens=[Token(token, s, e) for token, s, e in spans],
+            display_text=display,
+            n_unknown_tokens=int(len(tokens) - covered.sum()),
+        ))
+    return results
+
+
+def explain(clf, text: str) -> Explanation:
+    """Why ``clf`` (a trained :class:`~textclf.classifier.TextClassifier`) labels ``text``.
+
+    Example::
+
+        from textclf.explain import explain
+        e = explain(clf, "a wonderful, moving film")
+        e.predicted, e.probabilities
+        for c in e.predicted_class.contributions[:5]:
+            print(c.term, c.contribution)       # wⱼxⱼ, largest |wⱼxⱼ| first
+        print(e.format(top=10))
+    """
+    clf.check_fitted()
+    return explain_rows(clf, [text])[0]

@@ -1,0 +1,168 @@
+"""A trained model at a glance: its strongest features per class, bias, settings, history.
+
+For binary logistic regression, z = Σⱼ wⱼxⱼ + b: the largest wⱼ push a document toward
+``labels[1]`` and the most negative toward ``labels[0]``. For softmax regression each class k
+has its own column of weights θ·ₖ, and its strongest features are the largest θⱼₖ. For a
+network, the weight of a term is replaced by its *effect alone*, z_k(eⱼ) − z_k(0): the score
+of a document holding only that term minus the score of an empty document (for a linear
+model the two coincide: the effect alone is wⱼ; with K > 2 outputs a network's effects are
+centred over the classes, as softmax sees only differences). Next to each term stands its document
+frequency, the number of training documents that contained it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from textclf.explain.effects import MODEL_NAMES, is_linear, output_labels, term_effects
+
+
+@dataclass
+class FeatureWeight:
+    term: str
+    weight: float  # wⱼ / θⱼₖ, or the effect alone for a network
+    document_frequency: int  # training documents containing the term
+
+
+@dataclass
+class ModelSummary:
+    """What ``textclf inspect`` prints."""
+
+    model_kind: str
+    model_name: str
+    labels: list[str]
+    n_terms: int
+    featurizer_kind: str  # "vocabulary" (terms) or "hashing" (hashed columns)
+    n_training_documents: int
+    measure: str  # what the numbers in ``strongest`` are
+    bias: dict[str, float]  # b (one sigmoid score: keyed by labels[1]) or b_k per class
+    strongest: dict[str, list[FeatureWeight]]  # per class, strongest first
+    settings: dict = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def format(self) -> str:
+        return format_summary(self)
+
+
+def _ranked(values: np.ndarray, terms: list[str], df: np.ndarray, top: int,
+            descending: bool = True, one_sided: bool = False) -> list[FeatureWeight]:
+    """The ``top`` terms by value (ties: by column, for a stable answer).
+
+    ``one_sided``: only terms whose value has the sign of the direction (> 0 when
+    descending, < 0 otherwise): with one score, a negative weight does not point toward
+    ``labels[1]`` however few terms there are.
+    """
+    signed = -values if descending else values
+    order = np.lexsort((np.arange(len(values)), signed))[:top]
+    if one_sided:
+        order = order[signed[order] < 0]
+    return [FeatureWeight(terms[j], float(values[j]), int(df[j])) for j in order]
+
+
+def inspect_model(clf, top: int = 10) -> ModelSummary:
+    """The strongest ``top`` features of each class of a trained ``TextClassifier``.
+
+    Example::
+
+        from textclf.explain import inspect_model
+        summary = inspect_model(clf, top=5)
+        summary.strongest["pos"]   # [FeatureWeight(term='great', weight=2.1, ...), ...]
+        print(summary.format())
+    """
+    clf.check_fitted()
+    featurizer, model, labels = clf.featurizer, clf.model, clf.labels
+    terms = list(featurizer.terms)
+    df = np.asarray(featurizer.document_frequency)
+    effects, baseline = term_effects(model, len(terms))
+    targets = output_labels(labels, effects.shape[1])
+    if effects.shape[1] == 1:
+        w = effects[:, 0]
+        strongest = {labels[1]: _ranked(w, terms, df, top, descending=True, one_sided=True),
+                     labels[0]: _ranked(w, terms, df, top, descending=False, one_sided=True)}
+    else:
+        strongest = {label: _ranked(effects[:, k], terms, df, top)
+                     for k, label in enumerate(targets)}
+    linear = is_linear(model)
+    settings = {
+        "model": model.config(),
+        "features": featurizer.settings.as_dict(),
+        "training": clf.training_settings.as_dict(),
+    }
+    return ModelSummary(
+        model_kind=model.kind,
+        model_name=MODEL_NAMES.get(model.kind, model.kind),
+        labels=list(labels),
+        n_terms=len(terms),
+        featurizer_kind=featurizer.kind,
+        n_training_documents=int(featurizer.n_documents),
+        measure="weight" if linear else "effect alone: z(term only) − z(empty document)",
+        bias={label: float(b) for label, b in zip(targets, baseline, strict=True)},
+        strongest=strongest,
+        settings=settings,
+        history=list(clf.history),
+    )
+
+
+def _flat(settings: dict, prefix: str = "") -> list[tuple[str, object]]:
+    rows = []
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            rows.extend(_flat(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows
+
+
+def history_table(history: list[dict]) -> list[str]:
+    """One row per epoch, one column per recorded quantity."""
+    if not history:
+        return ["  (no training history in this model file)"]
+    preferred = ["epoch", "train_loss", "train_accuracy", "dev_loss", "dev_accuracy",
+                 "train_seconds"]
+    keys = [k for k in preferred if any(k in r for r in history)]
+    keys += sorted({k for r in history for k in r} - set(keys))
+    widths = [max(len(k), 8) for k in keys]
+    lines = ["  " + "  ".join(f"{k:>{w}}" for k, w in zip(keys, widths, strict=True))]
+    for record in history:
+        cells = []
+        for key, width in zip(keys, widths, strict=True):
+            value = record.get(key, "")
+            if isinstance(value, float):
+                value = f"{value:.1f}" if key.endswith("seconds") else f"{value:.4f}"
+            cells.append(f"{value!s:>{width}}")
+        lines.append("  " + "  ".join(cells))
+    return lines
+
+
+def format_summary(s: ModelSummary) -> str:
+    lines = [f"model: {s.model_name}; classes: {', '.join(s.labels)}",
+             f"features: {s.n_terms} "
+             f"{'hashed columns' if s.featurizer_kind == 'hashing' else 'terms'} + bias, "
+             f"from {s.n_training_documents} training "
+             "documents"]
+    if len(s.bias) == 1:
+        (label, b), = s.bias.items()
+        lines.append(f"bias b = {b:+.4f} (toward {label}; negative: toward {s.labels[0]})"
+                     if s.measure == "weight" else
+                     f"score of an empty document = {b:+.4f} (toward {label})")
+    else:
+        name = "bias b_k" if s.measure == "weight" else "score of an empty document"
+        lines.append(f"{name}: " + ", ".join(f"{k} {b:+.4f}" for k, b in s.bias.items()))
+    column = "weight" if s.measure == "weight" else "effect"
+    if s.measure != "weight":
+        lines.append(f"a term's effect = {s.measure}")
+    for label, features in s.strongest.items():
+        lines.append(f"\nstrongest features toward {label}")
+        lines.append(f"  {column:>10} {'documents':>10}  feature")
+        for f in features:
+            lines.append(f"  {f.weight:>+10.4f} {f.document_frequency:>10}  {f.term}")
+    lines.append("\nsettings")
+    lines.extend(f"  {key:<28} {value}" for key, value in _flat(s.settings))
+    lines.append("\ntraining history")
+    lines.extend(history_table(s.history))
+    return "\n".join(lines)

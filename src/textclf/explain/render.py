@@ -1,0 +1,123 @@
+"""Explanations as text: contribution tables per score, and the words coloured by share."""
+
+from __future__ import annotations
+
+from textclf.explain.effects import MODEL_NAMES
+
+_ANSI = {"strong+": "\033[1;32m", "weak+": "\033[32m", "strong-": "\033[1;31m",
+         "weak-": "\033[31m"}
+_RESET = "\033[0m"
+
+
+def share_level(share: float, scale: float) -> str | None:
+    """'strong+', 'weak+', 'weak-', 'strong-' or None, relative to the largest |share|."""
+    if scale <= 0 or abs(share) < 0.1 * scale:
+        return None
+    strength = "strong" if abs(share) >= 0.5 * scale else "weak"
+    return strength + ("+" if share > 0 else "-")
+
+
+def colour_words(explanation, shares: list[float], max_chars: int = 3000) -> str:
+    """The document with ANSI colours on its words: green toward the class, red against."""
+    text = explanation.display_text
+    scale = max((abs(s) for s in shares), default=0.0)
+    out, position = [], 0
+    for token, share in zip(explanation.tokens, shares, strict=True):
+        if token.start >= max_chars:
+            break
+        word = text[token.start : token.end]
+        level = share_level(share, scale)
+        out.append(text[position : token.start])
+        out.append(f"{_ANSI[level]}{word}{_RESET}" if level else word)
+        position = token.end
+    shown = "".join(out) + text[position:max_chars]
+    if len(text) > max_chars:
+        shown += f" … ({len(text) - max_chars} more characters)"
+    return shown
+
+
+def class_header(c) -> str:
+    toward = f"score z toward {c.label}"
+    if c.opposite is not None:
+        toward += f" (negative: toward {c.opposite})"
+    return toward
+
+
+def format_class(e, c, top: int | None) -> list[str]:
+    """The table of one score: contributions sorted by size, bias, sum, probability."""
+    exact = e.exact
+    lines = [class_header(c)]
+    weight_name = "weight θⱼ" if exact else "∂z/∂xⱼ"
+    name = "contribution" if exact else "attribution"
+    lines.append(f"  {name:>12} {weight_name:>10} {'value xⱼ':>9}  feature")
+    shown = c.top(top)
+    for item in shown:
+        lines.append(f"  {item.contribution:>+12.4f} {item.weight:>+10.4f} "
+                     f"{item.value:>9.4f}  {item.term}")
+    if not c.contributions:
+        lines.append("  (no word of this document is in the model's vocabulary)")
+    rest = c.contributions[len(shown):]
+    if rest:
+        lines.append(f"  {sum(i.contribution for i in rest):>+12.4f} {'':>10} {'':>9}  "
+                     f"({len(rest)} more features)")
+    baseline = "bias b" if exact else "baseline: score of an empty document"
+    lines.append(f"  {c.baseline:>+12.4f} {'':>10} {'':>9}  {baseline}")
+    if not exact:
+        lines.append(f"  {c.remainder:>+12.4f} {'':>10} {'':>9}  remainder not captured by "
+                     "gradient × input (the network's non-linearity)")
+    lines.append(f"  {'─' * 12}")
+    if c.opposite is not None:
+        prob = f"P({c.label}) = σ(z) = {c.probability:.4f}"
+    else:
+        prob = f"P({c.label}) = softmax(z)[{c.label}] = {c.probability:.4f}"
+    lines.append(f"  {c.score:>+12.4f} {'':>10} {'':>9}  = z;  {prob}")
+    return lines
+
+
+def format_explanation(e, top: int | None = 20, classes: list[str] | None = None,
+                       color: bool = False, max_chars: int = 3000) -> str:
+    """Prediction, one contribution table per explained class, and the coloured words."""
+    probabilities = ", ".join(f"{label} {p:.4f}" for label, p in e.probabilities.items())
+    lines = [f"prediction: {e.predicted} (P = {e.probabilities[e.predicted]:.4f}; "
+             f"{probabilities})"]
+    if e.exact:
+        lines.append(f"model: {MODEL_NAMES.get(e.model_kind, e.model_kind)}; each contribution "
+                     "is θⱼ·xⱼ, and the contributions plus the bias add up to the score z")
+    else:
+        lines.append(f"model: {MODEL_NAMES.get(e.model_kind, e.model_kind)}; attributions are "
+                     "gradient × input, xⱼ·∂z/∂xⱼ: a first-order estimate of each feature's "
+                     "part, not an exact decomposition")
+    wanted = [e.for_class(label) for label in (classes or [e.predicted])]
+    seen: list = []
+    for c in wanted:
+        if any(c is s for s in seen):
+            continue
+        seen.append(c)
+        lines.append("")
+        lines.extend(format_class(e, c, top))
+    if e.n_unknown_tokens:
+        lines.append(f"\n{e.n_unknown_tokens} of {len(e.tokens)} words are in no feature of the "
+                     "vocabulary and do not count")
+    if e.tokens:
+        c = seen[0]
+        if c.opposite is not None:
+            legend = f"green: toward {c.label}, red: toward {c.opposite}"
+        else:
+            legend = f"green: toward {c.label}, red: against it"
+        lines.append(f"\nwords ({legend}; bold: the strongest; an n-gram's contribution is "
+                     "shared equally by its words):" if color else
+                     "\nwords with the largest shares (an n-gram's contribution is shared "
+                     "equally by its words):")
+        if color:
+            lines.append(colour_words(e, c.word_shares, max_chars))
+        else:
+            lines.append("  " + strongest_words(e, c.word_shares))
+    return "\n".join(lines)
+
+
+def strongest_words(e, shares: list[float], n: int = 10) -> str:
+    per_word: dict[str, float] = {}
+    for token, share in zip(e.tokens, shares, strict=True):
+        per_word[token.text] = per_word.get(token.text, 0.0) + share
+    ranked = sorted(per_word.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:n]
+    return ", ".join(f"{word} ({share:+.3f})" for word, share in ranked if share) or "(none)"

@@ -1,0 +1,130 @@
+"""Word n-grams as integers: counting them per document without building their strings.
+
+Tokens are integer ids t ∈ [0, V). An n-gram of length k ≥ 2 is identified by the id p of its
+first k−1 tokens (an n-gram of length k−1) and its last token t, through one integer
+
+    code = p · V + t,
+
+so bigrams come from pairs of token ids with one vectorised multiply-add, trigrams from
+(bigram id, token id) pairs, and so on; ``np.unique`` numbers the distinct codes of a level.
+No n-gram string is made while counting; strings are made once, for the terms that are kept.
+
+A corpus is counted in chunks (bounded memory, and one chunk per worker in parallel). Each
+chunk numbers its tokens and n-grams on its own (:func:`count_chunk`);
+:func:`textclf.features.merging.merge_chunks` then maps every chunk's local ids to global
+ones, so the result does not depend on how the corpus was cut into chunks or on which
+worker counted which chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.core import jit
+from textclf.core.sparse import count_matrix
+from textclf.features.splitter import Splitter, Vocabulary, encode
+from textclf.kernels.ngrams import count_ngrams
+
+TOKEN_SEPARATOR = "\x00"  # joins a chunk's tokens into one string (one object, not many)
+
+
+@dataclass
+class LevelTable:
+    """The distinct n-grams of one length k ≥ 2, as (prefix id, last token id) pairs."""
+
+    prefix: np.ndarray  # int64: id of the first k−1 tokens at level k−1
+    last: np.ndarray  # int64: id of the last token
+
+    def __len__(self) -> int:
+        return len(self.prefix)
+
+
+def level_positions(prev: np.ndarray, tok: np.ndarray, doc: np.ndarray, k: int) -> np.ndarray:
+    """Start positions i of the k-grams that lie in one document and are made of known
+    tokens: the (k−1)-gram at i has an id (``prev[i] ≥ 0``) and so does token i+k−1."""
+    m = len(tok) - k + 1
+    if m <= 0:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero((prev[:m] >= 0) & (tok[k - 1 :] >= 0) & (doc[k - 1 :] == doc[:m]))
+
+
+@dataclass
+class ChunkCounts:
+    """Counts of one chunk of documents over the chunk's own token and n-gram ids.
+
+    Columns of ``X`` are the V tokens, then the level-2 n-grams, then level 3, ...
+    """
+
+    packed_tokens: str | list[str]  # the tokens, joined by TOKEN_SEPARATOR where possible
+    levels: list[LevelTable]
+    X: sp.csr_matrix  # counts (the smallest unsigned dtype that holds them), docs × columns
+
+    @property
+    def tokens(self) -> list[str]:
+        if isinstance(self.packed_tokens, list):
+            return self.packed_tokens
+        return self.packed_tokens.split(TOKEN_SEPARATOR) if self.packed_tokens else []
+
+
+def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkCounts:
+    """Count every token and n-gram (n ≤ ``ngrams``) of each text, with local ids."""
+    vocabulary = Vocabulary(grow=True)
+    tok, doc = encode(texts, splitter, vocabulary)
+    V = len(vocabulary)
+    if jit.enabled() and len(tok) * max(ngrams, 1) < 2**31:  # (the kernels count in int32)
+        # the same ids and counts, compiled (textclf.kernels.ngrams)
+        codes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, len(texts))
+        del tok, doc
+        # renumber each level by increasing code, as np.unique does (merge_chunks is faster
+        # on ordered codes)
+        new_column = [np.arange(V)]
+        offset, below = V, None
+        for k, level_codes in enumerate(codes):
+            if below is not None:  # the prefixes are ids of the level below: renumbered too
+                level_codes = below[level_codes // max(V, 1)] * V + level_codes % max(V, 1)
+            order = np.argsort(level_codes)
+            codes[k] = level_codes[order]
+            below = np.empty(len(order), np.int64)
+            below[order] = np.arange(len(order))
+            new_column.append(below + offset)
+            offset += len(order)
+        if codes:
+            indices = np.concatenate(new_column).astype(np.int32)[indices]
+        levels = [LevelTable((c // max(V, 1)).astype(np.int32), (c % max(V, 1)).astype(np.int32))
+                  for c in codes]
+        X = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), offset))
+        X.has_sorted_indices = False  # columns in order of first occurrence
+        return packed_counts(vocabulary, levels, X)
+    columns, rows = [tok], [doc]
+    levels: list[LevelTable] = []
+    offset, prev = V, tok
+    for k in range(2, ngrams + 1):
+        starts = level_positions(prev, tok, doc, k)
+        code = prev[starts] * V + tok[starts + k - 1]
+        distinct, inverse = np.unique(code, return_inverse=True)
+        levels.append(LevelTable((distinct // max(V, 1)).astype(np.int32),
+                                 (distinct % max(V, 1)).astype(np.int32)))
+        columns.append(inverse + offset)
+        rows.append(doc[starts])
+        current = np.full(max(len(tok) - k + 1, 0), -1, np.int64)
+        current[starts] = inverse
+        offset, prev = offset + len(distinct), current
+    X = count_matrix(np.concatenate(rows), np.concatenate(columns), (len(texts), offset))
+    del rows, columns, tok, doc, prev
+    return packed_counts(vocabulary, levels, X)
+
+
+def packed_counts(vocabulary: Vocabulary, levels: list[LevelTable],
+                  X: sp.csr_matrix) -> ChunkCounts:
+    """The chunk's counts in the smallest unsigned dtype, its tokens packed in a string."""
+    top = X.data.max(initial=0)
+    X.data = X.data.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.uint32)
+    tokens = vocabulary.tokens()
+    packed = TOKEN_SEPARATOR.join(tokens)
+    if packed.count(TOKEN_SEPARATOR) != max(len(tokens) - 1, 0) or (tokens and not packed):
+        packed = tokens  # a token holds the separator, or "" is the only token: the list
+    return ChunkCounts(packed_tokens=packed, levels=levels, X=X)

@@ -1,0 +1,164 @@
+"""The one interface of every featuriser: texts in, the lecture's feature matrix [X | 1] out.
+
+Each document becomes a row x of a sparse CSR matrix: one column per feature (a vocabulary
+term, or a hashed n-gram bucket) and, last, the dummy feature x_{|F|} = 1 that multiplies the
+bias b. Two featurisers implement :class:`Featurizer`:
+
+* :class:`~textclf.features.vocabulary.VocabularyFeaturizer` learns a vocabulary of n-grams
+  (``fit``), one column per kept term;
+* :class:`~textclf.features.hashing.HashingFeaturizer` (``hash_bits`` = b) sends each n-gram
+  to one of 2^b columns by a hash of its tokens: no vocabulary to learn or hold.
+
+Everything above this layer (training, explanations, reports, the service) works with any
+featuriser through this interface. ``Featurizer(settings)`` itself makes the right one.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.core import jit
+from textclf.errors import SettingsError
+from textclf.features.settings import FeatureSettings
+from textclf.features.splitter import Splitter
+from textclf.features.tokenizer import Tokenizer
+
+MAX_AUTO_WORKERS = 4  # the serial merge limits what more threads could add
+
+
+def check_jobs(jobs: int | None) -> int | None:
+    if jobs is not None and not (isinstance(jobs, int) and not isinstance(jobs, bool)
+                                 and jobs >= 1):
+        raise SettingsError(f"jobs must be a positive integer, got {jobs!r}")
+    return jobs
+
+
+def workers(jobs: int | None) -> int:
+    """How many workers featurise: ``jobs``, or for None the number that pays.
+
+    That is one thread per core (at most :data:`MAX_AUTO_WORKERS`) where the compiled
+    kernels do the work without the GIL, and one otherwise: for a corpus that fits in
+    memory, handing chunk results between processes costs about what a second process
+    saves.
+    """
+    if jobs is not None:
+        return jobs
+    return min(os.cpu_count() or 1, MAX_AUTO_WORKERS) if jit.enabled() else 1
+
+
+class Featurizer(ABC):
+    """Texts → [X | 1]. ``Featurizer(settings)`` or ``Featurizer(ngrams=..., ...)`` makes a
+    vocabulary featuriser, or a hashing one when the settings give ``hash_bits``.
+
+    ``jobs`` workers featurise chunks of the corpus in parallel (the same result as one;
+    None: see :func:`workers`); ``dtype`` (float64 or float32) is the type of X's values.
+    Neither is stored in the model file.
+    """
+
+    kind: ClassVar[str]  # "vocabulary" or "hashing"
+    kinds: ClassVar[dict[str, type[Featurizer]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            Featurizer.kinds[cls.kind] = cls
+
+    def __new__(cls, settings: FeatureSettings | None = None, **kwargs: Any):
+        if cls is Featurizer:  # the factory: the featuriser the settings ask for
+            options = {k: v for k, v in kwargs.items() if k not in ("jobs", "dtype")}
+            chosen = settings if settings is not None else FeatureSettings(**options)
+            cls = Featurizer.kinds["hashing" if chosen.hash_bits is not None else "vocabulary"]
+        return super().__new__(cls)
+
+    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
+                 dtype=np.float64, **kwargs: Any):
+        if settings is not None and kwargs:
+            raise SettingsError("give either FeatureSettings or keyword settings, not both")
+        self.settings = settings if settings is not None else FeatureSettings(**kwargs)
+        self.settings.validate()
+        self.jobs = check_jobs(jobs)
+        self.dtype = np.dtype(dtype)
+        self.tokenizer = Tokenizer(self.settings)
+        self.splitter = Splitter(self.settings.token_pattern, self.settings.lowercase)
+        self.n_documents = 0
+
+    # learning and transforming --------------------------------------------------------------
+    @abstractmethod
+    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Learn what the featuriser needs from ``texts`` and return their [X | 1]."""
+
+    @abstractmethod
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """[X | 1] of ``texts`` with what was learned (a vocabulary's unknown terms dropped)."""
+
+    def fit(self, texts: Iterable[str]) -> Featurizer:
+        self.fit_transform(texts)
+        return self
+
+    @property
+    def fitted(self) -> bool:
+        return self.n_documents > 0
+
+    def check_fitted(self) -> None:
+        if not self.fitted:
+            raise SettingsError("the featurizer is not fitted: call fit first")
+
+    # what the columns are -----------------------------------------------------------------------
+    terms: Sequence[str]  # the names of the feature columns 0..|F|−1 (not the bias)
+    document_frequency: np.ndarray  # df(j): how many training documents have feature j
+    idf: np.ndarray  # idf(j) (see textclf.features.weighting)
+
+    @property
+    def n_features(self) -> int:
+        """|F| + 1: the feature columns and the bias column."""
+        return len(self.terms) + 1
+
+    @property
+    def bias_index(self) -> int:
+        return len(self.terms)
+
+    def feature_names(self) -> list[str]:
+        """Names of the columns of X: the terms, then ``<bias>``."""
+        return [*self.terms, "<bias>"]
+
+    # one document, readably ----------------------------------------------------------------------
+    def tokens(self, text: str) -> list[str]:
+        """The tokens of ``text`` as the featuriser sees them (lowercased if so set)."""
+        return self.tokenizer.tokens(text)
+
+    def token_spans(self, text: str) -> tuple[str, list[tuple[str, int, int]]]:
+        """(the text shown, [(token, start, end), ...]): where each token stands in the text
+        shown, which is ``text`` itself unless lowercasing changed its length (e.g. 'İ'),
+        then the lowercased text."""
+        prepared = self.tokenizer.prepared(text)
+        shown = text if len(prepared) == len(text) else prepared
+        group = 1 if self.tokenizer.pattern.groups else 0  # findall's token: group 1 if any
+        return shown, [(m.group(group), m.start(group), m.end(group))
+                       for m in self.tokenizer.pattern.finditer(prepared)]
+
+    @abstractmethod
+    def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
+        """(column, first token, n) for each n-gram of ``tokens`` that has a column."""
+
+    def occurrences(self, text: str) -> list[tuple[int, int, int]]:
+        """(column, first token, n) of every feature occurrence in ``text``: which words
+        make which columns (for explanations)."""
+        return self.ngram_columns(self.tokens(text))
+
+    # the model file -------------------------------------------------------------------------------
+    @abstractmethod
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """JSON-able settings and what was learned, and the arrays, for the model file."""
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> Featurizer:
+        """The featuriser that :meth:`state` describes: each kind rebuilds its own; on
+        ``Featurizer`` itself, whichever kind wrote ``meta``."""
+        hashed = meta.get("settings", {}).get("hash_bits") is not None
+        return Featurizer.kinds["hashing" if hashed else "vocabulary"].from_state(meta, arrays)

@@ -1,0 +1,266 @@
+"""Hashed n-gram features: 2^b columns and no vocabulary to learn or to hold.
+
+The n-gram with tokens t₁…t_k goes to column h(t₁…t_k) mod 2^b, where
+
+    key(t₁)       = H(t₁)                       H: 64-bit BLAKE2b of the token's UTF-8
+    key(t₁…t_k)   = mix(key(t₁…t_{k−1}) · P + H(t_k))
+    column        = mix(key) >> (64 − b)          (the top b bits)
+
+with mix the SplitMix64 finaliser (:func:`textclf.core.hashing.mix64`) and P the golden-ratio
+constant, all in wrapping uint64 arithmetic, so that columns are
+the same on every machine and in every process (Python's own ``hash`` of a string is not).
+H is computed once per distinct token of a chunk; n-gram keys are numpy operations over
+the token positions. No pass over the corpus is needed to know the columns, so a corpus can
+be featurised as it streams from disk.
+
+Distinct n-grams can share a column (a collision). They do not break anything (their
+counts add up in that column) and they are counted: :attr:`HashingFeaturizer.collisions` is
+the number of columns that received two or more distinct n-grams in the data fitted on.
+tf-idf needs the document frequency of each column, so ``fit`` still reads the data once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.core.chunking import text_chunks
+from textclf.core.hashing import GOLDEN_GAMMA, mix64
+from textclf.core.parallel import ordered_map
+from textclf.core.sparse import count_matrix, stack_rows
+from textclf.errors import SettingsError
+from textclf.features.featurizer import Featurizer
+from textclf.features.settings import FeatureSettings
+from textclf.features.splitter import Splitter, Vocabulary, encode
+from textclf.features.weighting import inverse_document_frequency, weight_counts
+
+TOKEN_HASH_CACHE = 1_000_000  # distinct tokens whose H is kept between chunks
+
+
+def token_hash(token: str) -> int:
+    """H(token): the first 8 bytes of BLAKE2b of its UTF-8, as an unsigned integer."""
+    digest = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def ngram_keys(H: np.ndarray, tok: np.ndarray, doc: np.ndarray,
+               ngrams: int) -> tuple[np.ndarray, np.ndarray]:
+    """(key, document) of every n-gram, n = 1..ngrams, from the token hashes ``H[tok]``:
+    key(t₁) = H(t₁), key(t₁…t_k) = mix(key(t₁…t_{k−1}) · P + H(t_k))."""
+    key = H[tok]
+    keys, rows = [key], [doc]
+    for k in range(2, ngrams + 1):
+        m = len(tok) - k + 1
+        if m <= 0:
+            break
+        same = doc[k - 1 :] == doc[:m]
+        key = mix64(key[:m] * GOLDEN_GAMMA + H[tok[k - 1 :]])
+        keys.append(key[same])
+        rows.append(doc[:m][same])
+    return np.concatenate(keys), np.concatenate(rows)
+
+
+def hashed_column(keys: np.ndarray, bits: int) -> np.ndarray:
+    """The column of each n-gram key: the top ``bits`` bits of mix(key)."""
+    return (mix64(keys) >> np.uint64(64 - bits)).astype(np.int32)
+
+
+def hash_chunk(texts: list[str], splitter: Splitter, ngrams: int, bits: int,
+               cache: dict | None = None, with_keys: bool = True
+               ) -> tuple[sp.csr_matrix, np.ndarray | None, np.ndarray | None]:
+    """Counts per (document, hashed column) of one chunk, and the n-gram keys seen with
+    their columns (None, None without ``with_keys``: a worker need not send them)."""
+    vocabulary = Vocabulary(grow=True)
+    tok, doc = encode(texts, splitter, vocabulary)
+    tokens = vocabulary.tokens()
+    cache = {} if cache is None else cache
+    if len(cache) > TOKEN_HASH_CACHE:
+        cache.clear()
+    H = np.fromiter((cache[t] if t in cache else cache.setdefault(t, token_hash(t))
+                     for t in tokens), np.uint64, len(tokens))
+    all_keys, all_rows = ngram_keys(H, tok, doc, ngrams)
+    del tok
+    columns = hashed_column(all_keys, bits)
+    all_rows = all_rows.astype(np.int32)
+    order = np.argsort(all_rows, kind="stable")  # a few sorted runs: timsort merges them
+    X = count_matrix(all_rows[order], columns[order], (len(texts), 1 << bits))
+    return (X, all_keys, columns) if with_keys else (X, None, None)
+
+
+class BucketNames(Sequence):
+    """Names of the hashed columns, ``#0`` … ``#(2^b − 1)``, made when asked for."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [f"#{i}" for i in range(*j.indices(self.n))]
+        if not -self.n <= j < self.n:
+            raise IndexError(j)
+        return f"#{j % self.n}"
+
+
+class CollisionCounter:
+    """Counts the columns that received two or more distinct n-gram keys.
+
+    For each column it keeps the first key seen; a column is marked once a different key
+    arrives. Memory: 2^b keys and flags, whatever the size of the corpus.
+    """
+
+    def __init__(self, n_columns: int):
+        self.first = np.zeros(n_columns, np.uint64)
+        self.seen = np.zeros(n_columns, bool)
+        self.shared = np.zeros(n_columns, bool)
+
+    def add(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        keys, where = np.unique(keys, return_index=True)
+        columns = columns[where]
+        new = ~self.seen[columns]
+        fresh_columns, first_at = np.unique(columns[new], return_index=True)
+        self.first[fresh_columns] = keys[new][first_at]
+        self.seen[fresh_columns] = True
+        self.shared[columns[self.first[columns] != keys]] = True
+
+    @property
+    def count(self) -> int:
+        return int(self.shared.sum())
+
+
+class HashingFeaturizer(Featurizer):
+    """[X | 1] with X's columns the hashed n-grams (see the module docstring).
+
+    ``terms`` are the column names ``#j`` (a hashed column has no single readable term; an
+    explanation names the n-grams of its document that fell in the column). ``min_df`` and
+    ``max_features`` do not apply.
+    """
+
+    kind = "hashing"
+
+    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
+                 dtype=np.float64, **kwargs: Any):
+        super().__init__(settings, jobs=jobs, dtype=dtype, **kwargs)
+        if self.settings.hash_bits is None:
+            raise SettingsError("HashingFeaturizer needs hash_bits")
+        self.bits = int(self.settings.hash_bits)
+        # hashing is Python work, on processes that pay only on large corpora: 1 unless asked
+        self.jobs = 1 if jobs is None else jobs
+        self.terms = BucketNames(1 << self.bits)
+        self.document_frequency = np.zeros(1 << self.bits, np.int64)
+        self.collisions = CollisionCounter(1 << self.bits)
+        self.token_hashes: dict = {}  # H of tokens seen, kept between chunks of one thread
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:  # for worker processes: locks do not pickle
+        return {k: v for k, v in vars(self).items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state, _lock=threading.Lock())
+
+    @property
+    def idf(self) -> np.ndarray:
+        return inverse_document_frequency(self.document_frequency, self.n_documents)
+
+    @property
+    def fitted(self) -> bool:
+        # counts and binary features need nothing learned; tf-idf needs df
+        return self.n_documents > 0 or self.settings.weighting != "tfidf"
+
+    def hash_counts(self, texts: list[str], with_keys: bool = True, cache: dict | None = None):
+        """(counts, n-gram keys, their columns) of one chunk (see :func:`hash_chunk`);
+        ``cache`` keeps token hashes between the chunks of one reader."""
+        return hash_chunk(texts, self.splitter, self.settings.ngrams, self.bits, cache,
+                          with_keys=with_keys)
+
+    def partial_fit_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Add the chunk's documents to df and the collision count; return its counts."""
+        with self._lock:  # the token-hash cache and the counts belong to one caller at a time
+            X, keys, columns = hash_chunk(list(texts), self.splitter, self.settings.ngrams,
+                                          self.bits, self.token_hashes)
+            self.add_counts(X, keys, columns)
+        return X
+
+    def add_counts(self, X: sp.csr_matrix, keys: np.ndarray, columns: np.ndarray) -> None:
+        """Add one chunk's counts (and its n-gram keys) to df, N and the collisions."""
+        self.collisions.add(keys, columns)
+        self.document_frequency += np.bincount(X.indices, minlength=1 << self.bits)
+        self.n_documents += X.shape[0]
+
+    def reset(self) -> None:
+        """Forget the documents counted so far."""
+        self.document_frequency = np.zeros(1 << self.bits, np.int64)
+        self.n_documents = 0
+        self.collisions = CollisionCounter(1 << self.bits)
+
+    def fit(self, texts: Iterable[str]) -> HashingFeaturizer:
+        """Document frequencies and collisions from ``texts`` (no matrix is kept)."""
+        self.reset()
+        for chunk in text_chunks(texts):
+            self.partial_fit_counts(chunk)
+        return self
+
+    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Document frequencies and collisions from ``texts``, and their [X | 1]."""
+        self.reset()
+        counts = [self.partial_fit_counts(chunk) for chunk in text_chunks(texts)]
+        if not counts:
+            raise SettingsError("cannot fit the featurizer on zero documents")
+        idf = self.idf
+        parts = [weight_counts(c, self.settings, idf, self.dtype) for c in counts]
+        return stack_rows(parts, self.n_features, self.dtype)
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """[X | 1] of ``texts`` (columns by hash: nothing is unknown)."""
+        self.check_fitted()
+        idf = self.idf if self.settings.weighting == "tfidf" else None
+        count = partial(self.hash_counts, with_keys=False)
+        parts = [weight_counts(result[0], self.settings, idf, self.dtype)
+                 for result in ordered_map(count, text_chunks(texts), self.jobs, threads=False)]
+        if not parts:
+            return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
+        return stack_rows(parts, self.n_features, self.dtype)
+
+    def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
+        if not tokens:
+            return []
+        H = np.fromiter(map(token_hash, tokens), np.uint64, len(tokens))
+        n_tokens = len(tokens)
+        positions = np.arange(n_tokens)
+        keys, _ = ngram_keys(H, positions, np.zeros(n_tokens, np.int64), self.settings.ngrams)
+        columns = hashed_column(keys, self.bits).tolist()
+        found, at = [], 0
+        for n in range(1, self.settings.ngrams + 1):
+            for i in range(max(n_tokens - n + 1, 0)):
+                found.append((columns[at], i, n))
+                at += 1
+        return found
+
+    # the model file -----------------------------------------------------------------------------
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        meta = {"settings": self.settings.as_dict(), "n_documents": self.n_documents,
+                "collisions": self.collisions.count}
+        arrays = {}
+        if self.settings.weighting == "tfidf":
+            arrays["document_frequency"] = self.document_frequency
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> HashingFeaturizer:
+        featurizer = cls(FeatureSettings.from_dict(meta["settings"]))
+        featurizer.n_documents = int(meta["n_documents"])
+        if "document_frequency" in arrays:
+            df = arrays["document_frequency"]
+            if df.shape != (1 << featurizer.bits,):
+                raise SettingsError(f"document_frequency has shape {df.shape}, expected "
+                                    f"({1 << featurizer.bits},)")
+            featurizer.document_frequency = df.astype(np.int64)
+        return featurizer

@@ -1,0 +1,247 @@
+"""Texts to integer token ids, fast, with exactly the tokens of the regular expression.
+
+The lecture's tokenizer (:class:`textclf.features.tokenizer.Tokenizer`) runs ``re.findall`` on each
+document and joins neighbouring tokens into n-gram strings. That is clear, and slow: Python's
+regex engine looks at every character. This module produces the same tokens, as integer ids,
+with C-speed string methods doing the bulk of the work:
+
+1. lowercase each text, join the texts with a separator piece ``\\x01``;
+2. encode as UTF-8 and ``bytes.translate`` every ASCII byte that can never be part of a
+   token (for the default pattern: anything but letters, digits, ``_``, ``'``, ``!``, ``?``)
+   into a space; non-ASCII bytes are kept;
+3. ``bytes.split()`` into pieces, and give each piece an integer id with one C-level
+   ``dict.setdefault`` pass;
+4. only for each *distinct* piece, decide its tokens: a piece made of letters and digits is
+   one token; any other piece (``don't``, ``film!``, a piece with a non-ASCII character such
+   as a no-break space) goes through the original regular expression.
+
+Why step 4 is exact: a character mapped to a space in step 2 is never part of a match of
+the pattern, so no match crosses it, and the pattern has no look-around or ``\\b`` that
+could see across it (``\\b`` next to a non-word character is the same as at the end of a
+string). ``findall`` on the whole text is then ``findall`` on each piece, in order. Only
+patterns for which this was checked get the fast path (:data:`FAST_PATTERNS`); any other
+pattern is run through ``re.findall`` per document, with steps 3-4 unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from textclf.core import jit
+from textclf.core.sparse import ranks_within
+from textclf.errors import DataError
+from textclf.kernels.pieces import NEWLINE, SPACE, expand_pieces, joined_pieces, number_pieces
+
+DEFAULT_TOKEN_PATTERN = r"\w+(?:'\w+)*|[!?]"
+SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+# pattern -> (ASCII characters besides [A-Za-z0-9_] that a token may contain,
+#             shortest token that a piece of word characters alone makes)
+FAST_PATTERNS: dict[str, tuple[str, int]] = {
+    DEFAULT_TOKEN_PATTERN: ("'!?", 1),
+    SKLEARN_TOKEN_PATTERN: ("", 2),
+}
+
+MARK = b"\x01"  # the piece between two documents
+_JOIN = "\n\x01\n"
+_WORD_ASCII = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+
+def _check_texts(texts: Sequence[str]) -> None:
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise DataError(f"document {i} is not a string but {type(text).__name__}")
+
+
+class Splitter:
+    """Cuts a batch of texts into pieces, with :data:`MARK` between documents.
+
+    ``resolve(piece)`` then gives the tokens of a piece (decoded to ``str``), so that the
+    tokens of the batch, in order, are those of ``re.findall(pattern, text.lower())``.
+    """
+
+    def __init__(self, token_pattern: str, lowercase: bool = True):
+        self.lowercase = lowercase
+        self.pattern = token_pattern
+        self._findall = re.compile(token_pattern).findall
+        self.fast = token_pattern in FAST_PATTERNS
+        if self.fast:
+            extra, self._shortest = FAST_PATTERNS[token_pattern]
+            keep = set((_WORD_ASCII + extra).encode("ascii")) | {MARK[0]}
+            self._table = bytes(b if (b in keep or b >= 128) else 32 for b in range(256))
+
+    def _lowered(self, texts: Sequence[str]) -> list[str]:
+        texts = list(texts)
+        try:
+            return list(map(str.lower, texts)) if self.lowercase else texts
+        except TypeError:
+            _check_texts(texts)
+            raise
+
+    def _joined(self, texts: Sequence[str]) -> str:
+        """The (lowercased) texts joined by ``_JOIN``, which holds the only ``\\x01``s."""
+        texts = self._lowered(texts)
+        try:
+            joined = _JOIN.join(texts)
+        except TypeError:
+            _check_texts(texts)
+            raise
+        if joined.count("\x01") != max(len(texts) - 1, 0):
+            # \x01 is no token character, so a space stands for it without changing tokens
+            joined = _JOIN.join(t.replace("\x01", " ") for t in texts)
+        return joined
+
+    def pieces(self, texts: Sequence[str]) -> list:
+        """Pieces of all texts, in order, with one ``MARK`` between neighbouring texts."""
+        if not self.fast:
+            out: list = []
+            for i, text in enumerate(self._lowered(texts)):
+                if i:
+                    out.append(MARK)
+                out.extend(self._findall(text))
+            return out
+        joined = self._joined(texts)
+        return self._translated(joined).split()
+
+    def _translated(self, joined: str) -> bytes:
+        """UTF-8 bytes of ``joined`` with every byte that cannot be in a token made a space."""
+        return joined.encode("utf-8", "surrogatepass").translate(self._table)
+
+    def distinct_words(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """:meth:`distinct_pieces` decoded, for the fast patterns with :mod:`textclf.core.jit`
+        on: compiled kernels number the pieces and gather the distinct ones into one buffer,
+        decoded at once (no Python object per piece; ``MARK`` is the word ``"\\x01"``)."""
+        data = np.frombuffer(self._translated(self._joined(texts)), np.uint8)
+        raw, starts, lengths = number_pieces(data, SPACE)
+        distinct = joined_pieces(data, starts, lengths, NEWLINE)
+        if not len(distinct):
+            return raw, []
+        return raw, distinct.tobytes().decode("utf-8", "surrogatepass").split("\n")
+
+    def distinct_pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
+        """``(raw, distinct)``: the pieces of :meth:`pieces` numbered by value.
+
+        ``distinct`` lists each distinct piece once, in the order of first occurrence, and
+        ``raw[i]`` is the number of the i-th piece in it (int64). With :mod:`textclf.core.jit`
+        on, a compiled kernel numbers the pieces without making them Python objects.
+        """
+        if self.fast and jit.enabled():
+            raw, words = self.distinct_words(texts)
+            return raw, [word.encode("utf-8", "surrogatepass") for word in words]
+        pieces = self.pieces(texts)
+        # One C-level pass: `first[i]` is the position where piece i's value first occurs.
+        seen: dict = {}
+        first = np.fromiter(map(seen.setdefault, pieces, itertools.count()), np.int64,
+                            len(pieces))
+        del pieces
+        where = np.fromiter(seen.values(), np.int64, len(seen))
+        compact = np.empty(len(first), np.int64)
+        compact[where] = np.arange(len(where))
+        return compact[first], list(seen)
+
+    def one_token(self, pieces: list[str]) -> np.ndarray:
+        """Which (decoded) pieces are exactly one token, decided without the regex."""
+        if not self.fast:
+            return np.ones(len(pieces), bool)
+        simple = np.fromiter(map(str.isalnum, pieces), bool, len(pieces))
+        if self._shortest > 1:
+            simple &= np.fromiter(map(len, pieces), np.int64, len(pieces)) >= self._shortest
+        return simple
+
+    def resolve(self, piece: str) -> list[str]:
+        """The tokens of one decoded piece."""
+        if not self.fast:
+            return [piece]
+        return self._findall(piece)
+
+
+class Vocabulary:
+    """Token strings and their integer ids; ``grow`` adds unseen tokens, else they are −1."""
+
+    def __init__(self, tokens: Sequence[str] = (), grow: bool = True):
+        self.ids: dict[str, int] = dict(zip(tokens, range(len(tokens)), strict=True))
+        self.grow = grow
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def tokens(self) -> list[str]:
+        return list(self.ids)
+
+    def lookup(self, tokens: list[str], distinct: bool = False) -> np.ndarray:
+        """Ids of ``tokens`` (C-level loops; no Python code per token). ``distinct``: the
+        caller knows that no token repeats, so into an empty vocabulary they go in one
+        pass, as ids 0, 1, 2, ..."""
+        if self.grow and distinct and not self.ids:
+            self.ids = dict(zip(tokens, range(len(tokens)), strict=True))
+            if len(self.ids) == len(tokens):
+                return np.arange(len(tokens), dtype=np.int64)
+            self.ids = {}  # a token repeats after all: the general way
+        if self.grow:
+            ids = self.ids
+            new = [t for t in dict.fromkeys(tokens) if t not in ids]
+            ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+            return np.fromiter(map(ids.__getitem__, tokens), np.int64, len(tokens))
+        return np.fromiter(map(self.ids.get, tokens, itertools.repeat(-1)), np.int64,
+                           len(tokens))
+
+
+def encode(
+    texts: Sequence[str], splitter: Splitter, vocabulary: Vocabulary
+) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of a batch of texts and the document index of each token.
+
+    Unknown tokens of a fixed ``vocabulary`` get id −1: they still hold their position, so
+    that no n-gram is formed across them.
+
+    Returns ``(tok, doc)``: int64 arrays of equal length, ``doc`` non-decreasing in
+    0..len(texts)−1.
+    """
+    compiled = jit.enabled()
+    # the distinct-piece number of each position, and the distinct pieces
+    if splitter.fast and compiled:
+        raw, words = splitter.distinct_words(texts)
+        mark = MARK.decode()
+    else:
+        raw, words = splitter.distinct_pieces(texts)
+        mark = MARK
+        if splitter.fast:  # bytes: decoded at once
+            words = b"\n".join(words).decode("utf-8", "surrogatepass").split("\n")
+            mark = MARK.decode()
+    if not len(raw):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    is_mark = np.zeros(len(words), bool)
+    with contextlib.suppress(ValueError):
+        is_mark[words.index(mark)] = True
+    # The tokens of each distinct piece, once: most pieces are exactly one token.
+    simple = splitter.one_token(words) & ~is_mark
+    lengths = simple.astype(np.int64)
+    ids = np.full(len(words), -1, np.int64)
+    simple_at = np.flatnonzero(simple)
+    ids[simple_at] = vocabulary.lookup([words[u] for u in simple_at], distinct=True)
+    other_at = np.flatnonzero(~simple & ~is_mark)
+    if len(other_at) == 0 and not compiled:  # every piece is one token or a marker
+        one = lengths[raw] == 1
+        return ids[raw[one]], np.cumsum(is_mark[raw])[one]
+    # The tokens of distinct piece u are flat[starts[u] : starts[u] + lengths[u]].
+    other_tokens = [splitter.resolve(words[u]) for u in other_at]
+    lengths[other_at] = [len(t) for t in other_tokens]
+    flat = np.zeros(int(lengths.sum()), np.int64)
+    starts = np.cumsum(lengths) - lengths
+    flat[starts[simple_at]] = ids[simple_at]
+    other_flat = [t for tokens in other_tokens for t in tokens]
+    if other_flat:
+        flat[np.repeat(starts[other_at], lengths[other_at])
+             + ranks_within(lengths[other_at])] = vocabulary.lookup(other_flat)
+    if compiled:  # one pass over the positions (textclf.kernels.pieces)
+        return expand_pieces(raw, is_mark, lengths, starts, flat)
+    per_position = lengths[raw]
+    inner = ranks_within(per_position)
+    tok = flat[np.repeat(starts[raw], per_position) + inner]
+    return tok, np.repeat(np.cumsum(is_mark[raw]), per_position)
+

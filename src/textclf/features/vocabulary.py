@@ -1,0 +1,235 @@
+"""The vocabulary featuriser: one column per n-gram term seen in enough training documents.
+
+``fit`` learns the vocabulary (terms in at least ``min_df`` documents, the ``max_features``
+most frequent if set, sorted alphabetically), the document frequency df(t) of each term and
+idf(t). It gets the same counts as the lecture's :func:`~textclf.features.tokenizer.
+naive_count_matrix`, much faster: integer ids for tokens and n-grams
+(:mod:`~textclf.features.splitter`, :mod:`~textclf.features.counting`), in chunks of bounded
+size, on several workers (``jobs``); tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.core import jit
+from textclf.core.chunking import text_chunks
+from textclf.core.memory import large_blocks_mapped, release_free_memory
+from textclf.core.parallel import ordered_map
+from textclf.core.sparse import RowFiller, count_matrix, select_columns, stack_rows
+from textclf.errors import SettingsError
+from textclf.features.counting import count_chunk
+from textclf.features.featurizer import Featurizer, workers
+from textclf.features.index import GramIndex
+from textclf.features.merging import merge_chunks
+from textclf.features.settings import FeatureSettings
+from textclf.features.splitter import encode
+from textclf.features.terms import TermNames, alphabetical_order
+from textclf.features.tokenizer import naive_count_matrix
+from textclf.features.weighting import count_values, inverse_document_frequency, weight_counts
+from textclf.kernels.rows import fill_rows
+
+
+class VocabularyFeaturizer(Featurizer):
+    """Vocabulary of n-grams and their weighting; ``transform`` gives [X | 1] as CSR."""
+
+    kind = "vocabulary"
+
+    def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
+                 dtype=np.float64, **kwargs: Any):
+        super().__init__(settings, jobs=jobs, dtype=dtype, **kwargs)
+        if self.settings.hash_bits is not None:
+            raise SettingsError("hashed features need HashingFeaturizer (or Featurizer(...), "
+                                "which chooses it)")
+        self.terms: Sequence[str] = []  # a TermNames after fit, a list after load
+        self.document_frequency = np.zeros(0, dtype=np.int64)
+        self.idf = np.zeros(0)
+        self._index: GramIndex | None = None
+        self._index_arrays: tuple | None = None
+        self._term_columns: dict[str, int] | None = None
+        self._lock = threading.Lock()  # the lookups are built once, whichever thread asks
+
+    def __getstate__(self) -> dict:  # for worker processes: locks do not pickle
+        return {k: v for k, v in vars(self).items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state, _lock=threading.Lock())
+
+    # learning -------------------------------------------------------------------------------
+    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
+        with large_blocks_mapped():  # every large temporary freed goes back to the system
+            return self._learn(texts)
+
+    def _learn(self, texts: Iterable[str]) -> sp.csr_matrix:
+        count = partial(count_chunk, splitter=self.splitter, ngrams=self.settings.ngrams)
+        chunks = list(ordered_map(count, text_chunks(texts), workers(self.jobs),
+                                  threads=jit.enabled()))
+        if not chunks:
+            raise SettingsError("cannot fit the featurizer on zero documents")
+        release_free_memory()  # the counting's temporaries, before the merge's
+        threads = workers(self.jobs) if jit.enabled() else 1  # numpy, scipy: no GIL either
+        merged = merge_chunks(chunks, threads)
+        spaced = next((t for t in merged.tokens if " " in t), None)
+        if spaced is not None:
+            raise SettingsError(
+                f"token_pattern made the token {spaced!r} with a space in it; n-gram terms "
+                "are tokens joined by spaces, so tokens must not contain spaces"
+            )
+        F = merged.n_columns
+        n_documents = sum(chunk.X.shape[0] for chunk in chunks)
+        df = np.zeros(F, np.int32 if n_documents < 2**31 else np.int64)  # F can be millions
+        # a chunk's document frequencies over its own columns, added where they map to
+        # (a chunk's columns map to distinct global columns, so += adds each once)
+        chunk_df = [np.bincount(chunk.X.indices, minlength=chunk.X.shape[1]).astype(np.int32)
+                    for chunk in chunks]
+        for counts, column_map in zip(chunk_df, merged.column_maps, strict=True):
+            df[column_map] += counts
+        candidates = np.flatnonzero(df >= self.settings.min_df)
+        release_free_memory()  # the merge's temporaries
+        T, length = merged.token_matrix(candidates)
+        order = alphabetical_order(merged.tokens, T)
+        limit = self.settings.max_features
+        if limit is not None and len(order) > limit:
+            # most frequent first; ties broken by term so the choice is deterministic
+            alphabetical = np.empty(len(order), np.int64)
+            alphabetical[order] = np.arange(len(order))
+            top = np.lexsort((alphabetical, -df[candidates]))[:limit]
+            order = top[np.argsort(alphabetical[top])]
+        kept = candidates[order]
+        T, length = T[order], length[order]
+        tokens = merged.tokens
+        self._index, self._term_columns = None, None
+        self._index_arrays = (tokens, T, length)  # GramIndex built when first needed
+        merged.levels = []  # the n-gram tables are spelled out in T now
+        final = np.full(F + 1, -1, np.int32)
+        final[kept] = np.arange(len(kept))
+        self.document_frequency = df[kept].astype(np.int64)
+        self.n_documents = n_documents
+        self.idf = inverse_document_frequency(self.document_frequency, self.n_documents)
+        del df, candidates, order
+        # [X | 1] written chunk by chunk into arrays of its final size
+        kept_nnz = [int(counts[final[cmap] >= 0].sum())  # each chunk's kept entries
+                    for counts, cmap in zip(chunk_df, merged.column_maps, strict=True)]
+        del chunk_df
+        out = RowFiller(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
+                        self.dtype)
+        if jit.enabled():  # each chunk's rows written in place, on all threads
+            self._fill_compiled(out, chunks, merged.column_maps, final, kept_nnz, threads)
+        else:
+            def weighted(c: int) -> sp.csr_matrix:  # chunk c's rows of X, its counts freed
+                chunk, column_map = chunks[c], merged.column_maps[c]
+                chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
+                return self._weight(select_columns(chunk.X, final[column_map], len(kept)))
+
+            for part in ordered_map(weighted, range(len(chunks)), threads, ahead=1):
+                out.append(part)
+                del part
+                release_free_memory()  # so the chunk's pages do not add to X's
+        self.terms = TermNames(tokens, T, length)  # spelled out only when asked for
+        return out.matrix()
+
+    def _fill_compiled(self, out: RowFiller, chunks: list, column_maps: list,
+                       final: np.ndarray, kept_nnz: list[int], threads: int) -> None:
+        """Fill ``out`` with every chunk's rows of [X | 1] by
+        :func:`textclf.kernels.rows.fill_rows`: chunk c's rows and entries go where the
+        chunks before it end (known from ``kept_nnz``), so the chunks fill in parallel."""
+        n_rows = [chunk.X.shape[0] for chunk in chunks]
+        first_row = np.cumsum([0, *n_rows])
+        first_entry = np.cumsum([0, *(k + n for k, n in zip(kept_nnz, n_rows, strict=True))])
+        n_columns = out.n_columns - 1
+        idf = self.idf.astype(self.dtype)
+        tfidf = self.settings.weighting == "tfidf"
+
+        def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
+            counts, column_of = chunks[c].X, final[column_maps[c]]
+            chunks[c] = column_maps[c] = None
+            index, value = count_values(counts.data, self.settings, self.dtype)
+            end = fill_rows(counts.indptr.astype(np.int64), counts.indices,
+                            index.astype(np.int32), column_of, n_columns, value, idf,
+                            tfidf, out.indptr, out.indices, out.data, first_row[c],
+                            first_entry[c])
+            if end != first_entry[c + 1]:
+                raise RuntimeError(f"chunk {c} filled {end - first_entry[c]} entries of X, "
+                                   f"expected {first_entry[c + 1] - first_entry[c]}")
+
+        for _ in ordered_map(fill, range(len(chunks)), threads, ahead=1):
+            release_free_memory()  # so the chunk's pages do not add to X's
+        out.row, out.at = int(first_row[-1]), int(first_entry[-1])
+
+    # transforming --------------------------------------------------------------------------------
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Feature matrix [X | 1] of ``texts``; terms outside the vocabulary are dropped."""
+        self.check_fitted()
+        self.index()  # built once here, not in every worker
+        parts = list(ordered_map(self.transform_chunk, text_chunks(texts), workers(self.jobs),
+                                 threads=jit.enabled()))
+        if not parts:
+            return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
+        return stack_rows(parts, self.n_features, self.dtype)
+
+    def transform_chunk(self, texts: list[str]) -> sp.csr_matrix:
+        """[X | 1] of one chunk of texts."""
+        index = self.index()
+        tok, doc = encode(texts, self.splitter, index.token_vocabulary())
+        rows, columns = index.columns_of(tok, doc)
+        return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
+
+    def index(self) -> GramIndex:
+        """The lookup from token ids to columns (built from the terms on first use)."""
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    arrays = self._index_arrays
+                    self._index = GramIndex(*arrays) if arrays is not None \
+                        else GramIndex.from_terms(self.terms, self.settings.ngrams)
+                    self._index_arrays = None
+        return self._index
+
+    def _weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        return weight_counts(counts, self.settings, self.idf, self.dtype)
+
+    def naive_counts(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Counts of the vocabulary's terms by :func:`naive_count_matrix` (for checking)."""
+        return naive_count_matrix(texts, self.tokenizer, dict(self.term_columns()), grow=False)
+
+    # one document, readably ---------------------------------------------------------------------
+    def term_columns(self) -> dict[str, int]:
+        """term → its column (built on first use)."""
+        if self._term_columns is None:
+            with self._lock:
+                if self._term_columns is None:
+                    self._term_columns = {t: j for j, t in enumerate(self.terms)}
+        return self._term_columns
+
+    def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
+        columns = self.term_columns()
+        found = []
+        for n in range(1, self.settings.ngrams + 1):
+            for i in range(len(tokens) - n + 1):
+                j = columns.get(tokens[i] if n == 1 else " ".join(tokens[i : i + n]))
+                if j is not None:
+                    found.append((j, i, n))
+        return found
+
+    # the model file -----------------------------------------------------------------------------
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        meta = {"settings": self.settings.as_dict(), "terms": list(self.terms),
+                "n_documents": self.n_documents}
+        arrays = {"document_frequency": self.document_frequency, "idf": self.idf}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> VocabularyFeaturizer:
+        featurizer = cls(FeatureSettings.from_dict(meta["settings"]))
+        featurizer.terms = list(meta["terms"])
+        featurizer.n_documents = int(meta["n_documents"])
+        featurizer.document_frequency = arrays["document_frequency"]
+        featurizer.idf = arrays["idf"]
+        return featurizer

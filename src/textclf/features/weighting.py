@@ -1,0 +1,62 @@
+"""Feature values from counts: count, binary or tf-idf, then the bias column.
+
+    tfidf(t, d) = tf(t, d) · idf(t),   tf = 1 + ln(count) (sublinear),
+    idf(t) = ln((1 + N) / (1 + df(t))) + 1,
+
+with each row's term part scaled to unit Euclidean length (the bias column stays 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.core.sparse import add_bias_column, normalize_rows, reorder_rows
+from textclf.features.settings import FeatureSettings
+
+LARGEST_TABLE_COUNT = 1 << 16  # beyond this, the table covers only the counts that occur
+
+
+def inverse_document_frequency(document_frequency: np.ndarray, n_documents: int) -> np.ndarray:
+    """idf(t) = ln((1 + N) / (1 + df(t))) + 1: rarer terms weigh more; a term in every
+    document keeps weight 1 (the smoothing counts one extra document holding every term)."""
+    return np.log((1.0 + n_documents) / (1.0 + np.asarray(document_frequency))) + 1.0
+
+
+def count_values(counts: np.ndarray, settings: FeatureSettings,
+                 dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """``(index, value)``: X's value (before idf and scaling) of each count is
+    ``value[index]``, in ``dtype``: the count itself, 1 (binary), or tf = 1 + ln(count)
+    (sublinear tf-idf).
+
+    A table, because counts are small integers: the numpy and compiled paths look the
+    values up in the same table, so they agree bit for bit. It covers 0..max(counts), or,
+    where a count is huge (a token repeated 65,536 times or more in one document), only
+    the distinct counts, so that its size stays below the number of counts.
+    """
+    counts = np.asarray(counts)
+    largest = int(counts.max(initial=0))
+    if largest < LARGEST_TABLE_COUNT:
+        index, table = counts, np.arange(largest + 1).astype(dtype)
+    else:
+        distinct, index = np.unique(counts, return_inverse=True)
+        table = distinct.astype(dtype)
+    if settings.weighting == "binary":
+        return index, np.ones_like(table)
+    if settings.weighting == "tfidf" and settings.sublinear_tf:
+        table[table == 0] = 1.0  # no document has a count of 0 (ln 0 would warn)
+        return index, (1.0 + np.log(table)).astype(dtype)
+    return index, table
+
+
+def weight_counts(counts: sp.csr_matrix, settings: FeatureSettings, idf: np.ndarray | None,
+                  dtype=np.float64) -> sp.csr_matrix:
+    """Feature values from counts (see the module docstring), then the bias column: [X | 1]."""
+    if not counts.has_sorted_indices:
+        counts = reorder_rows(counts)
+    index, value = count_values(counts.data, settings, dtype)
+    X = sp.csr_matrix((value[index], counts.indices, counts.indptr), shape=counts.shape)
+    if settings.weighting == "tfidf":
+        X.data *= idf[X.indices].astype(dtype)
+        normalize_rows(X)
+    return add_bias_column(X)

@@ -1,0 +1,24 @@
+"""The model's architecture: each setting declared once (see :mod:`textclf.core.settings`)."""
+
+from __future__ import annotations
+
+from textclf.core.settings import Setting, Settings
+from textclf.models.layers import ACTIVATIONS
+from textclf.models.mlp import parse_hidden
+
+MODEL_CHOICES = ("auto", "logistic", "softmax", "mlp")
+
+
+class ModelSettings(Settings):
+    """Which model, and the network's shape (``hidden``, ``activation``, ``dropout`` apply to
+    ``mlp`` only)."""
+
+    model = Setting(str, "auto", "logistic (2 classes), softmax (K classes), mlp (feedforward "
+                    "network); auto: logistic for 2 classes, softmax for more",
+                    choices=MODEL_CHOICES)
+    hidden = Setting(tuple, (64,), "mlp hidden layer sizes, e.g. 256 or 256,64",
+                     parse=parse_hidden, metavar="SIZES")
+    activation = Setting(str, "relu", "mlp hidden activation", choices=ACTIVATIONS)
+    dropout = Setting(float, 0.5, "mlp dropout probability", minimum=0.0, below=1.0)
+
+LINEAR_KINDS = ("logistic", "softmax")  # the score is exactly Σⱼ θⱼₖxⱼ + b_k

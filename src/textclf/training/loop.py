@@ -1,0 +1,194 @@
+"""The training loop: epochs of shuffled mini-batches, history, progress, early stopping.
+
+One loop trains every model, from memory or from a stream. Each epoch the rows are
+shuffled by a seeded generator and cut into mini-batches of m rows; a step strategy
+(:mod:`textclf.training.step`) takes the steps: the lecture's plain step
+θ ← θ − η∇ for any model and optimiser, or the same SGD steps in O(nnz) for linear models
+(numpy or compiled). The epoch's training loss and accuracy are progressive: each document
+is scored with the θ its batch's step starts from, and the sums over the epoch are divided
+by N (a second pass over the training set would cost about a third of an epoch again).
+
+With a dev set, each epoch also records the dev loss and accuracy. Early stopping
+(``patience``) stops when the dev loss has not improved for that many epochs and puts back
+the parameters of the best epoch. ``on_epoch_end(epoch, record)`` runs after each epoch (a
+checkpoint, a tuner's bookkeeping); ``on_progress(rows)`` after each batch or block of
+batches (it may raise to stop training, as the tuner's clock does).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from tqdm import tqdm
+
+from textclf.core import jit
+from textclf.errors import SettingsError
+from textclf.models.base import Model
+from textclf.training.plain_step import PlainStep
+from textclf.training.regularization import Regularizer
+from textclf.training.schedules import Schedule
+from textclf.training.settings import TrainingSettings
+from textclf.training.sources import InMemoryRows, RowSource
+from textclf.training.sparse_step import BATCHES_PER_CALL, CompiledStep, SparseStep, supports
+from textclf.training.step import Step
+
+EpochCallback = Callable[[int, dict], None]
+ENGINES = ("auto", "plain", "sparse", "compiled")
+
+
+def choose_step(model: Model, settings: TrainingSettings, schedule: Schedule,
+                engine: str = "auto", report_every: int = BATCHES_PER_CALL) -> Step:
+    """The step strategy: ``auto`` takes the compiled sparse steps where the model and
+    settings allow and numba is there, the numpy sparse steps without numba, else the plain
+    step; ``plain``, ``sparse`` and ``compiled`` ask for one. The compiled step reports
+    progress every ``report_every`` batches (the others after each batch)."""
+    if engine not in ENGINES:
+        raise SettingsError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    sparse_ok = supports(model, settings)
+    if engine in ("sparse", "compiled") and not sparse_ok:
+        raise SettingsError(f"the {engine} step trains logistic or softmax regression with "
+                            "the sgd optimiser and no L1")
+    if engine == "compiled" and not jit.enabled():
+        raise SettingsError("the compiled step needs numba: pip install 'textclf[fast]'")
+    if engine == "plain" or not sparse_ok:
+        return PlainStep(model, settings, schedule)
+    if engine == "compiled" or (engine == "auto" and jit.enabled()):
+        return CompiledStep(model, settings, schedule, report_every)
+    return SparseStep(model, settings, schedule)
+
+
+def accuracy_of(model: Model, X: sp.csr_matrix, y: np.ndarray) -> float:
+    return float(np.mean(model.predict(X) == y)) if len(y) else float("nan")
+
+
+class Trainer:
+    """Trains ``model`` in place with ``settings``; :meth:`fit` returns the history."""
+
+    def __init__(self, model: Model, settings: TrainingSettings, *, engine: str = "auto",
+                 quiet: bool = True, on_epoch_end: EpochCallback | None = None,
+                 on_progress: Callable[[int], None] | None = None,
+                 report_every: int = BATCHES_PER_CALL):
+        settings.validate()
+        self.model, self.settings, self.engine = model, settings, engine
+        self.quiet, self.on_epoch_end, self.on_progress = quiet, on_epoch_end, on_progress
+        self.report_every = report_every  # batches between progress reports, at most
+
+    def log(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    def fit(self, source: RowSource, dev: tuple[sp.csr_matrix, np.ndarray] | None = None,
+            shuffle: bool = True) -> list[dict]:
+        model, settings = self.model, self.settings
+        n = source.n_rows
+        if n == 0:
+            raise SettingsError("cannot train on zero documents")
+        if settings.patience is not None and dev is None:
+            raise SettingsError("early stopping (patience) needs a dev set to watch")
+        steps_per_epoch = math.ceil(n / settings.batch_size)
+        schedule = Schedule(settings.schedule, settings.eta, steps_per_epoch,
+                            steps_per_epoch * settings.epochs, settings.decay)
+        stepper = choose_step(model, settings, schedule, self.engine, self.report_every)
+        penalty = Regularizer(settings.l2, settings.l1, model.regularized())
+        rng = np.random.default_rng(settings.seed)
+        show_bar = not self.quiet and sys.stderr.isatty()
+        history: list[dict] = []
+        best: tuple[float, int, dict[str, np.ndarray]] | None = None
+        step, eta = 0, settings.eta
+        for epoch in range(1, settings.epochs + 1):
+            started = time.perf_counter()
+            loss_sum, correct, seen = 0.0, 0, 0
+            model.training_mode = True
+            with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
+                      disable=not show_bar, leave=False, file=sys.stderr) as bar:
+                def progress(rows: int) -> None:
+                    bar.update(rows)
+                    if self.on_progress is not None:
+                        self.on_progress(rows)
+
+                try:
+                    for X, y, order in source.blocks(rng if shuffle else None):
+                        result = stepper.run(X, y, order, step, progress)
+                        loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
+                        step, eta, seen = result.step, result.eta, seen + len(y)
+                finally:
+                    model.training_mode = False
+            record = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1),
+                      "train_accuracy": correct / max(seen, 1), "eta": eta}
+            if penalty.active:
+                record["penalty"] = penalty.penalty(model.parameters())
+            if dev is not None:
+                X_dev, y_dev = dev
+                record["dev_loss"] = model.loss_sum(X_dev, y_dev) / max(len(y_dev), 1)
+                record["dev_accuracy"] = accuracy_of(model, X_dev, y_dev)
+            record["train_seconds"] = time.perf_counter() - started
+            history.append(record)
+            self.log(format_epoch(record, settings.epochs))
+            if self.on_epoch_end is not None:
+                self.on_epoch_end(epoch, record)
+            if settings.patience is not None:
+                if best is None or record["dev_loss"] < best[0]:
+                    best = (record["dev_loss"], epoch, snapshot(model))
+                elif epoch - best[1] >= settings.patience:
+                    self.log(f"early stop: no lower dev loss for {settings.patience} epoch(s)")
+                    break
+        if best is not None:
+            restore(model, best[2])
+            for record in history:
+                record["best"] = record["epoch"] == best[1]
+            if best[1] != history[-1]["epoch"]:
+                self.log(f"restored the parameters of epoch {best[1]} "
+                         f"(dev loss {best[0]:.4f})")
+        return history
+
+
+def snapshot(model: Model) -> dict[str, np.ndarray]:
+    """Copies of the model's parameter arrays."""
+    return {name: array.copy() for name, array in model.parameters().items()}
+
+
+def restore(model: Model, saved: dict[str, np.ndarray]) -> None:
+    """Put saved parameters back, in place (layers keep referring to the same arrays)."""
+    for name, array in model.parameters().items():
+        array[...] = saved[name]
+
+
+def train(
+    model: Model,
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    settings: TrainingSettings,
+    dev: tuple[sp.csr_matrix, np.ndarray] | None = None,
+    quiet: bool = True,
+    on_epoch_end: EpochCallback | None = None,
+    engine: str = "auto",
+    shuffle: bool = True,
+) -> list[dict]:
+    """Train ``model`` in place on the rows of X with targets y; return the history, one
+    dict per epoch. ``shuffle=False`` keeps the rows in their order (as a stream read from
+    disk would come); ``engine`` picks the step strategy (:func:`choose_step`)."""
+    X = sp.csr_matrix(X)
+    y = np.asarray(y)
+    if len(y) != X.shape[0]:
+        raise SettingsError(f"X has {X.shape[0]} rows but y has {len(y)} targets")
+    trainer = Trainer(model, settings, engine=engine, quiet=quiet, on_epoch_end=on_epoch_end)
+    return trainer.fit(InMemoryRows(X, y), dev, shuffle=shuffle)
+
+
+def best_epoch(history: list[dict]) -> int | None:
+    """The epoch whose parameters the model holds after early stopping, else None."""
+    return next((record["epoch"] for record in history if record.get("best")), None)
+
+
+def format_epoch(record: dict, epochs: int) -> str:
+    """One line per epoch: training loss and accuracy, and dev loss and accuracy if any."""
+    line = (f"epoch {record['epoch']:>3}/{epochs}  train loss {record['train_loss']:.4f}"
+            f"  acc {record['train_accuracy']:.4f}")
+    if "dev_loss" in record:
+        line += f"  dev loss {record['dev_loss']:.4f}  dev acc {record['dev_accuracy']:.4f}"
+    return line + f"  ({record['train_seconds']:.1f}s)"

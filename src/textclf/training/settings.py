@@ -1,0 +1,81 @@
+"""How a model is trained: each setting declared once, and the defaults of each model kind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from textclf.core.settings import Setting, Settings
+from textclf.models.init import INITS
+from textclf.training.optimizers import OPTIMIZERS
+from textclf.training.schedules import SCHEDULES
+
+
+class TrainingSettings(Settings):
+    """Settings of mini-batch training; stored in the model file.
+
+    The defaults here are the lecture's plain loop: SGD at a constant η, no penalty, no
+    early stopping. :data:`MODEL_DEFAULTS` holds the settings each model kind gets out of
+    the box in :class:`~textclf.classifier.TextClassifier` and on the command line (chosen
+    on dev data: docs/models.md).
+    """
+
+    eta = Setting(float, 10.0, "learning rate η (the first, with a schedule)", above=0.0,
+                  metavar="ETA")
+    epochs = Setting(int, 10, "passes over the data", minimum=1, metavar="E",
+                     search=(5, 10, 20, 40))
+    batch_size = Setting(int, 32, "mini-batch size m", minimum=1, metavar="M")
+    init = Setting(str, "zeros", "initial θ of logistic/softmax regression", choices=INITS)
+    seed = Setting(int, 0, "seed for shuffling, initialisation and dropout", minimum=0,
+                   metavar="S")
+    optimizer = Setting(str, "sgd", "sgd (θ ← θ − η∇), momentum or adam", choices=OPTIMIZERS)
+    momentum = Setting(float, 0.9, "momentum μ", minimum=0.0, below=1.0, metavar="MU")
+    schedule = Setting(str, "constant", "learning rate over the steps: constant, invtime "
+                       "(η/(1 + decay·epochs done)) or linear (down to 0)", choices=SCHEDULES)
+    decay = Setting(float, 1.0, "decay of the invtime schedule per epoch", minimum=0.0)
+    l2 = Setting(float, 0.0, "L2 penalty (λ/2)‖w‖² on the weights, bias excluded (weight "
+                 "decay for mlp)", minimum=0.0, aliases=("--weight-decay",), metavar="LAMBDA",
+                 search=(1e-7, 1e-3))
+    l1 = Setting(float, 0.0, "L1 penalty λ‖w‖₁ on the weights, bias excluded", minimum=0.0,
+                 metavar="LAMBDA")
+    patience = Setting(int, None, "early stopping: stop after this many epochs without a lower "
+                       "dev loss and keep the best epoch (needs dev data)", minimum=1,
+                       metavar="P")
+    bias_rate = Setting(float, 1.0, "the bias's learning rate as a fraction of η (SGD, "
+                        "momentum)", above=0.0, metavar="R")
+
+
+# Out-of-the-box settings per model kind, chosen on dev splits only (docs/models.md).
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "logistic": {"optimizer": "sgd", "eta": 40.0, "schedule": "linear", "epochs": 10,
+                 "batch_size": 32, "bias_rate": 0.01},
+    "softmax": {"optimizer": "sgd", "eta": 160.0, "schedule": "linear", "epochs": 10,
+                "batch_size": 32, "bias_rate": 0.01},
+    "mlp": {"optimizer": "adam", "eta": 0.002, "schedule": "constant", "epochs": 5,
+            "batch_size": 32},
+}
+
+# η for logistic or softmax regression when another optimizer than SGD is chosen but no η
+# (dev data: docs/models.md). Momentum's velocity adds up past steps to about η/(1 − μ)
+# per step, so η·(1 − μ) keeps SGD's effective step; Adam sizes each weight's step itself.
+LINEAR_ADAM_ETA = 0.01
+
+
+def default_settings(kind: str, overrides: Mapping[str, Any] | None = None) -> TrainingSettings:
+    """The settings of model ``kind``: :data:`MODEL_DEFAULTS` with ``overrides`` on top.
+
+    The default η belongs to the default optimizer. For logistic and softmax regression
+    (plain SGD by default), choosing ``optimizer="momentum"`` without an η gives
+    η_SGD·(1 − μ), and ``optimizer="adam"`` gives :data:`LINEAR_ADAM_ETA`.
+    """
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    defaults = MODEL_DEFAULTS[kind]
+    values = {**defaults, **overrides}
+    if "eta" not in overrides and defaults["optimizer"] == "sgd":
+        momentum = TrainingSettings.momentum.check(
+            values.get("momentum", TrainingSettings.momentum.default))
+        if values["optimizer"] == "momentum":
+            values["eta"] = defaults["eta"] * (1.0 - momentum)
+        elif values["optimizer"] == "adam":
+            values["eta"] = LINEAR_ADAM_ETA
+    return TrainingSettings(**values)

@@ -1,0 +1,37 @@
+"""What a training step strategy is: one pass of mini-batch steps over a block of rows.
+
+The loop (:mod:`textclf.training.loop`) owns epochs, shuffling, records, progress,
+checkpoints and early stopping; a step strategy only takes the mini-batch steps over the
+rows it is given, in the order it is given:
+
+* :class:`~textclf.training.plain_step.PlainStep`: the lecture's step, for any model and
+  optimiser: ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾, θ ← θ − η∇;
+* :class:`~textclf.training.sparse_step.SparseStep`: the same SGD steps for linear models,
+  touching only the batch's features (numpy);
+* :class:`~textclf.training.sparse_step.CompiledStep`: those steps compiled (numba).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+
+Progress = Callable[[int], None]  # called with the number of rows just stepped over
+
+
+class StepResult(NamedTuple):
+    loss_sum: float  # Σ loss over the rows, each taken before its batch's step
+    correct: int  # rows predicted right before their batch's step
+    step: int  # the step count after the pass
+    eta: float  # the last step's η
+
+
+class Step(Protocol):
+    def run(self, X: sp.csr_matrix, y: np.ndarray, order: np.ndarray | None, step: int,
+            progress: Progress | None = None) -> StepResult:
+        """Mini-batch steps over rows ``order[0:m]``, ``order[m:2m]``, ... of X (``order``
+        None: X's own order), starting at step number ``step`` (for the schedule)."""
+        ...

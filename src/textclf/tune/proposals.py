@@ -1,0 +1,76 @@
+"""Which settings the search tries: the defaults, one change at a time, and random steps."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+
+import numpy as np
+
+from textclf.features.settings import FeatureSettings
+from textclf.training.settings import MODEL_DEFAULTS
+from textclf.tune.space import Point, SearchSpace
+from textclf.tune.trial import Trial
+
+
+def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int) -> Point:
+    """The out-of-the-box settings for the data, within the space."""
+    defaults = FeatureSettings()
+    usual = "logistic" if n_classes == 2 else "softmax"
+    model = usual if usual in models else models[0]
+    ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]
+    features = (defaults.weighting if defaults.weighting in space.weightings
+                else space.weightings[0])
+    epochs = MODEL_DEFAULTS[model]["epochs"]
+    max_epochs = min(space.max_epochs, key=lambda e: (abs(e - epochs), e))
+    return Point(model, ngrams, features, 0.0, 0.0, max_epochs)
+
+
+def neighbours(point: Point, space: SearchSpace, models: tuple[str, ...]) -> list[Point]:
+    """One change at a time: every other model kind, η a decade up and down, every other
+    n-gram length and weighting."""
+    changed = [Point(**{**asdict(point), "model": model})
+               for model in models if model != point.model]
+    for step in (1.0, -1.0):
+        exponent = point.eta_exponent + step
+        if abs(exponent) <= space.eta_decades:
+            changed.append(Point(**{**asdict(point), "eta_exponent": exponent}))
+    for key, choices in (("ngrams", space.ngrams), ("features", space.weightings)):
+        for value in choices:
+            if value != getattr(point, key):
+                changed.append(Point(**{**asdict(point), key: value}))
+    return changed
+
+
+def longer(trial: Trial, point: Point, space: SearchSpace) -> list[Point]:
+    """A trial still improving at its last epoch: the same with the next epoch limit."""
+    limits = [e for e in space.max_epochs if e > point.max_epochs]
+    if trial.status != "ok" or trial.epochs < point.max_epochs or not limits:
+        return []
+    return [Point(**{**asdict(point), "max_epochs": min(limits)})]
+
+
+def perturb(point: Point, space: SearchSpace, models: tuple[str, ...],
+            rng: np.random.Generator, time_left: float) -> Point:
+    """A random step from ``point``, shorter as the budget runs out (``time_left``: the
+    fraction of the budget left)."""
+    radius = 0.25 + 0.75 * max(0.0, min(1.0, time_left))  # std of the step of log10 η
+    new = asdict(point)
+    new["eta_exponent"] = float(np.clip(point.eta_exponent + rng.normal(0, radius),
+                                        -space.eta_decades, space.eta_decades))
+    low, high = math.log10(space.l2[0]), math.log10(space.l2[1])
+    if point.l2 == 0.0:
+        new["l2"] = 0.0 if rng.random() < 0.5 else float(10 ** rng.uniform(low, high))
+    elif rng.random() < 0.15:
+        new["l2"] = 0.0
+    else:
+        step = math.log10(point.l2) + rng.normal(0, 2 * radius)
+        new["l2"] = float(10 ** np.clip(step, low, high))
+    if rng.random() < 0.3:
+        new["max_epochs"] = int(rng.choice(space.max_epochs))
+    for key, choices in (("model", models), ("ngrams", space.ngrams),
+                         ("features", space.weightings)):
+        if len(choices) > 1 and rng.random() < 0.15:
+            new[key] = choices[int(rng.integers(len(choices)))]
+    new["ngrams"] = int(new["ngrams"])
+    return Point(**new)

@@ -1,0 +1,366 @@
+"""Automatic tuning: search settings on a dev set within a time budget, as fastText's autotune.
+
+The search looks for the settings that maximise a dev-set score (accuracy or macro-F1)
+over the model kind, the learning rate η, the L2 penalty λ, the n-gram length, the feature
+weighting and the number of epochs. It runs trials one after another until the budget is
+spent:
+
+1. the defaults for the data (logistic regression for two classes, softmax for more);
+2. one change at a time around the best so far: each other model kind, η a decade up and
+   down, each other n-gram length and weighting, so that every value of those is tried
+   early; and a trial still improving at its last epoch is tried again with the next
+   epoch limit;
+3. random steps from the best so far (or, three times in ten, from the best of another
+   model kind): log η and log λ move by a normal step whose width shrinks as the budget
+   runs out (explore first, refine last); a categorical setting changes with a small
+   probability. Steps already tried are skipped.
+
+Epochs are searched inside each trial: after every epoch the dev score and dev loss are
+measured, the parameters of the best-scoring epoch are kept, and the trial stops after
+``patience`` epochs in which neither the score rose nor the loss fell (or at its epoch
+limit). The saved model is the best trial's model at its best epoch (marked ``best`` in
+its history, as early stopping marks it), trained on the training documents only.
+
+The learning rate is drawn around a base that depends on the model and the features. For
+SGD on a linear model a stable step is about 1/‖x‖², so η = η₀ · 2/mean‖x‖² · 10^u, with η₀
+the model's default (chosen for tf-idf rows, ‖x‖² = 2 with the dummy feature) and u
+uniform; for the network (Adam, whose steps do not scale with the gradient) η = η₀ · 10^u.
+
+Time: the clock starts when :func:`tune` is called (or at ``started``). A trial starts only
+if its predicted cost (featurising, unless its features are cached, plus one epoch, both
+measured on earlier trials) fits in what is left. No trial trains for more than a third
+of the budget (``TRIAL_SHARE``), so that at least three get a turn. Within a trial, an
+epoch starts only if an epoch as long as the last one still fits (in the budget and in
+the trial's share), and every mini-batch checks the clock, so that a trial whose epochs
+were underestimated stops within one mini-batch of the deadline or of its share (keeping
+its best finished epoch, if any). Only the first trial's first epoch runs whatever the
+budget, so that there is a model; the time to save the best model is kept in reserve.
+
+The test split is never read: :func:`tune` takes training and dev texts only, and the
+command line reads only the train split and the dev split (or holds out part of train).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import numpy as np
+
+from textclf.classifier import TextClassifier
+from textclf.errors import DataError, SettingsError, TextclfError
+from textclf.features.featurizer import Featurizer
+from textclf.features.settings import FeatureSettings
+from textclf.models.settings import LINEAR_KINDS
+from textclf.training.settings import MODEL_DEFAULTS
+from textclf.tune.budget import TRIAL_SHARE, Budget, Costs, save_seconds
+from textclf.tune.proposals import default_point, longer, neighbours, perturb
+from textclf.tune.scoring import METRICS, score
+from textclf.tune.space import Point, SearchSpace
+from textclf.tune.trial import (
+    TABLE_HEADER,
+    CachedFeatures,
+    ClockGuard,
+    NoProgressError,
+    OutOfTimeError,
+    Trial,
+    TrialCappedError,
+    train,
+)
+
+DEFAULT_DEV_FRACTION = 0.1
+
+
+@dataclass
+class TuneResult:
+    """What the search found: the best classifier, its trial, and every trial."""
+
+    classifier: TextClassifier  # the best trial's, at its best epoch; tuning metadata set
+    best: Trial
+    trials: list[Trial]
+    seconds: float
+    metric: str
+    metadata: dict = field(default_factory=dict)
+
+
+class Tuner:
+    """Runs the trials; see the module docstring for the strategy."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        dev_texts: Sequence[str],
+        dev_labels: Sequence[str],
+        budget: Budget,
+        *,
+        space: SearchSpace | None = None,
+        metric: str = "accuracy",
+        seed: int = 0,
+        out: TextIO | None = None,
+    ):
+        if metric not in METRICS:
+            raise SettingsError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+        if len(texts) != len(labels) or len(dev_texts) != len(dev_labels):
+            raise DataError("the number of texts and of labels differ")
+        if not len(texts):
+            raise DataError("the training corpus is empty")
+        if not len(dev_texts):
+            raise DataError("the dev set is empty: the search needs dev documents to score")
+        self.labels = sorted(set(map(str, labels)))
+        if len(self.labels) < 2:
+            raise DataError(f"the training data has only one class ({self.labels[0]!r}); "
+                            "a classifier needs at least two")
+        index = {label: i for i, label in enumerate(self.labels)}
+        known = [i for i, label in enumerate(dev_labels) if str(label) in index]
+        if not known:
+            raise DataError("no dev document has a label seen in the training data")
+        self.texts = list(texts)
+        self.y = np.asarray([index[str(label)] for label in labels], dtype=np.int64)
+        self.dev_texts = [dev_texts[i] for i in known]
+        self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], dtype=np.int64)
+        self.space = space or SearchSpace()
+        self.space.validate()
+        self.models = self.space.model_kinds(len(self.labels))
+        self.budget = budget
+        self.metric = metric
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.out = out
+        self.costs = Costs()
+        self.cache: dict[tuple[int, str], CachedFeatures] = {}
+        self.trials: list[Trial] = []
+        self.best: tuple[Trial, Point, TextClassifier] | None = None
+        self.best_of_kind: dict[str, tuple[Trial, Point]] = {}
+        # no trial takes more than a third of the budget: at least three get their turn
+        self.trial_cap = budget.seconds * TRIAL_SHARE
+        self.tried: set[tuple] = set()
+
+    # choosing settings ------------------------------------------------------------------------
+    def predicted_seconds(self, settings: Point) -> float:
+        featurise = (0.0 if settings.features_key() in self.cache
+                     else self.costs.featurise_seconds(settings.ngrams))
+        return featurise + self.costs.epoch_seconds(settings)
+
+    def fits(self, settings: Point) -> bool:
+        """The trial's predicted cost fits the time left, and one epoch fits its cap."""
+        return (self.budget.fits(self.predicted_seconds(settings))
+                and self.costs.epoch_seconds(settings) <= self.trial_cap)
+
+    def next_settings(self, queue: list[Point]) -> Point | None:
+        """The next untried settings that fit in the time left, or None."""
+        while queue and self.budget.left() > 0:
+            settings = queue.pop(0)
+            if settings.key() not in self.tried and self.fits(settings):
+                return settings
+        if self.best is None:
+            return None
+        for _ in range(100):  # random steps; skip those tried and those too slow
+            if self.budget.left() <= 0:
+                return None
+            time_left = self.budget.left() / self.budget.seconds
+            settings = perturb(self.centre(), self.space, self.models, self.rng, time_left)
+            if settings.key() not in self.tried and self.fits(settings):
+                return settings
+        return None
+
+    def centre(self) -> Point:
+        """Where the next random step starts: mostly the best settings so far, sometimes the
+        best of another model kind, so that every kind keeps being refined."""
+        others = [kind for kind in self.best_of_kind if kind != self.best[1].model]
+        if others and self.rng.random() < 0.3:
+            return self.best_of_kind[others[int(self.rng.integers(len(others)))]][1]
+        return self.best[1]
+
+    # running a trial --------------------------------------------------------------------------
+    def features(self, settings: Point) -> CachedFeatures:
+        key = settings.features_key()
+        if key not in self.cache:
+            started = self.budget.clock()
+            featurizer = Featurizer(FeatureSettings(
+                ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df))
+            X = featurizer.fit_transform(self.texts)
+            X_dev = featurizer.transform(self.dev_texts)
+            mean_squared_norm = float(X.multiply(X).sum()) / X.shape[0]
+            self.costs.featurise[settings.ngrams] = max(
+                self.budget.clock() - started, self.costs.featurise.get(settings.ngrams, 0.0))
+            self.cache[key] = CachedFeatures(featurizer, X, X_dev, mean_squared_norm)
+        return self.cache[key]
+
+    def learning_rate(self, settings: Point, features: CachedFeatures) -> float:
+        base = MODEL_DEFAULTS[settings.model]["eta"]
+        if settings.model in LINEAR_KINDS:
+            base *= 2.0 / max(features.mean_squared_norm, 1e-12)
+        return base * 10**settings.eta_exponent
+
+    def run_trial(self, settings: Point) -> Trial:
+        started = self.budget.clock()
+        features = self.features(settings)
+        eta = self.learning_rate(settings, features)
+        trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
+                      eta, settings.l2, settings.max_epochs, started=started - self.budget.started)
+        try:
+            clf = TextClassifier(
+                ngrams=settings.ngrams, features=settings.features, min_df=self.space.min_df,
+                model=settings.model, eta=eta, epochs=settings.max_epochs, l2=settings.l2,
+                seed=self.seed,
+            )
+            clf.labels = self.labels
+            model = clf.build_model(features.X.shape[1])  # also settles training_settings
+        except TextclfError as err:
+            trial.status = f"failed: {err}"
+            return self._finish(trial, started)
+        best: dict = {"score": -math.inf, "epoch": 0, "parameters": None}
+        progress = {"epoch": 0, "dev_loss": math.inf}  # the last epoch that improved anything
+        history: list[dict] = []
+        training_started = self.budget.clock()  # the cap counts training, not featurising
+        epoch_started = [training_started]
+        guard = ClockGuard(model, self.budget, enforce=bool(self.trials),
+                           cap_until=training_started + self.trial_cap)
+
+        def after_epoch(epoch: int, record: dict) -> None:
+            guard.enforce = True
+            now = self.budget.clock()
+            epoch_seconds, epoch_started[0] = now - epoch_started[0], now
+            self.costs.epoch[settings.cost_key()] = epoch_seconds
+            history.append(record)
+            trial.epochs_run = epoch
+            if not math.isfinite(record["train_loss"]):
+                raise FloatingPointError("the training loss is not finite (η too large?)")
+            value = score(self.metric, self.y_dev, model.predict(features.X_dev),
+                          len(self.labels))
+            dev_loss = model.loss_sum(features.X_dev, self.y_dev) / len(self.y_dev)
+            record[f"dev_{self.metric}"], record["dev_loss"] = value, dev_loss
+            if value > best["score"]:
+                best.update(score=value, epoch=epoch,
+                            parameters={k: v.copy() for k, v in model.parameters().items()})
+            # a falling dev loss is progress too: the score may sit on a plateau (e.g. the
+            # majority class) while the model is still learning
+            if value >= best["score"] or dev_loss < progress["dev_loss"]:
+                progress["epoch"] = epoch
+            progress["dev_loss"] = min(progress["dev_loss"], dev_loss)
+            if epoch - progress["epoch"] >= self.space.patience:
+                raise NoProgressError
+            if epoch < settings.max_epochs and not self.budget.fits(epoch_seconds):
+                raise OutOfTimeError
+            if (epoch < settings.max_epochs
+                    and now - training_started + epoch_seconds > self.trial_cap):
+                raise TrialCappedError
+
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+                train(model, features.X, self.y, clf.training_settings, after_epoch, guard)
+        except NoProgressError:
+            pass
+        except (OutOfTimeError, TrialCappedError) as stop:
+            trial.status = "out of time" if isinstance(stop, OutOfTimeError) else "capped"
+            # stopped mid-epoch or not: an epoch of these settings takes at least this long
+            partial = self.budget.clock() - epoch_started[0]
+            key = settings.cost_key()
+            self.costs.epoch[key] = max(self.costs.epoch.get(key, 0.0), partial)
+        except (FloatingPointError, OverflowError, TextclfError) as err:
+            trial.status = f"failed: {err}"
+        if best["parameters"] is None:
+            if trial.status == "ok":
+                trial.status = "failed: no epoch finished"
+            return self._finish(trial, started)
+        for name, array in model.parameters().items():
+            array[...] = best["parameters"][name]  # back to the best epoch, in place
+        trial.score, trial.epochs = best["score"], best["epoch"]
+        clf.featurizer, clf.model = features.featurizer, model
+        for record in history:  # as early stopping marks the epoch whose parameters are kept
+            record["best"] = record["epoch"] == best["epoch"]
+        clf.history = history
+        if self.best is None or trial.score > self.best[0].score:
+            self.best = (trial, settings, clf)
+            self.budget.reserve = save_seconds(clf)
+        if (settings.model not in self.best_of_kind
+                or trial.score > self.best_of_kind[settings.model][0].score):
+            self.best_of_kind[settings.model] = (trial, settings)
+        return self._finish(trial, started)
+
+    def _finish(self, trial: Trial, started: float) -> Trial:
+        trial.seconds = self.budget.clock() - started
+        self.trials.append(trial)
+        self.report(trial)
+        return trial
+
+    def report(self, trial: Trial) -> None:
+        """One row of the table of trials (the header before the first)."""
+        if self.out is None:
+            return
+        if len(self.trials) == 1:
+            print(f"score: dev {self.metric}", file=self.out)
+            print(TABLE_HEADER, file=self.out)
+        is_best = self.best is not None and self.best[0] is trial
+        print(trial.format(is_best), file=self.out, flush=True)
+
+    # the loop ---------------------------------------------------------------------------------
+    def run(self, max_trials: int | None = None) -> TuneResult:
+        start = default_point(self.space, self.models, len(self.labels))
+        self.tried.add(start.key())
+        self.run_trial(start)  # the first trial runs whatever the budget: there must be a model
+        queue = longer(self.trials[0], start, self.space) + neighbours(start, self.space,
+                                                                        self.models)
+        while max_trials is None or len(self.trials) < max_trials:
+            if self.best is not None and self.best[0].score >= 1.0:
+                break  # a perfect dev score cannot be beaten
+            settings = self.next_settings(queue)
+            if settings is None:
+                break
+            self.tried.add(settings.key())
+            before = self.best
+            trial = self.run_trial(settings)
+            if self.best is not before:  # a new best: look one change at a time around it too
+                queue = neighbours(self.best[1], self.space, self.models) + queue
+            queue = longer(trial, settings, self.space) + queue
+        if self.best is None:
+            reasons = "; ".join(sorted({t.status for t in self.trials}))
+            raise TextclfError(f"no trial produced a model within the budget ({reasons})")
+        trial, _, clf = self.best
+        return TuneResult(clf, trial, self.trials, self.budget.elapsed(), self.metric)
+
+
+def tune(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    dev_texts: Sequence[str],
+    dev_labels: Sequence[str],
+    budget_seconds: float,
+    *,
+    space: SearchSpace | None = None,
+    metric: str = "accuracy",
+    seed: int = 0,
+    out: TextIO | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+    started: float | None = None,
+    max_trials: int | None = None,
+) -> TuneResult:
+    """Search settings on (dev_texts, dev_labels) within ``budget_seconds``; see the module.
+
+    Returns the best classifier (trained on ``texts``, at its best epoch, with the search
+    in its ``tuning`` metadata), the best trial and all trials. ``out`` receives the table
+    of trials as they finish; ``clock`` is the time source (seconds), and ``started`` the
+    clock reading the budget counts from (default: now; the command line passes the time it
+    started, so that reading the corpus counts too). Time to save the best model is kept in
+    reserve at the end (see :func:`save_seconds`).
+    """
+    budget = Budget(budget_seconds, clock, started)
+    tuner = Tuner(texts, labels, dev_texts, dev_labels, budget, space=space, metric=metric,
+                  seed=seed, out=out)
+    result = tuner.run(max_trials=max_trials)
+    result.metadata = {
+        "metric": metric,
+        "budget_seconds": budget.seconds,
+        "seconds": result.seconds,
+        "seed": seed,
+        "models": list(tuner.models),
+        "best_trial": result.best.number,
+        "best_score": result.best.score,
+        "trials": [trial.as_dict() for trial in result.trials],
+    }
+    result.classifier.tuning = result.metadata
+    return result
