@@ -37,7 +37,9 @@ class TextclfSystem:
         dev_labels: list[str] | None = None,
     ) -> None:
         """Fit on the train split; the dev split is handed over only for early stopping."""
-        uses_dev = self.clf.training.patience is not None
+        # (``training`` before the layered restructure: the harness measures both versions)
+        settings = getattr(self.clf, "training_settings", None) or self.clf.training
+        uses_dev = settings.patience is not None
         if uses_dev and dev_texts is not None and dev_labels is not None:
             self.clf.fit(texts, labels, dev_texts=dev_texts, dev_labels=dev_labels)
         else:

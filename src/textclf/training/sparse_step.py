@@ -1,37 +1,19 @@
-"""Sparse SGD steps for linear models: the same steps as the lecture's, touching only the
-batch's features.
+"""Sparse SGD steps for linear models: the lecture's steps, touching only the batch's
+features. For a mini-batch X_b of m rows (w: θ without the bias)
 
-The lecture's step for a mini-batch X_b of m rows is
+    ∇ = (1/m)·X_bᵀ(ŷ − y) + λ₂w,      θ ← θ − η∇,
 
-    ∇ = (1/m)·X_bᵀ(ŷ − y) + λ₂w,      θ ← θ − η∇          (w: θ without the bias)
+and row j of X_bᵀ(ŷ − y) is zero unless feature j occurs in the batch. So the scores
+gather θ at the batch's columns, the step scatter-adds −η/m · x_ij (ŷᵢ − yᵢ) there (for
+softmax an r × K product over the batch's r distinct columns), the bias row's step is
+times ``bias_rate``, and L2's decay of every weight is kept in a scale factor: θ = s·v,
+s ← (1 − ηλ₂)s (the bias gets its own O(1) correction). An epoch costs O(nnz(X)), whatever
+|F| is, and gives the plain step's θ up to rounding (tests check 1e-10). docs/speed.md has
+the details.
 
-and :class:`~textclf.training.plain_step.PlainStep` computes it just so, as dense vectors of
-length |F|+1.
-But row j of X_bᵀ(ŷ − y) is zero unless feature j occurs in the batch, and a batch of 32
-documents has a few thousand of several hundred thousand features. This module makes the
-same step in time proportional to the batch's non-zeros, not to |F|:
-
-* the scores z = X_b θ gather θ at the batch's column indices only;
-* the data part of the step is a scatter-add ``np.add.at(θ, indices, −η/m · x_ij (ŷᵢ − yᵢ))``
-  at those indices (repeated indices add up, as in the matrix product); for softmax the
-  batch's r distinct columns are renumbered 0..r−1 and X_bᵀ(Ŷ − Y) is an r × K product;
-* the bias row's step is multiplied by ``bias_rate`` (see
-  :func:`textclf.training.regularization.scale_biases`);
-* L2 is kept in a scale factor: θ = s·v, and the decay θ ← (1 − ηλ₂)θ of every weight is
-  s ← (1 − ηλ₂)s, one multiplication; the bias, which is not penalised, gets its own
-  correction v_b ← v_b / (1 − ηλ₂). θ = s·v is written back at the end of each epoch.
-
-So an epoch costs O(nnz(X)), whatever |F| is. The rows are taken in the epoch's shuffled
-order and cut into batches, exactly as the plain step does: with the same seed, the
-float64 θ after each epoch equals the plain step's up to rounding (tests check 1e-10).
-
-:class:`SparseStep` is the numpy form; :class:`CompiledStep` runs the same batches in the
-compiled loops of :mod:`textclf.kernels.sgd` (numba, :mod:`textclf.core.jit`), with the
-same formulas and the same results to rounding.
-
-Supported: :class:`~textclf.models.logistic.LogisticRegression` and
-:class:`~textclf.models.softmax.SoftmaxRegression` with the ``sgd`` optimiser, any schedule,
-L2. Other settings (momentum, Adam, L1, networks) take the plain step.
+:class:`SparseStep` is the numpy form and the reference; :class:`CompiledStep` runs the
+same batches in the compiled loops of :mod:`textclf.kernels.sgd`. Supported: logistic and
+softmax regression with the ``sgd`` optimiser, any schedule, L2.
 """
 
 from __future__ import annotations

@@ -1,43 +1,12 @@
-"""Automatic tuning: search settings on a dev set within a time budget, as fastText's autotune.
+"""The search: trials one after another on a dev set, within a time budget (fastText's
+autotune is the model). docs/tune.md explains the strategy and the clock.
 
-The search looks for the settings that maximise a dev-set score (accuracy or macro-F1)
-over the model kind, the learning rate η, the L2 penalty λ, the n-gram length, the feature
-weighting and the number of epochs. It runs trials one after another until the budget is
-spent:
-
-1. the defaults for the data (logistic regression for two classes, softmax for more);
-2. one change at a time around the best so far: each other model kind, η a decade up and
-   down, each other n-gram length and weighting, so that every value of those is tried
-   early; and a trial still improving at its last epoch is tried again with the next
-   epoch limit;
-3. random steps from the best so far (or, three times in ten, from the best of another
-   model kind): log η and log λ move by a normal step whose width shrinks as the budget
-   runs out (explore first, refine last); a categorical setting changes with a small
-   probability. Steps already tried are skipped.
-
-Epochs are searched inside each trial: after every epoch the dev score and dev loss are
-measured, the parameters of the best-scoring epoch are kept, and the trial stops after
-``patience`` epochs in which neither the score rose nor the loss fell (or at its epoch
-limit). The saved model is the best trial's model at its best epoch (marked ``best`` in
-its history, as early stopping marks it), trained on the training documents only.
-
-The learning rate is drawn around a base that depends on the model and the features. For
-SGD on a linear model a stable step is about 1/‖x‖², so η = η₀ · 2/mean‖x‖² · 10^u, with η₀
-the model's default (chosen for tf-idf rows, ‖x‖² = 2 with the dummy feature) and u
-uniform; for the network (Adam, whose steps do not scale with the gradient) η = η₀ · 10^u.
-
-Time: the clock starts when :func:`tune` is called (or at ``started``). A trial starts only
-if its predicted cost (featurising, unless its features are cached, plus one epoch, both
-measured on earlier trials) fits in what is left. No trial trains for more than a third
-of the budget (``TRIAL_SHARE``), so that at least three get a turn. Within a trial, an
-epoch starts only if an epoch as long as the last one still fits (in the budget and in
-the trial's share), and every mini-batch checks the clock, so that a trial whose epochs
-were underestimated stops within one mini-batch of the deadline or of its share (keeping
-its best finished epoch, if any). Only the first trial's first epoch runs whatever the
-budget, so that there is a model; the time to save the best model is kept in reserve.
-
-The test split is never read: :func:`tune` takes training and dev texts only, and the
-command line reads only the train split and the dev split (or holds out part of train).
+1. the defaults for the data; 2. one change at a time around the best so far; 3. random
+steps from the best, shorter as the budget runs out. Epochs are searched inside each trial:
+the parameters of its best-scoring epoch are kept. A trial starts only if its predicted
+cost fits in what is left, takes at most a third of the budget, and stops within one
+mini-batch of the deadline (:class:`~textclf.tune.trial.ClockGuard`). The test split is
+never read: :func:`tune` takes training and dev texts only.
 """
 
 from __future__ import annotations
