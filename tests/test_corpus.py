@@ -218,6 +218,6 @@ def test_undecodable_file_in_folder_tree(tmp_path: Path) -> None:
 def test_read_lines_gives_whole_files(tmp_path: Path) -> None:
     a = write(tmp_path, "a.txt", "first line\nsecond line\n")
     b = write(tmp_path, "b.txt", "")
-    assert list(read_lines([str(a), str(b)])) == ["first line\nsecond line", ""]
+    assert list(read_lines([str(a), str(b)])) == ["first line\nsecond line\n", ""]  # exact
     with pytest.raises(DataError, match=r"c\.txt: no such file"):
         list(read_lines([str(tmp_path / "c.txt")]))

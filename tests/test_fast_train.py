@@ -41,8 +41,8 @@ def _straightforward_epoch(theta, X, y, settings, K):
             grad = X_b.T @ (softmax(np.asarray(X_b @ theta)) - Y) / X_b.shape[0]
         grad = np.asarray(grad)
         grad[-1] *= settings.bias_rate  # the bias moves at η·bias_rate
-        grad[:-1] += settings.l2 * theta[:-1]  # the bias is not penalised
         theta -= eta * grad
+        theta[:-1] /= 1 + eta * settings.l2  # the implicit L2 step; the bias is not penalised
     return theta
 
 

@@ -177,9 +177,10 @@ def test_a_model_streamed_in_float32_saves_loads_and_predicts_the_same(rt, tmp_p
     streamed = TextClassifier(hash_bits=12, float32=True, epochs=2, quiet=True)
     streamed.fit_stream(lambda: iter_documents(path))
     assert streamed.model.theta.dtype == np.float32  # trained in float32 ...
-    assert loaded.model.theta.dtype == np.float64  # ... stored and loaded as float64
-    assert np.array_equal(loaded.model.theta, streamed.model.theta.astype(np.float64))
+    assert loaded.model.theta.dtype == np.float32  # ... stored and loaded as float32
+    assert np.array_equal(loaded.model.theta, streamed.model.theta)
     assert list(loaded.predict(texts)) == list(streamed.predict(texts))
+    assert np.array_equal(loaded.predict_proba(texts), streamed.predict_proba(texts))
 
 
 def test_float32_fits_theta_in_float32_close_to_float64_and_saves_it(rt, tmp_path):

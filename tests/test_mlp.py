@@ -162,9 +162,12 @@ def test_config_round_trip_and_shape_checks() -> None:
         FeedForwardNetwork.from_config({**config, "n_classes": 2}, arrays)
     with pytest.raises(SettingsError, match="activation must be one of relu, tanh, sigmoid"):
         FeedForwardNetwork.from_config({**config, "activation": "gelu"}, arrays)
-    with pytest.raises(SettingsError, match="float64"):
+    with pytest.raises(SettingsError, match="not float64 or float32"):
         FeedForwardNetwork.from_config(
-            config, {**arrays, "output.b": arrays["output.b"].astype(np.float32)})
+            config, {**arrays, "output.b": arrays["output.b"].astype(np.int64)})
+    with pytest.raises(SettingsError, match="NaN or infinite"):
+        FeedForwardNetwork.from_config(
+            config, {**arrays, "output.b": np.full_like(arrays["output.b"], np.nan)})
 
 
 @pytest.mark.parametrize("settings,message", [

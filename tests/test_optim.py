@@ -84,15 +84,28 @@ def test_schedules() -> None:
         TrainingSettings(schedule="cosine")
 
 
-def test_regularizer_penalty_gradient_and_soft_threshold() -> None:
+def test_regularizer_penalty_and_its_implicit_step() -> None:
     theta = np.array([0.5, -0.05, 2.0, 3.0])  # the last entry is the bias
     regularizer = Regularizer(l2=0.1, l1=0.2, masks={"theta": slice(0, -1)})
     assert regularizer.penalty({"theta": theta}) == pytest.approx(
         0.05 * (0.25 + 0.0025 + 4.0) + 0.2 * 2.55)
-    gradient = regularizer.add_gradient({"theta": theta}, {"theta": np.zeros(4)})
+    coupled = Regularizer(l2=0.1, l1=0.2, masks={"theta": slice(0, -1)}, implicit_l2=False)
+    gradient = coupled.add_gradient({"theta": theta}, {"theta": np.zeros(4)})
     np.testing.assert_allclose(gradient["theta"], [0.05, -0.005, 0.2, 0.0])
-    regularizer.shrink({"theta": theta}, eta=0.5)  # threshold ηλ₁ = 0.1
-    np.testing.assert_allclose(theta, [0.4, 0.0, 1.9, 3.0])
+    implicit = regularizer.add_gradient({"theta": theta}, {"theta": np.zeros(4)})["theta"]
+    assert not implicit.any()  # implicit L2 (SGD): nothing joins the gradient
+    regularizer.shrink({"theta": theta}, eta=0.5)  # threshold ηλ₁ = 0.1, then ÷ (1 + ηλ₂)
+    np.testing.assert_allclose(theta, [0.4 / 1.05, 0.0, 1.9 / 1.05, 3.0])
+
+
+@pytest.mark.parametrize("l2", [0.03, 1.0, 1e6])
+def test_an_l2_penalty_of_any_strength_trains(l2) -> None:
+    """ηλ ≥ 1 used to flip the weights' sign every step (NaN, or |θ| of 1e192)."""
+    X, y = random_problem(n_docs=60, n_features=20, n_classes=2, seed=3)
+    model = LogisticRegression(X.shape[1])
+    history = train(model, X, y, TrainingSettings(eta=40.0, l2=l2, epochs=3, batch_size=8))
+    assert np.all(np.isfinite(model.theta)) and np.isfinite(history[-1]["train_loss"])
+    assert np.abs(model.theta[:-1]).max() <= 40.0 / l2 + 1.0  # shrunk toward 0
 
 
 def overfitting_problem():

@@ -47,7 +47,7 @@ def _model(K, F, seed=0):
 
 def _plain_epochs(theta, X, y, orders, schedule, batch_size, l2, bias_rate):
     """The lecture's loop written out: per batch, loss and hits before the step, then
-    ∇ = X_bᵀ(ŷ − y)/m (bias row times bias_rate) + λ₂w, θ ← θ − η∇."""
+    ∇ = X_bᵀ(ŷ − y)/m (bias row times bias_rate), θ ← θ − η∇, w ← w/(1 + ηλ₂)."""
     theta, X = theta.copy(), X.astype(np.float64)
     step, losses, hits = 0, [], []
     for order in orders:
@@ -67,8 +67,8 @@ def _plain_epochs(theta, X, y, orders, schedule, batch_size, l2, bias_rate):
                 error = np.exp(log_y_hat) - np.eye(theta.shape[1])[y_b]
                 grad = np.asarray(X_b.T @ error) / len(rows)
             grad[-1] *= bias_rate
-            grad[:-1] += l2 * theta[:-1]
             theta -= schedule(step) * grad
+            theta[:-1] /= 1 + schedule(step) * l2  # the implicit L2 step
             step += 1
         losses.append(loss)
         hits.append(correct)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from textclf.features import Featurizer
-from textclf.features.terms import TermNames, term_strings
+from textclf.features.terms import TermNames, term_strings, unpack_terms
 
 TEXTS = ["new york is big", "big new york", "york is new", "is it big"]
 
@@ -61,7 +61,8 @@ def test_terms_survive_pickle_and_the_model_file(fitted, tmp_path):
     copy = pickle.loads(pickle.dumps(fitted))
     assert copy.terms == fitted.terms
     meta, arrays = fitted.state()
-    assert meta["terms"] == fitted.terms.tolist()  # JSON-able: a plain list
+    assert unpack_terms(arrays["terms_utf8"], arrays["terms_offsets"]) == fitted.terms.tolist()
+    assert meta["n_terms"] == len(fitted.terms)
     loaded = Featurizer.from_state(meta, arrays)
     assert loaded.terms == fitted.terms
     assert (loaded.transform(TEXTS) != fitted.transform(TEXTS)).nnz == 0

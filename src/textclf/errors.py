@@ -19,3 +19,12 @@ class ModelFileError(TextclfError):
 
 class SettingsError(TextclfError, ValueError):
     """A training or featurisation setting is out of its valid range."""
+
+
+class NotFittedError(TextclfError, ValueError):
+    """A classifier or featuriser is used before it was trained (fit) or loaded."""
+
+
+class TrainingError(TextclfError):
+    """Training cannot go on (the loss became NaN or infinite); the message says what to
+    change. No model is written for the epoch that failed."""

@@ -11,10 +11,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.classifier import persistence
+from textclf.classifier.checkpoints import COMPLETED, Checkpoints, run_fingerprint
 from textclf.classifier.settings import ARGUMENTS, signature, split_arguments
-from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, featurised_chunks, scan
-from textclf.corpus.documents import Document
-from textclf.errors import DataError, SettingsError
+from textclf.classifier.streaming import (
+    DEFAULT_CHUNK_DOCS,
+    featurised_chunks,
+    scan,
+    stream_fingerprint,
+)
+from textclf.corpus.documents import Document, checked_labels, checked_texts
+from textclf.errors import DataError, NotFittedError, SettingsError
 from textclf.evaluation.metrics import EvaluationReport, evaluate_labels
 from textclf.explain.contributions import explain
 from textclf.explain.effects import term_effects
@@ -27,7 +33,7 @@ from textclf.models import FeedForwardNetwork, Model, new_model
 from textclf.models.settings import ModelSettings
 from textclf.training.loop import EpochCallback, Trainer
 from textclf.training.settings import TrainingSettings, default_settings
-from textclf.training.sources import InMemoryRows, StreamedRows
+from textclf.training.sources import InMemoryRows, RowSource, StreamedRows
 from textclf.training.sparse_step import supports
 
 
@@ -75,6 +81,7 @@ class TextClassifier:
         self.model: Model | None = None
         self.history: list[dict] = []
         self.tuning: dict | None = None  # the search that chose these settings (textclf tune)
+        self.checkpoint: tuple[dict, dict] | None = None  # resume state the next save writes
 
     __init__.__signature__ = signature()  # type: ignore[attr-defined]
 
@@ -146,33 +153,46 @@ class TextClassifier:
         X_dev = self.featurizer.transform([texts[i] for i in known])
         return X_dev, self.targets([labels[i] for i in known])
 
-    def trainer(self, on_epoch_end: EpochCallback | None) -> Trainer:
+    def trainer(self, on_epoch_end: EpochCallback | None = None) -> Trainer:
         return Trainer(self.model, self.training_settings, quiet=self.quiet,
                        on_epoch_end=on_epoch_end)
 
     # training -----------------------------------------------------------------------------------
     def fit(
         self,
-        texts: Sequence[str],
-        labels: Sequence[str],
-        dev_texts: Sequence[str] | None = None,
-        dev_labels: Sequence[str] | None = None,
+        texts: Iterable[str],
+        labels: Iterable[str | int],
+        dev_texts: Iterable[str] | None = None,
+        dev_labels: Iterable[str | int] | None = None,
         on_epoch_end: EpochCallback | None = None,
+        *,
+        checkpoint: str | Path | None = None,
+        resume: bool = False,
     ) -> TextClassifier:
-        """Learn the features and θ from labelled texts; report on the dev set if given."""
+        """Learn the features and θ from labelled texts; report on the dev set if given.
+
+        Labels are strings or integers (kept as their decimal strings). ``checkpoint``: a
+        model file rewritten after every epoch with what the run needs to go on;
+        ``resume``: go on from it (see :mod:`textclf.classifier.checkpoints`).
+        """
+        texts, labels = checked_texts(texts), checked_labels(labels, "labels")
         if len(texts) != len(labels):
             raise DataError(f"{len(texts)} texts but {len(labels)} labels")
         if len(texts) == 0:
             raise DataError("the training corpus is empty")
-        if any(label is None for label in labels):
-            raise DataError("every training document needs a label")
-        has_dev = dev_texts is not None and dev_labels is not None and len(dev_texts) > 0
+        has_dev = dev_texts is not None and dev_labels is not None
+        if has_dev:
+            dev_texts = checked_texts(dev_texts, "dev texts")
+            dev_labels = checked_labels(dev_labels, "dev labels")
+            if len(dev_texts) != len(dev_labels):
+                raise DataError(f"{len(dev_texts)} dev texts but {len(dev_labels)} dev labels")
+            has_dev = len(dev_texts) > 0
         if self.training_overrides.get("patience") is not None and not has_dev:
             raise SettingsError(
                 "early stopping (patience) needs dev data to watch: give dev texts and "
                 "labels (on the command line --dev DATA, or data with a dev split)"
             )
-        self.labels = sorted(set(map(str, labels)))
+        self.labels = sorted(set(labels))
         if len(self.labels) < 2:
             raise DataError(
                 f"the training data has only one class ({self.labels[0]!r}); "
@@ -181,11 +201,35 @@ class TextClassifier:
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
                                      dtype=self.dtype)
         X = self.featurizer.fit_transform(texts)
+        y = self.targets(labels)
         self.model = self.build_model(X.shape[1])
         dev = self.dev_set(dev_texts, dev_labels) if has_dev else None
-        self.history = self.trainer(on_epoch_end).fit(InMemoryRows(X, self.targets(labels)),
-                                                      dev)
+        self.train(InMemoryRows(X, y), dev, on_epoch_end, checkpoint, resume,
+                   lambda: run_fingerprint(self.get_settings(), self.labels, X, y, dev))
         return self
+
+    def train(self, source: RowSource, dev, on_epoch_end: EpochCallback | None,
+              checkpoint: str | Path | None, resume: bool,
+              fingerprint: Callable[[], str], shuffle: bool = True) -> None:
+        """Run the training loop on ``source``, with checkpoints and resuming if asked."""
+        self.checkpoint = None
+        checkpoints = Checkpoints(checkpoint, fingerprint()) if checkpoint else None
+        trainer = self.trainer(None)
+        state = checkpoints.resume(self, trainer) if checkpoints and resume else None
+        if state == COMPLETED:
+            checkpoints.finish(self)
+            return
+
+        def after_epoch(epoch: int, record: dict) -> None:
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, record)
+            if checkpoints is not None:
+                checkpoints.write(self, trainer)
+
+        trainer.on_epoch_end = after_epoch
+        self.history = trainer.fit(source, dev, shuffle=shuffle, resume=state)
+        if checkpoints is not None:
+            checkpoints.finish(self)
 
     def fit_stream(
         self,
@@ -195,6 +239,8 @@ class TextClassifier:
         chunk_docs: int = DEFAULT_CHUNK_DOCS,
         shuffle: bool = True,
         on_epoch_end: EpochCallback | None = None,
+        checkpoint: str | Path | None = None,
+        resume: bool = False,
     ) -> TextClassifier:
         """Train on the documents that ``open_documents()`` yields, reading them anew for
         every pass, in bounded memory (needs ``hash_bits``: no vocabulary to hold).
@@ -228,19 +274,21 @@ class TextClassifier:
         source = StreamedRows(
             lambda: featurised_chunks(open_documents, featurizer, chunk_docs, index), n)
         dev_set = self.dev_set(*dev) if dev is not None else None
-        self.history = self.trainer(on_epoch_end).fit(source, dev_set, shuffle=shuffle)
+        self.train(source, dev_set, on_epoch_end, checkpoint, resume,
+                   lambda: stream_fingerprint(self.get_settings(), labels, featurizer,
+                                              chunk_docs, dev_set), shuffle)
         return self
 
     # use ----------------------------------------------------------------------------------------
     def check_fitted(self) -> None:
         """Refuse to predict before ``fit`` or ``load``."""
         if self.model is None or self.featurizer is None:
-            raise SettingsError("the classifier is not trained: call fit or load first")
+            raise NotFittedError("the classifier is not trained: call fit or load first")
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """The feature matrix [X | 1] of ``texts``."""
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """The feature matrix [X | 1] of ``texts`` (any iterable of strings)."""
         self.check_fitted()
-        return self.featurizer.transform(texts)
+        return self.featurizer.transform(checked_texts(texts))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """P(class | text), shape (n, K), columns in ``self.labels`` order."""
@@ -250,9 +298,12 @@ class TextClassifier:
         """The most probable label of each text."""
         return [self.labels[i] for i in self.model.predict(self.transform(texts))]
 
-    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> EvaluationReport:
+    def evaluate(self, texts: Iterable[str], labels: Iterable[str | int]) -> EvaluationReport:
         """Accuracy, per-class precision/recall/F1 and confusion matrix on labelled texts."""
-        return evaluate_labels([str(label) for label in labels], self.predict(texts), self.labels)
+        texts, labels = checked_texts(texts), checked_labels(labels, "labels")
+        if len(texts) != len(labels):
+            raise DataError(f"{len(texts)} texts but {len(labels)} labels")
+        return evaluate_labels(labels, self.predict(texts), self.labels)
 
     def explain(self, text: str) -> Explanation:
         """Each feature's part in the score of ``text`` (see :mod:`textclf.explain`)."""
@@ -293,14 +344,17 @@ class TextClassifier:
     def save(self, path: str | Path) -> None:
         """Write the whole classifier to one model file (atomically)."""
         self.check_fitted()
+        resume, resume_arrays = self.checkpoint or (None, {})
         persistence.write(path, persistence.ClassifierParts(
             self.featurizer, self.model, self.labels, self.training_settings, self.history,
-            self.tuning))
+            self.tuning, self.float32, resume, resume_arrays))
 
     @classmethod
-    def load(cls, path: str | Path) -> TextClassifier:
-        """Read a classifier written by :meth:`save`, checking that its parts fit together."""
-        parts = persistence.read(path)
+    def load(cls, path: str | Path, trust_pattern: bool = False) -> TextClassifier:
+        """Read a classifier written by :meth:`save`, checking every part and that the parts
+        fit together (a model file is untrusted input: docs/reliability.md). A token pattern
+        other than textclf's own runs only with ``trust_pattern``."""
+        parts = persistence.read(path, trust_pattern)
         model = parts.model
         architecture = ({"hidden": model.hidden, "activation": model.activation,
                          "dropout": model.dropout} if isinstance(model, FeedForwardNetwork)
@@ -308,9 +362,10 @@ class TextClassifier:
         features = parts.featurizer.settings
         clf = cls(**{s.argument: getattr(features, s.name)
                      for s in FeatureSettings.declared.values()},
-                  model=model.kind, **architecture,
+                  model=model.kind, **architecture, float32=parts.float32,
                   **{s.argument: getattr(parts.training_settings, s.name)
                      for s in TrainingSettings.declared.values()})
+        parts.featurizer.dtype = np.dtype(clf.dtype)
         clf.training_settings = parts.training_settings
         clf.featurizer, clf.model, clf.labels = parts.featurizer, model, parts.labels
         clf.history, clf.tuning = parts.history, parts.tuning

@@ -1,23 +1,44 @@
-"""A classifier in the model file: what is written, and checking that the parts fit.
+"""A classifier in the model file: what is written, and checking everything read back.
 
 The file (:mod:`textclf.core.modelfile`) holds ``meta.json`` with the labels, the
 featuriser's state, the model's configuration, the training settings and history (and the
-tuner's search, if any), and the arrays ``featurizer.*`` and ``model.*``.
+tuner's search, and a checkpoint's training state, if any), and the arrays
+``featurizer.*``, ``model.*`` (and ``resume.*``). A model file is untrusted input: its
+meta.json is checked against :data:`META_SCHEMA` and every part against the others before
+a classifier is built from it; what does not fit is a :class:`ModelFileError`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from textclf.core import modelfile
+from textclf.core.schema import SchemaError, check
 from textclf.errors import ModelFileError, SettingsError
 from textclf.features.featurizer import Featurizer
+from textclf.features.splitter import FAST_PATTERNS
 from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
 from textclf.training.settings import TrainingSettings
+
+META_SCHEMA = {
+    "labels": [str],
+    "featurizer": {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?": int,
+                   "collisions?": int},
+    "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
+              "hidden?": [int], "activation?": str, "dropout?": float},
+    "training": dict,
+    "history?": [dict],
+    "tuning?": dict,
+    "float32?": bool,
+    "resume?": dict,
+}
+# Token patterns textclf writes itself (they are known to run in linear time); any other
+# pattern in a file runs only when the loader trusts the file (trust_pattern).
+TRUSTED_PATTERNS = tuple(FAST_PATTERNS)
 
 
 @dataclass
@@ -30,10 +51,14 @@ class ClassifierParts:
     training_settings: TrainingSettings
     history: list[dict]
     tuning: dict | None = None
+    float32: bool = False
+    resume: dict | None = None  # a checkpoint's training state (meta and arrays)
+    resume_arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def write(path: str | Path, parts: ClassifierParts) -> None:
-    """Write ``parts`` to one model file (atomically)."""
+    """Write ``parts`` to one model file (atomically). θ is stored in the dtype it was
+    trained in, so a float32 model predicts the same after loading."""
     featurizer_meta, featurizer_arrays = parts.featurizer.state()
     meta = {
         "labels": parts.labels,
@@ -41,13 +66,15 @@ def write(path: str | Path, parts: ClassifierParts) -> None:
         "model": parts.model.config(),
         "training": parts.training_settings.as_dict(),
         "history": parts.history,
+        "float32": parts.float32,
     }
     if parts.tuning is not None:
         meta["tuning"] = parts.tuning
     arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
-    # the file holds θ in float64 whatever it was trained in (float32 with --float32)
-    arrays |= {f"model.{k}": np.asarray(v, np.float64)
-               for k, v in parts.model.parameters().items()}
+    arrays |= {f"model.{k}": np.asarray(v) for k, v in parts.model.parameters().items()}
+    if parts.resume is not None:
+        meta["resume"] = parts.resume
+        arrays |= {f"resume.{k}": v for k, v in parts.resume_arrays.items()}
     modelfile.save(path, meta, arrays)
 
 
@@ -56,23 +83,51 @@ def with_prefix(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndar
     return {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}
 
 
-def read(path: str | Path) -> ClassifierParts:
-    """Read a model file written by :func:`write`, checking that its parts fit together."""
+def read(path: str | Path, trust_pattern: bool = False) -> ClassifierParts:
+    """Read a model file written by :func:`write`, checking that every part is well formed
+    and that the parts fit together."""
     meta, arrays = modelfile.load(path)
+    try:
+        check(meta, META_SCHEMA, "meta.json")
+    except SchemaError as err:
+        raise ModelFileError(f"{path}: {err}") from err
     try:
         featurizer = Featurizer.from_state(meta["featurizer"], with_prefix(arrays, "featurizer."))
         kind = meta["model"]["kind"]
         if kind not in MODEL_KINDS:
-            raise ModelFileError(f"{path}: unknown model kind {kind!r}")
+            raise SettingsError(f"unknown model kind {kind!r}")
         model = MODEL_KINDS[kind].from_config(meta["model"], with_prefix(arrays, "model."))
         training = TrainingSettings.from_dict(meta["training"])
-        labels = [str(label) for label in meta["labels"]]
-    except (KeyError, TypeError, SettingsError) as err:
+    except (KeyError, TypeError, ValueError, SettingsError) as err:
         raise ModelFileError(f"{path}: inconsistent model file ({err})") from err
+    labels = meta["labels"]
+    check_parts(path, featurizer, model, labels, trust_pattern)
+    return ClassifierParts(featurizer, model, labels, training, meta.get("history", []),
+                           meta.get("tuning"), bool(meta.get("float32", False)),
+                           meta.get("resume"), with_prefix(arrays, "resume."))
+
+
+def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: list[str],
+                trust_pattern: bool) -> None:
+    """The featuriser, the model and the labels fit together, and the file's token pattern
+    is one textclf writes (or the caller trusts the file)."""
     if model.config().get("n_features") != featurizer.n_features:
         raise ModelFileError(
             f"{path}: the model expects {model.config().get('n_features')} features but "
             f"the featuriser produces {featurizer.n_features}"
         )
-    return ClassifierParts(featurizer, model, labels, training, list(meta.get("history", [])),
-                           meta.get("tuning"))
+    outputs = 2 if model.kind == "logistic" else model.config().get("n_classes")
+    if len(labels) != outputs or len(set(labels)) != len(labels):
+        raise ModelFileError(f"{path}: {len(labels)} labels for a model of {outputs} classes "
+                             "(or a label appears twice)")
+    bad = next((label for label in labels if not label or any(c in label for c in "\t\r\n")),
+               None)
+    if bad is not None:
+        raise ModelFileError(f"{path}: label {bad!r} is empty or holds a tab or line break")
+    pattern = featurizer.settings.token_pattern
+    if pattern not in TRUSTED_PATTERNS and not trust_pattern:
+        raise ModelFileError(
+            f"{path}: its token pattern {pattern!r} is not one textclf writes by itself; a "
+            "pattern can take exponential time on some texts, so it runs only for a file you "
+            "trust: load it with trust_pattern=True (textclf: --trust-pattern)"
+        )

@@ -14,6 +14,8 @@ chunks, whatever the size of the file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -27,6 +29,19 @@ from textclf.features.hashing import HashingFeaturizer
 from textclf.features.weighting import weight_counts
 
 DEFAULT_CHUNK_DOCS = 2048
+
+
+def stream_fingerprint(settings: dict, labels: list[str], featurizer: HashingFeaturizer,
+                       chunk_docs: int, dev) -> str:
+    """What decides a streamed run's θ, for its checkpoints: the settings, the labels, the
+    chunking, N and the document frequencies the first pass counted, and the dev rows."""
+    digest = hashlib.sha256(json.dumps([settings, labels, chunk_docs, featurizer.n_documents],
+                                       default=str).encode("utf-8"))
+    digest.update(featurizer.document_frequency.tobytes())
+    if dev is not None:
+        for array in (dev[0].indptr, dev[0].indices, dev[0].data, dev[1]):
+            digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
 
 
 class ChunkHasher:

@@ -3,13 +3,21 @@
 Layout::
 
     meta.json            format name and version, textclf version, everything JSON-able
-    arrays/NAME.npy      each array, read back with allow_pickle=False
+    arrays/NAME.npy      each array, read back without pickle
 
-``meta.json`` lists every array with its dtype and shape; loading refuses a member that is
-not listed, a listed member that is missing, or an array of another dtype or shape. The zip
-comment holds ``textclf-sha256:`` and the SHA-256 of every byte before it, so a truncated
-file or a changed byte anywhere is refused. The file is written to a temporary file in the
-same folder and renamed over the target, so a crash never leaves half a model.
+``meta.json`` lists every array with its dtype and shape. The zip comment holds
+``textclf-sha256:`` and the SHA-256 of every byte before it, so a truncated file or a
+changed byte anywhere is refused. A checksum does not protect against a file made on
+purpose, so loading also treats the file as untrusted input (docs/reliability.md):
+
+* sizes are checked before anything is inflated: ``meta.json`` at most
+  :data:`MAX_META_BYTES` (the larger :data:`LEGACY_MAX_META_BYTES` for version-1 files,
+  which keep the vocabulary there); every member at most :data:`MAX_EXPANSION` times its
+  compressed size (more is impossible for a real deflate stream);
+* an array's npy header is read first: its dtype must be one this module writes, its shape
+  the one ``meta.json`` lists, and its data exactly the member's size; only then is its
+  memory allocated, and the data read into it;
+* duplicate members, members not listed and listed members that are missing are refused.
 """
 
 from __future__ import annotations
@@ -17,24 +25,29 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
+import math
 import zipfile
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
+from textclf.core.output import write_atomically
 from textclf.core.version import __version__
 from textclf.errors import ModelFileError
 
 FORMAT_NAME = "textclf-model"
-FORMAT_VERSION = 1
-_CHECKSUM_PREFIX = b"textclf-sha256:"
-_TRAILER_LENGTH = len(_CHECKSUM_PREFIX) + 64
-_ALLOWED_DTYPES = {"float64", "float32", "int64", "int32", "bool"}
+FORMAT_VERSION = 2  # 2: the vocabulary's terms are arrays, not meta.json
+READABLE_VERSIONS = (1, 2)
+CHECKSUM_PREFIX = b"textclf-sha256:"
+TRAILER_LENGTH = len(CHECKSUM_PREFIX) + 64
+ALLOWED_DTYPES = ("float64", "float32", "int64", "int32", "uint8", "bool")
+MAX_META_BYTES = 8 << 20
+LEGACY_MAX_META_BYTES = 256 << 20
+MAX_EXPANSION = 1100  # deflate cannot expand data more than ~1032 times
 
 
-def _array_member(name: str) -> str:
+def array_member(name: str) -> str:
     return f"arrays/{name}.npy"
 
 
@@ -49,92 +62,153 @@ def model_bytes(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("meta.json", json.dumps(meta, ensure_ascii=False))
+        archive.writestr("meta.json", json.dumps(meta, ensure_ascii=False, allow_nan=False))
         for name, array in arrays.items():
-            if str(array.dtype) not in _ALLOWED_DTYPES:
+            if str(array.dtype) not in ALLOWED_DTYPES:
                 raise ValueError(f"array {name!r} has unsupported dtype {array.dtype}")
             member = io.BytesIO()
             np.save(member, np.ascontiguousarray(array), allow_pickle=False)
-            archive.writestr(_array_member(name), member.getvalue())
-        archive.comment = b"\0" * _TRAILER_LENGTH  # placeholder of the trailer's length
-    body = buffer.getvalue()[:-_TRAILER_LENGTH]
+            archive.writestr(array_member(name), member.getvalue())
+        archive.comment = b"\0" * TRAILER_LENGTH  # placeholder of the trailer's length
+    body = buffer.getvalue()[:-TRAILER_LENGTH]
     digest = hashlib.sha256(body).hexdigest().encode("ascii")
-    return body + _CHECKSUM_PREFIX + digest
+    return body + CHECKSUM_PREFIX + digest
 
 
 def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Write a model file atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    data = model_bytes(meta, arrays)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ModelFileError(f"{path}: folder {folder} does not exist")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as err:  # e.g. no permission to write in the folder
-        raise ModelFileError(f"{path}: cannot be written ({err})") from err
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException as err:
-        Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(err, OSError):  # e.g. disk full, or the target is a folder
-            raise ModelFileError(f"{path}: cannot be written ({err})") from err
-        raise
+    write_atomically(path, model_bytes(meta, arrays))
 
 
-def _verify_checksum(path: Path, data: bytes) -> None:
-    trailer = data[-_TRAILER_LENGTH:]
-    if len(data) < _TRAILER_LENGTH or not trailer.startswith(_CHECKSUM_PREFIX):
+def is_model_file(path: str | Path) -> bool:
+    """Whether ``path`` ends with this format's checksum trailer (a cheap look, no load)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, io.SEEK_END)
+            if handle.tell() < TRAILER_LENGTH:
+                return False
+            handle.seek(-TRAILER_LENGTH, io.SEEK_END)
+            return handle.read(len(CHECKSUM_PREFIX)) == CHECKSUM_PREFIX
+    except OSError:
+        return False
+
+
+def verify_checksum(path: Path, data: bytes) -> None:
+    trailer = data[-TRAILER_LENGTH:]
+    if len(data) < TRAILER_LENGTH or not trailer.startswith(CHECKSUM_PREFIX):
         raise ModelFileError(
             f"{path}: not a complete textclf model file (no checksum at its end: "
             "truncated, or another kind of file)"
         )
-    expected = trailer[len(_CHECKSUM_PREFIX):]
-    actual = hashlib.sha256(data[:-_TRAILER_LENGTH]).hexdigest().encode("ascii")
+    expected = trailer[len(CHECKSUM_PREFIX):]
+    actual = hashlib.sha256(data[:-TRAILER_LENGTH]).hexdigest().encode("ascii")
     if actual != expected:
         raise ModelFileError(f"{path}: checksum mismatch: the file is damaged or was changed")
+
+
+def read_file(path: Path) -> bytes:
+    if not path.exists():
+        raise ModelFileError(f"{path}: no such model file")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: is not a regular file (expected a model file)")
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ModelFileError(f"{path}: cannot be read ({err.strerror or err})") from err
+
+
+def checked_members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The members by name; duplicates and impossible sizes refused."""
+    infos = archive.infolist()
+    members = {info.filename: info for info in infos}
+    if len(members) != len(infos):
+        raise ModelFileError(f"{path}: a member appears twice in the zip")
+    for info in infos:
+        if info.file_size > MAX_EXPANSION * info.compress_size + 1024:
+            raise ModelFileError(f"{path}: member {info.filename} claims {info.file_size} "
+                                 f"bytes from {info.compress_size} (not a real model file)")
+    return members
+
+
+def read_meta(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> dict:
+    if info is None:
+        raise ModelFileError(f"{path}: meta.json is missing")
+    if info.file_size > LEGACY_MAX_META_BYTES:
+        raise ModelFileError(f"{path}: meta.json is {info.file_size} bytes, more than a "
+                             f"model file holds ({LEGACY_MAX_META_BYTES})")
+    try:
+        meta = json.loads(archive.read(info).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError, zipfile.BadZipFile) as err:
+        raise ModelFileError(f"{path}: meta.json is not valid JSON ({err})") from err
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{path}: not a textclf model file (format field)")
+    version = meta.get("format_version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        raise ModelFileError(
+            f"{path}: model format version {version!r}; this textclf ({__version__}) reads "
+            f"versions {', '.join(map(str, READABLE_VERSIONS))}"
+        )
+    if version >= 2 and info.file_size > MAX_META_BYTES:
+        raise ModelFileError(f"{path}: meta.json is {info.file_size} bytes, more than a "
+                             f"version-{version} file holds ({MAX_META_BYTES})")
+    return meta
+
+
+def read_array(path: Path, name: str, stream: IO[bytes], size: int,
+               spec: object) -> np.ndarray:
+    """One array: its npy header checked against ``spec`` (meta.json's dtype and shape) and
+    the member's ``size`` before its memory is allocated."""
+    if not (isinstance(spec, dict) and isinstance(spec.get("dtype"), str)
+            and isinstance(spec.get("shape"), list)
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                    for n in spec["shape"])):
+        raise ModelFileError(f"{path}: meta.json lists array {name!r} without a valid dtype "
+                             "and shape")
+    try:
+        version = np.lib.format.read_magic(stream)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+            else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = header(stream, max_header_size=10_000)
+    except (ValueError, OSError, SyntaxError, zipfile.BadZipFile) as err:
+        raise ModelFileError(f"{path}: array {name!r} has no valid npy header ({err})") from err
+    if str(dtype) not in ALLOWED_DTYPES or dtype.hasobject or fortran_order:
+        raise ModelFileError(f"{path}: array {name!r} is of dtype {dtype}, which textclf "
+                             "does not write")
+    if str(dtype) != spec["dtype"] or list(shape) != spec["shape"]:
+        raise ModelFileError(f"{path}: array {name!r} is {dtype}{list(shape)}, meta.json "
+                             f"says {spec['dtype']}{spec['shape']}")
+    n_bytes = math.prod(shape) * dtype.itemsize
+    if stream.tell() + n_bytes != size:
+        raise ModelFileError(f"{path}: array {name!r} declares {n_bytes} bytes of data but "
+                             f"its member holds {size - stream.tell()}")
+    array = np.empty(shape, dtype)
+    try:
+        read = stream.readinto(memoryview(array.reshape(-1).view(np.uint8)))
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ModelFileError(f"{path}: array {name!r} cannot be read ({err})") from err
+    if read != n_bytes:
+        raise ModelFileError(f"{path}: array {name!r} is shorter than its header says")
+    return array
 
 
 def load(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
     """Read and validate a model file; return its metadata and arrays."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ModelFileError(f"{path}: cannot be read ({err.strerror})") from err
-    _verify_checksum(path, data)
+    data = read_file(path)
+    verify_checksum(path, data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as err:
+    except (zipfile.BadZipFile, ValueError, OSError) as err:
         raise ModelFileError(f"{path}: not a textclf model file ({err})") from err
     with archive:
-        names = set(archive.namelist())
-        if "meta.json" not in names:
-            raise ModelFileError(f"{path}: meta.json is missing")
-        try:
-            meta = json.loads(archive.read("meta.json").decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as err:
-            raise ModelFileError(f"{path}: meta.json is not valid JSON ({err})") from err
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-            raise ModelFileError(f"{path}: not a textclf model file (format field)")
-        version = meta.get("format_version")
-        if version != FORMAT_VERSION:
-            raise ModelFileError(
-                f"{path}: model format version {version!r}; this textclf "
-                f"({__version__}) reads version {FORMAT_VERSION}"
-            )
+        members = checked_members(path, archive)
+        meta = read_meta(path, archive, members.get("meta.json"))
         listed = meta.get("arrays")
-        if not isinstance(listed, dict):
+        if not isinstance(listed, dict) or not all(isinstance(k, str) for k in listed):
             raise ModelFileError(f"{path}: meta.json lists no arrays")
-        expected = {"meta.json"} | {_array_member(name) for name in listed}
-        if names != expected:
-            extra, missing = sorted(names - expected), sorted(expected - names)
+        expected = {"meta.json"} | {array_member(name) for name in listed}
+        if set(members) != expected:
+            extra, missing = sorted(set(members) - expected), sorted(expected - set(members))
             raise ModelFileError(
                 f"{path}: unexpected contents"
                 + (f"; members not allowed: {', '.join(extra)}" if extra else "")
@@ -142,15 +216,10 @@ def load(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
             )
         arrays = {}
         for name, spec in listed.items():
+            info = members[array_member(name)]
             try:
-                array = np.load(io.BytesIO(archive.read(_array_member(name))),
-                                allow_pickle=False)
-            except ValueError as err:
+                with archive.open(info) as stream:
+                    arrays[name] = read_array(path, name, stream, info.file_size, spec)
+            except (zipfile.BadZipFile, OSError, EOFError) as err:
                 raise ModelFileError(f"{path}: array {name!r} cannot be read ({err})") from err
-            if str(array.dtype) != spec.get("dtype") or list(array.shape) != spec.get("shape"):
-                raise ModelFileError(
-                    f"{path}: array {name!r} is {array.dtype}{list(array.shape)}, "
-                    f"meta.json says {spec.get('dtype')}{spec.get('shape')}"
-                )
-            arrays[name] = array
     return meta, arrays

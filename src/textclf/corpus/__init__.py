@@ -7,7 +7,13 @@ one into a :class:`Corpus` when it fits in memory. ``splits`` holds the stratifi
 
 from textclf.corpus.builtin import builtin_split_assignment, iter_builtin
 from textclf.corpus.decoding import DecodingWarning
-from textclf.corpus.documents import Corpus, Document
+from textclf.corpus.documents import (
+    Corpus,
+    Document,
+    checked_label,
+    checked_labels,
+    checked_texts,
+)
 from textclf.corpus.formats import (
     FASTTEXT_PREFIX,
     SPLITS,
@@ -36,6 +42,9 @@ __all__ = [
     "Document",
     "available_splits",
     "builtin_split_assignment",
+    "checked_label",
+    "checked_labels",
+    "checked_texts",
     "detect_format",
     "has_split_folders",
     "hold_out",

@@ -1,13 +1,23 @@
-"""Bytes to text: UTF-8 with a warning (not a crash) for bad bytes, gzip opened transparently."""
+"""Bytes to text: UTF-8 (a byte order mark skipped), gzip opened transparently, and a
+warning, not a crash, for bytes that are not UTF-8. Every error names the file (and line)."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import stat
 import warnings
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from textclf.errors import DataError
+
+# Byte order marks of encodings a line reader cannot split on b"\n", longest first.
+WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+             (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 
 
 class DecodingWarning(UserWarning):
@@ -28,22 +38,78 @@ def decode(raw: bytes, where: str) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
-def open_binary(path: Path):
-    """Open a file for binary reading, transparently un-gzipping ``.gz`` files."""
-    if not path.exists():
-        raise DataError(f"{path}: no such file or folder")
-    if path.is_dir():
+def decode_document(raw: bytes, where: str) -> str:
+    """A whole document's text: UTF-8 (its BOM dropped), or UTF-16/32 when it starts with
+    their byte order mark."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return decode(raw[len(codecs.BOM_UTF8):], where)
+    for bom, name in WIDE_BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(name.lower().replace("-", ""))
+            except UnicodeDecodeError as err:
+                raise DataError(f"{where}: starts as {name} but is not valid {name} "
+                                f"({err.reason})") from err
+    return decode(raw, where)
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a file (or a pipe) for binary reading, un-gzipping ``.gz`` files."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file or folder") from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror or err})") from err
+    if stat.S_ISDIR(mode):
         raise DataError(f"{path}: is a folder, expected a file")
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
+    except OSError as err:  # e.g. PermissionError
+        raise DataError(f"{path}: cannot be read ({err.strerror or err})") from err
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+        return gzip.GzipFile(fileobj=handle, mode="rb")
+    return handle
 
 
-def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield (line number from 1, decoded line without its newline)."""
+def is_regular_file(path: Path) -> bool:
+    """A file that can be read twice (not a pipe, socket or device)."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def numbered_lines(path: Path, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
+    """Yield (line number from 1, decoded line) without its line end (or with it, for a
+    reader that must see quoted line breaks). A UTF-8 BOM is dropped; a UTF-16/32 file is
+    refused by name (its lines cannot be split on the byte 10)."""
     with open_binary(path) as handle:
         try:
             for number, raw in enumerate(handle, start=1):
-                yield number, decode(raw, f"{path}, line {number}").rstrip("\r\n")
-        except (OSError, EOFError) as err:  # e.g. a truncated gzip file
+                if number == 1:
+                    raw = first_line_bytes(path, raw)
+                line = decode(raw, f"{path}, line {number}")
+                yield number, line if keep_ends else line.rstrip("\r\n")
+        except READ_ERRORS as err:  # e.g. a truncated gzip file
             raise DataError(f"{path}: cannot be read to the end ({err})") from err
+
+
+def first_line_bytes(path: Path, raw: bytes) -> bytes:
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):]
+    for bom, name in WIDE_BOMS:
+        if raw.startswith(bom):
+            raise DataError(f"{path}: is {name} (it starts with a byte order mark); textclf "
+                            f"reads UTF-8 text: convert it (iconv -f {name} -t UTF-8)")
+    return raw
+
+
+def read_document(path: Path) -> str:
+    """A whole file as one document (see :func:`decode_document`)."""
+    with open_binary(path) as handle:
+        try:
+            raw = handle.read()
+        except READ_ERRORS as err:
+            raise DataError(f"{path}: cannot be read to the end ({err})") from err
+    return decode_document(raw, str(path))

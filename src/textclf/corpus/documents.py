@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from textclf.errors import DataError
+
 
 @dataclass(frozen=True)
 class Document:
@@ -35,3 +37,49 @@ class Corpus:
             corpus.labels.append(doc.label)
             corpus.ids.append(doc.id)
         return corpus
+
+
+def checked_label(value: object, where: str) -> str:
+    """A label as textclf keeps it: a string, or an integer as its decimal string. Anything
+    else (a float, true/false, a list, null where one is required), an empty label and one
+    holding a tab or a line break (it would break the one-line-per-document output) is a
+    :class:`DataError` naming ``where``."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        shown = repr(value) if len(repr(value)) < 40 else type(value).__name__
+        raise DataError(f"{where}: the label must be a string or an integer, not {shown}")
+    label = str(value) if isinstance(value, int) else value
+    if not label.strip():
+        raise DataError(f"{where}: the label is empty")
+    if any(c in label for c in "\t\r\n"):
+        raise DataError(f"{where}: the label {label!r} holds a tab or a line break")
+    return label
+
+
+def checked_texts(texts: object, what: str = "texts") -> list[str]:
+    """Documents as a list of strings: any iterable of strings (a generator is read once),
+    never a single string (that would be one document per character)."""
+    if isinstance(texts, str | bytes):
+        raise DataError(f"{what}: expected a sequence of texts, got a single "
+                        f"{type(texts).__name__}; wrap it in a list")
+    try:
+        texts = list(texts)
+    except TypeError as err:
+        raise DataError(f"{what}: expected a sequence of texts, got "
+                        f"{type(texts).__name__}") from err
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise DataError(f"{what}: document {i} is a {type(text).__name__}, not a string")
+    return texts
+
+
+def checked_labels(labels: object, what: str = "labels") -> list[str]:
+    """Every label checked by :func:`checked_label` (any iterable, read once)."""
+    if isinstance(labels, str | bytes):
+        raise DataError(f"{what}: expected a sequence of labels, got a single "
+                        f"{type(labels).__name__}; wrap it in a list")
+    try:
+        labels = list(labels)
+    except TypeError as err:
+        raise DataError(f"{what}: expected a sequence of labels, got "
+                        f"{type(labels).__name__}") from err
+    return [checked_label(label, f"{what}, document {i}") for i, label in enumerate(labels)]

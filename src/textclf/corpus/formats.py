@@ -12,11 +12,12 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from textclf.corpus.decoding import decode, numbered_lines
-from textclf.corpus.documents import Document
+from textclf.corpus.decoding import numbered_lines, read_document
+from textclf.corpus.documents import Document, checked_label
 from textclf.errors import DataError
 
 SPLITS = ("train", "dev", "test")
+CSV_FIELD_LIMIT = 2**31 - 1  # a document in a CSV field may be a whole book
 FASTTEXT_PREFIX = "__label__"
 
 
@@ -28,20 +29,26 @@ def iter_jsonl(
     for number, line in numbered_lines(path):
         if not line.strip():
             continue
+        where = f"{path}, line {number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            raise DataError(f"{path}, line {number}: not valid JSON ({err.msg})") from err
+            raise DataError(f"{where}: not valid JSON ({err.msg})") from err
+        except ValueError as err:  # e.g. an integer of more than 4,300 digits
+            raise DataError(f"{where}: a value cannot be read ({err})") from err
+        except RecursionError as err:
+            raise DataError(f"{where}: JSON nested too deeply") from err
         if not isinstance(record, dict):
-            raise DataError(f"{path}, line {number}: expected a JSON object")
+            raise DataError(f"{where}: expected a JSON object")
         text = record.get(text_field)
         if not isinstance(text, str):
             raise DataError(
-                f"{path}, line {number}: field {text_field!r} "
+                f"{where}: field {text_field!r} "
                 + ("is missing" if text is None else "is not a string")
             )
         label = record.get(label_field)
-        yield Document(text, None if label is None else str(label), f"{path.name}:{number}")
+        label = None if label is None else checked_label(label, f"{where}, field {label_field!r}")
+        yield Document(text, label, f"{path.name}:{number}")
 
 
 def iter_delimited(
@@ -50,12 +57,15 @@ def iter_delimited(
     text_column: str = "text",
     label_column: str = "label",
 ) -> Iterator[Document]:
-    """Documents from CSV/TSV with a header row naming the text and label columns."""
+    """Documents from CSV/TSV with a header row naming the text and label columns.
+
+    Quoted fields keep their line breaks; a record's line is the one it starts on."""
     path = Path(path)
     line_numbers: list[int] = [0]
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))  # (the csv module's)
 
     def decoded_lines() -> Iterator[str]:
-        for number, line in numbered_lines(path):
+        for number, line in numbered_lines(path, keep_ends=True):
             line_numbers[0] = number
             yield line
 
@@ -73,16 +83,18 @@ def iter_delimited(
         )
     text_at = header.index(text_column)
     label_at = header.index(label_column) if label_column in header else None
+    start = reader.line_num + 1  # the line the next record starts on
     try:
         for row in reader:
-            number = line_numbers[0]
+            number, start = start, reader.line_num + 1
             if not row:
                 continue
             if len(row) != len(header):
                 raise DataError(
                     f"{path}, line {number}: {len(row)} fields where the header has {len(header)}"
                 )
-            label = row[label_at] if label_at is not None else None
+            label = None if label_at is None else checked_label(
+                row[label_at], f"{path}, line {number}, column {label_column!r}")
             yield Document(row[text_at], label, f"{path.name}:{number}")
     except csv.Error as err:
         raise DataError(f"{path}, line {line_numbers[0]}: {err}") from err
@@ -106,7 +118,8 @@ def iter_fasttext(path: str | Path) -> Iterator[Document]:
         if not labels or not labels[0]:
             raise DataError(f"{path}, line {number}: no {FASTTEXT_PREFIX}LABEL at the start")
         extra_labels += len(labels) > 1
-        yield Document(" ".join(words), labels[0], f"{path.name}:{number}")
+        label = checked_label(labels[0], f"{path}, line {number}")
+        yield Document(" ".join(words), label, f"{path.name}:{number}")
     if extra_labels:
         warnings.warn(
             f"{path}: {extra_labels} line(s) have several labels; the first one was used",
@@ -143,5 +156,5 @@ def iter_folders(root: str | Path, split: str | None = None) -> Iterator[Documen
     for folder in classes:
         for file in sorted(folder.iterdir()):
             if file.is_file() and not file.name.startswith("."):
-                text = decode(file.read_bytes(), str(file)).rstrip("\r\n")
-                yield Document(text, folder.name, str(file.relative_to(root)))
+                label = checked_label(folder.name, f"{folder}: the class folder's name")
+                yield Document(read_document(file), label, str(file.relative_to(root)))

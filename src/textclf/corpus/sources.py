@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from textclf.corpus.builtin import iter_builtin
-from textclf.corpus.decoding import decode, numbered_lines, open_binary
+from textclf.corpus.decoding import decode, is_regular_file, numbered_lines, read_document
 from textclf.corpus.documents import Corpus, Document
 from textclf.corpus.formats import (
     FASTTEXT_PREFIX,
@@ -48,6 +48,9 @@ def detect_format(spec: str) -> str:
         return "tsv"
     if last in (".ft", ".fasttext"):
         return "fasttext"
+    if not is_regular_file(path):  # a pipe can be read once: not to look at its first line
+        raise DataError(f"{spec}: not a regular file (a pipe?), and its name does not tell "
+                        f"its format; use --format ({', '.join(FORMATS[1:-1])})")
     for _, line in numbered_lines(path):
         if line.strip():
             if line.lstrip().startswith(FASTTEXT_PREFIX):
@@ -131,6 +134,4 @@ def read_lines(paths: list[str]) -> Iterator[str]:
             yield decode(raw, f"<stdin>, line {number}").rstrip("\r\n")
         return
     for name in paths:
-        path = Path(name)
-        with open_binary(path) as handle:
-            yield decode(handle.read(), str(path)).rstrip("\r\n")
+        yield read_document(Path(name))

@@ -98,3 +98,27 @@ class TermNames(Sequence):
     def __repr__(self) -> str:
         shown = ", ".join(map(repr, self[:3]))
         return f"TermNames([{shown}{', ...' if len(self) > 3 else ''}], {len(self)} terms)"
+
+
+def pack_terms(terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The terms as one UTF-8 buffer and the offsets where each starts (and the last ends):
+    term j is ``utf8[offsets[j]:offsets[j + 1]]``. Two arrays for the model file, whatever
+    the characters of the terms, instead of a JSON list of strings."""
+    encoded = [term.encode("utf-8", "surrogatepass") for term in terms]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), np.uint8).copy(), offsets
+
+
+def unpack_terms(utf8: np.ndarray, offsets: np.ndarray) -> list[str]:
+    """The terms :func:`pack_terms` packed; a ``ValueError`` if the arrays do not fit."""
+    if utf8.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 \
+            or offsets[-1] != len(utf8) or np.any(np.diff(offsets) < 0):
+        raise ValueError("the term offsets do not fit the term bytes")
+    data = utf8.tobytes()
+    bounds = offsets.tolist()
+    try:
+        return [data[a:b].decode("utf-8", "surrogatepass")
+                for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    except UnicodeDecodeError as err:
+        raise ValueError(f"a term is not valid UTF-8 ({err})") from err

@@ -30,7 +30,7 @@ from textclf.features.index import GramIndex
 from textclf.features.merging import merge_chunks
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import encode
-from textclf.features.terms import TermNames, alphabetical_order
+from textclf.features.terms import TermNames, alphabetical_order, pack_terms, unpack_terms
 from textclf.features.tokenizer import naive_count_matrix
 from textclf.features.weighting import count_values, inverse_document_frequency, weight_counts
 from textclf.kernels.rows import fill_rows
@@ -220,16 +220,36 @@ class VocabularyFeaturizer(Featurizer):
 
     # the model file -----------------------------------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        meta = {"settings": self.settings.as_dict(), "terms": list(self.terms),
-                "n_documents": self.n_documents}
-        arrays = {"document_frequency": self.document_frequency, "idf": self.idf}
+        meta = {"settings": self.settings.as_dict(), "n_documents": self.n_documents,
+                "n_terms": len(self.terms)}
+        utf8, offsets = pack_terms(list(self.terms))
+        arrays = {"document_frequency": self.document_frequency, "idf": self.idf,
+                  "terms_utf8": utf8, "terms_offsets": offsets}
         return meta, arrays
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> VocabularyFeaturizer:
+        """The featuriser :meth:`state` describes (version-1 files kept the terms in meta);
+        a :class:`SettingsError` if the parts do not fit together."""
         featurizer = cls(FeatureSettings.from_dict(meta["settings"]))
-        featurizer.terms = list(meta["terms"])
+        if "terms_utf8" in arrays:
+            try:
+                terms = unpack_terms(arrays["terms_utf8"], arrays["terms_offsets"])
+            except (KeyError, ValueError) as err:
+                raise SettingsError(f"the vocabulary's terms cannot be read ({err})") from err
+        else:
+            terms = list(meta["terms"])
+        df, idf = arrays["document_frequency"], arrays["idf"]
+        if not (len(df) == len(idf) == len(terms)) or df.ndim != 1 or idf.ndim != 1:
+            raise SettingsError(f"{len(terms)} terms but {len(df)} document frequencies and "
+                                f"{len(idf)} idf values")
+        if not np.all(np.isfinite(idf)) or np.any(df < 0):
+            raise SettingsError("the idf values are not finite, or a document frequency is "
+                                "negative")
+        if len(set(terms)) != len(terms):
+            raise SettingsError("a term appears twice in the vocabulary")
+        featurizer.terms = terms
         featurizer.n_documents = int(meta["n_documents"])
-        featurizer.document_frequency = arrays["document_frequency"]
-        featurizer.idf = arrays["idf"]
+        featurizer.document_frequency = df.astype(np.int64, copy=False)
+        featurizer.idf = idf.astype(np.float64, copy=False)
         return featurizer

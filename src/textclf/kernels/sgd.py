@@ -8,9 +8,10 @@ rows ``order[first:first+m]``) and a step size η:
     zᵢ = s · Σⱼ x_ij v_j                        (θ = s·v: the L2 scale factor)
     ŷᵢ = σ(zᵢ)  or  ŷᵢ = softmax(zᵢ)
     L  += loss of each row before the step      (BCE from logits / log-sum-exp)
-    s  ← (1 − ηλ₂)·s,  v_b ← v_b / (1 − ηλ₂)     (every weight decays, the bias does not)
     v_j ← v_j − η/(m·s) · x_ij (ŷᵢ − yᵢ)         (θ_j ← θ_j − η/m · x_ij (ŷᵢ − yᵢ); the
                                                  bias row's step times ``bias_rate``)
+    s  ← s / (1 + ηλ₂),  v_b ← v_b · (1 + ηλ₂)   (w ← w / (1 + ηλ₂), the implicit L2 step,
+                                                 stable for any ηλ₂; the bias is not penalised)
 
 and when s falls below 1e-9, v ← s·v and s ← 1 before it underflows. The caller writes
 θ = s·v back at the end of the epoch.
@@ -66,10 +67,6 @@ def logistic_batches(v, indptr, indices, data, y, order, start, stop, batch_size
                 e = math.exp(z)
                 y_hat = e / (1.0 + e)
             error[b] = y_hat - y[i]
-        if l2 != 0.0:
-            decay = 1.0 - eta * l2
-            scale *= decay  # w ← (1 − ηλ₂)w for every weight ...
-            v[bias] /= decay  # ... but not the bias
         factor = -eta / (m * scale)
         for b in range(m):
             i = order[first + b]
@@ -80,6 +77,10 @@ def logistic_batches(v, indptr, indices, data, y, order, start, stop, batch_size
                     v[j] += data[p] * bias_rate * g
                 else:
                     v[j] += data[p] * g  # −η/(m·s) · x_ij (ŷᵢ − yᵢ)
+        if l2 != 0.0:
+            shrink = 1.0 + eta * l2
+            scale /= shrink  # w ← w / (1 + ηλ₂) for every weight ...
+            v[bias] *= shrink  # ... but not the bias
         if scale < RESCALE_BELOW:
             for j in range(v.shape[0]):
                 v[j] *= scale
@@ -131,11 +132,6 @@ def softmax_batches(V, indptr, indices, data, y, order, start, stop, batch_size,
             for k in range(K):
                 z[k] = math.exp(z[k] - log_normaliser)  # ŷᵢₖ
             z[y[i]] -= 1.0
-        if l2 != 0.0:
-            decay = 1.0 - eta * l2
-            scale *= decay  # w ← (1 − ηλ₂)w for every weight ...
-            for k in range(K):
-                V[bias, k] /= decay  # ... but not the bias
         factor = -eta / (m * scale)
         for b in range(m):
             i = order[first + b]
@@ -147,6 +143,11 @@ def softmax_batches(V, indptr, indices, data, y, order, start, stop, batch_size,
                 row = V[j]
                 for k in range(K):
                     row[k] += c * error[b, k]  # −η/(m·s) · x_ij (ŷᵢₖ − [k = yᵢ])
+        if l2 != 0.0:
+            shrink = 1.0 + eta * l2
+            scale /= shrink  # w ← w / (1 + ηλ₂) for every weight ...
+            for k in range(K):
+                V[bias, k] *= shrink  # ... but not the bias
         if scale < RESCALE_BELOW:
             for j in range(V.shape[0]):
                 for k in range(K):

@@ -24,6 +24,14 @@ class Model(ABC):
     kind: ClassVar[str]
     training_mode: bool = False
 
+    def random_state(self) -> dict | None:
+        """The state of the model's own random numbers (a network's dropout masks), for a
+        checkpoint; None when it draws none."""
+        return None
+
+    def set_random_state(self, state: dict | None) -> None:  # noqa: B027 (most draw none)
+        """Go on from :meth:`random_state`."""
+
     @abstractmethod
     def reset(self, n_features: int, n_classes: int) -> None:
         """Fresh initial parameters for X with ``n_features`` columns and ``n_classes``."""
@@ -103,7 +111,8 @@ class Model(ABC):
 
 def check_arrays(kind: str, expected: dict[str, tuple[int, ...]],
                  arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Refuse arrays that do not match the architecture: missing, extra, or other shapes."""
+    """Refuse arrays that do not match the architecture (missing, extra, other shapes, not
+    float64 or float32) or that hold NaN or infinities; writable copies of the rest."""
     missing = sorted(set(expected) - set(arrays))
     extra = sorted(set(arrays) - set(expected))
     if missing or extra:
@@ -120,7 +129,10 @@ def check_arrays(kind: str, expected: dict[str, tuple[int, ...]],
                 f"{kind} model array {name!r} has shape {array.shape}, "
                 f"the architecture says {tuple(shape)}"
             )
-        if array.dtype != np.float64:
-            raise SettingsError(f"{kind} model array {name!r} is {array.dtype}, not float64")
-        checked[name] = np.array(array, dtype=np.float64)  # a writable copy
+        if array.dtype not in (np.float64, np.float32):
+            raise SettingsError(f"{kind} model array {name!r} is {array.dtype}, not float64 "
+                                "or float32")
+        if not np.all(np.isfinite(array)):
+            raise SettingsError(f"{kind} model array {name!r} holds NaN or infinite values")
+        checked[name] = np.array(array)  # a writable copy
     return checked

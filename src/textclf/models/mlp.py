@@ -205,6 +205,13 @@ class FeedForwardNetwork(Model):
             seed[:, k] = 1.0
         return self.layers[0][1].input_gradient(self._backward(seed))
 
+    def random_state(self) -> dict | None:
+        return self.dropout_rng.bit_generator.state
+
+    def set_random_state(self, state: dict | None) -> None:
+        if state is not None:
+            self.dropout_rng.bit_generator.state = state
+
     # parameters -------------------------------------------------------------------------
     def parameters(self) -> dict[str, np.ndarray]:
         return {f"{name}.{param}": array for name, layer in self.layers

@@ -21,13 +21,14 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
 from textclf.core import jit
-from textclf.errors import SettingsError
+from textclf.errors import SettingsError, TrainingError
 from textclf.models.base import Model
 from textclf.training.plain_step import PlainStep
 from textclf.training.regularization import Regularizer
@@ -66,6 +67,17 @@ def accuracy_of(model: Model, X: sp.csr_matrix, y: np.ndarray) -> float:
     return float(np.mean(model.predict(X) == y)) if len(y) else float("nan")
 
 
+@dataclass
+class TrainingState:
+    """Where a run stands after an epoch, for a checkpoint: enough to go on and end with
+    exactly the θ of a run that was never interrupted. ``meta`` is JSON-able (epoch, step,
+    the shuffling generator's state, the history, the best epoch so far); ``arrays`` hold
+    the optimiser's averages and the best epoch's parameters."""
+
+    meta: dict
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+
 class Trainer:
     """Trains ``model`` in place with ``settings``; :meth:`fit` returns the history."""
 
@@ -77,13 +89,19 @@ class Trainer:
         self.model, self.settings, self.engine = model, settings, engine
         self.quiet, self.on_epoch_end, self.on_progress = quiet, on_epoch_end, on_progress
         self.report_every = report_every  # batches between progress reports, at most
+        self.history: list[dict] = []
+        self.best: tuple[float, int, dict[str, np.ndarray]] | None = None
+        self.step, self.epoch = 0, 0
+        self.rng = np.random.default_rng(settings.seed)
+        self.stepper: Step | None = None
 
     def log(self, message: str) -> None:
         if not self.quiet:
             print(message, file=sys.stderr, flush=True)
 
     def fit(self, source: RowSource, dev: tuple[sp.csr_matrix, np.ndarray] | None = None,
-            shuffle: bool = True) -> list[dict]:
+            shuffle: bool = True, resume: TrainingState | None = None) -> list[dict]:
+        """Run the epochs (from where ``resume`` stood, if given) and return the history."""
         model, settings = self.model, self.settings
         n = source.n_rows
         if n == 0:
@@ -93,33 +111,19 @@ class Trainer:
         steps_per_epoch = math.ceil(n / settings.batch_size)
         schedule = Schedule(settings.schedule, settings.eta, steps_per_epoch,
                             steps_per_epoch * settings.epochs, settings.decay)
-        stepper = choose_step(model, settings, schedule, self.engine, self.report_every)
+        self.stepper = choose_step(model, settings, schedule, self.engine, self.report_every)
+        if resume is not None:
+            self.restore_state(resume)
         penalty = Regularizer(settings.l2, settings.l1, model.regularized())
-        rng = np.random.default_rng(settings.seed)
-        show_bar = not self.quiet and sys.stderr.isatty()
-        history: list[dict] = []
-        best: tuple[float, int, dict[str, np.ndarray]] | None = None
-        step, eta = 0, settings.eta
-        for epoch in range(1, settings.epochs + 1):
+        eta = self.history[-1]["eta"] if self.history else settings.eta
+        for epoch in range(self.epoch + 1, settings.epochs + 1):
+            if self.stopped_early():  # a run resumed after its early stop
+                break
             started = time.perf_counter()
-            loss_sum, correct, seen = 0.0, 0, 0
-            model.training_mode = True
-            with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
-                      disable=not show_bar, leave=False, file=sys.stderr) as bar:
-                def progress(rows: int) -> None:
-                    bar.update(rows)
-                    if self.on_progress is not None:
-                        self.on_progress(rows)
-
-                try:
-                    for X, y, order in source.blocks(rng if shuffle else None):
-                        result = stepper.run(X, y, order, step, progress)
-                        loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
-                        step, eta, seen = result.step, result.eta, seen + len(y)
-                finally:
-                    model.training_mode = False
+            loss_sum, correct, seen, eta = self.run_epoch(source, epoch, n, shuffle, eta)
             record = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1),
                       "train_accuracy": correct / max(seen, 1), "eta": eta}
+            self.check_finite(epoch, record["train_loss"])
             if penalty.active:
                 record["penalty"] = penalty.penalty(model.parameters())
             if dev is not None:
@@ -127,24 +131,97 @@ class Trainer:
                 record["dev_loss"] = model.loss_sum(X_dev, y_dev) / max(len(y_dev), 1)
                 record["dev_accuracy"] = accuracy_of(model, X_dev, y_dev)
             record["train_seconds"] = time.perf_counter() - started
-            history.append(record)
+            self.history.append(record)
+            self.epoch = epoch
             self.log(format_epoch(record, settings.epochs))
+            if settings.patience is not None \
+                    and (self.best is None or record["dev_loss"] < self.best[0]):
+                self.best = (record["dev_loss"], epoch, snapshot(model))
             if self.on_epoch_end is not None:
                 self.on_epoch_end(epoch, record)
-            if settings.patience is not None:
-                if best is None or record["dev_loss"] < best[0]:
-                    best = (record["dev_loss"], epoch, snapshot(model))
-                elif epoch - best[1] >= settings.patience:
-                    self.log(f"early stop: no lower dev loss for {settings.patience} epoch(s)")
-                    break
-        if best is not None:
-            restore(model, best[2])
-            for record in history:
-                record["best"] = record["epoch"] == best[1]
-            if best[1] != history[-1]["epoch"]:
-                self.log(f"restored the parameters of epoch {best[1]} "
-                         f"(dev loss {best[0]:.4f})")
-        return history
+            if self.stopped_early():
+                self.log(f"early stop: no lower dev loss for {settings.patience} epoch(s)")
+                break
+        if self.best is not None:
+            restore(model, self.best[2])
+            for record in self.history:
+                record["best"] = record["epoch"] == self.best[1]
+            if self.best[1] != self.history[-1]["epoch"]:
+                self.log(f"restored the parameters of epoch {self.best[1]} "
+                         f"(dev loss {self.best[0]:.4f})")
+        return self.history
+
+    def stopped_early(self) -> bool:
+        """``patience`` epochs have passed without a lower dev loss."""
+        patience = self.settings.patience
+        return patience is not None and self.best is not None \
+            and self.epoch - self.best[1] >= patience
+
+    def run_epoch(self, source: RowSource, epoch: int, n: int, shuffle: bool,
+                  eta: float) -> tuple[float, int, int, float]:
+        """One pass over the source's blocks: (Σ loss, rows right, rows seen, last η)."""
+        show_bar = not self.quiet and sys.stderr.isatty()
+        loss_sum, correct, seen = 0.0, 0, 0
+        self.model.training_mode = True
+        with tqdm(total=n, desc=f"epoch {epoch}/{self.settings.epochs}", unit="doc",
+                  disable=not show_bar, leave=False, file=sys.stderr) as bar:
+            def progress(rows: int) -> None:
+                bar.update(rows)
+                if self.on_progress is not None:
+                    self.on_progress(rows)
+
+            try:
+                for X, y, order in source.blocks(self.rng if shuffle else None):
+                    result = self.stepper.run(X, y, order, self.step, progress)
+                    loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
+                    self.step, eta, seen = result.step, result.eta, seen + len(y)
+            finally:
+                self.model.training_mode = False
+        return loss_sum, correct, seen, eta
+
+    def check_finite(self, epoch: int, loss: float) -> None:
+        """Stop, saying what to change, when the loss or θ is no longer finite."""
+        if math.isfinite(loss) and all(np.all(np.isfinite(array))
+                                       for array in self.model.parameters().values()):
+            return
+        s = self.settings
+        raise TrainingError(
+            f"training diverged in epoch {epoch}: the training loss is {loss}; lower the "
+            f"learning rate (eta is {s.eta:g}), or take --schedule linear or --optimizer "
+            "adam; no model was written for this epoch"
+        )
+
+    # checkpoints ------------------------------------------------------------------------------
+    def state(self) -> TrainingState:
+        """Where the run stands after the last finished epoch (see :class:`TrainingState`)."""
+        step_meta, step_arrays = self.stepper.state() if self.stepper else ({}, {})
+        meta = {"epoch": self.epoch, "step": self.step, "history": self.history,
+                "rng": self.rng.bit_generator.state, "step_state": step_meta,
+                "model_rng": self.model.random_state(),
+                "best": None if self.best is None else [self.best[0], self.best[1]]}
+        arrays = {f"step.{name}": array for name, array in step_arrays.items()}
+        if self.best is not None:
+            arrays |= {f"best.{name}": array for name, array in self.best[2].items()}
+        return TrainingState(meta, arrays)
+
+    def restore_state(self, state: TrainingState) -> None:
+        meta = state.meta
+        try:
+            self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
+            self.history = [dict(record) for record in meta["history"]]
+            self.rng.bit_generator.state = meta["rng"]
+            self.model.set_random_state(meta.get("model_rng"))
+            self.stepper.load_state(meta.get("step_state", {}), {
+                k.removeprefix("step."): v for k, v in state.arrays.items()
+                if k.startswith("step.")})
+            if meta.get("best") is not None:
+                loss, epoch = meta["best"]
+                self.best = (float(loss), int(epoch), {
+                    k.removeprefix("best."): np.array(v) for k, v in state.arrays.items()
+                    if k.startswith("best.")})
+        except (KeyError, TypeError, ValueError) as err:
+            raise SettingsError(f"the checkpoint's training state cannot be used ({err})") \
+                from err
 
 
 def snapshot(model: Model) -> dict[str, np.ndarray]:

@@ -31,6 +31,14 @@ class SGD:
     def __init__(self, eta: float = 0.1):
         self.eta = eta  # the default step size (checked with the other settings)
 
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What a checkpoint needs to go on exactly where this optimiser stopped: numbers,
+        and arrays by name (SGD keeps nothing between steps)."""
+        return {}, {}
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Go on from :meth:`state`."""
+
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, Gradient],
              eta: float | None = None) -> None:
         """Update every parameter array in place (η from the schedule, else ``self.eta``)."""
@@ -54,6 +62,13 @@ class Momentum(SGD):
         super().__init__(eta)
         self.mu = momentum
         self.velocity: dict[str, np.ndarray] = {}
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        return {}, {f"velocity.{name}": v for name, v in self.velocity.items()}
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        self.velocity = {name.removeprefix("velocity."): np.array(v)
+                         for name, v in arrays.items() if name.startswith("velocity.")}
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, Gradient],
              eta: float | None = None) -> None:
@@ -87,6 +102,17 @@ class Adam(SGD):
         self.m: dict[str, np.ndarray] = {}
         self.s: dict[str, np.ndarray] = {}
         self.t = 0
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        arrays = {f"m.{name}": m for name, m in self.m.items()}
+        return {"t": self.t}, arrays | {f"s.{name}": s for name, s in self.s.items()}
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        self.t = int(meta.get("t", 0))
+        self.m = {k.removeprefix("m."): np.array(v) for k, v in arrays.items()
+                  if k.startswith("m.")}
+        self.s = {k.removeprefix("s."): np.array(v) for k, v in arrays.items()
+                  if k.startswith("s.")}
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, Gradient],
              eta: float | None = None) -> None:

@@ -1,9 +1,9 @@
 """The lecture's mini-batch step, for any model and any optimiser.
 
 For each batch of m rows the model returns the summed loss and gradient over its rows; the
-mean gradient ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾ (its bias entries times ``bias_rate``, plus the
-regularisation term) goes to the optimiser with the step's learning rate η_t from the
-schedule (plain SGD: θ ← θ − η_t∇).
+mean gradient ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾ (its bias entries times ``bias_rate``) goes to the
+optimiser with the step's learning rate η_t from the schedule (plain SGD: θ ← θ − η_t∇),
+with the penalties as :class:`~textclf.training.regularization.Regularizer` applies them.
 """
 
 from __future__ import annotations
@@ -28,9 +28,16 @@ class PlainStep:
         self.bias_rate = settings.bias_rate
         self.schedule = schedule
         self.optimizer = make_optimizer(settings.optimizer, settings.eta, settings.momentum)
-        self.regularizer = Regularizer(settings.l2, settings.l1, model.regularized())
+        self.regularizer = Regularizer(settings.l2, settings.l1, model.regularized(),
+                                       implicit_l2=settings.optimizer == "sgd")
         self.parameters = model.parameters()
         self.biases = model.biases()
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        return self.optimizer.state()
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        self.optimizer.load_state(meta, arrays)
 
     def run(self, X: sp.csr_matrix, y: np.ndarray, order: np.ndarray | None, step: int,
             progress: Progress | None = None) -> StepResult:
@@ -48,7 +55,7 @@ class PlainStep:
             loss_sum += batch_loss
             gradient = {name: g / m for name, g in gradient_sum.items()}  # ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾
             gradient = scale_biases(gradient, self.biases, self.bias_rate)
-            gradient = self.regularizer.add_gradient(parameters, gradient)
+            gradient = self.regularizer.add_gradient(parameters, gradient)  # momentum, Adam
             eta = self.schedule(step)
             self.optimizer.step(parameters, gradient, eta)  # θ ← θ − η∇ (for SGD)
             self.regularizer.shrink(parameters, eta)

@@ -49,16 +49,18 @@ class Regularizer:
 
         J(θ) = (1/N) Σᵢ L⁽ⁱ⁾ + (λ₂/2)‖w‖² + λ₁‖w‖₁
 
-    L2's gradient λ₂w joins the mini-batch gradient (for networks this is weight decay:
-    with SGD, w ← (1 − ηλ₂)w − η∇). L1 is applied after the step as its proximal map, the
-    soft threshold w ← sign(w)·max(|w| − ηλ₁, 0), which sets small weights exactly to 0.
-    ``masks`` gives, per parameter name, the index of its weights (see
-    :meth:`Model.regularized`). A row-sparse gradient becomes dense when λ₂ > 0, since the
-    L2 term reaches every weight at every step.
+    L1 is applied after the optimiser's step as its proximal map, the soft threshold
+    w ← sign(w)·max(|w| − ηλ₁, 0), which sets small weights exactly to 0. L2, with plain
+    SGD (``implicit_l2``), is its implicit step w ← w / (1 + ηλ₂) after the data step: the
+    same optimum as the explicit w ← (1 − ηλ₂)w − η∇, but stable for any ηλ₂, where the
+    explicit step flips the weights' sign and diverges once ηλ₂ > 1. With momentum and
+    Adam, λ₂w joins the gradient (their moving averages then see the whole objective, so
+    they converge to its optimum). ``masks`` gives, per parameter name, the index of its
+    weights (see :meth:`Model.regularized`).
     """
 
-    def __init__(self, l2: float, l1: float, masks: dict[str, Any]):
-        self.l2, self.l1, self.masks = l2, l1, masks
+    def __init__(self, l2: float, l1: float, masks: dict[str, Any], implicit_l2: bool = True):
+        self.l2, self.l1, self.masks, self.implicit_l2 = l2, l1, masks, implicit_l2
 
     @property
     def active(self) -> bool:
@@ -77,8 +79,9 @@ class Regularizer:
 
     def add_gradient(self, parameters: dict[str, np.ndarray],
                      gradients: dict[str, Gradient]) -> dict[str, Gradient]:
-        """∇ + λ₂w on the weights (a new dict; the model's arrays are untouched)."""
-        if not self.l2:
+        """∇ + λ₂w on the weights when L2 is not implicit (a new dict; the model's arrays
+        are untouched). A row-sparse gradient becomes dense: λ₂w reaches every weight."""
+        if not self.l2 or self.implicit_l2:
             return gradients
         gradients = dict(gradients)
         for name, index in self.masks.items():
@@ -88,10 +91,11 @@ class Regularizer:
         return gradients
 
     def shrink(self, parameters: dict[str, np.ndarray], eta: float) -> None:
-        """The L1 proximal step: w ← sign(w)·max(|w| − ηλ₁, 0), in place."""
-        if not self.l1:
-            return
-        threshold = eta * self.l1
+        """After the step, in place: w ← sign(w)·max(|w| − ηλ₁, 0), then (implicit L2)
+        w ← w / (1 + ηλ₂)."""
         for name, index in self.masks.items():
             w = parameters[name][index]
-            np.copyto(w, np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0))
+            if self.l1:
+                np.copyto(w, np.sign(w) * np.maximum(np.abs(w) - eta * self.l1, 0.0))
+            if self.l2 and self.implicit_l2:
+                w /= 1.0 + eta * self.l2

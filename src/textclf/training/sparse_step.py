@@ -1,15 +1,15 @@
 """Sparse SGD steps for linear models: the lecture's steps, touching only the batch's
-features. For a mini-batch X_b of m rows (w: θ without the bias)
+features. For a mini-batch X_b of m rows
 
-    ∇ = (1/m)·X_bᵀ(ŷ − y) + λ₂w,      θ ← θ − η∇,
+    θ ← θ − η·(1/m)·X_bᵀ(ŷ − y),   then w ← w / (1 + ηλ₂)   (w: the weights, not b),
 
 and row j of X_bᵀ(ŷ − y) is zero unless feature j occurs in the batch. So the scores
 gather θ at the batch's columns, the step scatter-adds −η/m · x_ij (ŷᵢ − yᵢ) there (for
 softmax an r × K product over the batch's r distinct columns), the bias row's step is
-times ``bias_rate``, and L2's decay of every weight is kept in a scale factor: θ = s·v,
-s ← (1 − ηλ₂)s (the bias gets its own O(1) correction). An epoch costs O(nnz(X)), whatever
-|F| is, and gives the plain step's θ up to rounding (tests check 1e-10). docs/speed.md has
-the details.
+times ``bias_rate``, and L2's implicit step w ← w/(1 + ηλ₂) (stable for any ηλ₂) is kept in
+a scale factor: θ = s·v, s ← s/(1 + ηλ₂) (the bias gets its own O(1) correction). An epoch
+costs O(nnz(X)), whatever |F| is, and gives the plain step's θ up to rounding (tests check
+1e-10). docs/speed.md has the details.
 
 :class:`SparseStep` is the numpy form and the reference; :class:`CompiledStep` runs the
 same batches in the compiled loops of :mod:`textclf.kernels.sgd`. Supported: logistic and
@@ -64,6 +64,12 @@ class SparseLinearStep:
         self.v = self.theta.reshape(-1)  # a view: the updates land in the model's θ
         self.bias = self.theta.shape[0] - 1  # θ's last row: not penalised
         self.scale = 1.0  # θ = s·v during a run
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        return {}, {}  # plain SGD: θ is all there is
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Nothing to restore (see :meth:`state`)."""
 
     def fold_scale(self) -> None:
         """θ = s·v, written back; s = 1."""
@@ -142,10 +148,6 @@ class SparseStep(SparseLinearStep):
             self.correct += int(np.count_nonzero(Z.argmax(axis=1) == y))
             delta = np.exp(log_y_hat)
             delta[np.arange(m), y] -= 1.0  # ∂L/∂Z = Ŷ − Y
-        if self.l2:
-            decay = 1.0 - eta * self.l2
-            self.scale *= decay  # every weight: w ← (1 − ηλ₂)w
-            v[bias * self.K : (bias + 1) * self.K] /= decay  # ... but not the bias
         factor = -eta / (m * self.scale)
         if self.binary:
             np.add.at(v, idx, val_step * (factor * delta)[rows])  # −η/m · x_ij (ŷᵢ − yᵢ)
@@ -154,6 +156,10 @@ class SparseStep(SparseLinearStep):
             if self.bias_rate != 1.0:
                 G[columns == bias] *= self.bias_rate
             theta[columns] += factor * G
+        if self.l2:
+            shrink = 1.0 + eta * self.l2
+            self.scale /= shrink  # every weight: w ← w / (1 + ηλ₂), the implicit step ...
+            v[bias * self.K : (bias + 1) * self.K] *= shrink  # ... but not the bias
         if self.scale < kernels.RESCALE_BELOW:
             v *= self.scale
             self.scale = 1.0

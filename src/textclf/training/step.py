@@ -35,3 +35,11 @@ class Step(Protocol):
         """Mini-batch steps over rows ``order[0:m]``, ``order[m:2m]``, ... of X (``order``
         None: X's own order), starting at step number ``step`` (for the schedule)."""
         ...
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What carries over from one run to the next besides θ (an optimiser's averages)."""
+        ...
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Go on from :meth:`state`."""
+        ...
