@@ -263,7 +263,7 @@ def test_model_cannot_be_written(tmp_path: Path, capsys) -> None:
     (tmp_path / "folder.textclf").mkdir()
     status, _, err = run_cli(capsys, "train", SPLITS, "-o", tmp_path / "folder.textclf",
                              *SMALL_ARGS, "-q")
-    assert_refused(status, err, "folder.textclf: cannot be written")
+    assert_refused(status, err, "folder.textclf: is a folder; -o names the model file to write")
     status, _, err = run_cli(capsys, "train", SPLITS, "-o", tmp_path / "no" / "m.textclf",
                              *SMALL_ARGS, "-q")
     assert_refused(status, err, "does not exist")

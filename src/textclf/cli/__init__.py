@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("textclf: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("textclf: error: not enough memory (a smaller --hidden, --hash-bits or "
+              "--max-features, or --float32, needs less)", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # e.g. `textclf predict ... | head`
         return 0
 

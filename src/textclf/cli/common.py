@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from textclf.classifier import TextClassifier
+from textclf.core.modelfile import is_model_file
+from textclf.core.output import check_output
 from textclf.corpus import FORMATS, Corpus, available_splits, read_corpus
 
 
@@ -38,3 +42,28 @@ def read_dev(args: argparse.Namespace) -> Corpus | None:
     if "dev" in available_splits(args.data) and args.split in (None, "train"):
         return read_data(args, args.data, default_split="dev", split="dev")
     return None
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """MODEL, and whether its token pattern may run (docs/reliability.md)."""
+    parser.add_argument("model", metavar="MODEL")
+    parser.add_argument("--trust-pattern", action="store_true",
+                        help="run the model file's token pattern even if it is not one textclf "
+                        "writes (only for a file you trust: a pattern can take exponential time)")
+
+
+def load_model(args: argparse.Namespace) -> TextClassifier:
+    return TextClassifier.load(args.model, trust_pattern=args.trust_pattern)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """-o MODEL and --force."""
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="model file to write (a new file, or a textclf model file)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace -o even if it is a file that is not a textclf model")
+
+
+def checked_output(args: argparse.Namespace) -> Path:
+    """-o, checked before any work starts: nothing but a new file or a model is replaced."""
+    return check_output(args.output, is_model_file, force=args.force)

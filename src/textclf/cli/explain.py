@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from textclf.classifier import TextClassifier
+from textclf.cli.common import add_model_options, load_model
 from textclf.corpus import read_lines
 from textclf.errors import DataError, SettingsError
 
@@ -21,7 +21,7 @@ def add_parser(subparsers) -> None:
         "probability, largest contributions first. On a terminal the words are coloured by "
         "their share of the contributions.",
     )
-    parser.add_argument("model", metavar="MODEL")
+    add_model_options(parser)
     parser.add_argument("text", metavar="TEXT", nargs="?",
                         help="the document, right after MODEL (or - to read it from standard "
                         "input)")
@@ -63,7 +63,7 @@ def use_color(choice: str, stream=None) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    clf = TextClassifier.load(args.model)
+    clf = load_model(args)
     text = _document(args)
     explanation = clf.explain(text)
     if args.json:

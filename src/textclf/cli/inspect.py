@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from textclf.classifier import TextClassifier
+from textclf.cli.common import add_model_options, load_model
 
 
 def add_parser(subparsers) -> None:
@@ -15,7 +15,7 @@ def add_parser(subparsers) -> None:
         "training documents containing each), the bias, the model's settings and its "
         "training history.",
     )
-    parser.add_argument("model", metavar="MODEL")
+    add_model_options(parser)
     parser.add_argument("--top", type=int, default=10,
                         help="features to show per class (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -23,7 +23,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    clf = TextClassifier.load(args.model)
+    clf = load_model(args)
     summary = clf.inspect(top=max(args.top, 0))
     print(json.dumps(summary.to_dict()) if args.json else summary.format())
     return 0

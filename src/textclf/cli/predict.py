@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from textclf.classifier import TextClassifier
+from textclf.cli.common import add_model_options, load_model
 from textclf.corpus import read_lines
 
 BATCH = 10_000  # documents featurised together when reading stdin
@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
         description="Label each FILE (a whole file is one document) or, without FILE, each "
         "line of standard input.",
     )
-    parser.add_argument("model", metavar="MODEL")
+    add_model_options(parser)
     parser.add_argument("files", metavar="FILE", nargs="*")
     parser.add_argument("--json", action="store_true", help="one JSON object per document")
     parser.set_defaults(run=run)
@@ -38,7 +38,7 @@ def _batches(texts, size: int):
 
 
 def run(args: argparse.Namespace) -> int:
-    clf = TextClassifier.load(args.model)
+    clf = load_model(args)
     names = iter(args.files) if args.files else None
     out = sys.stdout
     for batch in _batches(read_lines(args.files), BATCH):

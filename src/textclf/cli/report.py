@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from textclf.classifier import TextClassifier
-from textclf.cli.common import add_data_options, read_data
+from textclf.cli.common import add_data_options, add_model_options, load_model, read_data
 from textclf.report import report
 from textclf.report.plots import require_matplotlib
 
@@ -20,7 +19,7 @@ def add_parser(subparsers) -> None:
         "most confidently wrong documents with their explanations, as PNG files and "
         "DIR/report.html. Needs matplotlib: pip install 'textclf[plots]'.",
     )
-    parser.add_argument("model", metavar="MODEL")
+    add_model_options(parser)
     parser.add_argument("data", metavar="DATA")
     parser.add_argument("-o", "--output", required=True, metavar="DIR",
                         help="folder to write the report into (created if missing)")
@@ -36,7 +35,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     require_matplotlib()  # before loading anything, say how to install it if missing
-    clf = TextClassifier.load(args.model)
+    clf = load_model(args)
     corpus = read_data(args, args.data, default_split="test")
     data_name = Path(args.data).name + (f" ({args.split})" if args.split else "")
     result = report(clf, corpus.texts, corpus.labels, args.output, ids=corpus.ids,

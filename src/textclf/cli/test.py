@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from textclf.classifier import TextClassifier
-from textclf.cli.common import add_data_options, read_data
+from textclf.cli.common import add_data_options, add_model_options, load_model, read_data
 
 
 def add_parser(subparsers) -> None:
@@ -14,7 +13,7 @@ def add_parser(subparsers) -> None:
         "test", help="evaluate a model on labelled data",
         description="Evaluate MODEL on DATA (its test split when it has splits).",
     )
-    parser.add_argument("model", metavar="MODEL")
+    add_model_options(parser)
     parser.add_argument("data", metavar="DATA")
     add_data_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -22,7 +21,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    clf = TextClassifier.load(args.model)
+    clf = load_model(args)
     corpus = read_data(args, args.data, default_split="test")
     report = clf.evaluate(corpus.texts, corpus.labels)
     if args.json:

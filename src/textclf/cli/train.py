@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from textclf.classifier import TextClassifier
-from textclf.cli.common import add_data_options, read_data, read_dev
+from textclf.cli.common import (
+    add_data_options,
+    add_output_options,
+    checked_output,
+    read_data,
+    read_dev,
+)
 from textclf.cli.options import add_settings, names_in, settings_from
 from textclf.corpus import available_splits, iter_documents
+from textclf.corpus.decoding import is_regular_file
 from textclf.errors import SettingsError
 from textclf.models import FeedForwardNetwork, LogisticRegression, Model
 from textclf.training.loop import best_epoch
@@ -31,8 +39,7 @@ def add_parser(subparsers) -> None:
         "builtin:imdb / builtin:rt) and save it to MODEL.",
     )
     parser.add_argument("data", metavar="DATA")
-    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
-                        help="model file to write")
+    add_output_options(parser)
     add_data_options(parser)
     parser.add_argument("--dev", metavar="DATA",
                         help="dev data to report on per epoch (default: the dev split, if any)")
@@ -51,7 +58,11 @@ def add_parser(subparsers) -> None:
                     for kind, defaults in MODEL_DEFAULTS.items()))
     add_settings(training, names_in("training"))
     training.add_argument("--checkpoint", action="store_true",
-                          help="write MODEL after every epoch, so a crash keeps the last epoch")
+                          help="write MODEL after every epoch, with what a run needs to go on, "
+                          "so a crash keeps the last finished epoch")
+    training.add_argument("--resume", action="store_true",
+                          help="go on from the checkpoint in MODEL (the same data and settings; "
+                          "implies --checkpoint): the final θ is that of an uninterrupted run")
     parser.add_argument("--top", type=int, default=10,
                         help="strongest features to print per class (default 10)")
     add_settings(parser, ["quiet"])
@@ -60,6 +71,8 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     clf = TextClassifier(**settings_from(args))
+    checked_output(args)  # before any work: -o is a new file or a model, in a writable folder
+    args.checkpoint = args.checkpoint or args.resume
     if args.stream:
         return run_stream(args, clf)
     train_corpus = read_data(args, args.data, default_split="train")
@@ -71,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     clf.fit(
         train_corpus.texts, train_corpus.labels,
         dev_corpus.texts if dev_corpus else None, dev_corpus.labels if dev_corpus else None,
-        on_epoch_end=(lambda epoch, record: clf.save(args.output)) if args.checkpoint else None,
+        checkpoint=args.output if args.checkpoint else None, resume=args.resume,
     )
     clf.save(args.output)
     print_summary(clf)
@@ -108,6 +121,10 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
         raise SettingsError("--stream needs --hash-bits (hashed features need no vocabulary)")
     if args.chunk_docs < 1:
         raise SettingsError(f"--chunk-docs must be at least 1, got {args.chunk_docs}")
+    if not args.data.startswith("builtin:") and not Path(args.data).is_dir() \
+            and not is_regular_file(Path(args.data)):
+        raise SettingsError(f"{args.data}: not a regular file (a pipe?); --stream reads DATA "
+                            "once to count and once per epoch: give a file")
     split = args.split or ("train" if "train" in available_splits(args.data) else None)
 
     def open_documents():
@@ -121,8 +138,7 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
     clf.fit_stream(open_documents,
                    dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
                    chunk_docs=args.chunk_docs,
-                   on_epoch_end=(lambda epoch, record: clf.save(args.output))
-                   if args.checkpoint else None)
+                   checkpoint=args.output if args.checkpoint else None, resume=args.resume)
     clf.save(args.output)
     print_summary(clf)
     if dev_corpus is not None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-from textclf.cli.common import add_data_options, read_data
+from textclf.cli.common import add_data_options, add_output_options, checked_output, read_data
 from textclf.corpus import available_splits, hold_out
-from textclf.errors import ModelFileError, SettingsError
+from textclf.errors import SettingsError
 from textclf.features import WEIGHTINGS
 from textclf.models import MODEL_KINDS
 from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, tune
@@ -43,8 +42,7 @@ def add_parser(subparsers) -> None:
         "in its metadata. The test split is never read.",
     )
     parser.add_argument("data", metavar="DATA", help="training data (its train split)")
-    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
-                        help="model file to write")
+    add_output_options(parser)
     parser.add_argument("--budget", type=float, required=True, metavar="SECONDS",
                         help="time for the whole search, featurising and training included")
     parser.add_argument("--dev", metavar="DEV",
@@ -77,9 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError(f"--budget must be a positive number of seconds, got {args.budget}")
     if args.split == "test":
         raise SettingsError("tune never reads the test split: choose another --split")
-    folder = Path(args.output).parent
-    if not folder.is_dir():  # found out now, not after the whole search
-        raise ModelFileError(f"{args.output}: folder {folder} does not exist")
+    checked_output(args)  # found out now, not after the whole search
     train = read_data(args, args.data, default_split="train")
     if args.dev:
         dev = read_data(argparse.Namespace(**{**vars(args), "split": None}), args.dev,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 import types
 from collections.abc import Callable, Iterator
 
@@ -54,11 +55,13 @@ def kernel(function: Callable) -> Callable:
     suits a step per array, not per element.
     """
     compiled = None
+    lock = threading.Lock()  # threads featurising at once compile it once
 
     def compile_once():
         nonlocal compiled
-        if compiled is None:
-            compiled = _numba().njit(cache=True, nogil=True)(_with_compiled_kernels(function))
+        with lock:
+            if compiled is None:
+                compiled = compile_kernel(_with_compiled_kernels(function))
         return compiled
 
     @functools.wraps(function)
@@ -68,6 +71,19 @@ def kernel(function: Callable) -> Callable:
     call.python = function  # the plain Python function (slow; for debugging)
     call.compiled = compile_once
     return call
+
+
+def compile_kernel(function: Callable) -> Callable:
+    """numba's nopython compilation, cached on disk where numba finds a writable place
+    (beside the module, or its user cache folder); where it finds none (a read-only install,
+    a user without a writable home), compiled anew in each process instead of failing."""
+    njit = _numba().njit
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError as err:
+        if "cannot cache" not in str(err):
+            raise
+        return njit(cache=False, nogil=True)(function)
 
 
 def _with_compiled_kernels(function: Callable) -> Callable:

@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
+import os
 from collections.abc import Iterator
 
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
@@ -55,3 +56,11 @@ def large_blocks_mapped(threshold: int = 4 << 20, after: int = 32 << 20) -> Iter
     finally:
         if libc is not None:
             libc.mallopt(_M_MMAP_THRESHOLD, after)
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory the machine has (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None

@@ -50,7 +50,7 @@ def check_output(path: str | Path, is_ours: Callable[[Path], bool], force: bool 
         if not force and not is_ours(path):
             raise ModelFileError(f"{path}: exists and is not a textclf model file; refusing to "
                                  f"replace it (choose another {option}, or add --force)")
-    if not os.access(folder, os.W_OK | os.X_EXECUTE):
+    if not os.access(folder, os.W_OK | os.X_OK):
         raise ModelFileError(f"{path}: folder {folder} is not writable ({option})")
     return path
 

@@ -13,11 +13,13 @@ each layer turns ∂L/∂(its output) into ∂L/∂(its parameters) and ∂L/∂
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from textclf.core.memory import physical_memory
 from textclf.errors import SettingsError
 from textclf.models.base import Model, check_arrays
 from textclf.models.functional import sigmoid, softmax
@@ -102,8 +104,17 @@ class FeedForwardNetwork(Model):
             raise SettingsError(f"a classifier needs at least 2 classes, got {n_classes}")
         rng = np.random.default_rng(self.seed)
         self.n_classes = n_classes
+        shapes = self.shapes(n_features)
+        n_bytes = 8 * sum(math.prod(shape) for shape in shapes.values())
+        memory = physical_memory()
+        if memory is not None and 3 * n_bytes > memory:  # θ, its gradient, Adam's averages
+            raise SettingsError(
+                f"the network {' → '.join(map(str, self._sizes(n_features)))} needs "
+                f"{n_bytes / 2**30:.1f} GiB for its weights alone (and about three times that "
+                f"to train), more than this machine's {memory / 2**30:.1f} GiB: choose a "
+                "smaller --hidden (or fewer features)")
         arrays = {}
-        for name, shape in self.shapes(n_features).items():
+        for name, shape in shapes.items():
             if name.endswith(".b"):
                 arrays[name] = np.zeros(shape)
             else:  # the output layer feeds σ or softmax: Xavier/Glorot there
