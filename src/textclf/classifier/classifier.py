@@ -292,11 +292,13 @@ class TextClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """P(class | text), shape (n, K), columns in ``self.labels`` order."""
-        return self.model.predict_proba(self.transform(texts))
+        X = self.transform(texts)  # (checks that the classifier is trained)
+        return self.model.predict_proba(X)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most probable label of each text."""
-        return [self.labels[i] for i in self.model.predict(self.transform(texts))]
+        X = self.transform(texts)
+        return [self.labels[i] for i in self.model.predict(X)]
 
     def evaluate(self, texts: Iterable[str], labels: Iterable[str | int]) -> EvaluationReport:
         """Accuracy, per-class precision/recall/F1 and confusion matrix on labelled texts."""
