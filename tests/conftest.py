@@ -80,6 +80,31 @@ TRAIN_LABELS = [label for _, label in TRAIN_DOCS]
 SMALL = {"min_df": 1, "epochs": 20, "batch_size": 4, "eta": 1.0}
 
 
+def sealed(contents) -> bytes:
+    """A zip of ``contents`` (a dict, or (name, content) pairs, duplicates allowed; a content
+    that is an int is that many spaces, streamed) with a valid checksum trailer, as
+    ``modelfile.model_bytes`` seals a file: what someone crafting a model file writes."""
+    import hashlib
+    import io
+    import zipfile
+
+    from textclf.core import modelfile
+
+    pairs = contents.items() if isinstance(contents, dict) else contents
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in pairs:
+            if isinstance(content, int):
+                with archive.open(name, "w", force_zip64=True) as member:
+                    for _ in range(content // (1 << 20)):
+                        member.write(b" " * (1 << 20))
+            else:
+                archive.writestr(name, content)
+        archive.comment = b"\0" * modelfile.TRAILER_LENGTH
+    body = buffer.getvalue()[: -modelfile.TRAILER_LENGTH]
+    return body + modelfile.CHECKSUM_PREFIX + hashlib.sha256(body).hexdigest().encode("ascii")
+
+
 def run_cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
     """Run ``textclf ARGV`` in-process; return (exit status, stdout, stderr)."""
     capsys.readouterr()  # drop anything printed before

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, SMALL, TRAIN_LABELS, TRAIN_TEXTS, run_cli
+from conftest import CORPUS, SMALL, TRAIN_LABELS, TRAIN_TEXTS, run_cli, sealed
 
 from textclf import DataError, ModelFileError, SettingsError, TextClassifier
 from textclf.core import modelfile
@@ -339,34 +339,13 @@ def test_a_trusted_file_runs_its_own_token_pattern(model_path):
     assert TextClassifier.load(crafted, trust_pattern=True).predict(["a fine film"])
 
 
-def crafted_zip(path: Path, members: list[tuple[str, bytes | int]]) -> None:
-    """A zip of ``members`` (bytes, or an int: that many spaces, streamed) with a valid
-    checksum trailer, as an attacker would write one."""
-    import hashlib
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in members:
-            if isinstance(content, int):
-                with archive.open(name, "w", force_zip64=True) as member:
-                    for _ in range(content // (1 << 20)):
-                        member.write(b" " * (1 << 20))
-            else:
-                archive.writestr(name, content)
-        archive.comment = b"\0" * modelfile.TRAILER_LENGTH
-    body = buffer.getvalue()[: -modelfile.TRAILER_LENGTH]
-    path.write_bytes(body + modelfile.CHECKSUM_PREFIX
-                     + hashlib.sha256(body).hexdigest().encode())
-
 
 def test_a_huge_meta_json_is_refused_before_it_is_inflated(tmp_path):
     """A 1 MB file with a 1 GB meta.json was inflated in full (2.2 GB RSS)."""
     import tracemalloc
 
     path = tmp_path / "bomb.textclf"
-    crafted_zip(path, [("meta.json", 300 << 20)])
+    path.write_bytes(sealed([("meta.json", 300 << 20)]))
     assert path.stat().st_size < 1 << 20
     tracemalloc.start()
     try:
@@ -394,7 +373,7 @@ def test_an_npy_header_declaring_a_huge_array_is_refused(model_path, tmp_path):
                 members.append((name, header.getvalue() if "theta" in name
                                 else archive.read(name)))
     crafted = tmp_path / "huge.textclf"
-    crafted_zip(crafted, members)
+    crafted.write_bytes(sealed(members))
     with pytest.raises(ModelFileError, match="declares 8000000000000000 bytes of data"):
         TextClassifier.load(crafted)
 
@@ -407,7 +386,7 @@ def test_a_duplicated_member_is_refused(model_path, tmp_path):
         members = [(name, archive.read(name)) for name in archive.namelist()]
     crafted = tmp_path / "twice.textclf"
     with pytest.warns(UserWarning, match="Duplicate name"):
-        crafted_zip(crafted, members + [("meta.json", members[0][1])])
+        crafted.write_bytes(sealed(members + [("meta.json", members[0][1])]))
     with pytest.raises(ModelFileError, match="a member appears twice"):
         TextClassifier.load(crafted)
 

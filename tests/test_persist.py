@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DEV_DOCS, TEST_DOCS, TRAIN_TEXTS
+from conftest import DEV_DOCS, TEST_DOCS, TRAIN_TEXTS, sealed
 
 from textclf import ModelFileError, TextClassifier
 from textclf.core import modelfile as persist
@@ -26,16 +25,6 @@ def members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
 
-
-def sealed(contents: dict[str, bytes]) -> bytes:
-    """A zip of ``contents`` with a valid checksum trailer, as persist.model_bytes seals it."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in contents.items():
-            archive.writestr(name, data)
-        archive.comment = b"\0" * persist.TRAILER_LENGTH
-    body = buffer.getvalue()[: -persist.TRAILER_LENGTH]
-    return body + persist.CHECKSUM_PREFIX + hashlib.sha256(body).hexdigest().encode("ascii")
 
 
 def with_meta(path: Path, change) -> bytes:

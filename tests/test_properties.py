@@ -14,13 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, SMALL, TRAIN_LABELS, TRAIN_TEXTS
+from conftest import CORPUS, SMALL, TRAIN_LABELS, TRAIN_TEXTS, sealed
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from textclf import ModelFileError, TextClassifier
 from textclf.cli import main
-from textclf.core import modelfile
 from textclf.corpus import read_corpus
 
 # Any Unicode text but surrogates (not encodable as UTF-8): quotes, separators, CR/LF, tabs,
@@ -140,18 +139,6 @@ def members(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def signed(contents: dict[str, bytes]) -> bytes:
-    """A zip of ``contents`` with the checksum redone: what someone crafting a file writes."""
-    import hashlib
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in contents.items():
-            archive.writestr(name, content)
-        archive.comment = b"\0" * modelfile.TRAILER_LENGTH
-    body = buffer.getvalue()[: -modelfile.TRAILER_LENGTH]
-    return body + modelfile.CHECKSUM_PREFIX + hashlib.sha256(body).hexdigest().encode()
-
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
                     | st.text(max_size=5),
@@ -203,7 +190,7 @@ def test_crafted_members_with_a_valid_checksum_are_refused(tmp_path_factory, mod
         contents[data.draw(st.sampled_from(["arrays/x.npy", "../evil", "meta.json.bak"]))] = \
             data.draw(st.binary(max_size=50))
     path = tmp_path_factory.mktemp("crafted") / "m.textclf"
-    path.write_bytes(signed(contents))
+    path.write_bytes(sealed(contents))
     try:
         TextClassifier.load(path)  # a change that keeps the file valid is allowed to load
     except ModelFileError:

@@ -55,17 +55,22 @@ def checked_label(value: object, where: str) -> str:
     return label
 
 
-def checked_texts(texts: object, what: str = "texts") -> list[str]:
-    """Documents as a list of strings: any iterable of strings (a generator is read once),
-    never a single string (that would be one document per character)."""
-    if isinstance(texts, str | bytes):
-        raise DataError(f"{what}: expected a sequence of texts, got a single "
-                        f"{type(texts).__name__}; wrap it in a list")
+def as_list(items: object, what: str, noun: str) -> list:
+    """Any iterable as a list (a generator is read once), never a single string (that would
+    be one item per character)."""
+    if isinstance(items, str | bytes):
+        raise DataError(f"{what}: expected a sequence of {noun}, got a single "
+                        f"{type(items).__name__}; wrap it in a list")
     try:
-        texts = list(texts)
+        return list(items)
     except TypeError as err:
-        raise DataError(f"{what}: expected a sequence of texts, got "
-                        f"{type(texts).__name__}") from err
+        raise DataError(f"{what}: expected a sequence of {noun}, got "
+                        f"{type(items).__name__}") from err
+
+
+def checked_texts(texts: object, what: str = "texts") -> list[str]:
+    """Documents as a list of strings (see :func:`as_list`)."""
+    texts = as_list(texts, what, "texts")
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise DataError(f"{what}: document {i} is a {type(text).__name__}, not a string")
@@ -74,12 +79,5 @@ def checked_texts(texts: object, what: str = "texts") -> list[str]:
 
 def checked_labels(labels: object, what: str = "labels") -> list[str]:
     """Every label checked by :func:`checked_label` (any iterable, read once)."""
-    if isinstance(labels, str | bytes):
-        raise DataError(f"{what}: expected a sequence of labels, got a single "
-                        f"{type(labels).__name__}; wrap it in a list")
-    try:
-        labels = list(labels)
-    except TypeError as err:
-        raise DataError(f"{what}: expected a sequence of labels, got "
-                        f"{type(labels).__name__}") from err
+    labels = as_list(labels, what, "labels")
     return [checked_label(label, f"{what}, document {i}") for i, label in enumerate(labels)]

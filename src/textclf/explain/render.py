@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from textclf.explain.effects import MODEL_NAMES
 
 _ANSI = {"strong+": "\033[1;32m", "weak+": "\033[32m", "strong-": "\033[1;31m",
@@ -17,23 +19,31 @@ def share_level(share: float, scale: float) -> str | None:
     return strength + ("+" if share > 0 else "-")
 
 
-def colour_words(explanation, shares: list[float], max_chars: int = 3000) -> str:
-    """The document with ANSI colours on its words: green toward the class, red against."""
+def word_segments(explanation, shares: list[float],
+                  max_chars: int) -> Iterator[tuple[str, str | None, float]]:
+    """The shown text in order as (text between words, word or None, its share), up to
+    ``max_chars`` characters, then a note of how many more there are."""
     text = explanation.display_text
-    scale = max((abs(s) for s in shares), default=0.0)
-    out, position = [], 0
+    position = 0
     for token, share in zip(explanation.tokens, shares, strict=True):
         if token.start >= max_chars:
             break
-        word = text[token.start : token.end]
-        level = share_level(share, scale)
-        out.append(text[position : token.start])
-        out.append(f"{_ANSI[level]}{word}{_RESET}" if level else word)
+        yield text[position : token.start], text[token.start : token.end], share
         position = token.end
-    shown = "".join(out) + text[position:max_chars]
+    rest = text[position:max_chars]
     if len(text) > max_chars:
-        shown += f" … ({len(text) - max_chars} more characters)"
-    return shown
+        rest += f" … ({len(text) - max_chars} more characters)"
+    yield rest, None, 0.0
+
+
+def colour_words(explanation, shares: list[float], max_chars: int = 3000) -> str:
+    """The document with ANSI colours on its words: green toward the class, red against."""
+    scale = max((abs(s) for s in shares), default=0.0)
+    out = []
+    for between, word, share in word_segments(explanation, shares, max_chars):
+        level = share_level(share, scale) if word is not None else None
+        out.append(between + (f"{_ANSI[level]}{word}{_RESET}" if level else word or ""))
+    return "".join(out)
 
 
 def class_header(c) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from textclf.explain.effects import MODEL_NAMES
-from textclf.explain.render import share_level
+from textclf.explain.render import share_level, word_segments
 
 IMAGES = {
     "loss": "loss.png",
@@ -88,24 +88,16 @@ def _background(share: float, scale: float) -> str | None:
 
 def coloured_html(e, shares: Sequence[float], max_chars: int = 2000) -> str:
     """The document as HTML with each word's background coloured by its share."""
-    text = e.display_text
     scale = max((abs(s) for s in shares), default=0.0)
-    out, position = [], 0
-    for token, share in zip(e.tokens, shares, strict=True):
-        if token.start >= max_chars:
-            break
-        out.append(html.escape(text[position : token.start]))
-        word = html.escape(text[token.start : token.end])
-        background = _background(share, scale)
+    out = []
+    for between, word, share in word_segments(e, list(shares), max_chars):
+        out.append(html.escape(between))
+        background = _background(share, scale) if word is not None else None
         if background:
             out.append(f'<span style="background:{background}" title="{share:+.4f}">'
-                       f"{word}</span>")
-        else:
-            out.append(word)
-        position = token.end
-    out.append(html.escape(text[position:max_chars]))
-    if len(text) > max_chars:
-        out.append(f" … ({len(text) - max_chars} more characters)")
+                       f"{html.escape(word)}</span>")
+        elif word is not None:
+            out.append(html.escape(word))
     return "".join(out)
 
 
