@@ -45,7 +45,7 @@ class Checkpoints:
     def __init__(self, path: str | Path, fingerprint: str):
         self.path, self.fingerprint = Path(path), fingerprint
 
-    def resume(self, clf, trainer: Trainer) -> TrainingState | str | None:
+    def resume(self, clf) -> TrainingState | str | None:
         """The state to go on from (θ put back into ``clf.model``), :data:`COMPLETED` when
         the file holds this run finished (θ and history put back), or None when there is no
         file to resume. A file of another run is refused."""

@@ -153,10 +153,6 @@ class TextClassifier:
         X_dev = self.featurizer.transform([texts[i] for i in known])
         return X_dev, self.targets([labels[i] for i in known])
 
-    def trainer(self, on_epoch_end: EpochCallback | None = None) -> Trainer:
-        return Trainer(self.model, self.training_settings, quiet=self.quiet,
-                       on_epoch_end=on_epoch_end)
-
     # training -----------------------------------------------------------------------------------
     def fit(
         self,
@@ -214,8 +210,7 @@ class TextClassifier:
         """Run the training loop on ``source``, with checkpoints and resuming if asked."""
         self.checkpoint = None
         checkpoints = Checkpoints(checkpoint, fingerprint()) if checkpoint else None
-        trainer = self.trainer(None)
-        state = checkpoints.resume(self, trainer) if checkpoints and resume else None
+        state = checkpoints.resume(self) if checkpoints and resume else None
         if state == COMPLETED:
             checkpoints.finish(self)
             return
@@ -226,7 +221,8 @@ class TextClassifier:
             if checkpoints is not None:
                 checkpoints.write(self, trainer)
 
-        trainer.on_epoch_end = after_epoch
+        trainer = Trainer(self.model, self.training_settings, quiet=self.quiet,
+                          on_epoch_end=after_epoch)
         self.history = trainer.fit(source, dev, shuffle=shuffle, resume=state)
         if checkpoints is not None:
             checkpoints.finish(self)
