@@ -432,3 +432,54 @@ def test_predicting_from_many_threads_gives_the_serial_results(settings):
     for thread in threads:
         thread.join(timeout=120)
     assert failures == [] and len(results) == 16 and all(all(r) for r in results)
+
+
+# resume ---------------------------------------------------------------------------------------
+
+class SimulatedKillError(Exception):
+    pass
+
+
+def interrupt_after(epoch_to_stop: int):
+    def on_epoch_end(epoch: int, record: dict) -> None:
+        if epoch == epoch_to_stop:
+            raise SimulatedKillError  # before the checkpoint of this epoch is written
+    return on_epoch_end
+
+
+@pytest.mark.parametrize("settings", [{}, {"optimizer": "momentum"}, {"model": "mlp", "hidden": 4,
+                                                                     "dropout": 0.3}])
+def test_an_interrupted_run_resumes_to_the_uninterrupted_theta(tmp_path, settings):
+    options = {**SMALL, "epochs": 6, **settings}
+    whole = TextClassifier(**options).fit(TRAIN_TEXTS, TRAIN_LABELS)
+    path = tmp_path / "m.textclf"
+    with pytest.raises(SimulatedKillError):
+        TextClassifier(**options).fit(TRAIN_TEXTS, TRAIN_LABELS, checkpoint=path,
+                                      on_epoch_end=interrupt_after(4))
+    assert TextClassifier.load(path).history[-1]["epoch"] == 3
+    resumed = TextClassifier(**options).fit(TRAIN_TEXTS, TRAIN_LABELS, checkpoint=path,
+                                            resume=True)
+    for name, array in whole.model.parameters().items():
+        np.testing.assert_array_equal(resumed.model.parameters()[name], array)
+    assert [r["train_loss"] for r in resumed.history] == [r["train_loss"] for r in whole.history]
+    again = TextClassifier(**options).fit(TRAIN_TEXTS, TRAIN_LABELS, checkpoint=path,
+                                          resume=True, on_epoch_end=interrupt_after(1))
+    assert again.history == resumed.history  # a finished run trains nothing more
+    with pytest.raises(SettingsError, match="holds no checkpoint of this run"):
+        TextClassifier(**{**options, "seed": 9}).fit(TRAIN_TEXTS, TRAIN_LABELS,
+                                                     checkpoint=path, resume=True)
+
+
+def test_an_interrupted_stream_resumes_to_the_uninterrupted_theta(tmp_path):
+    from textclf.corpus import iter_documents
+
+    data = CORPUS / "docs.jsonl"
+    options = {**SMALL, "epochs": 5, "hash_bits": 10}
+    whole = TextClassifier(**options).fit_stream(lambda: iter_documents(data), chunk_docs=8)
+    path = tmp_path / "m.textclf"
+    with pytest.raises(SimulatedKillError):
+        TextClassifier(**options).fit_stream(lambda: iter_documents(data), chunk_docs=8,
+                                             checkpoint=path, on_epoch_end=interrupt_after(3))
+    resumed = TextClassifier(**options).fit_stream(lambda: iter_documents(data), chunk_docs=8,
+                                                   checkpoint=path, resume=True)
+    np.testing.assert_array_equal(resumed.model.theta, whole.model.theta)
