@@ -483,3 +483,36 @@ def test_an_interrupted_stream_resumes_to_the_uninterrupted_theta(tmp_path):
     resumed = TextClassifier(**options).fit_stream(lambda: iter_documents(data), chunk_docs=8,
                                                    checkpoint=path, resume=True)
     np.testing.assert_array_equal(resumed.model.theta, whole.model.theta)
+
+
+# signed model files -----------------------------------------------------------------------------
+
+def test_a_signed_model_loads_only_with_its_key(tmp_path, capsys):
+    key, other = tmp_path / "team.key", tmp_path / "other.key"
+    key.write_bytes(b"a secret of the team")
+    other.write_bytes(b"someone else")
+    path = tmp_path / "m.textclf"
+    status, _, err = run_cli(capsys, "train", BASE, "-o", path, "--sign-key", key, *QUICK)
+    assert status == 0, err
+    status, out, err = run_cli(capsys, "predict", path, BASE, "--sign-key", key)
+    assert status == 0, err
+    status, _, err = run_cli(capsys, "predict", path, BASE)
+    refused(status, err, "is signed; give its key to load it (--sign-key)")
+    status, _, err = run_cli(capsys, "inspect", path, "--sign-key", other)
+    refused(status, err, "the signature does not match")
+    # re-sealed with a plain checksum after a change: not signed any more, so refused
+    crafted = rewrite_unsigned(path, key)
+    status, _, err = run_cli(capsys, "inspect", crafted, "--sign-key", key)
+    refused(status, err, "is not signed, and a key was given")
+    status, _, err = run_cli(capsys, "inspect", path, "--sign-key", tmp_path / "none.key")
+    refused(status, err, "none.key: cannot be read")
+
+
+def rewrite_unsigned(path: Path, key: Path) -> Path:
+    meta, arrays = modelfile.load(path, key.read_bytes())
+    for name in ("format", "format_version", "textclf_version", "arrays"):
+        meta.pop(name)
+    meta["labels"] = meta["labels"][::-1]
+    out = path.with_name("resealed.textclf")
+    out.write_bytes(modelfile.model_bytes(meta, arrays))
+    return out

@@ -42,8 +42,8 @@ def run_fingerprint(settings: dict, labels: Sequence[str], X: sp.csr_matrix, y: 
 class Checkpoints:
     """The checkpoints of one run, in the model file at ``path``."""
 
-    def __init__(self, path: str | Path, fingerprint: str):
-        self.path, self.fingerprint = Path(path), fingerprint
+    def __init__(self, path: str | Path, fingerprint: str, sign_key: bytes | None = None):
+        self.path, self.fingerprint, self.sign_key = Path(path), fingerprint, sign_key
 
     def resume(self, clf) -> TrainingState | str | None:
         """The state to go on from (θ put back into ``clf.model``), :data:`COMPLETED` when
@@ -51,7 +51,7 @@ class Checkpoints:
         file to resume. A file of another run is refused."""
         if not self.path.exists():
             return None
-        parts = persistence.read(self.path, trust_pattern=True)
+        parts = persistence.read(self.path, trust_pattern=True, sign_key=self.sign_key)
         resume = parts.resume or {}
         if resume.get("fingerprint") != self.fingerprint:
             raise SettingsError(
@@ -70,7 +70,7 @@ class Checkpoints:
         clf.checkpoint = ({"fingerprint": self.fingerprint, "trainer": state.meta},
                           state.arrays)
         clf.history = trainer.history
-        clf.save(self.path)
+        clf.save(self.path, self.sign_key)
 
     def finish(self, clf) -> None:
         """The run is complete: the next save marks it so (no training state kept)."""

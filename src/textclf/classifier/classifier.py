@@ -164,12 +164,14 @@ class TextClassifier:
         *,
         checkpoint: str | Path | None = None,
         resume: bool = False,
+        sign_key: bytes | None = None,
     ) -> TextClassifier:
         """Learn the features and θ from labelled texts; report on the dev set if given.
 
         Labels are strings or integers (kept as their decimal strings). ``checkpoint``: a
         model file rewritten after every epoch with what the run needs to go on;
-        ``resume``: go on from it (see :mod:`textclf.classifier.checkpoints`).
+        ``resume``: go on from it (see :mod:`textclf.classifier.checkpoints`); ``sign_key``
+        signs the checkpoints (and checks the one resumed).
         """
         texts, labels = checked_texts(texts), checked_labels(labels, "labels")
         if len(texts) != len(labels):
@@ -201,15 +203,17 @@ class TextClassifier:
         self.model = self.build_model(X.shape[1])
         dev = self.dev_set(dev_texts, dev_labels) if has_dev else None
         self.train(InMemoryRows(X, y), dev, on_epoch_end, checkpoint, resume,
-                   lambda: run_fingerprint(self.get_settings(), self.labels, X, y, dev))
+                   lambda: run_fingerprint(self.get_settings(), self.labels, X, y, dev),
+                   sign_key=sign_key)
         return self
 
     def train(self, source: RowSource, dev, on_epoch_end: EpochCallback | None,
               checkpoint: str | Path | None, resume: bool,
-              fingerprint: Callable[[], str], shuffle: bool = True) -> None:
+              fingerprint: Callable[[], str], shuffle: bool = True,
+              sign_key: bytes | None = None) -> None:
         """Run the training loop on ``source``, with checkpoints and resuming if asked."""
         self.checkpoint = None
-        checkpoints = Checkpoints(checkpoint, fingerprint()) if checkpoint else None
+        checkpoints = Checkpoints(checkpoint, fingerprint(), sign_key) if checkpoint else None
         state = checkpoints.resume(self) if checkpoints and resume else None
         if state == COMPLETED:
             checkpoints.finish(self)
@@ -237,6 +241,7 @@ class TextClassifier:
         on_epoch_end: EpochCallback | None = None,
         checkpoint: str | Path | None = None,
         resume: bool = False,
+        sign_key: bytes | None = None,
     ) -> TextClassifier:
         """Train on the documents that ``open_documents()`` yields, reading them anew for
         every pass, in bounded memory (needs ``hash_bits``: no vocabulary to hold).
@@ -272,7 +277,7 @@ class TextClassifier:
         dev_set = self.dev_set(*dev) if dev is not None else None
         self.train(source, dev_set, on_epoch_end, checkpoint, resume,
                    lambda: stream_fingerprint(self.get_settings(), labels, featurizer,
-                                              chunk_docs, dev_set), shuffle)
+                                              chunk_docs, dev_set), shuffle, sign_key)
         return self
 
     # use ----------------------------------------------------------------------------------------
@@ -339,20 +344,23 @@ class TextClassifier:
         return top
 
     # persistence --------------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        """Write the whole classifier to one model file (atomically)."""
+    def save(self, path: str | Path, sign_key: bytes | None = None) -> None:
+        """Write the whole classifier to one model file (atomically); ``sign_key`` seals it
+        with an HMAC-SHA256 that only holders of the key can make."""
         self.check_fitted()
         resume, resume_arrays = self.checkpoint or (None, {})
         persistence.write(path, persistence.ClassifierParts(
             self.featurizer, self.model, self.labels, self.training_settings, self.history,
-            self.tuning, self.float32, resume, resume_arrays))
+            self.tuning, self.float32, resume, resume_arrays), sign_key)
 
     @classmethod
-    def load(cls, path: str | Path, trust_pattern: bool = False) -> TextClassifier:
+    def load(cls, path: str | Path, trust_pattern: bool = False,
+             sign_key: bytes | None = None) -> TextClassifier:
         """Read a classifier written by :meth:`save`, checking every part and that the parts
         fit together (a model file is untrusted input: docs/reliability.md). A token pattern
-        other than textclf's own runs only with ``trust_pattern``."""
-        parts = persistence.read(path, trust_pattern)
+        other than textclf's own runs only with ``trust_pattern``; a signed file loads only
+        with its ``sign_key`` (and then only a file that key signed)."""
+        parts = persistence.read(path, trust_pattern, sign_key)
         model = parts.model
         architecture = ({"hidden": model.hidden, "activation": model.activation,
                          "dropout": model.dropout} if isinstance(model, FeedForwardNetwork)

@@ -56,7 +56,7 @@ class ClassifierParts:
     resume_arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def write(path: str | Path, parts: ClassifierParts) -> None:
+def write(path: str | Path, parts: ClassifierParts, sign_key: bytes | None = None) -> None:
     """Write ``parts`` to one model file (atomically). θ is stored in the dtype it was
     trained in, so a float32 model predicts the same after loading."""
     featurizer_meta, featurizer_arrays = parts.featurizer.state()
@@ -75,7 +75,7 @@ def write(path: str | Path, parts: ClassifierParts) -> None:
     if parts.resume is not None:
         meta["resume"] = parts.resume
         arrays |= {f"resume.{k}": v for k, v in parts.resume_arrays.items()}
-    modelfile.save(path, meta, arrays)
+    modelfile.save(path, meta, arrays, sign_key)
 
 
 def with_prefix(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
@@ -83,10 +83,11 @@ def with_prefix(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndar
     return {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}
 
 
-def read(path: str | Path, trust_pattern: bool = False) -> ClassifierParts:
+def read(path: str | Path, trust_pattern: bool = False,
+         sign_key: bytes | None = None) -> ClassifierParts:
     """Read a model file written by :func:`write`, checking that every part is well formed
-    and that the parts fit together."""
-    meta, arrays = modelfile.load(path)
+    and that the parts fit together (and its signature, with ``sign_key``)."""
+    meta, arrays = modelfile.load(path, sign_key)
     try:
         check(meta, META_SCHEMA, "meta.json")
     except SchemaError as err:

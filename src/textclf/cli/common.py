@@ -9,6 +9,7 @@ from textclf.classifier import TextClassifier
 from textclf.core.modelfile import is_model_file
 from textclf.core.output import check_output
 from textclf.corpus import FORMATS, Corpus, available_splits, read_corpus
+from textclf.errors import DataError
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -50,10 +51,31 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trust-pattern", action="store_true",
                         help="run the model file's token pattern even if it is not one textclf "
                         "writes (only for a file you trust: a pattern can take exponential time)")
+    add_key_option(parser, "check MODEL's signature with the key in this file (a signed "
+                   "model loads only so)")
+
+
+def add_key_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--sign-key", metavar="KEYFILE", help=help_text)
+
+
+def sign_key(args: argparse.Namespace) -> bytes | None:
+    """The bytes of ``--sign-key KEYFILE`` (None without it)."""
+    if args.sign_key is None:
+        return None
+    try:
+        key = Path(args.sign_key).read_bytes()
+    except OSError as err:
+        raise DataError(f"{args.sign_key}: cannot be read ({err.strerror or err}) "
+                        "(--sign-key)") from err
+    if not key.strip():
+        raise DataError(f"{args.sign_key}: the key file is empty (--sign-key)")
+    return key
 
 
 def load_model(args: argparse.Namespace) -> TextClassifier:
-    return TextClassifier.load(args.model, trust_pattern=args.trust_pattern)
+    return TextClassifier.load(args.model, trust_pattern=args.trust_pattern,
+                               sign_key=sign_key(args))
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +84,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
                         help="model file to write (a new file, or a textclf model file)")
     parser.add_argument("--force", action="store_true",
                         help="replace -o even if it is a file that is not a textclf model")
+    add_key_option(parser, "sign MODEL with the key in this file (HMAC-SHA256), for teams "
+                   "that need to know who wrote a model")
 
 
 def checked_output(args: argparse.Namespace) -> Path:

@@ -13,6 +13,7 @@ from textclf.cli.common import (
     checked_output,
     read_data,
     read_dev,
+    sign_key,
 )
 from textclf.cli.options import add_settings, names_in, settings_from
 from textclf.corpus import available_splits, iter_documents
@@ -72,6 +73,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     clf = TextClassifier(**settings_from(args))
     checked_output(args)  # before any work: -o is a new file or a model, in a writable folder
+    sign_key(args)  # (a key file that cannot be read is found out now, too)
     args.checkpoint = args.checkpoint or args.resume
     if args.stream:
         return run_stream(args, clf)
@@ -85,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
         train_corpus.texts, train_corpus.labels,
         dev_corpus.texts if dev_corpus else None, dev_corpus.labels if dev_corpus else None,
         checkpoint=args.output if args.checkpoint else None, resume=args.resume,
+        sign_key=sign_key(args),
     )
-    clf.save(args.output)
+    clf.save(args.output, sign_key(args))
     print_summary(clf)
     best = best_epoch(clf.history)
     if best is not None and best != clf.history[-1]["epoch"]:
@@ -138,8 +141,9 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
     clf.fit_stream(open_documents,
                    dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
                    chunk_docs=args.chunk_docs,
-                   checkpoint=args.output if args.checkpoint else None, resume=args.resume)
-    clf.save(args.output)
+                   checkpoint=args.output if args.checkpoint else None, resume=args.resume,
+                   sign_key=sign_key(args))
+    clf.save(args.output, sign_key(args))
     print_summary(clf)
     if dev_corpus is not None:
         print("\nevaluation on the dev set\n")

@@ -10,7 +10,13 @@ import argparse
 import sys
 import time
 
-from textclf.cli.common import add_data_options, add_output_options, checked_output, read_data
+from textclf.cli.common import (
+    add_data_options,
+    add_output_options,
+    checked_output,
+    read_data,
+    sign_key,
+)
 from textclf.corpus import available_splits, hold_out
 from textclf.errors import SettingsError
 from textclf.features import WEIGHTINGS
@@ -76,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.split == "test":
         raise SettingsError("tune never reads the test split: choose another --split")
     checked_output(args)  # found out now, not after the whole search
+    sign_key(args)
     train = read_data(args, args.data, default_split="train")
     if args.dev:
         dev = read_data(argparse.Namespace(**{**vars(args), "split": None}), args.dev,
@@ -108,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                   metric=args.metric, seed=args.seed, out=out, started=started)
     result.metadata["train"] = {"data": args.data, "documents": len(texts)}
     result.metadata["dev"] = {"source": dev_source, "documents": len(dev_texts)}
-    result.classifier.save(args.output)
+    result.classifier.save(args.output, sign_key(args))
     best = result.best
     print(f"best: trial {best.number}: model {best.model}, ngrams {best.ngrams}, features "
           f"{best.features}, eta {best.eta:.4g}, l2 {best.l2:.3g}, epochs {best.epochs}; "

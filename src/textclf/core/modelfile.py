@@ -7,8 +7,10 @@ Layout::
 
 ``meta.json`` lists every array with its dtype and shape. The zip comment holds
 ``textclf-sha256:`` and the SHA-256 of every byte before it, so a truncated file or a
-changed byte anywhere is refused. A checksum does not protect against a file made on
-purpose, so loading also treats the file as untrusted input (docs/reliability.md):
+changed byte anywhere is refused (or, for a signed file, ``textclf-signed:`` and their
+HMAC-SHA256 under the signing key, which only its holders can make). A checksum does not
+protect against a file made on purpose, so loading also treats the file as untrusted input
+(docs/reliability.md):
 
 * sizes are checked before anything is inflated: ``meta.json`` at most
   :data:`MAX_META_BYTES` (the larger :data:`LEGACY_MAX_META_BYTES` for version-1 files,
@@ -23,6 +25,7 @@ purpose, so loading also treats the file as untrusted input (docs/reliability.md
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import math
@@ -40,6 +43,7 @@ FORMAT_NAME = "textclf-model"
 FORMAT_VERSION = 2  # 2: the vocabulary's terms are arrays, not meta.json
 READABLE_VERSIONS = (1, 2)
 CHECKSUM_PREFIX = b"textclf-sha256:"
+SIGNATURE_PREFIX = b"textclf-signed:"  # HMAC-SHA256 with a key: who wrote it, not only intact
 TRAILER_LENGTH = len(CHECKSUM_PREFIX) + 64
 ALLOWED_DTYPES = ("float64", "float32", "int64", "int32", "uint8", "bool")
 MAX_META_BYTES = 8 << 20
@@ -51,8 +55,9 @@ def array_member(name: str) -> str:
     return f"arrays/{name}.npy"
 
 
-def model_bytes(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
-    """Serialise ``meta`` and ``arrays`` to the bytes of a model file."""
+def model_bytes(meta: dict, arrays: dict[str, np.ndarray], sign_key: bytes | None = None) -> bytes:
+    """Serialise ``meta`` and ``arrays`` to the bytes of a model file; with ``sign_key``,
+    sealed by HMAC-SHA256 under that key instead of a plain SHA-256."""
     meta = dict(meta)
     meta["format"] = FORMAT_NAME
     meta["format_version"] = FORMAT_VERSION
@@ -71,13 +76,15 @@ def model_bytes(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
             archive.writestr(array_member(name), member.getvalue())
         archive.comment = b"\0" * TRAILER_LENGTH  # placeholder of the trailer's length
     body = buffer.getvalue()[:-TRAILER_LENGTH]
-    digest = hashlib.sha256(body).hexdigest().encode("ascii")
-    return body + CHECKSUM_PREFIX + digest
+    if sign_key is not None:
+        return body + SIGNATURE_PREFIX + hmac.new(sign_key, body, "sha256").hexdigest().encode()
+    return body + CHECKSUM_PREFIX + hashlib.sha256(body).hexdigest().encode("ascii")
 
 
-def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray],
+         sign_key: bytes | None = None) -> None:
     """Write a model file atomically (temporary file in the same folder, then rename)."""
-    write_atomically(path, model_bytes(meta, arrays))
+    write_atomically(path, model_bytes(meta, arrays, sign_key))
 
 
 def is_model_file(path: str | Path) -> bool:
@@ -88,20 +95,34 @@ def is_model_file(path: str | Path) -> bool:
             if handle.tell() < TRAILER_LENGTH:
                 return False
             handle.seek(-TRAILER_LENGTH, io.SEEK_END)
-            return handle.read(len(CHECKSUM_PREFIX)) == CHECKSUM_PREFIX
+            return handle.read(len(CHECKSUM_PREFIX)) in (CHECKSUM_PREFIX, SIGNATURE_PREFIX)
     except OSError:
         return False
 
 
-def verify_checksum(path: Path, data: bytes) -> None:
+def verify_trailer(path: Path, data: bytes, sign_key: bytes | None) -> None:
+    """The file's seal: a SHA-256 of its bytes, or (signed files) their HMAC-SHA256 under
+    ``sign_key``. A signed file needs the key; with a key, an unsigned file is refused."""
     trailer = data[-TRAILER_LENGTH:]
-    if len(data) < TRAILER_LENGTH or not trailer.startswith(CHECKSUM_PREFIX):
+    prefix = trailer[: len(CHECKSUM_PREFIX)]
+    if len(data) < TRAILER_LENGTH or prefix not in (CHECKSUM_PREFIX, SIGNATURE_PREFIX):
         raise ModelFileError(
             f"{path}: not a complete textclf model file (no checksum at its end: "
             "truncated, or another kind of file)"
         )
-    expected = trailer[len(CHECKSUM_PREFIX):]
-    actual = hashlib.sha256(data[:-TRAILER_LENGTH]).hexdigest().encode("ascii")
+    body, expected = data[:-TRAILER_LENGTH], trailer[len(prefix):]
+    if prefix == SIGNATURE_PREFIX:
+        if sign_key is None:
+            raise ModelFileError(f"{path}: is signed; give its key to load it (--sign-key)")
+        actual = hmac.new(sign_key, body, "sha256").hexdigest().encode()
+        if not hmac.compare_digest(actual, expected):
+            raise ModelFileError(f"{path}: the signature does not match: another key signed "
+                                 "it, or the file was changed")
+        return
+    if sign_key is not None:
+        raise ModelFileError(f"{path}: is not signed, and a key was given to check its "
+                             "signature (--sign-key)")
+    actual = hashlib.sha256(body).hexdigest().encode("ascii")
     if actual != expected:
         raise ModelFileError(f"{path}: checksum mismatch: the file is damaged or was changed")
 
@@ -191,11 +212,12 @@ def read_array(path: Path, name: str, stream: IO[bytes], size: int,
     return array
 
 
-def load(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Read and validate a model file; return its metadata and arrays."""
+def load(path: str | Path, sign_key: bytes | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read and validate a model file (its signature too, with ``sign_key``); return its
+    metadata and arrays."""
     path = Path(path)
     data = read_file(path)
-    verify_checksum(path, data)
+    verify_trailer(path, data, sign_key)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as err:
