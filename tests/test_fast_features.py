@@ -354,6 +354,22 @@ def test_ordered_map_keeps_order_and_reads_a_bounded_number_ahead(threads: bool)
     assert list(ordered_map(str, [3, 1, 2], jobs=1)) == ["3", "1", "2"]
 
 
+@pytest.mark.parametrize("threads", [True, False])
+def test_ordered_map_starts_no_pool_for_a_single_item(threads: bool, monkeypatch):
+    """Predicting one short document (a served request) is one chunk: no workers to start."""
+    from textclf.core import parallel
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for one item")
+
+    monkeypatch.setattr(parallel, "ThreadPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    assert list(parallel.ordered_map(square, [3], jobs=2, threads=threads)) == [9]
+    assert list(parallel.ordered_map(square, iter([]), jobs=2, threads=threads)) == []
+    with pytest.raises(AssertionError, match="pool was started"):
+        list(parallel.ordered_map(square, [1, 2], jobs=2, threads=threads))
+
+
 def test_vocabulary_lookup_of_distinct_tokens_equals_the_general_lookup():
     words = ["b", "a", "c", "a b"]
     fresh, general = Vocabulary(grow=True), Vocabulary(grow=True)
