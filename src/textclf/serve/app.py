@@ -55,6 +55,19 @@ def reload_on_hangup(registry: ModelRegistry) -> bool:
     return True
 
 
+def service_app(config: ServeConfig, lifespan=None) -> FastAPI:
+    """A FastAPI app with the service's error handling, limits and access log, and no
+    routes yet (the benchmark's constant endpoint is served by one of these too)."""
+    app = FastAPI(title="textclf", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.limits = config.limits
+    install_error_handlers(app)
+    app.add_middleware(LimitsMiddleware, limits=config.limits)
+    if config.access_log:
+        app.add_middleware(AccessLogMiddleware)  # outermost: refusals are logged too
+    return app
+
+
 def create_app(config: ServeConfig, registry: ModelRegistry | None = None) -> FastAPI:
     """The service for ``config``'s models (read now, unless a ``registry`` is given)."""
     registry = registry if registry is not None else ModelRegistry(config.models)
@@ -70,17 +83,11 @@ def create_app(config: ServeConfig, registry: ModelRegistry | None = None) -> Fa
                 asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
             registry.stop_watching()
 
-    app = FastAPI(title="textclf", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = service_app(config, lifespan)
     app.state.registry = registry
-    app.state.limits = config.limits
-    install_error_handlers(app)
     app.include_router(v1.router)
     app.include_router(v2.router)
     install_page(app)
-    app.add_middleware(LimitsMiddleware, limits=config.limits)
-    if config.access_log:
-        app.add_middleware(AccessLogMiddleware)  # outermost: refusals are logged too
     return app
 
 

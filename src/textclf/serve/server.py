@@ -16,6 +16,7 @@ import socket
 from dataclasses import dataclass
 
 import uvicorn
+from fastapi import FastAPI
 
 from textclf.errors import TextclfError
 from textclf.serve.app import create_app
@@ -81,17 +82,24 @@ class ExitQuietly:
 
 def serve(config: ServeConfig, listen: Listen) -> None:
     """Load the models (failing at once on a bad file), then serve until stopped."""
+    registry = ModelRegistry(config.models)  # every file checked before listening
+    if listen.workers == 1:
+        run_app(create_app(config, registry), listen)
+    else:
+        del registry  # each worker reads the files itself
+        os.environ[CONFIG_VARIABLE] = config.to_json()
+        run_app(FACTORY, listen)
+
+
+def run_app(app: FastAPI | str, listen: Listen) -> None:
+    """Run ``app`` (or, for several workers, the import path of its factory) on uvicorn."""
     if listen.workers < 1:
         raise TextclfError(f"--workers must be at least 1, got {listen.workers}")
-    registry = ModelRegistry(config.models)  # every file checked before listening
     check_port_free(listen.host, listen.port)
     options = {"host": listen.host, "port": listen.port, "access_log": False,
                "log_config": logging_config(listen.log_level), "log_level": listen.log_level,
                "timeout_graceful_shutdown": listen.graceful_timeout}
+    if listen.workers > 1:
+        options |= {"factory": True, "workers": listen.workers}
     with ExitQuietly():
-        if listen.workers == 1:
-            uvicorn.run(create_app(config, registry), **options)
-        else:
-            del registry  # each worker reads the files itself
-            os.environ[CONFIG_VARIABLE] = config.to_json()
-            uvicorn.run(FACTORY, factory=True, workers=listen.workers, **options)
+        uvicorn.run(app, **options)

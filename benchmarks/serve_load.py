@@ -1,0 +1,359 @@
+"""Load on `textclf serve` over HTTP on 127.0.0.1, beside the framework's own ceiling.
+
+Phases, one after the other in one run (recorded in benchmarks/RESULTS.md):
+
+1. in-process: ``predict_proba`` on 100-document batches of the same texts, no HTTP: the
+   documents per second a batched server could at best approach;
+2. ``single``: ``--clients`` concurrent clients, each sending one document per request,
+   for ``--duration`` seconds, against textclf and then against the ceiling
+   (benchmarks/serve_ceiling.py: the same server and route, answering a constant);
+3. ``batch``: the same with ``--batch`` documents per request;
+4. ``flood``: ``--flood-clients`` clients sending bodies at the size limit (``--max-body``)
+   for ``--flood-seconds``: statuses, the server's peak RSS, health-probe latency during
+   the flood, and afterwards how soon and how fast it answers again.
+
+The clients are one asyncio process with httpx (uvloop when installed), each client its
+own connection, kept alive; every request has a timeout, every phase a deadline. Requests,
+documents per second and latency percentiles are counted over the phase; an error is any
+answer but 200 or any transport failure. The CPU seconds of the server process and of the
+load generator are recorded too: on a small machine they share the cores.
+
+Usage::
+
+    textclf train builtin:imdb -o /tmp/imdb.textclf
+    flock /tmp/textclf-bench.lock python benchmarks/serve_load.py --model /tmp/imdb.textclf \\
+        --json /tmp/serve_load.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PREDICT = "/v1/models/{name}/predict"
+JSON_HEADERS = {"content-type": "application/json"}
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# the server processes ------------------------------------------------------------------------
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def process_memory(pid: int) -> dict[str, float]:
+    """Resident memory now and its peak (VmHWM), in MB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return {"rss_mb": values["VmRSS"], "peak_rss_mb": values["VmHWM"]}
+
+
+def textclf_command() -> str:
+    import shutil
+    return shutil.which("textclf", path=str(Path(sys.executable).parent)) or "textclf"
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, label: str, command: list[str], log_folder: Path):
+        self.label = label
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_folder / f"{label}.log"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen([*command, "--port", str(self.port)],
+                                            stdout=log, stderr=log, env=env)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{label} exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/v2/health/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"{label} was not ready within 120 s")
+
+    def cpu(self) -> float:
+        return process_cpu(self.process.pid)
+
+    def memory(self) -> dict[str, float]:
+        return process_memory(self.process.pid)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(timeout=60)
+
+
+# the load -------------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+async def run_load(server: Server, bodies: list[bytes], docs_per_request: int, clients: int,
+                   seconds: float, warmup: float = 2.0) -> dict:
+    """``clients`` clients send ``bodies`` in turn for ``warmup`` + ``seconds``; the
+    requests that start after the warm-up are counted."""
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+    errors: Counter = Counter()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    path = PREDICT.format(name="imdb")
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
+        start = time.perf_counter()
+        counted_from = start + warmup
+        stop_at = counted_from + seconds
+        cpu = {}
+
+        async def client(i: int) -> None:
+            j = i
+            while (now := time.perf_counter()) < stop_at:
+                body = bodies[j % len(bodies)]
+                j += clients
+                try:
+                    answer = await http.post(path, content=body, headers=JSON_HEADERS)
+                    status = answer.status_code
+                except httpx.HTTPError as err:
+                    status = None
+                    if now >= counted_from:
+                        errors[type(err).__name__] += 1
+                if now >= counted_from:
+                    latencies.append(time.perf_counter() - now)
+                    statuses[status] += 1
+
+        async def mark() -> None:
+            await asyncio.sleep(max(0.0, counted_from - time.perf_counter()))
+            cpu["server"], cpu["client"] = server.cpu(), sum(os.times()[:2])
+
+        await asyncio.gather(mark(), *(client(i) for i in range(clients)))
+        elapsed = time.perf_counter() - counted_from
+        server_cpu = server.cpu() - cpu["server"]
+        client_cpu = sum(os.times()[:2]) - cpu["client"]
+    ok = statuses.get(200, 0)
+    requests = sum(statuses.values())
+    return {
+        "server": server.label, "clients": clients, "docs_per_request": docs_per_request,
+        "seconds": round(elapsed, 2), "requests": requests,
+        "requests_per_s": round(requests / elapsed, 1),
+        "docs_per_s": round(ok * docs_per_request / elapsed, 1),
+        "p50_ms": round(1000 * percentile(latencies, 50), 2),
+        "p99_ms": round(1000 * percentile(latencies, 99), 2),
+        "max_ms": round(1000 * max(latencies), 2),
+        "errors": requests - ok, "statuses": {str(k): v for k, v in statuses.items()},
+        "transport_errors": dict(errors),
+        "server_cpu_s": round(server_cpu, 1), "client_cpu_s": round(client_cpu, 1),
+    }
+
+
+async def run_flood(server: Server, body: bytes, clients: int, seconds: float,
+                    after_bodies: list[bytes], after_clients: int, after_seconds: float) -> dict:
+    """``clients`` clients send ``body`` for ``seconds``; meanwhile the health probe is
+    timed and the server's memory sampled; afterwards, single documents again."""
+    statuses: Counter = Counter()
+    errors: Counter = Counter()
+    probes: list[float] = []
+    rss: list[float] = []
+    path = PREDICT.format(name="imdb")
+    before = server.memory()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    stop_at = time.perf_counter() + seconds
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as http, \
+            httpx.AsyncClient(base_url=server.url, timeout=30) as prober:
+
+        async def client() -> None:
+            while time.perf_counter() < stop_at:
+                try:
+                    answer = await http.post(path, content=body, headers=JSON_HEADERS)
+                    statuses[answer.status_code] += 1
+                except httpx.HTTPError as err:
+                    errors[type(err).__name__] += 1
+
+        async def probe() -> None:
+            while time.perf_counter() < stop_at:
+                t0 = time.perf_counter()
+                try:
+                    answer = await prober.get("/v2/health/ready")
+                    if answer.status_code == 200:
+                        probes.append(time.perf_counter() - t0)
+                except httpx.HTTPError as err:
+                    errors[f"probe {type(err).__name__}"] += 1
+                await asyncio.sleep(0.25)
+
+        async def sample() -> None:
+            while time.perf_counter() < stop_at:
+                rss.append(server.memory()["rss_mb"])
+                await asyncio.sleep(0.1)
+
+        await asyncio.gather(probe(), sample(), *(client() for _ in range(clients)))
+        flood_end = time.perf_counter()
+    # recovery: how soon a single document is answered, then a short normal load
+    first = None
+    async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
+        while first is None and time.perf_counter() - flood_end < 120:
+            answer = await http.post(path, content=after_bodies[0], headers=JSON_HEADERS)
+            if answer.status_code == 200:
+                first = time.perf_counter() - flood_end
+    after = await run_load(server, after_bodies, 1, after_clients, after_seconds, warmup=0)
+    return {
+        "clients": clients, "seconds": seconds, "body_bytes": len(body),
+        "statuses": {str(k): v for k, v in statuses.items()}, "transport_errors": dict(errors),
+        "health_probe_p50_ms": round(1000 * percentile(probes, 50), 2) if probes else None,
+        "health_probe_max_ms": round(1000 * max(probes), 2) if probes else None,
+        "rss_before_mb": round(before["rss_mb"], 1),
+        "rss_max_sampled_mb": round(max(rss), 1) if rss else None,
+        "peak_rss_mb": round(server.memory()["peak_rss_mb"], 1),
+        "rss_after_mb": round(server.memory()["rss_mb"], 1),
+        "first_answer_after_s": round(first, 3) if first is not None else None,
+        "after": after,
+    }
+
+
+# the texts -------------------------------------------------------------------------------------
+def request_bodies(texts: list[str], per_request: int, count: int) -> list[bytes]:
+    return [json.dumps({"texts": [texts[(i * per_request + k) % len(texts)]
+                                  for k in range(per_request)]}).encode()
+            for i in range(count)]
+
+
+def flood_body(texts: list[str], max_body: int, max_chars: int) -> bytes:
+    """A predict body just under ``max_body`` bytes: reviews joined into texts of at most
+    ``max_chars`` characters."""
+    joined, chunks, i = "", [], 0
+    budget = max_body - 64
+    size = len(b'{"texts": []}')
+    while True:
+        while len(joined) < max_chars:
+            joined += texts[i % len(texts)] + " "
+            i += 1
+        text = joined[:max_chars]
+        joined = joined[max_chars:]
+        cost = len(json.dumps(text).encode()) + 2
+        if size + cost > budget:
+            break
+        chunks.append(text)
+        size += cost
+    return json.dumps({"texts": chunks}).encode()
+
+
+def in_process(model: Path, texts: list[str], batch: int, seconds: float) -> dict:
+    from textclf import TextClassifier
+    clf = TextClassifier.load(model)
+    batches = [texts[i:i + batch] for i in range(0, len(texts) - batch + 1, batch)]
+    clf.predict_proba(batches[0])  # compile and warm up
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        clf.predict_proba(batches[done % len(batches)])
+        done += 1
+    elapsed = time.perf_counter() - start
+    single, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds / 2:
+        clf.predict_proba([texts[single % len(texts)]])
+        single += 1
+    return {"batch": batch, "docs_per_s": round(done * batch / elapsed, 1),
+            "single_docs_per_s": round(single / (time.perf_counter() - t0), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=Path("/tmp/imdb.textclf"))
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--flood-clients", type=int, default=200)
+    parser.add_argument("--flood-seconds", type=float, default=20)
+    parser.add_argument("--max-body", type=int, default=10_000_000)
+    parser.add_argument("--max-chars", type=int, default=100_000)
+    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    args = parser.parse_args()
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+
+    from textclf import read_corpus
+    texts = read_corpus("builtin:imdb", split="test").texts
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "machine": f"{platform.node()}: {os.cpu_count()} cores, "
+                          f"{platform.machine()}, Python {platform.python_version()}",
+               "command": " ".join(sys.argv), "settings": vars(args) | {"model": str(args.model)}}
+    results["in_process"] = in_process(args.model, texts, args.batch, 10)
+    print("in-process:", results["in_process"], flush=True)
+
+    singles = request_bodies(texts, 1, 2000)
+    batches = request_bodies(texts, args.batch, 100)
+    with tempfile.TemporaryDirectory() as folder:
+        textclf = Server("textclf", [textclf_command(), "serve", "--name",
+                                     f"imdb={args.model}", "--max-body", str(args.max_body),
+                                     "--max-chars", str(args.max_chars)], Path(folder))
+        ceiling = Server("ceiling", [sys.executable, str(HERE / "serve_ceiling.py")],
+                         Path(folder))
+        try:
+            for name, bodies, per in (("single", singles, 1), ("batch", batches, args.batch)):
+                for server in (textclf, ceiling):
+                    figures = asyncio.run(run_load(server, bodies, per, args.clients,
+                                                   args.duration))
+                    results[f"{name}_{server.label}"] = figures
+                    print(f"{name} {server.label}:", figures, flush=True)
+            results["flood"] = asyncio.run(run_flood(
+                textclf, flood_body(texts, args.max_body, args.max_chars), args.flood_clients,
+                args.flood_seconds, singles, args.clients, 10))
+            print("flood:", results["flood"], flush=True)
+        finally:
+            results["exit_status"] = {"textclf": textclf.stop(), "ceiling": ceiling.stop()}
+            results["log_lines"] = {s.label: len(s.log_path.read_text().splitlines())
+                                    for s in (textclf, ceiling)}
+    results["goals"] = goals(results)
+    print(json.dumps(results["goals"], indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+def goals(r: dict) -> dict:
+    single, ceiling = r["single_textclf"], r["single_ceiling"]
+    batch = r["batch_textclf"]
+    errors = sum(r[k]["errors"] for k in ("single_textclf", "batch_textclf"))
+    return {
+        "zero errors (single, batch)": errors == 0,
+        "p99 < 100 ms (single)": single["p99_ms"] < 100,
+        "single req/s >= 70% of the ceiling": round(single["requests_per_s"]
+                                                    / ceiling["requests_per_s"], 3),
+        "batched docs/s >= 50% of in-process": round(batch["docs_per_s"]
+                                                     / r["in_process"]["docs_per_s"], 3),
+    }
+
+
+if __name__ == "__main__":
+    main()
