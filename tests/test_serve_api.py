@@ -4,6 +4,7 @@ TestClient (the app in-process)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -116,23 +117,47 @@ def test_explain_is_what_textclf_explain_json_prints(api, models, capsys):
 
 
 def test_concurrent_requests_from_many_threads_get_their_own_answers(api, loaded):
-    """The endpoints run in FastAPI's thread pool: many at once must not mix state."""
+    """The endpoints run in FastAPI's thread pool: many predictions and explanations at
+    once, on two models, must not mix their state."""
     texts = TEXTS + TOPIC_TEXTS
-    expected = {name: clf.predict_proba([t for t in texts]) for name, clf in loaded.items()}
+    expected = {name: clf.predict_proba(texts) for name, clf in loaded.items()}
+    explained = {text: loaded["reviews"].explain(text).to_dict() for text in texts}
     barrier = threading.Barrier(8)
 
     def ask(i: int):
+        if i < 8:
+            barrier.wait(timeout=30)  # the first eight start together
+        shift = i % len(texts)
+        if i % 3 == 2:
+            text = texts[shift]
+            return "explain", text, api.post("/v1/models/reviews/explain",
+                                             json={"text": text}).json()
         name = ("reviews", "topics")[i % 2]
-        batch = texts[i % len(texts):] + texts[: i % len(texts)]
-        barrier.wait(timeout=10) if i < 8 else None
-        body = api.post(f"/v1/models/{name}/predict", json={"texts": batch}).json()
-        return name, i % len(texts), body
+        batch = texts[shift:] + texts[:shift]
+        return name, shift, api.post(f"/v1/models/{name}/predict", json={"texts": batch}).json()
 
     with ThreadPoolExecutor(8) as pool:
-        for name, shift, body in pool.map(ask, range(64)):
+        for name, key, body in pool.map(ask, range(96)):
+            if name == "explain":
+                body.pop("model"), body.pop("version")
+                assert body == explained[key]
+                continue
             labels = loaded[name].labels
             P = np.array([[p["probabilities"][c] for c in labels] for p in body["predictions"]])
-            np.testing.assert_allclose(P, np.roll(expected[name], -shift, axis=0), atol=1e-12)
+            np.testing.assert_allclose(P, np.roll(expected[name], -key, axis=0), atol=1e-12)
+
+
+def test_the_page_and_its_files_come_from_the_package_with_nothing_from_outside(api):
+    from textclf.serve.page import STATIC
+    page = api.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'src="static/page.js"' in page.text and 'href="static/page.css"' in page.text
+    for path in STATIC.iterdir():
+        served = api.get(f"/static/{path.name}")
+        assert served.status_code == 200 and served.content == path.read_bytes()
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", path.read_text()), \
+            f"{path.name} refers to another site"
+    assert api.get("/static/nothing.js").status_code == 404
 
 
 # errors ------------------------------------------------------------------------------------------

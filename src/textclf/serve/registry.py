@@ -157,7 +157,8 @@ class ModelRegistry:
     when a new file cannot be read."""
 
     def __init__(self, models: dict[str, str]):
-        self.entries = {name: Entry(load_model(name, path)) for name, path in models.items()}
+        self.entries = {name: Entry(load_model(name, os.path.abspath(path)))
+                        for name, path in models.items()}
         self.lock = threading.Lock()  # one reload at a time (watcher and SIGHUP)
         self.stop = threading.Event()
         self.watcher: threading.Thread | None = None

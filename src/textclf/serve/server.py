@@ -82,6 +82,8 @@ class ExitQuietly:
 
 def serve(config: ServeConfig, listen: Listen) -> None:
     """Load the models (failing at once on a bad file), then serve until stopped."""
+    if listen.workers < 1:
+        raise TextclfError(f"--workers must be at least 1, got {listen.workers}")
     registry = ModelRegistry(config.models)  # every file checked before listening
     if listen.workers == 1:
         run_app(create_app(config, registry), listen)

@@ -1,6 +1,7 @@
 // The textclf page: list the models, classify a document (predict for the label and the
 // bars, explain for the colours), show the model's facts. No libraries, no network beyond
-// this server. Text from users is only ever set as textContent, never as HTML.
+// this server; paths are relative to the page, so it also works under a proxy's prefix.
+// Text from users is only ever set as textContent, never as HTML.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -148,7 +149,7 @@ async function classify() {
   $("classify").disabled = true;
   $("status").textContent = "classifying…";
   try {
-    const path = `/v1/models/${encodeURIComponent(name)}`;
+    const path = `v1/models/${encodeURIComponent(name)}`;
     const [predicted, explanation] = await Promise.all([
       call(`${path}/predict`, {texts: [text]}), call(`${path}/explain`, {text: text}),
     ]);
@@ -170,7 +171,7 @@ async function classify() {
 
 async function start() {
   try {
-    const listing = await call("/v1/models");
+    const listing = await call("v1/models");
     for (const model of listing.models) {
       models.set(model.name, model);
       $("model").append(element("option", model.name));
