@@ -182,3 +182,29 @@ def test_without_the_extra_the_verb_says_what_to_install(model_path: Path):
     assert result.stderr.strip().splitlines() == [
         "textclf: error: textclf serve needs FastAPI and uvicorn (fastapi is not installed): "
         "pip install 'textclf[serve]'"]
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--port", "70000", "is not a port number"),
+    ("--port", "http", "is not a port number"),
+    ("--watch-interval", "-1", "is not a number of seconds"),
+    ("--graceful-timeout", "nan", "is not a number of seconds"),
+    ("--max-body", "10 parsecs", "is not a size"),
+])
+def test_bad_options_are_refused_before_anything_starts(capsys, option, value, words):
+    from conftest import run_cli
+    with pytest.raises(SystemExit) as stopped:
+        run_cli(capsys, "serve", "model.textclf", option, value)
+    assert stopped.value.code == 2 and words in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--max-batch", "0", "--max-batch must be a positive integer"),
+    ("--max-concurrency", "-3", "--max-concurrency must be a positive integer"),
+    ("--workers", "0", "--workers must be at least 1"),
+])
+def test_bad_limits_are_one_line_errors(capsys, model_path, option, value, words):
+    from conftest import run_cli
+    status, _, err = run_cli(capsys, "serve", model_path, option, value)
+    assert status == 1 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"textclf: error: {words}")

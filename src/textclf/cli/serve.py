@@ -25,6 +25,22 @@ def byte_size(text: str) -> int:
     return int(match.group(1)) * UNITS[match.group(2).lower()]
 
 
+def port_number(text: str) -> int:
+    if not (text.isdigit() and 0 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "serve", help="serve models over HTTP (JSON API, Open Inference Protocol, web page)",
@@ -40,7 +56,7 @@ def add_parser(subparsers) -> None:
                         help="serve PATH under NAME (repeatable)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes sharing the port (default 1)")
     limits = parser.add_argument_group("limits (a request over them gets 413; a full server 503)")
@@ -53,10 +69,10 @@ def add_parser(subparsers) -> None:
     limits.add_argument("--max-concurrency", type=int, default=64,
                         help="requests in progress at once per worker; more are answered "
                         "503 (default 64)")
-    parser.add_argument("--watch-interval", type=float, default=2.0, metavar="SECONDS",
+    parser.add_argument("--watch-interval", type=seconds, default=2.0, metavar="SECONDS",
                         help="look for a replaced model file every SECONDS (default 2; 0 = "
                         "only on SIGHUP)")
-    parser.add_argument("--graceful-timeout", type=float, default=30.0, metavar="SECONDS",
+    parser.add_argument("--graceful-timeout", type=seconds, default=30.0, metavar="SECONDS",
                         help="on SIGINT/SIGTERM, wait this long for requests in progress "
                         "(default 30)")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false",
