@@ -403,3 +403,26 @@ def test_a_chunk_whose_only_token_is_empty(engine):
     X = featurizer.fit_transform(["!!"])
     assert featurizer.terms == [""] and X.shape == (1, 2)
     assert Featurizer(min_df=1, token_pattern=r"\w*").fit_transform(["!!", "a!"]).shape[0] == 2
+
+
+@pytest.mark.parametrize("n_rows, n_columns, n_pairs", [(1, 400_000, 30), (3, 50, 0),
+                                                         (5, 20, 400), (40, 1_000, 600)])
+def test_counting_few_pairs_by_sorting_gives_the_counting_sort_matrix(n_rows, n_columns,
+                                                                      n_pairs):
+    """One document against a large vocabulary takes the O(nnz log nnz) path; it must give
+    the matrix of the O(nnz + |F|) counting sorts: counts, int32, sorted, no duplicates."""
+    from textclf.core.sparse import count_by_columns, count_matrix, count_pairs
+
+    rng = np.random.default_rng(n_pairs)
+    rows = np.sort(rng.integers(0, n_rows, n_pairs))  # non-decreasing, as the featuriser gives
+    columns = rng.integers(0, min(n_columns, 25), n_pairs)  # repeats within rows
+    by_sorting = count_pairs(rows, columns, (n_rows, n_columns))
+    by_counting = count_by_columns(rows, columns, (n_rows, n_columns))
+    chosen = count_matrix(rows, columns, (n_rows, n_columns))
+    expected = sp.coo_matrix((np.ones(n_pairs), (rows, columns)), (n_rows, n_columns)).toarray()
+    for X in (by_sorting, by_counting, chosen):
+        assert X.dtype == np.int32 and X.indices.dtype == np.int32
+        assert X.has_sorted_indices and X.has_canonical_format
+        assert (X.toarray() == expected).all()
+    assert by_sorting.indptr.tolist() == by_counting.indptr.tolist()
+    assert by_sorting.indices.tolist() == by_counting.indices.tolist()

@@ -56,17 +56,18 @@ def add_parser(subparsers) -> None:
                         help="serve PATH under NAME (repeatable)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-    parser.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
-    parser.add_argument("--workers", type=int, default=1,
+    parser.add_argument("--port", type=port_number, default=8000,
+                        help="port (default 8000)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes sharing the port (default 1)")
     limits = parser.add_argument_group("limits (a request over them gets 413; a full server 503)")
-    limits.add_argument("--max-body", type=byte_size, default="10MB",
+    limits.add_argument("--max-body", type=byte_size, default="10MB", metavar="SIZE",
                         help="largest request body (default 10MB)")
-    limits.add_argument("--max-batch", type=int, default=10_000,
+    limits.add_argument("--max-batch", type=int, default=10_000, metavar="N",
                         help="most texts in one request (default 10000)")
-    limits.add_argument("--max-chars", type=int, default=100_000,
+    limits.add_argument("--max-chars", type=int, default=100_000, metavar="N",
                         help="longest text, in characters (default 100000)")
-    limits.add_argument("--max-concurrency", type=int, default=64,
+    limits.add_argument("--max-concurrency", type=int, default=64, metavar="N",
                         help="requests in progress at once per worker; more are answered "
                         "503 (default 64)")
     parser.add_argument("--watch-interval", type=seconds, default=2.0, metavar="SECONDS",
