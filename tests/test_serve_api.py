@@ -292,3 +292,60 @@ def test_a_full_server_answers_503_at_once_and_recovers():
     assert "--max-concurrency" in refused.json()["error"]
     assert [r.status_code for r in finished] == [200, 200, 200]
     assert after.status_code == 200
+
+
+def test_bodies_in_progress_are_bounded_in_bytes_too():
+    """--max-pending-bytes: bodies held at once, in all; one more is refused before it is
+    read (by its Content-Length) or as soon as its bytes pass the budget (no length)."""
+    import asyncio
+
+    import httpx
+
+    from textclf.serve.limits import LimitsMiddleware
+
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await receive()
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    def body(size: int) -> bytes:
+        return json.dumps({"texts": ["x" * (size - 15)]}).encode()
+
+    async def streamed():
+        for _ in range(10):
+            yield b" " * 100
+
+    async def scenario():
+        limits = ServeLimits(max_body=1000, max_pending_bytes=1500, max_concurrency=10)
+        app = LimitsMiddleware(slow_app, limits)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            held = [asyncio.create_task(http.post("/v1/x", content=body(700),
+                                                  headers={"content-type": "application/json"}))
+                    for _ in range(2)]
+            await asyncio.sleep(0.05)
+            assert app.pending_bytes == 1400
+            by_length = await http.post("/v1/x", content=body(700),
+                                        headers={"content-type": "application/json"})
+            by_bytes = await http.post("/v1/x", content=streamed(),
+                                       headers={"content-type": "application/json"})
+            release.set()
+            finished = await asyncio.gather(*held)
+            after = await http.post("/v1/x", content=body(700),
+                                    headers={"content-type": "application/json"})
+            return by_length, by_bytes, finished, after, app.pending_bytes
+
+    by_length, by_bytes, finished, after, pending = asyncio.run(scenario())
+    for refused in (by_length, by_bytes):
+        assert refused.status_code == 503 and "--max-pending-bytes" in refused.json()["error"]
+    assert [r.status_code for r in finished] == [200, 200] and after.status_code == 200
+    assert pending == 0
+
+
+def test_the_byte_budget_holds_at_least_one_body():
+    from textclf.errors import SettingsError
+    with pytest.raises(SettingsError, match="--max-pending-bytes"):
+        ServeLimits(max_body=1000, max_pending_bytes=999)

@@ -70,6 +70,12 @@ def add_parser(subparsers) -> None:
     limits.add_argument("--max-concurrency", type=int, default=64, metavar="N",
                         help="requests in progress at once per worker; more are answered "
                         "503 (default 64)")
+    limits.add_argument("--max-pending-bytes", type=byte_size, default="100MB",
+                        metavar="SIZE", help="request bodies in progress at once per worker, "
+                        "in all; more are answered 503 (default 100MB)")
+    parser.add_argument("--keep-alive", type=seconds, default=30.0, metavar="SECONDS",
+                        help="close a connection idle this long (default 30; more than "
+                        "clients' and proxies' own idle timeouts)")
     parser.add_argument("--watch-interval", type=seconds, default=2.0, metavar="SECONDS",
                         help="look for a replaced model file every SECONDS (default 2; 0 = "
                         "only on SIGHUP)")
@@ -100,9 +106,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.models and not args.name:
         raise SettingsError("no model to serve: give MODEL files or --name NAME=PATH")
     limits = ServeLimits(max_body=args.max_body, max_batch=args.max_batch,
-                         max_chars=args.max_chars, max_concurrency=args.max_concurrency)
+                         max_chars=args.max_chars, max_concurrency=args.max_concurrency,
+                         max_pending_bytes=args.max_pending_bytes)
     config = ServeConfig(models=named_models(args.models, args.name), limits=limits,
                          watch_interval=args.watch_interval, access_log=args.access_log)
     serve(config, Listen(host=args.host, port=args.port, workers=args.workers,
-                         graceful_timeout=args.graceful_timeout, log_level=args.log_level))
+                         graceful_timeout=args.graceful_timeout, keep_alive=args.keep_alive,
+                         log_level=args.log_level))
     return 0

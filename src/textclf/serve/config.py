@@ -27,12 +27,16 @@ class ServeLimits:
     max_batch: int = 10_000  # texts in one request
     max_chars: int = 100_000  # characters of one text
     max_concurrency: int = 64  # requests in progress; more are refused with 503
+    max_pending_bytes: int = 100_000_000  # bytes of their bodies; more are refused with 503
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                 raise SettingsError(f"--{name.replace('_', '-')} must be a positive "
                                     f"integer, got {value!r}")
+        if self.max_pending_bytes < self.max_body:
+            raise SettingsError(f"--max-pending-bytes ({self.max_pending_bytes}) must be at "
+                                f"least --max-body ({self.max_body})")
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,19 @@
 
 In order:
 
-1. at most ``max_concurrency`` requests in progress; one more is answered 503 at once,
-   before its body is read, so a flood turns into quick refusals instead of a growing
-   pile of bodies in memory (the health probes are exempt: they cost nothing);
+1. at most ``max_concurrency`` requests in progress, and at most ``max_pending_bytes`` of
+   their bodies; one more is answered 503 at once, before its body is read (or as soon as
+   the bytes received pass the budget), so a flood turns into quick refusals instead of a
+   growing pile of bodies in memory (the health probes are exempt: they cost nothing);
 2. a body must be JSON: ``Content-Type: application/json`` (or ``...+json``) or none
    (then it is read as JSON); another type is answered 415;
 3. a body over ``max_body`` bytes is answered 413 without reading the rest: at once when
    ``Content-Length`` says so, else as soon as the bytes received pass the limit;
 4. a body that is not UTF-8 is answered 400, naming the first bad byte.
 
-A body that passes is handed to the app in one piece, so memory per request is bounded by
-``max_body`` and memory overall by ``max_concurrency · max_body``.
+A body that passes is handed to the app in one piece, so the bodies in memory are bounded
+by ``max_body`` each and ``max_pending_bytes`` in all (and what parsing and featurising
+them takes is proportional to them).
 """
 
 from __future__ import annotations
@@ -60,33 +62,52 @@ class LimitsMiddleware:
     def __init__(self, app: ASGIApp, limits: ServeLimits):
         self.app = app
         self.limits = limits
-        self.in_progress = 0  # only touched on the event loop: no lock needed
+        # only touched on the event loop: no lock needed
+        self.in_progress = 0  # requests
+        self.pending_bytes = 0  # bytes of their bodies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT:
             await self.app(scope, receive, send)
             return
         if self.in_progress >= self.limits.max_concurrency:
-            await refuse(send, 503, f"the server is busy ({self.limits.max_concurrency} "
-                         "requests in progress, --max-concurrency); try again shortly",
-                         [(b"retry-after", b"1")])
+            await self.busy(send, f"{self.limits.max_concurrency} requests in progress, "
+                            "--max-concurrency")
             return
         self.in_progress += 1
+        held = [0]  # bytes of this request's body counted in pending_bytes
         try:
             if scope["method"] in BODY_METHODS:
-                body = await self.read_body(scope, receive, send)
+                body = await self.read_body(scope, receive, send, held)
                 if body is None:
                     return
                 receive = replay(body, receive)
             await self.app(scope, receive, send)
         finally:
             self.in_progress -= 1
+            self.pending_bytes -= held[0]
 
-    async def read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    async def busy(self, send: Send, why: str) -> None:
+        await refuse(send, 503, f"the server is busy ({why}); try again shortly",
+                     [(b"retry-after", b"1")])
+
+    def hold(self, held: list[int], size: int) -> bool:
+        """Count this body as ``size`` bytes in progress, if the budget allows."""
+        extra = size - held[0]
+        if extra > 0 and self.pending_bytes + extra > self.limits.max_pending_bytes:
+            return False
+        self.pending_bytes += max(extra, 0)
+        held[0] = max(held[0], size)
+        return True
+
+    async def read_body(self, scope: Scope, receive: Receive, send: Send,
+                        held: list[int]) -> bytes | None:
         """The whole body, or None after refusing the request."""
         limit = self.limits.max_body
         too_large = (f"the body is larger than {limit} bytes (--max-body); send fewer or "
                      "shorter texts per request")
+        over_budget = (f"over {self.limits.max_pending_bytes} bytes of requests in "
+                       "progress, --max-pending-bytes")
         length = header(scope, b"content-length")
         has_body = length not in (None, "0") or header(scope, b"transfer-encoding") is not None
         content_type = header(scope, b"content-type")
@@ -96,9 +117,13 @@ class LimitsMiddleware:
             await refuse(send, 415, f"the body is {content_type.split(';')[0]!r}: send it as "
                          "JSON, with the header Content-Type: application/json")
             return None
-        if length is not None and length.isdigit() and int(length) > limit:
-            await refuse(send, 413, too_large)
-            return None
+        if length is not None and length.isdigit():
+            if int(length) > limit:
+                await refuse(send, 413, too_large)
+                return None
+            if not self.hold(held, int(length)):
+                await self.busy(send, over_budget)
+                return None
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -108,6 +133,9 @@ class LimitsMiddleware:
             size += len(chunk)
             if size > limit:
                 await refuse(send, 413, too_large)
+                return None
+            if not self.hold(held, size):
+                await self.busy(send, over_budget)
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

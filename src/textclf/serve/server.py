@@ -34,6 +34,7 @@ class Listen:
     port: int = 8000
     workers: int = 1
     graceful_timeout: float = 30.0
+    keep_alive: float = 30.0  # longer than clients' idle timeouts (httpx: 5 s), see run_app
     log_level: str = "info"
 
 
@@ -100,7 +101,10 @@ def run_app(app: FastAPI | str, listen: Listen) -> None:
     check_port_free(listen.host, listen.port)
     options = {"host": listen.host, "port": listen.port, "access_log": False,
                "log_config": logging_config(listen.log_level), "log_level": listen.log_level,
-               "timeout_graceful_shutdown": listen.graceful_timeout}
+               "timeout_graceful_shutdown": listen.graceful_timeout,
+               # a server closing an idle connection as a client reuses it fails that
+               # request: the server's idle timeout must be the longer one
+               "timeout_keep_alive": listen.keep_alive}
     if listen.workers > 1:
         options |= {"factory": True, "workers": listen.workers}
     with ExitQuietly():
