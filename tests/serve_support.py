@@ -113,8 +113,9 @@ class Server:
             time.sleep(0.05)
         pytest.fail(f"no log line with {words!r} within {seconds} s:\n{self.log()}")
 
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
+    def stop(self, sig: int | None = signal.SIGTERM) -> int:
+        """Send ``sig`` (None: it was sent already) and wait for the exit status."""
+        if sig is not None and self.process.poll() is None:
             self.process.send_signal(sig)
         try:
             return self.process.wait(timeout=STOP_SECONDS)

@@ -132,6 +132,38 @@ def test_a_body_over_the_limit_is_refused_before_it_is_sent(model_path: Path):
         assert server.stop(signal.SIGINT) == 0, server.log()
 
 
+def test_a_request_in_progress_finishes_when_the_server_is_stopped(model_path: Path):
+    """SIGTERM while a large batch is being classified: the answer still arrives, complete,
+    then the server exits with status 0."""
+    import json
+
+    server = Server(str(model_path))
+    texts = [f"{i} a wonderful film, " * 40 for i in range(4000)]  # about 4 MB
+    body = json.dumps({"texts": texts}).encode()
+    signalled = False
+    try:
+        server.wait_ready()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as conn:
+            conn.sendall(b"POST /v1/models/reviews/predict HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/json\r\nConnection: close\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            time.sleep(0.3)  # the body is in; featurising 4 MB takes longer than this
+            server.process.send_signal(signal.SIGTERM)
+            signalled = True
+            reply = b""
+            while chunk := conn.recv(1 << 20):
+                reply += chunk
+        head, _, payload = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), reply[:300]
+        assert len(json.loads(payload)["predictions"]) == len(texts)
+    finally:
+        status = server.stop(None if signalled else signal.SIGTERM)
+    assert status == 0, server.log()
+    shutting = next(i for i, line in enumerate(server.lines) if "Shutting down" in line)
+    answered = next(i for i, line in enumerate(server.lines) if '"POST /v1/' in line)
+    assert shutting < answered, server.log()  # the request was in progress at the signal
+
+
 def test_several_workers_serve_and_stop_cleanly(model_path: Path):
     server = Server("--name", f"reviews={model_path}", "--workers", "2")
     try:
