@@ -5,12 +5,12 @@ A separate tiny app, started the same way as ``textclf serve`` (``run_app`` with
 uvicorn settings: one process, uvloop and httptools when installed, the same log
 configuration), built by the same ``service_app`` (the same limits middleware, access log
 and error handlers), with the same route, ``POST /v1/models/{name}/predict``, whose body
-FastAPI parses and checks against the same ``PredictRequest`` model, in the same thread
-pool. It answers a constant: a prediction of the right shape for each text, computed
-once. So the difference between the two servers is exactly textclf's own work per
-request (featurising, predicting, building the records). It is a separate app rather
-than a hidden flag of ``textclf serve``, so that the product carries no benchmark-only
-code path.
+is parsed and checked against the same ``PredictRequest`` model in the same way
+(``textclf.serve.bodies.parse``, in the same thread pool). It answers a constant: a
+prediction of the right shape for each text, computed once. So the difference between the
+two servers is exactly textclf's own work per request (featurising, predicting, building
+the records). It is a separate app rather than a hidden flag of ``textclf serve``, so that
+the product carries no benchmark-only code path.
 
 Usage: ``python benchmarks/serve_ceiling.py --port 8001`` (``--no-access-log`` as for serve).
 """
@@ -22,6 +22,7 @@ import argparse
 from fastapi import Request
 
 from textclf.serve.app import service_app
+from textclf.serve.bodies import body_schema, parse
 from textclf.serve.config import ServeConfig
 from textclf.serve.responses import SafeJSONResponse
 from textclf.serve.schemas import PredictRequest
@@ -38,8 +39,9 @@ def ceiling_app(access_log: bool = True):
     def ready() -> SafeJSONResponse:
         return SafeJSONResponse({"ready": True})
 
-    @app.post("/v1/models/{name}/predict")
-    def predict(name: str, body: PredictRequest, request: Request) -> SafeJSONResponse:
+    @app.post("/v1/models/{name}/predict", openapi_extra=body_schema(PredictRequest))
+    def predict(name: str, request: Request) -> SafeJSONResponse:
+        body = parse(request, PredictRequest)
         return SafeJSONResponse({"model": name, "version": "constant",
                                  "predictions": [ANSWER] * len(body.texts)})
 

@@ -10,7 +10,10 @@ Phases, one after the other in one run (recorded in benchmarks/RESULTS.md):
 3. ``batch``: the same with ``--batch`` documents per request;
 4. ``flood``: ``--flood-clients`` clients sending bodies at the size limit (``--max-body``)
    for ``--flood-seconds``: statuses, the server's peak RSS, health-probe latency during
-   the flood, and afterwards how soon and how fast it answers again.
+   the flood, and afterwards how soon and how fast it answers again. A refusal comes
+   before the body is read and closes the connection, so a client still sending its body
+   often sees the connection closed rather than the 503: the statuses the server answered
+   are counted from its access log.
 
 The clients are one asyncio process with httpx (uvloop when installed), each client its
 own connection, kept alive; every request has a timeout, every phase a deadline. Requests,
@@ -32,6 +35,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -48,6 +52,7 @@ ROOT = HERE.parent
 PREDICT = "/v1/models/{name}/predict"
 JSON_HEADERS = {"content-type": "application/json"}
 TICKS = os.sysconf("SC_CLK_TCK")
+ACCESS_LINE = re.compile(r'"POST /v1/models/[^ ]+/predict" (\d{3}) ')
 
 
 # the server processes ------------------------------------------------------------------------
@@ -104,6 +109,19 @@ class Server:
 
     def cpu(self) -> float:
         return process_cpu(self.process.pid)
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+    def statuses_logged(self, start: int, end: int) -> dict[str, int]:
+        """Statuses of the requests the server logged between two log sizes: what it
+        answered, whether or not the client could read the answer."""
+        with open(self.log_path, "rb") as log:
+            log.seek(start)
+            lines = log.read(end - start).decode("utf-8", "replace").splitlines()
+        found = Counter(match.group(1) for line in lines
+                        if (match := ACCESS_LINE.search(line)))
+        return dict(sorted(found.items()))
 
     def memory(self) -> dict[str, float]:
         return process_memory(self.process.pid)
@@ -165,6 +183,7 @@ async def run_load(server: Server, bodies: list[bytes], docs_per_request: int, c
     requests = sum(statuses.values())
     return {
         "server": server.label, "clients": clients, "docs_per_request": docs_per_request,
+        "load_average_after": round(os.getloadavg()[0], 2),
         "seconds": round(elapsed, 2), "requests": requests,
         "requests_per_s": round(requests / elapsed, 1),
         "docs_per_s": round(ok * docs_per_request / elapsed, 1),
@@ -187,6 +206,7 @@ async def run_flood(server: Server, body: bytes, clients: int, seconds: float,
     rss: list[float] = []
     path = PREDICT.format(name="imdb")
     before = server.memory()
+    log_start = server.log_size()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     stop_at = time.perf_counter() + seconds
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as http, \
@@ -218,6 +238,8 @@ async def run_flood(server: Server, body: bytes, clients: int, seconds: float,
 
         await asyncio.gather(probe(), sample(), *(client() for _ in range(clients)))
         flood_end = time.perf_counter()
+    await asyncio.sleep(1)  # the last answers reach the log
+    answered = server.statuses_logged(log_start, server.log_size())
     # recovery: how soon a single document is answered, then a short normal load
     first = None
     async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
@@ -228,7 +250,10 @@ async def run_flood(server: Server, body: bytes, clients: int, seconds: float,
     after = await run_load(server, after_bodies, 1, after_clients, after_seconds, warmup=0)
     return {
         "clients": clients, "seconds": seconds, "body_bytes": len(body),
-        "statuses": {str(k): v for k, v in statuses.items()}, "transport_errors": dict(errors),
+        "statuses_read_by_clients": {str(k): v for k, v in statuses.items()},
+        "transport_errors": dict(errors),
+        "statuses_answered_by_server": answered,
+        "load_average_after": round(os.getloadavg()[0], 2),
         "health_probe_p50_ms": round(1000 * percentile(probes, 50), 2) if probes else None,
         "health_probe_max_ms": round(1000 * max(probes), 2) if probes else None,
         "rss_before_mb": round(before["rss_mb"], 1),
@@ -308,7 +333,8 @@ def main() -> None:
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "machine": f"{platform.node()}: {os.cpu_count()} cores, "
                           f"{platform.machine()}, Python {platform.python_version()}",
-               "command": " ".join(sys.argv), "settings": vars(args) | {"model": str(args.model)}}
+               "command": " ".join(sys.argv),
+               "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
     results["in_process"] = in_process(args.model, texts, args.batch, 10)
     print("in-process:", results["in_process"], flush=True)
 

@@ -349,3 +349,21 @@ def test_the_byte_budget_holds_at_least_one_body():
     from textclf.errors import SettingsError
     with pytest.raises(SettingsError, match="--max-pending-bytes"):
         ServeLimits(max_body=1000, max_pending_bytes=999)
+
+
+def test_the_openapi_schema_documents_every_body_and_its_references_resolve(api):
+    schema = api.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    bodies = {path: operation["post"]["requestBody"]["content"]["application/json"]["schema"]
+              for path, operation in schema["paths"].items() if "post" in operation}
+    assert bodies == {
+        "/v1/models/{name}/predict": {"$ref": "#/components/schemas/PredictRequest"},
+        "/v1/models/{name}/explain": {"$ref": "#/components/schemas/ExplainRequest"},
+        "/v2/models/{name}/infer": {"$ref": "#/components/schemas/InferenceRequest"},
+        "/v2/models/{name}/versions/{version}/infer":
+            {"$ref": "#/components/schemas/InferenceRequest"},
+    }
+    references = re.findall(r'"\$ref": ?"#/components/schemas/([^"]+)"', json.dumps(schema))
+    assert references and all(name in components for name in references)
+    assert components["PredictRequest"]["properties"]["texts"]["minItems"] == 1
+    assert api.get("/docs").status_code == 200

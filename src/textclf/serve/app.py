@@ -20,11 +20,14 @@ from fastapi import FastAPI
 from textclf.core.version import __version__
 from textclf.serve import v1, v2
 from textclf.serve.access_log import AccessLogMiddleware
+from textclf.serve.bodies import add_schemas
 from textclf.serve.config import ServeConfig
 from textclf.serve.errors import install_error_handlers
 from textclf.serve.limits import LimitsMiddleware
 from textclf.serve.page import install_page
+from textclf.serve.protocol import InferenceRequest
 from textclf.serve.registry import ModelRegistry
+from textclf.serve.schemas import ExplainRequest, PredictRequest
 
 log = logging.getLogger("textclf.serve")
 DESCRIPTION = """Text classifiers trained with textclf, served over HTTP.
@@ -87,6 +90,7 @@ def create_app(config: ServeConfig, registry: ModelRegistry | None = None) -> Fa
     app.state.registry = registry
     app.include_router(v1.router)
     app.include_router(v2.router)
+    add_schemas(app, [PredictRequest, ExplainRequest, InferenceRequest])
     install_page(app)
     return app
 

@@ -12,7 +12,8 @@ In order:
    ``Content-Length`` says so, else as soon as the bytes received pass the limit;
 4. a body that is not UTF-8 is answered 400, naming the first bad byte.
 
-A body that passes is handed to the app in one piece, so the bodies in memory are bounded
+A body that passes is handed to the app in one piece (also as ``scope[BODY]``, for
+:mod:`textclf.serve.bodies`), so the bodies in memory are bounded
 by ``max_body`` each and ``max_pending_bytes`` in all (and what parsing and featurising
 them takes is proportional to them).
 """
@@ -27,6 +28,7 @@ from textclf.serve.config import ServeLimits
 from textclf.serve.errors import ServeError
 
 EXEMPT = ("/v2/health/live", "/v2/health/ready")
+BODY = "textclf.body"  # where the body, received whole, waits for the endpoint (bodies.py)
 BODY_METHODS = ("POST", "PUT", "PATCH")
 JSON_TYPES = ("application/json",)
 
@@ -81,6 +83,7 @@ class LimitsMiddleware:
                 body = await self.read_body(scope, receive, send, held)
                 if body is None:
                     return
+                scope[BODY] = body
                 receive = replay(body, receive)
             await self.app(scope, receive, send)
         finally:

@@ -1,8 +1,9 @@
 """The simple JSON API: list the models, label a batch of texts, explain one text.
 
 Labelling goes through :mod:`textclf.serve.predictions` (one vectorised call per batch);
-the endpoints are plain functions, which FastAPI runs in its thread pool, so a large batch
-never holds up the event loop (the classifier is safe to call from many threads).
+the endpoints are plain functions, which FastAPI runs in its thread pool, and they parse
+their bodies there too (:mod:`textclf.serve.bodies`), so a large batch never holds up the
+event loop (the classifier is safe to call from many threads).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from textclf.serve import predictions
+from textclf.serve.bodies import body_schema, parse
 from textclf.serve.limits import check_length, check_texts
 from textclf.serve.registry import ModelRegistry
 from textclf.serve.responses import SafeJSONResponse
@@ -42,8 +44,10 @@ def describe_model(name: str, request: Request) -> SafeJSONResponse:
 
 
 @router.post("/models/{name}/predict", response_model=PredictResponse, responses=ERRORS,
-             summary="Label texts: the most probable class and every class's probability")
-def predict(name: str, body: PredictRequest, request: Request) -> SafeJSONResponse:
+             summary="Label texts: the most probable class and every class's probability",
+             openapi_extra=body_schema(PredictRequest))
+def predict(name: str, request: Request) -> SafeJSONResponse:
+    body = parse(request, PredictRequest)
     check_texts(body.texts, request.app.state.limits)
     served = registry_of(request).get(name)
     found = predictions.predict(served.classifier, body.texts)
@@ -53,8 +57,10 @@ def predict(name: str, body: PredictRequest, request: Request) -> SafeJSONRespon
 
 @router.post("/models/{name}/explain", responses=ERRORS,
              summary="Each term's contribution θⱼ·xⱼ to the score of one text, the bias, "
-             "the score and the probability (what `textclf explain --json` prints)")
-def explain(name: str, body: ExplainRequest, request: Request) -> SafeJSONResponse:
+             "the score and the probability (what `textclf explain --json` prints)",
+             openapi_extra=body_schema(ExplainRequest))
+def explain(name: str, request: Request) -> SafeJSONResponse:
+    body = parse(request, ExplainRequest)
     check_length(body.text, request.app.state.limits)
     served = registry_of(request).get(name)
     return SafeJSONResponse(predictions.explain(served.classifier, body.text)
