@@ -15,8 +15,10 @@ Phases, one after the other in one run (recorded in benchmarks/RESULTS.md):
    often sees the connection closed rather than the 503: the statuses the server answered
    are counted from its access log.
 
-The clients are one asyncio process with httpx (uvloop when installed), each client its
-own connection, kept alive; every request has a timeout, every phase a deadline. Requests,
+The clients are one asyncio process (uvloop when installed), each client its own
+keep-alive connection (benchmarks/http_client.py: httpx cost more CPU per request than the
+server's own work, so it measured itself); every request has a timeout, every phase a
+deadline. Requests,
 documents per second and latency percentiles are counted over the phase; an error is any
 answer but 200 or any transport failure. The CPU seconds of the server process and of the
 load generator are recorded too: on a small machine they share the cores.
@@ -46,11 +48,11 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from http_client import Connection, request_bytes
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PREDICT = "/v1/models/{name}/predict"
-JSON_HEADERS = {"content-type": "application/json"}
 TICKS = os.sysconf("SC_CLK_TCK")
 ACCESS_LINE = re.compile(r'"POST /v1/models/[^ ]+/predict" (\d{3}) ')
 
@@ -140,116 +142,120 @@ def percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
 
-async def run_load(server: Server, bodies: list[bytes], docs_per_request: int, clients: int,
-                   seconds: float, warmup: float = 2.0) -> dict:
-    """``clients`` clients send ``bodies`` in turn for ``warmup`` + ``seconds``; the
-    requests that start after the warm-up are counted."""
+async def run_load(server: Server, requests: list[bytes], docs_per_request: int,
+                   clients: int, seconds: float, warmup: float = 2.0) -> dict:
+    """``clients`` clients, each on its own keep-alive connection, send ``requests`` in
+    turn for ``warmup`` + ``seconds``; the requests that start after the warm-up count."""
     latencies: list[float] = []
     statuses: Counter = Counter()
     errors: Counter = Counter()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    path = PREDICT.format(name="imdb")
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
-        start = time.perf_counter()
-        counted_from = start + warmup
-        stop_at = counted_from + seconds
-        cpu = {}
+    start = time.perf_counter()
+    counted_from = start + warmup
+    stop_at = counted_from + seconds
+    cpu = {}
 
-        async def client(i: int) -> None:
-            j = i
-            while (now := time.perf_counter()) < stop_at:
-                body = bodies[j % len(bodies)]
-                j += clients
-                try:
-                    answer = await http.post(path, content=body, headers=JSON_HEADERS)
-                    status = answer.status_code
-                except httpx.HTTPError as err:
-                    status = None
-                    if now >= counted_from:
-                        errors[type(err).__name__] += 1
+    async def client(i: int) -> None:
+        connection = Connection("127.0.0.1", server.port, timeout=60)
+        j = i
+        while (now := time.perf_counter()) < stop_at:
+            request = requests[j % len(requests)]
+            j += clients
+            try:
+                status, _ = await connection.send(request)
+            except (TimeoutError, OSError) as err:
+                status = None
                 if now >= counted_from:
-                    latencies.append(time.perf_counter() - now)
-                    statuses[status] += 1
+                    errors[type(err).__name__] += 1
+            if now >= counted_from:
+                latencies.append(time.perf_counter() - now)
+                statuses[status] += 1
+        connection.close()
 
-        async def mark() -> None:
-            await asyncio.sleep(max(0.0, counted_from - time.perf_counter()))
-            cpu["server"], cpu["client"] = server.cpu(), sum(os.times()[:2])
+    async def mark() -> None:
+        await asyncio.sleep(max(0.0, counted_from - time.perf_counter()))
+        cpu["server"], cpu["client"] = server.cpu(), sum(os.times()[:2])
 
-        await asyncio.gather(mark(), *(client(i) for i in range(clients)))
-        elapsed = time.perf_counter() - counted_from
-        server_cpu = server.cpu() - cpu["server"]
-        client_cpu = sum(os.times()[:2]) - cpu["client"]
+    await asyncio.gather(mark(), *(client(i) for i in range(clients)))
+    elapsed = time.perf_counter() - counted_from
+    server_cpu = server.cpu() - cpu["server"]
+    client_cpu = sum(os.times()[:2]) - cpu["client"]
     ok = statuses.get(200, 0)
-    requests = sum(statuses.values())
+    total = sum(statuses.values())
     return {
         "server": server.label, "clients": clients, "docs_per_request": docs_per_request,
         "load_average_after": round(os.getloadavg()[0], 2),
-        "seconds": round(elapsed, 2), "requests": requests,
-        "requests_per_s": round(requests / elapsed, 1),
+        "seconds": round(elapsed, 2), "requests": total,
+        "requests_per_s": round(total / elapsed, 1),
         "docs_per_s": round(ok * docs_per_request / elapsed, 1),
         "p50_ms": round(1000 * percentile(latencies, 50), 2),
         "p99_ms": round(1000 * percentile(latencies, 99), 2),
         "max_ms": round(1000 * max(latencies), 2),
-        "errors": requests - ok, "statuses": {str(k): v for k, v in statuses.items()},
+        "errors": total - ok, "statuses": {str(k): v for k, v in statuses.items()},
         "transport_errors": dict(errors),
         "server_cpu_s": round(server_cpu, 1), "client_cpu_s": round(client_cpu, 1),
     }
 
 
-async def run_flood(server: Server, body: bytes, clients: int, seconds: float,
-                    after_bodies: list[bytes], after_clients: int, after_seconds: float) -> dict:
-    """``clients`` clients send ``body`` for ``seconds``; meanwhile the health probe is
+async def run_flood(server: Server, request: bytes, clients: int, seconds: float,
+                    after_requests: list[bytes], after_clients: int,
+                    after_seconds: float) -> dict:
+    """``clients`` clients send ``request`` for ``seconds``; meanwhile the health probe is
     timed and the server's memory sampled; afterwards, single documents again."""
     statuses: Counter = Counter()
     errors: Counter = Counter()
     probes: list[float] = []
     rss: list[float] = []
-    path = PREDICT.format(name="imdb")
     before = server.memory()
     log_start = server.log_size()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     stop_at = time.perf_counter() + seconds
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as http, \
-            httpx.AsyncClient(base_url=server.url, timeout=30) as prober:
 
-        async def client() -> None:
-            while time.perf_counter() < stop_at:
-                try:
-                    answer = await http.post(path, content=body, headers=JSON_HEADERS)
-                    statuses[answer.status_code] += 1
-                except httpx.HTTPError as err:
-                    errors[type(err).__name__] += 1
+    async def client() -> None:
+        connection = Connection("127.0.0.1", server.port, timeout=120)
+        while time.perf_counter() < stop_at:
+            try:
+                status, _ = await connection.send(request)
+                statuses[status] += 1
+            except (TimeoutError, OSError) as err:
+                errors[type(err).__name__] += 1
+        connection.close()
 
-        async def probe() -> None:
-            while time.perf_counter() < stop_at:
-                t0 = time.perf_counter()
-                try:
-                    answer = await prober.get("/v2/health/ready")
-                    if answer.status_code == 200:
-                        probes.append(time.perf_counter() - t0)
-                except httpx.HTTPError as err:
-                    errors[f"probe {type(err).__name__}"] += 1
-                await asyncio.sleep(0.25)
+    async def probe() -> None:
+        connection = Connection("127.0.0.1", server.port, timeout=30)
+        ready = request_bytes("GET", "/v2/health/ready")
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            try:
+                status, _ = await connection.send(ready)
+                if status == 200:
+                    probes.append(time.perf_counter() - t0)
+            except (TimeoutError, OSError) as err:
+                errors[f"probe {type(err).__name__}"] += 1
+            await asyncio.sleep(0.25)
+        connection.close()
 
-        async def sample() -> None:
-            while time.perf_counter() < stop_at:
-                rss.append(server.memory()["rss_mb"])
-                await asyncio.sleep(0.1)
+    async def sample() -> None:
+        while time.perf_counter() < stop_at:
+            rss.append(server.memory()["rss_mb"])
+            await asyncio.sleep(0.1)
 
-        await asyncio.gather(probe(), sample(), *(client() for _ in range(clients)))
-        flood_end = time.perf_counter()
-    await asyncio.sleep(1)  # the last answers reach the log
-    answered = server.statuses_logged(log_start, server.log_size())
+    await asyncio.gather(probe(), sample(), *(client() for _ in range(clients)))
+    flood_end = time.perf_counter()
     # recovery: how soon a single document is answered, then a short normal load
     first = None
-    async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
-        while first is None and time.perf_counter() - flood_end < 120:
-            answer = await http.post(path, content=after_bodies[0], headers=JSON_HEADERS)
-            if answer.status_code == 200:
-                first = time.perf_counter() - flood_end
-    after = await run_load(server, after_bodies, 1, after_clients, after_seconds, warmup=0)
+    connection = Connection("127.0.0.1", server.port, timeout=120)
+    while first is None and time.perf_counter() - flood_end < 120:
+        try:
+            status, _ = await connection.send(after_requests[0])
+        except (TimeoutError, OSError):
+            continue
+        if status == 200:
+            first = time.perf_counter() - flood_end
+    connection.close()
+    await asyncio.sleep(1)  # the flood's last answers reach the log
+    answered = server.statuses_logged(log_start, server.log_size())
+    after = await run_load(server, after_requests, 1, after_clients, after_seconds, warmup=0)
     return {
-        "clients": clients, "seconds": seconds, "body_bytes": len(body),
+        "clients": clients, "seconds": seconds, "request_bytes": len(request),
         "statuses_read_by_clients": {str(k): v for k, v in statuses.items()},
         "transport_errors": dict(errors),
         "statuses_answered_by_server": answered,
@@ -266,10 +272,11 @@ async def run_flood(server: Server, body: bytes, clients: int, seconds: float,
 
 
 # the texts -------------------------------------------------------------------------------------
-def request_bodies(texts: list[str], per_request: int, count: int) -> list[bytes]:
-    return [json.dumps({"texts": [texts[(i * per_request + k) % len(texts)]
-                                  for k in range(per_request)]}).encode()
-            for i in range(count)]
+def predict_requests(texts: list[str], per_request: int, count: int) -> list[bytes]:
+    """``count`` prepared predict requests of ``per_request`` texts each."""
+    return [request_bytes("POST", PREDICT.format(name="imdb"), json.dumps(
+        {"texts": [texts[(i * per_request + k) % len(texts)] for k in range(per_request)]}
+    ).encode()) for i in range(count)]
 
 
 def flood_body(texts: list[str], max_body: int, max_chars: int) -> bytes:
@@ -338,8 +345,8 @@ def main() -> None:
     results["in_process"] = in_process(args.model, texts, args.batch, 10)
     print("in-process:", results["in_process"], flush=True)
 
-    singles = request_bodies(texts, 1, 2000)
-    batches = request_bodies(texts, args.batch, 100)
+    singles = predict_requests(texts, 1, 2000)
+    batches = predict_requests(texts, args.batch, 100)
     with tempfile.TemporaryDirectory() as folder:
         textclf = Server("textclf", [textclf_command(), "serve", "--name",
                                      f"imdb={args.model}", "--max-body", str(args.max_body),
@@ -353,9 +360,11 @@ def main() -> None:
                                                    args.duration))
                     results[f"{name}_{server.label}"] = figures
                     print(f"{name} {server.label}:", figures, flush=True)
+            flood = request_bytes("POST", PREDICT.format(name="imdb"),
+                                  flood_body(texts, args.max_body, args.max_chars))
             results["flood"] = asyncio.run(run_flood(
-                textclf, flood_body(texts, args.max_body, args.max_chars), args.flood_clients,
-                args.flood_seconds, singles, args.clients, 10))
+                textclf, flood, args.flood_clients, args.flood_seconds, singles, args.clients,
+                10))
             print("flood:", results["flood"], flush=True)
         finally:
             results["exit_status"] = {"textclf": textclf.stop(), "ceiling": ceiling.stop()}

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from textclf.core.version import __version__
 from textclf.serve import v1, v2
 from textclf.serve.access_log import AccessLogMiddleware
+from textclf.serve.batching import Batcher
 from textclf.serve.bodies import add_schemas
 from textclf.serve.config import ServeConfig
 from textclf.serve.errors import install_error_handlers
@@ -85,9 +86,11 @@ def create_app(config: ServeConfig, registry: ModelRegistry | None = None) -> Fa
             if hangup:
                 asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
             registry.stop_watching()
+            app.state.batcher.stop()
 
     app = service_app(config, lifespan)
     app.state.registry = registry
+    app.state.batcher = Batcher()
     app.include_router(v1.router)
     app.include_router(v2.router)
     add_schemas(app, [PredictRequest, ExplainRequest, InferenceRequest])

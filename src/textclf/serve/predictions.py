@@ -29,6 +29,10 @@ class Predictions:
     def __len__(self) -> int:
         return len(self.best)
 
+    def rows(self, start: int, stop: int) -> Predictions:
+        """The predictions of texts ``start`` to ``stop`` − 1."""
+        return Predictions(self.labels, self.probabilities[start:stop], self.best[start:stop])
+
     def label_of(self, i: int) -> str:
         return self.labels[self.best[i]]
 

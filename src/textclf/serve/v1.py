@@ -1,6 +1,7 @@
 """The simple JSON API: list the models, label a batch of texts, explain one text.
 
-Labelling goes through :mod:`textclf.serve.predictions` (one vectorised call per batch);
+Labelling goes through :mod:`textclf.serve.predictions` (one vectorised call per batch;
+small requests of concurrent clients gathered into one, :mod:`textclf.serve.batching`);
 the endpoints are plain functions, which FastAPI runs in its thread pool, and they parse
 their bodies there too (:mod:`textclf.serve.bodies`), so a large batch never holds up the
 event loop (the classifier is safe to call from many threads).
@@ -50,7 +51,7 @@ def predict(name: str, request: Request) -> SafeJSONResponse:
     body = parse(request, PredictRequest)
     check_texts(body.texts, request.app.state.limits)
     served = registry_of(request).get(name)
-    found = predictions.predict(served.classifier, body.texts)
+    found = request.app.state.batcher.predict(served.classifier, body.texts)
     return SafeJSONResponse({"model": name, "version": served.file.version,
                          "predictions": found.records(body.top_k)})
 

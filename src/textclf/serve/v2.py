@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from textclf.core.version import __version__
-from textclf.serve import predictions, protocol
+from textclf.serve import protocol
 from textclf.serve.bodies import body_schema, parse
 from textclf.serve.errors import ServeError
 from textclf.serve.limits import check_texts
@@ -81,6 +81,6 @@ def infer(request: Request, name: str, version: str | None = None) -> SafeJSONRe
     texts = protocol.texts_of(body)
     check_texts(texts, request.app.state.limits, field=f"input {body.inputs[0].name!r}")
     outputs = protocol.requested_outputs(body)
-    found = predictions.predict(model.classifier, texts)
+    found = request.app.state.batcher.predict(model.classifier, texts)
     return SafeJSONResponse(protocol.inference_response(name, model.file.version, body, outputs,
                                                     found))
