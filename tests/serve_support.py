@@ -40,6 +40,31 @@ def other_binary_classifier() -> TextClassifier:
     return TextClassifier(**SMALL, ngrams=1, features="count").fit(TRAIN_TEXTS, TRAIN_LABELS)
 
 
+# Fixtures shared by the serve tests: a test module imports them (``models_fixture`` ...)
+# and asks for them by their names (``models`` ...).
+@pytest.fixture(scope="module", name="models")
+def models_fixture(tmp_path_factory) -> dict[str, Path]:
+    """A binary model ("reviews") and a three-class one ("topics"), saved."""
+    folder = tmp_path_factory.mktemp("served")
+    paths = {"reviews": folder / "reviews.textclf", "topics": folder / "topics.textclf"}
+    binary_classifier().save(paths["reviews"])
+    topic_classifier().save(paths["topics"])
+    return paths
+
+
+@pytest.fixture(scope="module", name="api")
+def api_fixture(models):
+    """The app serving ``models``, through FastAPI's TestClient."""
+    with client(models) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module", name="loaded")
+def loaded_fixture(models):
+    """The classifiers of ``models``, as TextClassifier.load reads them."""
+    return {name: TextClassifier.load(path) for name, path in models.items()}
+
+
 def client(models: dict[str, Path], **limits) -> TestClient:
     config = ServeConfig(models={name: str(path) for name, path in models.items()},
                          limits=ServeLimits(**limits), watch_interval=0)

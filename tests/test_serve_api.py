@@ -7,34 +7,12 @@ import json
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
-from serve_support import TEXTS, TOPIC_TEXTS, binary_classifier, client, topic_classifier
+from serve_support import TEXTS, TOPIC_TEXTS, api_fixture, client, loaded_fixture, models_fixture  # noqa: F401
 
 from textclf.serve.config import ServeLimits
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("served")
-    paths = {"reviews": folder / "reviews.textclf", "topics": folder / "topics.textclf"}
-    binary_classifier().save(paths["reviews"])
-    topic_classifier().save(paths["topics"])
-    return paths
-
-
-@pytest.fixture(scope="module")
-def api(models):
-    with client(models) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def loaded(models):
-    from textclf import TextClassifier
-    return {name: TextClassifier.load(path) for name, path in models.items()}
 
 
 # listing the models ------------------------------------------------------------------------------
@@ -255,6 +233,21 @@ def test_limits_must_be_positive():
         ServeLimits(max_batch=0)
 
 
+def held_app():
+    """An ASGI app that reads the body and answers only once ``release`` is set."""
+    import asyncio
+
+    release = asyncio.Event()
+
+    async def app(scope, receive, send):
+        await receive()
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    return app, release
+
+
 def test_a_full_server_answers_503_at_once_and_recovers():
     """--max-concurrency: one request more than the limit is refused without waiting; the
     health probes are never refused; once a request finishes, the next is served."""
@@ -264,15 +257,9 @@ def test_a_full_server_answers_503_at_once_and_recovers():
 
     from textclf.serve.limits import LimitsMiddleware
 
-    release = asyncio.Event()
-
-    async def slow_app(scope, receive, send):
-        await receive()
-        await release.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"done"})
 
     async def scenario():
+        slow_app, release = held_app()
         app = LimitsMiddleware(slow_app, ServeLimits(max_concurrency=2))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
@@ -303,13 +290,6 @@ def test_bodies_in_progress_are_bounded_in_bytes_too():
 
     from textclf.serve.limits import LimitsMiddleware
 
-    release = asyncio.Event()
-
-    async def slow_app(scope, receive, send):
-        await receive()
-        await release.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"done"})
 
     def body(size: int) -> bytes:
         return json.dumps({"texts": ["x" * (size - 15)]}).encode()
@@ -319,6 +299,7 @@ def test_bodies_in_progress_are_bounded_in_bytes_too():
             yield b" " * 100
 
     async def scenario():
+        slow_app, release = held_app()
         limits = ServeLimits(max_body=1000, max_pending_bytes=1500, max_concurrency=10)
         app = LimitsMiddleware(slow_app, limits)
         transport = httpx.ASGITransport(app=app)

@@ -9,11 +9,10 @@ and open_inference_rest.yaml (the same text as KServe's docs/predict-api/v2/requ
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from serve_support import TEXTS, TOPIC_TEXTS, binary_classifier, client, topic_classifier
+from serve_support import TEXTS, TOPIC_TEXTS, api_fixture, client, loaded_fixture, models_fixture  # noqa: F401
 
 # The specification's inference request example, verbatim: two inputs, one requested output.
 SPEC_REQUEST = {
@@ -65,27 +64,6 @@ def test_the_published_response_example_passes_the_checks():
     """The checks accept the specification's own response (with model_name added, which
     the schema requires and the example leaves out)."""
     check_inference_response({"model_name": "mymodel", **SPEC_RESPONSE})
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("served")
-    paths = {"reviews": folder / "reviews.textclf", "topics": folder / "topics.textclf"}
-    binary_classifier().save(paths["reviews"])
-    topic_classifier().save(paths["topics"])
-    return paths
-
-
-@pytest.fixture(scope="module")
-def api(models):
-    with client(models) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def loaded(models):
-    from textclf import TextClassifier
-    return {name: TextClassifier.load(path) for name, path in models.items()}
 
 
 def text_request(texts, shape=None, **extra) -> dict:
