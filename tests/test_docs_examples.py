@@ -31,6 +31,10 @@ SETUP = {
     "sklearn.md": CORPUS,
     "speed.md": CORPUS,
     "tune.md": "import sys\n" + CORPUS,
+    "serving.md": CORPUS + """
+from textclf import TextClassifier
+TextClassifier(min_df=1, epochs=3).fit(texts, labels).save("imdb.textclf")
+""",
     "tutorial.md": CORPUS + """
 import json
 from textclf import TextClassifier

@@ -354,6 +354,22 @@ def test_ordered_map_keeps_order_and_reads_a_bounded_number_ahead(threads: bool)
     assert list(ordered_map(str, [3, 1, 2], jobs=1)) == ["3", "1", "2"]
 
 
+@pytest.mark.parametrize("threads", [True, False])
+def test_ordered_map_starts_no_pool_for_a_single_item(threads: bool, monkeypatch):
+    """Predicting one short document (a served request) is one chunk: no workers to start."""
+    from textclf.core import parallel
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for one item")
+
+    monkeypatch.setattr(parallel, "ThreadPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    assert list(parallel.ordered_map(square, [3], jobs=2, threads=threads)) == [9]
+    assert list(parallel.ordered_map(square, iter([]), jobs=2, threads=threads)) == []
+    with pytest.raises(AssertionError, match="pool was started"):
+        list(parallel.ordered_map(square, [1, 2], jobs=2, threads=threads))
+
+
 def test_vocabulary_lookup_of_distinct_tokens_equals_the_general_lookup():
     words = ["b", "a", "c", "a b"]
     fresh, general = Vocabulary(grow=True), Vocabulary(grow=True)
@@ -387,3 +403,26 @@ def test_a_chunk_whose_only_token_is_empty(engine):
     X = featurizer.fit_transform(["!!"])
     assert featurizer.terms == [""] and X.shape == (1, 2)
     assert Featurizer(min_df=1, token_pattern=r"\w*").fit_transform(["!!", "a!"]).shape[0] == 2
+
+
+@pytest.mark.parametrize("n_rows, n_columns, n_pairs", [(1, 400_000, 30), (3, 50, 0),
+                                                         (5, 20, 400), (40, 1_000, 600)])
+def test_counting_few_pairs_by_sorting_gives_the_counting_sort_matrix(n_rows, n_columns,
+                                                                      n_pairs):
+    """One document against a large vocabulary takes the O(nnz log nnz) path; it must give
+    the matrix of the O(nnz + |F|) counting sorts: counts, int32, sorted, no duplicates."""
+    from textclf.core.sparse import count_by_columns, count_matrix, count_pairs
+
+    rng = np.random.default_rng(n_pairs)
+    rows = np.sort(rng.integers(0, n_rows, n_pairs))  # non-decreasing, as the featuriser gives
+    columns = rng.integers(0, min(n_columns, 25), n_pairs)  # repeats within rows
+    by_sorting = count_pairs(rows, columns, (n_rows, n_columns))
+    by_counting = count_by_columns(rows, columns, (n_rows, n_columns))
+    chosen = count_matrix(rows, columns, (n_rows, n_columns))
+    expected = sp.coo_matrix((np.ones(n_pairs), (rows, columns)), (n_rows, n_columns)).toarray()
+    for X in (by_sorting, by_counting, chosen):
+        assert X.dtype == np.int32 and X.indices.dtype == np.int32
+        assert X.has_sorted_indices and X.has_canonical_format
+        assert (X.toarray() == expected).all()
+    assert by_sorting.indptr.tolist() == by_counting.indptr.tolist()
+    assert by_sorting.indices.tolist() == by_counting.indices.tolist()

@@ -12,6 +12,7 @@ no module-level state is set in the calling process, so any number of threads ma
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -32,12 +33,15 @@ def _call_installed(item):
 def ordered_map(function: Callable, items: Iterable, jobs: int = 1, *, threads: bool = True,
                 ahead: int = 2) -> Iterator:
     """``map(function, items)`` on ``jobs`` workers, in order, with at most ``ahead``·jobs
-    items in flight; plain ``map`` for one worker.
+    items in flight; plain ``map`` for one worker or a single item.
 
     ``threads``: threads (they share memory and suit work that releases the GIL: numpy,
     compiled kernels) or else processes (for pure Python work on large inputs).
     """
-    if jobs <= 1:
+    items = iter(items)
+    head = list(itertools.islice(items, 2))
+    items = itertools.chain(head, items)
+    if jobs <= 1 or len(head) < 2:  # a single item (one short document): no pool to start
         yield from map(function, items)
         return
     executor: Executor

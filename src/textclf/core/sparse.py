@@ -91,10 +91,21 @@ def count_matrix(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) 
     """CSR matrix of how often each (row, column) pair occurs, int32, indices sorted.
 
     Needs ``rows`` non-decreasing within each column (true when the pairs come level by
-    level in text order). Then two counting sorts, O(nnz), replace sorting inside rows:
-    to CSC (stable: each column's rows stay in order, repeats side by side, summed), and
-    back to CSR, which leaves every row's columns in increasing order.
+    level in text order). Two counting sorts (:func:`count_by_columns`) cost O(nnz + |F|);
+    for a few documents against a large vocabulary (one served request) sorting the pairs
+    themselves (:func:`count_pairs`), O(nnz log nnz), is far cheaper. Both give the same
+    matrix.
     """
+    if len(rows) * np.log2(len(rows) + 2) < shape[1]:
+        return count_pairs(rows, columns, shape)
+    return count_by_columns(rows, columns, shape)
+
+
+def count_by_columns(rows: np.ndarray, columns: np.ndarray,
+                     shape: tuple[int, int]) -> sp.csr_matrix:
+    """:func:`count_matrix` by two counting sorts, O(nnz + |F|): to CSC (stable: each
+    column's rows stay in order, repeats side by side, summed), and back to CSR, which leaves
+    every row's columns in increasing order."""
     X = sp.csc_matrix(
         (np.ones(len(rows), np.int32), (rows.astype(np.int32), columns.astype(np.int32))),
         shape=shape,
@@ -102,6 +113,19 @@ def count_matrix(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) 
     X.has_sorted_indices = True  # rows ascending within each column, as required
     X.sum_duplicates()
     X = X.tocsr()  # a counting sort by row: columns ascending within each row
+    X.has_sorted_indices = True
+    return X
+
+
+def count_pairs(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """:func:`count_matrix` by sorting the (row, column) pairs: O(nnz log nnz), any order."""
+    n_rows, n_columns = shape
+    keys, counts = np.unique(rows.astype(np.int64) * n_columns + columns, return_counts=True)
+    row_of = keys // n_columns
+    indptr = np.zeros(n_rows + 1, np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+    X = sp.csr_matrix((counts.astype(np.int32), (keys % n_columns).astype(np.int32), indptr),
+                      shape=shape)
     X.has_sorted_indices = True
     return X
 

@@ -1,0 +1,108 @@
+"""What a server is asked to do: the models to serve under their names, and its limits.
+
+A :class:`ServeConfig` travels to each worker process of ``textclf serve --workers N`` as
+JSON in an environment variable (:data:`CONFIG_VARIABLE`): uvicorn starts the workers
+afresh, and each builds its app from that description.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from textclf.errors import SettingsError
+
+CONFIG_VARIABLE = "TEXTCLF_SERVE_CONFIG"
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # safe in a URL path segment
+
+
+@dataclass(frozen=True)
+class ServeLimits:
+    """What one request may ask for, and how many may be in progress at once."""
+
+    max_body: int = 10_000_000  # bytes of a request body
+    max_batch: int = 10_000  # texts in one request
+    max_chars: int = 100_000  # characters of one text
+    max_concurrency: int = 64  # requests in progress; more are refused with 503
+    max_pending_bytes: int = 100_000_000  # bytes of their bodies; more are refused with 503
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise SettingsError(f"--{name.replace('_', '-')} must be a positive "
+                                    f"integer, got {value!r}")
+        if self.max_pending_bytes < self.max_body:
+            raise SettingsError(f"--max-pending-bytes ({self.max_pending_bytes}) must be at "
+                                f"least --max-body ({self.max_body})")
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """The models (name → file) and the limits; ``watch_interval`` seconds between looks
+    at the model files for a new version (0: only on SIGHUP)."""
+
+    models: dict[str, str]
+    limits: ServeLimits = field(default_factory=ServeLimits)
+    watch_interval: float = 2.0
+    access_log: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.models:
+            raise SettingsError("no model to serve: give at least one MODEL file")
+        for name in self.models:
+            check_name(name)
+        if not self.watch_interval >= 0:
+            raise SettingsError(f"--watch-interval must be 0 or more seconds, got "
+                                f"{self.watch_interval!r}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeConfig:
+        data = json.loads(text)
+        return cls(models=data["models"], limits=ServeLimits(**data["limits"]),
+                   watch_interval=data["watch_interval"], access_log=data["access_log"])
+
+    @classmethod
+    def from_environment(cls) -> ServeConfig:
+        text = os.environ.get(CONFIG_VARIABLE)
+        if not text:
+            raise SettingsError(f"{CONFIG_VARIABLE} is not set: start the server with "
+                                "`textclf serve MODEL ...`")
+        return cls.from_json(text)
+
+
+def check_name(name: str) -> str:
+    """A model's name must be usable as it is in a URL path."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise SettingsError(f"model name {name!r}: use letters, digits, '_', '.' and '-', "
+                            "starting with a letter or digit")
+    return name
+
+
+def model_name(path: str | Path) -> str:
+    """The name a file is served under: its name without the suffix (``imdb.textclf`` →
+    ``imdb``)."""
+    return Path(path).stem
+
+
+def named_models(paths: list[str], named: list[str]) -> dict[str, str]:
+    """name → path for MODEL arguments (named by their stem) and ``NAME=PATH`` pairs."""
+    pairs = [(model_name(path), path) for path in paths]
+    for item in named:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise SettingsError(f"--name {item!r}: write it as NAME=PATH")
+        pairs.append((name, path))
+    models: dict[str, str] = {}
+    for name, path in pairs:
+        check_name(name)
+        if name in models:
+            raise SettingsError(f"two models are named {name!r} ({models[name]} and {path}); "
+                                "name one with --name NAME=PATH")
+        models[name] = str(path)
+    return models
