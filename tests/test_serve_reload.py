@@ -161,3 +161,23 @@ def test_requests_during_a_switch_all_succeed_and_match_one_version(path, classi
         P = [[p["probabilities"][c] for c in ("neg", "pos")] for p in body["predictions"]]
         np.testing.assert_allclose(P, expected[body["version"]], atol=1e-12)
     assert seen == {old, new}
+
+
+def test_signed_models_are_served_with_their_key_only(tmp_path):
+    """``textclf serve --sign-key KEYFILE``: the registry reads (and rereads) each file with
+    the key; a signed file without it, or with another, is refused at start."""
+    from textclf.errors import ModelFileError
+    from textclf.serve.config import ServeConfig
+
+    key = tmp_path / "team.key"
+    key.write_bytes(b"the team's secret")
+    path = tmp_path / "signed.textclf"
+    TextClassifier(min_df=1, epochs=3, batch_size=4).fit(
+        ["a good film", "a bad film", "good acting", "bad acting"],
+        ["pos", "neg", "pos", "neg"]).save(path, sign_key=key.read_bytes())
+    config = ServeConfig(models={"reviews": str(path)}, sign_key_file=str(key))
+    assert ServeConfig.from_json(config.to_json()) == config
+    registry = ModelRegistry(config.models, config.load_options())
+    assert registry.get("reviews").classifier.labels == ["neg", "pos"]
+    with pytest.raises(ModelFileError, match="is signed"):
+        ModelRegistry(config.models)

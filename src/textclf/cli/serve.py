@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from textclf.cli.common import add_key_option
 from textclf.errors import SettingsError, TextclfError
 
 EXTRA_MODULES = ("fastapi", "uvicorn", "starlette", "pydantic", "anyio", "h11")
@@ -84,6 +85,11 @@ def add_parser(subparsers) -> None:
                         "(default 30)")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false",
                         help="no log line per request")
+    parser.add_argument("--trust-pattern", action="store_true",
+                        help="run the model files' own token patterns even if they are not "
+                        "ones textclf writes (only for files you trust)")
+    add_key_option(parser, "check the models' signatures with the key in this file (signed "
+                   "model files load only so)")
     parser.add_argument("--log-level", default="info",
                         choices=("debug", "info", "warning", "error"),
                         help="log level (default info)")
@@ -109,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
                          max_chars=args.max_chars, max_concurrency=args.max_concurrency,
                          max_pending_bytes=args.max_pending_bytes)
     config = ServeConfig(models=named_models(args.models, args.name), limits=limits,
-                         watch_interval=args.watch_interval, access_log=args.access_log)
+                         watch_interval=args.watch_interval, access_log=args.access_log,
+                         trust_pattern=args.trust_pattern, sign_key_file=args.sign_key)
     serve(config, Listen(host=args.host, port=args.port, workers=args.workers,
                          graceful_timeout=args.graceful_timeout, keep_alive=args.keep_alive,
                          log_level=args.log_level))

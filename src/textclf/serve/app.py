@@ -74,7 +74,8 @@ def service_app(config: ServeConfig, lifespan=None) -> FastAPI:
 
 def create_app(config: ServeConfig, registry: ModelRegistry | None = None) -> FastAPI:
     """The service for ``config``'s models (read now, unless a ``registry`` is given)."""
-    registry = registry if registry is not None else ModelRegistry(config.models)
+    registry = registry if registry is not None else ModelRegistry(config.models,
+                                                                   config.load_options())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

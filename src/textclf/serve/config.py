@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textclf.errors import SettingsError
 
@@ -48,6 +49,8 @@ class ServeConfig:
     limits: ServeLimits = field(default_factory=ServeLimits)
     watch_interval: float = 2.0
     access_log: bool = True
+    trust_pattern: bool = False  # run the files' own token patterns (docs/reliability.md)
+    sign_key_file: str | None = None  # signed model files: the file holding their key
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -65,7 +68,21 @@ class ServeConfig:
     def from_json(cls, text: str) -> ServeConfig:
         data = json.loads(text)
         return cls(models=data["models"], limits=ServeLimits(**data["limits"]),
-                   watch_interval=data["watch_interval"], access_log=data["access_log"])
+                   watch_interval=data["watch_interval"], access_log=data["access_log"],
+                   trust_pattern=data.get("trust_pattern", False),
+                   sign_key_file=data.get("sign_key_file"))
+
+    def load_options(self) -> dict[str, Any]:
+        """How each model file is read (TextClassifier.load's options); the key is read from
+        its file here, in each worker, never passed around."""
+        key = None
+        if self.sign_key_file is not None:
+            try:
+                key = Path(self.sign_key_file).read_bytes()
+            except OSError as err:
+                raise SettingsError(f"{self.sign_key_file}: cannot be read "
+                                    f"({err.strerror or err}) (--sign-key)") from err
+        return {"trust_pattern": self.trust_pattern, "sign_key": key}
 
     @classmethod
     def from_environment(cls) -> ServeConfig:

@@ -121,11 +121,12 @@ def iso_time(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def load_model(name: str, path: str) -> ServedModel:
-    """Read ``path`` as a classifier, with the digest of exactly the bytes that were read."""
+def load_model(name: str, path: str, options: dict[str, Any] | None = None) -> ServedModel:
+    """Read ``path`` as a classifier (``options``: TextClassifier.load's), with the digest
+    of exactly the bytes that were read."""
     for _ in range(READ_ATTEMPTS):
         before = identity(path)
-        clf = TextClassifier.load(path)
+        clf = TextClassifier.load(path, **(options or {}))
         digest = file_digest(path)
         if identity(path) == before:
             break
@@ -156,8 +157,9 @@ class ModelRegistry:
     """name → the live :class:`ServedModel`; reloads changed files, keeping the old model
     when a new file cannot be read."""
 
-    def __init__(self, models: dict[str, str]):
-        self.entries = {name: Entry(load_model(name, os.path.abspath(path)))
+    def __init__(self, models: dict[str, str], load_options: dict[str, Any] | None = None):
+        self.load_options = load_options or {}  # how every file is read, reloads included
+        self.entries = {name: Entry(load_model(name, os.path.abspath(path), self.load_options))
                         for name, path in models.items()}
         self.lock = threading.Lock()  # one reload at a time (watcher and SIGHUP)
         self.stop = threading.Event()
@@ -199,7 +201,7 @@ class ModelRegistry:
         if not force and current in (entry.live.file.identity, entry.refused):
             return False
         try:
-            fresh = load_model(name, path)
+            fresh = load_model(name, path, self.load_options)
         except TextclfError as err:
             return self.refuse(entry, current, str(err), force)
         except Exception as err:  # a file no check foresaw must not stop the server

@@ -85,7 +85,7 @@ def serve(config: ServeConfig, listen: Listen) -> None:
     """Load the models (failing at once on a bad file), then serve until stopped."""
     if listen.workers < 1:
         raise TextclfError(f"--workers must be at least 1, got {listen.workers}")
-    registry = ModelRegistry(config.models)  # every file checked before listening
+    registry = ModelRegistry(config.models, config.load_options())  # all checked first
     if listen.workers == 1:
         run_app(create_app(config, registry), listen)
     else:
