@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from textclf.classifier.settings import DecisionSettings
 from textclf.core import modelfile
 from textclf.core.schema import SchemaError, check
 from textclf.errors import ModelFileError, SettingsError
 from textclf.features.featurizer import Featurizer
+from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import FAST_PATTERNS
 from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
@@ -29,12 +31,17 @@ META_SCHEMA = {
     "featurizer": {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?": int,
                    "collisions?": int},
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
-              "hidden?": [int], "activation?": str, "dropout?": float},
+              "hidden?": [int], "activation?": str, "dropout?": float, "multi_label?": bool,
+              "temperature?": float},
     "training": dict,
     "history?": [dict],
     "tuning?": dict,
     "float32?": bool,
     "resume?": dict,
+    "decision?": {"threshold?": object, "top_k?": object, "at_least_one?": bool,
+                  "chosen_threshold?": object},
+    "calibration?": {"temperature": float, "dev_loss_before": "number",
+                     "dev_loss_after": "number"},
 }
 # Token patterns textclf writes itself (they are known to run in linear time); any other
 # pattern in a file runs only when the loader trusts the file (trust_pattern).
@@ -54,6 +61,8 @@ class ClassifierParts:
     float32: bool = False
     resume: dict | None = None  # a checkpoint's training state (meta and arrays)
     resume_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    decision: dict = field(default_factory=dict)  # a multi-label model's decision settings
+    calibration: dict | None = None  # the fitted temperature and the dev losses
 
 
 def write(path: str | Path, parts: ClassifierParts) -> None:
@@ -70,6 +79,10 @@ def write(path: str | Path, parts: ClassifierParts) -> None:
     }
     if parts.tuning is not None:
         meta["tuning"] = parts.tuning
+    if parts.model.multi_label:
+        meta["decision"] = parts.decision
+    if parts.calibration is not None:
+        meta["calibration"] = parts.calibration
     arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
     arrays |= {f"model.{k}": np.asarray(v) for k, v in parts.model.parameters().items()}
     if parts.resume is not None:
@@ -98,13 +111,46 @@ def read(path: str | Path, trust_pattern: bool = False) -> ClassifierParts:
             raise SettingsError(f"unknown model kind {kind!r}")
         model = MODEL_KINDS[kind].from_config(meta["model"], with_prefix(arrays, "model."))
         training = TrainingSettings.from_dict(meta["training"])
+        decision = checked_decision(meta.get("decision", {}))
     except (KeyError, TypeError, ValueError, SettingsError) as err:
         raise ModelFileError(f"{path}: inconsistent model file ({err})") from err
     labels = meta["labels"]
     check_parts(path, featurizer, model, labels, trust_pattern)
     return ClassifierParts(featurizer, model, labels, training, meta.get("history", []),
                            meta.get("tuning"), bool(meta.get("float32", False)),
-                           meta.get("resume"), with_prefix(arrays, "resume."))
+                           meta.get("resume"), with_prefix(arrays, "resume."), decision,
+                           meta.get("calibration"))
+
+
+def checked_decision(decision: dict) -> dict:
+    """A multi-label model's decision settings, each checked by its declaration, and the
+    threshold chosen on dev data (a number in (0, 1), or None)."""
+    settings = DecisionSettings.from_dict(decision)
+    chosen = decision.get("chosen_threshold")
+    if chosen is not None:
+        chosen = DecisionSettings.threshold.check(chosen)
+        if chosen == "auto":
+            raise SettingsError("the chosen threshold must be a number")
+    if settings.threshold == "auto" and chosen is None:
+        raise SettingsError("threshold 'auto' without the threshold it chose")
+    return {**settings.as_dict(), "chosen_threshold": chosen}
+
+
+def arguments(parts: ClassifierParts) -> dict:
+    """The arguments of ``TextClassifier`` that remake the classifier of ``parts``."""
+    model = parts.model
+    values = {s.argument: getattr(parts.featurizer.settings, s.name)
+              for s in FeatureSettings.declared.values()}
+    values |= {s.argument: getattr(parts.training_settings, s.name)
+               for s in TrainingSettings.declared.values()}
+    values |= {s.argument: parts.decision[s.name] for s in DecisionSettings.declared.values()
+               if s.name in parts.decision}
+    values["model"] = "logistic" if model.kind == "multilabel" else model.kind
+    values["multi_label"] = True if model.multi_label else None
+    if model.kind == "mlp":
+        values |= {"hidden": model.hidden, "activation": model.activation,
+                   "dropout": model.dropout}
+    return values | {"float32": parts.float32}
 
 
 def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: list[str],

@@ -10,7 +10,9 @@ from textclf.classifier import TextClassifier
 from textclf.cli.common import (
     add_data_options,
     add_output_options,
+    add_weight_option,
     checked_output,
+    labels_for,
     read_data,
     read_dev,
 )
@@ -27,8 +29,11 @@ def describe(model: Model) -> str:
     """One line naming the model and its shape."""
     if isinstance(model, FeedForwardNetwork):
         sizes = " → ".join(map(str, [model.n_features, *model.hidden, model.n_outputs]))
-        return (f"mlp {sizes} ({model.activation}, dropout {model.dropout}, "
-                f"{'sigmoid' if model.n_outputs == 1 else 'softmax'} output)")
+        output = "a sigmoid per label" if model.multi_label \
+            else "sigmoid" if model.n_outputs == 1 else "softmax"
+        return f"mlp {sizes} ({model.activation}, dropout {model.dropout}, {output} output)"
+    if model.multi_label:
+        return f"multi-label logistic regression ({model.n_classes} sigmoid outputs)"
     return model.kind
 
 
@@ -41,6 +46,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("data", metavar="DATA")
     add_output_options(parser)
     add_data_options(parser)
+    add_weight_option(parser)
     parser.add_argument("--dev", metavar="DATA",
                         help="dev data to report on per epoch (default: the dev split, if any)")
     add_settings(parser.add_argument_group("features"), names_in("features"))
@@ -57,6 +63,8 @@ def add_parser(subparsers) -> None:
         + "; ".join(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in defaults.items())
                     for kind, defaults in MODEL_DEFAULTS.items()))
     add_settings(training, names_in("training"))
+    add_settings(parser.add_argument_group(
+        "multi-label decisions (docs/multilabel.md)"), names_in("decision"))
     training.add_argument("--checkpoint", action="store_true",
                           help="write MODEL after every epoch, with what a run needs to go on, "
                           "so a crash keeps the last finished epoch")
@@ -82,8 +90,11 @@ def run(args: argparse.Namespace) -> int:
         + (f", reporting on {len(dev_corpus)} dev documents" if dev_corpus else ""),
         file=sys.stderr)
     clf.fit(
-        train_corpus.texts, train_corpus.labels,
-        dev_corpus.texts if dev_corpus else None, dev_corpus.labels if dev_corpus else None,
+        train_corpus.texts, train_corpus.targets(args.multi_label),
+        dev_corpus.texts if dev_corpus else None,
+        dev_corpus.targets(clf.multi_label) if dev_corpus else None,
+        sample_weight=train_corpus.weights,
+        dev_sample_weight=dev_corpus.weights if dev_corpus else None,
         checkpoint=args.output if args.checkpoint else None, resume=args.resume,
     )
     clf.save(args.output)
@@ -92,9 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if best is not None and best != clf.history[-1]["epoch"]:
         print(f"early stopping kept epoch {best} of {clf.history[-1]['epoch']} "
               "(lowest dev loss)")
-    if dev_corpus is not None:
-        print("\nevaluation on the dev set\n")
-        print(clf.evaluate(dev_corpus.texts, dev_corpus.labels).format())
+    print_dev(clf, dev_corpus)
     if args.top > 0:
         bias = (f" (bias b = {clf.model.bias:+.4f})"
                 if isinstance(clf.model, LogisticRegression) else "")
@@ -105,6 +114,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_dev(clf: TextClassifier, dev_corpus) -> None:
+    """The evaluation on the dev set, if any (and the threshold chosen on it)."""
+    if dev_corpus is None:
+        return
+    print("\nevaluation on the dev set\n")
+    if clf.calibration is not None:
+        c = clf.calibration
+        print(f"temperature T = {c['temperature']:.4f} fitted on the dev set (its log-loss "
+              f"{c['dev_loss_before']:.4f} → {c['dev_loss_after']:.4f}); probabilities are "
+              "of z/T")
+    if clf.chosen_threshold is not None:
+        print(f"threshold chosen on the dev set (best micro-F1): {clf.chosen_threshold:g}")
+    print(clf.evaluate(dev_corpus.texts, labels_for(clf, dev_corpus)).format())
+
+
 def print_summary(clf: TextClassifier) -> None:
     what = f"{clf.featurizer.n_features - 1} terms"
     collisions = getattr(clf.featurizer, "collisions", None)
@@ -112,7 +136,7 @@ def print_summary(clf: TextClassifier) -> None:
         what = (f"2^{clf.featurizer.bits} hashed columns ({collisions.count} of them hold "
                 "2 or more distinct n-grams)")
     print(f"model: {describe(clf.model)}; features: {what} + bias; "
-          f"classes: {', '.join(clf.labels)}")
+          f"{'labels' if clf.multi_label else 'classes'}: {', '.join(clf.labels)}")
 
 
 def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
@@ -129,20 +153,19 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
 
     def open_documents():
         return iter_documents(args.data, split, args.format, args.text_field,
-                              args.label_field)
+                              args.label_field, args.weight_field, args.label_sep)
 
     dev_corpus = read_dev(args)
     if not args.quiet:
         print(f"streaming {args.data} in chunks of {args.chunk_docs} documents",
               file=sys.stderr)
-    clf.fit_stream(open_documents,
-                   dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
+    dev = None if dev_corpus is None else (dev_corpus.texts, dev_corpus.label_sets,
+                                           dev_corpus.weights)
+    clf.fit_stream(open_documents, dev=dev,
                    chunk_docs=args.chunk_docs,
                    checkpoint=args.output if args.checkpoint else None, resume=args.resume)
     clf.save(args.output)
     print_summary(clf)
-    if dev_corpus is not None:
-        print("\nevaluation on the dev set\n")
-        print(clf.evaluate(dev_corpus.texts, dev_corpus.labels).format())
+    print_dev(clf, dev_corpus)
     print(f"\nmodel saved to {args.output}")
     return 0
