@@ -47,6 +47,12 @@ Y = np.array([[t in s for t in sorted(_topics)] for s in label_lists], dtype=int
 """
 SETUP = {
     "calibration.md": CORPUS,
+    "continued-training.md": CORPUS + """
+from textclf import TextClassifier
+TextClassifier(min_df=1, epochs=2).fit(train_texts, train_labels).save("model.textclf")
+new_texts, new_labels = dev_texts, dev_labels
+batches = [(texts[i:i + 100], labels[i:i + 100]) for i in range(0, 300, 100)]
+""",
     "multilabel.md": MULTI,
     "weights.md": CORPUS + """
 labels = ["spam" if label == "pos" else "ham" for label in labels]

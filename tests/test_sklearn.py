@@ -102,6 +102,10 @@ class NumbersAsText(RawTextClassifier):
     def fit(self, X, y, sample_weight=None):
         return super().fit(self._as_words(X, reset=True), y, sample_weight)
 
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        words = self._as_words(X, reset=not hasattr(self, "model_"))
+        return super().partial_fit(words, y, classes, sample_weight)
+
     def transform_texts(self, X):
         if not hasattr(self, "model_"):
             raise NotFittedError("NumbersAsText is not fitted yet")

@@ -9,17 +9,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.classifier import devset, persistence
+from textclf.classifier import devset, incremental, persistence, scoring
 from textclf.classifier.checkpoints import COMPLETED, Checkpoints, run_fingerprint
 from textclf.classifier.settings import ARGUMENTS, DecisionSettings, signature, split_arguments
 from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, train_streamed
 from textclf.classifier.targets import encode, label_names, read_targets
-from textclf.corpus.documents import Document, checked_labels, checked_texts
+from textclf.corpus.documents import Document, checked_texts
 from textclf.errors import DataError, NotFittedError
-from textclf.evaluation.calibration import calibration_of_classes
 from textclf.evaluation.decisions import decide
-from textclf.evaluation.metrics import EvaluationReport, evaluate_labels
-from textclf.evaluation.multilabel import MultiLabelReport, evaluate_label_sets
+from textclf.evaluation.metrics import EvaluationReport
+from textclf.evaluation.multilabel import MultiLabelReport
 from textclf.explain.contributions import explain
 from textclf.explain.inspection import ModelSummary, inspect_model, top_features
 from textclf.explain.records import Explanation
@@ -86,6 +85,8 @@ class TextClassifier:
         self.history: list[dict] = []
         self.tuning: dict | None = None  # the search that chose these settings (textclf tune)
         self.checkpoint: tuple[dict, dict] | None = None  # resume state the next save writes
+        self.optimizer_state: tuple[dict, dict] | None = None  # a loaded checkpoint's averages
+        self.partial_trainer: Trainer | None = None  # partial_fit's, kept between calls
 
     __init__.__signature__ = signature()  # type: ignore[attr-defined]
 
@@ -191,13 +192,7 @@ class TextClassifier:
             raise DataError(f"{len(texts)} texts but {len(sets)} labels")
         if len(texts) == 0:
             raise DataError("the training corpus is empty")
-        has_dev = dev_texts is not None and dev_labels is not None
-        if has_dev:
-            dev_texts = checked_texts(dev_texts, "dev texts")
-            dev_labels = list(dev_labels)
-            if len(dev_texts) != len(dev_labels):
-                raise DataError(f"{len(dev_texts)} dev texts but {len(dev_labels)} dev labels")
-            has_dev = len(dev_texts) > 0
+        dev_texts, dev_labels, has_dev = devset.checked_dev(dev_texts, dev_labels)
         self.check_needs(has_dev)
         self.labels = label_names(sets, self.multi_label)
         sample_weight = checked_sample_weights(sample_weight, len(texts))
@@ -227,11 +222,14 @@ class TextClassifier:
 
     def train(self, source: RowSource, dev, on_epoch_end: EpochCallback | None,
               checkpoint: str | Path | None, resume: bool,
-              fingerprint: Callable[[], str], shuffle: bool = True) -> None:
-        """Run the training loop on ``source``, with checkpoints and resuming if asked."""
-        self.checkpoint = None
+              fingerprint: Callable[[], str], shuffle: bool = True,
+              step_state: tuple[dict, dict] | None = None) -> None:
+        """Run the training loop on ``source``, with checkpoints and resuming if asked;
+        ``step_state``: the optimiser's averages to start from."""
+        self.checkpoint, self.partial_trainer = None, None
         checkpoints = Checkpoints(checkpoint, fingerprint()) if checkpoint else None
         trainer = self.trainer(None)
+        trainer.step_state = step_state
         state = checkpoints.resume(self, trainer) if checkpoints and resume else None
         if state == COMPLETED:  # θ is back: fit on the dev set again (the same T, threshold)
             devset.fit_on_dev(self, dev)
@@ -276,6 +274,28 @@ class TextClassifier:
                        checkpoint, resume)
         return self
 
+    def continue_training(self, texts: Iterable[str], labels: Iterable,
+                          dev_texts: Iterable[str] | None = None,
+                          dev_labels: Iterable | None = None, *,
+                          extend_vocabulary: bool = False, **options: Any) -> int:
+        """Train this fitted (or loaded) classifier on new documents: from its θ (and its
+        optimiser's averages where a checkpoint file kept them), with its featuriser and
+        labels; ``extend_vocabulary`` adds the new documents' terms (rows of θ at 0).
+        ``options``: training settings to change (epochs, eta, ...), ``sample_weight``,
+        ``dev_sample_weight``, ``checkpoint``, ``resume``, ``on_epoch_end``. Returns the
+        number of terms added (docs/continued-training.md)."""
+        return incremental.continue_training(self, texts, labels, dev_texts, dev_labels,
+                                             extend_vocabulary=extend_vocabulary, **options)
+
+    def partial_fit(self, texts: Iterable[str], labels: Iterable, classes: Iterable | None = None,
+                    sample_weight: Sequence[float] | None = None) -> TextClassifier:
+        """One pass of mini-batch SGD over one batch, as scikit-learn's partial_fit: the
+        first call names every class (``classes``) and fits the featuriser on its batch
+        (use ``hash_bits`` for a stream); η is constant; the optimiser's state carries over
+        from call to call."""
+        incremental.partial_fit(self, texts, labels, classes, sample_weight)
+        return self
+
     # use ----------------------------------------------------------------------------------------
     def check_fitted(self) -> None:
         """Refuse to predict before ``fit`` or ``load``."""
@@ -315,22 +335,7 @@ class TextClassifier:
         for a multi-label classifier micro/macro scores, subset accuracy, Hamming loss,
         P@k and R@k (:mod:`textclf.evaluation.multilabel`); and the calibration of the
         probabilities, ECE and Brier (:mod:`textclf.evaluation.calibration`)."""
-        texts = checked_texts(texts)
-        if self.multi_label:
-            sets, _ = read_targets(labels, True)
-            if len(texts) != len(sets):
-                raise DataError(f"{len(texts)} texts but {len(sets)} labels")
-            P = self.predict_proba(texts)
-            return evaluate_label_sets(sets, self.decide(P), self.labels, P)
-        labels = checked_labels(labels, "labels")
-        if len(texts) != len(labels):
-            raise DataError(f"{len(texts)} texts but {len(labels)} labels")
-        P = self.predict_proba(texts)
-        report = evaluate_labels(labels, [self.labels[k] for k in np.argmax(P, axis=1)],
-                                 self.labels)
-        index = {label: k for k, label in enumerate(self.labels)}
-        report.calibration = calibration_of_classes(P, [index.get(y, -1) for y in labels])
-        return report
+        return scoring.evaluate(self, texts, labels)
 
     def explain(self, text: str) -> Explanation:
         """Each feature's part in the score of ``text`` (see :mod:`textclf.explain`)."""
@@ -360,13 +365,4 @@ class TextClassifier:
         """Read a classifier written by :meth:`save`, checking every part and that the parts
         fit together (a model file is untrusted input: docs/reliability.md). A token pattern
         other than textclf's own runs only with ``trust_pattern``."""
-        parts = persistence.read(path, trust_pattern)
-        clf = cls(**persistence.arguments(parts))
-        parts.featurizer.dtype = np.dtype(clf.dtype)
-        clf.training_settings = parts.training_settings
-        clf.featurizer, clf.model, clf.labels = parts.featurizer, parts.model, parts.labels
-        clf.history, clf.tuning = parts.history, parts.tuning
-        clf.multi_label = parts.model.multi_label
-        clf.chosen_threshold = parts.decision.get("chosen_threshold")
-        clf.calibration = parts.calibration
-        return clf
+        return persistence.restore(cls, persistence.read(path, trust_pattern))

@@ -12,10 +12,21 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from textclf.classifier.targets import encode, known_dev_rows, read_targets
-from textclf.errors import SettingsError
+from textclf.corpus.documents import checked_texts
+from textclf.errors import DataError, SettingsError
 from textclf.evaluation.decisions import best_threshold
 from textclf.training.calibration import fit_temperature
 from textclf.training.weights import checked_sample_weights
+
+
+def checked_dev(texts, labels) -> tuple[list[str] | None, list | None, bool]:
+    """The dev texts and labels as lists, and whether there are any."""
+    if texts is None or labels is None:
+        return None, None, False
+    texts, labels = checked_texts(texts, "dev texts"), list(labels)
+    if len(texts) != len(labels):
+        raise DataError(f"{len(texts)} dev texts but {len(labels)} dev labels")
+    return texts, labels, len(texts) > 0
 
 
 def dev_rows(clf, texts: Sequence[str], labels: Sequence,
@@ -56,7 +67,7 @@ def fit_on_dev(clf, dev: tuple | None) -> None:
         fitted = fit_temperature(clf.model, dev)
         clf.model.temperature = fitted.temperature
         clf.calibration = asdict(fitted)
-    if clf.multi_label and clf.decision_settings.threshold == "auto":
+    if clf.multi_label and clf.decision_settings.threshold == "auto" and dev is not None:
         s = clf.decision_settings
         P_dev = clf.model.predict_proba(dev[0])
         clf.chosen_threshold = best_threshold(P_dev, dev[1], s.top_k, s.at_least_one)

@@ -177,3 +177,21 @@ def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: 
             "pattern can take exponential time on some texts, so it runs only for a file you "
             "trust: load it with trust_pattern=True (textclf: --trust-pattern)"
         )
+
+
+def restore(cls, parts: ClassifierParts):
+    """A classifier of class ``cls`` (``TextClassifier``) made of ``parts``; an optimiser's
+    averages the file keeps (a checkpoint's) are kept for training on."""
+    clf = cls(**arguments(parts))
+    parts.featurizer.dtype = np.dtype(clf.dtype)
+    clf.training_settings = parts.training_settings
+    clf.featurizer, clf.model, clf.labels = parts.featurizer, parts.model, parts.labels
+    clf.history, clf.tuning = parts.history, parts.tuning
+    clf.multi_label = parts.model.multi_label
+    clf.chosen_threshold = parts.decision.get("chosen_threshold")
+    clf.calibration = parts.calibration
+    trainer = (parts.resume or {}).get("trainer") or {}
+    steps = with_prefix(parts.resume_arrays, "step.")
+    if isinstance(trainer.get("step_state"), dict) and (steps or trainer["step_state"]):
+        clf.optimizer_state = (trainer["step_state"], steps)
+    return clf

@@ -71,6 +71,16 @@ def add_parser(subparsers) -> None:
     training.add_argument("--resume", action="store_true",
                           help="go on from the checkpoint in MODEL (the same data and settings; "
                           "implies --checkpoint): the final θ is that of an uninterrupted run")
+    more = parser.add_argument_group("training on (docs/continued-training.md)")
+    more.add_argument("--init-from", metavar="MODEL",
+                      help="start from MODEL's θ, featuriser and labels and train on DATA (the "
+                      "feature and model options are MODEL's; training options given here "
+                      "replace MODEL's)")
+    more.add_argument("--extend-vocabulary", action="store_true",
+                      help="with --init-from: add DATA's terms to MODEL's vocabulary (their rows "
+                      "of θ start at 0); hashed features need nothing")
+    more.add_argument("--trust-pattern", action="store_true",
+                      help="run MODEL's token pattern even if textclf did not write it")
     parser.add_argument("--top", type=int, default=10,
                         help="strongest features to print per class (default 10)")
     add_settings(parser, ["quiet"])
@@ -81,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
     clf = TextClassifier(**settings_from(args))
     checked_output(args)  # before any work: -o is a new file or a model, in a writable folder
     args.checkpoint = args.checkpoint or args.resume
+    if args.init_from:
+        return run_init_from(args)
+    if args.extend_vocabulary:
+        raise SettingsError("--extend-vocabulary extends the vocabulary of --init-from MODEL")
     if args.stream:
         return run_stream(args, clf)
     train_corpus = read_data(args, args.data, default_split="train")
@@ -110,6 +124,33 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nstrongest features per class{bias}")
         for label, features in clf.top_features(args.top).items():
             print(f"  {label}: " + ", ".join(f"{t} ({w:+.3f})" for t, w in features))
+    print(f"\nmodel saved to {args.output}")
+    return 0
+
+
+def run_init_from(args: argparse.Namespace) -> int:
+    """``--init-from MODEL``: MODEL's θ, featuriser and labels, trained on DATA."""
+    if args.stream:
+        raise SettingsError("--init-from trains on DATA held in memory; it does not --stream")
+    clf = TextClassifier.load(args.init_from, trust_pattern=args.trust_pattern)
+    clf.quiet, clf.jobs = args.quiet, args.jobs
+    train_corpus = read_data(args, args.data, default_split="train")
+    dev_corpus = read_dev(args)
+    given = {name: value for name, value in settings_from(args).items()
+             if name in names_in("training") and value is not None}
+    added = clf.continue_training(
+        train_corpus.texts, train_corpus.targets(clf.multi_label),
+        dev_corpus.texts if dev_corpus else None,
+        dev_corpus.targets(clf.multi_label) if dev_corpus else None,
+        extend_vocabulary=args.extend_vocabulary, sample_weight=train_corpus.weights,
+        dev_sample_weight=dev_corpus.weights if dev_corpus else None,
+        checkpoint=args.output if args.checkpoint else None, resume=args.resume, **given)
+    clf.save(args.output)
+    print(f"trained on from {args.init_from}: {len(clf.history)} epoch(s) on "
+          f"{len(train_corpus)} documents"
+          + (f"; {added} new terms added to the vocabulary" if args.extend_vocabulary else ""))
+    print_summary(clf)
+    print_dev(clf, dev_corpus)
     print(f"\nmodel saved to {args.output}")
     return 0
 

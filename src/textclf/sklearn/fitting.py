@@ -17,9 +17,15 @@ from sklearn.utils.validation import column_or_1d
 from textclf.corpus.splits import hold_out
 from textclf.models import Model, ModelSettings, new_model
 from textclf.training.calibration import fit_temperature
-from textclf.training.loop import train
+from textclf.training.loop import Trainer, train
 from textclf.training.settings import TrainingSettings, default_settings
-from textclf.training.weights import checked_sample_weights, document_weights, mean_one
+from textclf.training.sources import InMemoryRows
+from textclf.training.weights import (
+    BALANCED,
+    checked_sample_weights,
+    document_weights,
+    mean_one,
+)
 
 # Every training setting is a parameter; scikit-learn's random_state stands for the seed.
 TRAINING_PARAMETERS = tuple(name for name in TrainingSettings.declared if name != "seed")
@@ -189,3 +195,66 @@ def fit_model(
     if settings.calibrate:  # temperature scaling on the held-out rows
         model.temperature = fit_temperature(model, dev).temperature
     return model, history, dev
+
+
+def partial_fit_model(estimator, kind: str, X: sp.csr_matrix, y: np.ndarray, classes: Any,
+                      sample_weight: Any, network: dict[str, Any] | None = None) -> None:
+    """One pass of mini-batch SGD over [X | 1] and y for ``estimator``, as scikit-learn's
+    ``SGDClassifier.partial_fit``: the first call (or the first after ``fit``) needs
+    ``classes`` (every class y will hold; a label-indicator y gives its columns) and makes
+    ``classes_``, ``model_`` and ``trainer_``; later calls go on from them, with the
+    optimiser's state and the step count; η is constant."""
+    multi_label = is_multilabel(y)
+    fresh = not hasattr(estimator, "model_")
+    if fresh:
+        if classes is None and not multi_label:
+            raise ValueError("classes must be passed on the first call to partial_fit "
+                             "(every class y will hold)")
+        estimator.classes_ = np.arange(y.shape[1]) if multi_label \
+            else np.unique(np.asarray(classes))
+        settings = training_settings(kind, estimator.get_params(), estimator.random_state)
+        if multi_label and kind == "softmax":
+            raise ValueError("softmax regression gives each sample one class; a "
+                             "label-indicator y needs LogisticRegressionClassifier or "
+                             "MLPClassifier")
+        model_kind = "multilabel" if multi_label and kind == "logistic" else kind
+        if model_kind == "logistic" and len(estimator.classes_) != 2:
+            raise ValueError("Only binary classification is supported by (binary) logistic "
+                             f"regression; classes holds {len(estimator.classes_)}")
+        estimator.model_ = new_model(model_kind, X.shape[1], len(estimator.classes_),
+                                     init=settings.init, seed=settings.seed,
+                                     multi_label=multi_label, **(network or {}))
+        estimator.training_ = settings
+    elif classes is not None and not multi_label \
+            and not np.array_equal(np.unique(np.asarray(classes)), estimator.classes_):
+        raise ValueError(f"classes {np.unique(classes)} differ from the classes of the first "
+                         f"call to partial_fit {estimator.classes_}")
+    if estimator.training_.class_weight == BALANCED:
+        raise ValueError("class_weight 'balanced' needs the class counts of all the data; "
+                         "partial_fit takes a dict {class: weight}, as SGDClassifier does")
+    if multi_label != estimator.model_.multi_label:
+        raise ValueError("y is multi-label where the model is not, or the reverse")
+    if multi_label:
+        targets = (np.asarray(y) != 0).astype(np.uint8)
+        if targets.shape[1] != len(estimator.classes_):
+            raise ValueError(f"y has {targets.shape[1]} labels, the model "
+                             f"{len(estimator.classes_)}")
+    else:
+        targets = np.searchsorted(estimator.classes_, y)
+        outside = (targets >= len(estimator.classes_)) \
+            | (estimator.classes_[np.minimum(targets, len(estimator.classes_) - 1)] != y)
+        if outside.any():
+            raise ValueError(f"y holds {y[outside][0]!r}, which is not in classes "
+                             f"{list(estimator.classes_)}")
+    trainer = getattr(estimator, "trainer_", None)
+    if trainer is None or trainer.model is not estimator.model_:
+        trainer = estimator.trainer_ = Trainer(estimator.model_, estimator.training_)
+        trainer.history = list(getattr(estimator, "history_", [])) if not fresh else []
+        trainer.epoch = len(trainer.history)
+    weights = document_weights(targets, [str(c) for c in estimator.classes_],
+                               estimator.training_.class_weight,
+                               sample_weights(sample_weight, X.shape[0]))
+    trainer.partial_fit(InMemoryRows(X, targets, weights))
+    estimator.model_.temperature = 1.0  # a new θ: the T fitted for the old one no more
+    estimator.history_ = trainer.history
+    estimator.n_iter_ = len(trainer.history)

@@ -19,6 +19,7 @@ from textclf.sklearn.fitting import (
     kind_parameters,
     logits_of,
     parameters_init,
+    partial_fit_model,
     sample_weights,
     targets_of,
     training_settings,
@@ -69,6 +70,22 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
         )
         self.training_ = settings
         self.n_iter_ = len(self.history_)
+        self._set_coefficients()
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of mini-batch SGD over X and y, as ``SGDClassifier.partial_fit``: the
+        first call needs ``classes`` (every class y will hold); η is constant and the
+        optimiser's state carries over. Returns the estimator."""
+        fresh = not hasattr(self, "model_")
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, reset=fresh,
+                             multi_output=self._multi_label)
+        y = targets_of(y)
+        if fresh:
+            self._check_target_type(y)
+            self.label_dtype_ = y.dtype
+        partial_fit_model(self, self._kind, with_bias(X), y, classes, sample_weight,
+                          self._network())
         self._set_coefficients()
         return self
 

@@ -21,6 +21,7 @@ from textclf.sklearn.fitting import (
     fit_model,
     logits_of,
     parameters_init,
+    partial_fit_model,
     sample_weights,
     targets_of,
     training_settings,
@@ -117,6 +118,25 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         self.featurizer_ = featurizer
         self.training_ = settings
         self.n_iter_ = len(self.history_)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of mini-batch SGD over the texts X and labels y, as
+        ``SGDClassifier.partial_fit``: the first call needs ``classes`` and fits the
+        featuriser on its texts (give ``hash_bits`` for a stream: no vocabulary to learn);
+        η is constant and the optimiser's state carries over. Returns the estimator."""
+        texts = as_texts(X)
+        y = targets_of(y)
+        check_consistent_length(texts, y)
+        if not hasattr(self, "model_"):
+            self.featurizer_ = Featurizer(self._feature_settings()).fit(texts)
+            self.label_dtype_ = y.dtype
+            self.threshold_ = None
+        kind = self._model_kind(len(classes) if classes is not None else
+                                len(getattr(self, "classes_", [])), y.ndim == 2)
+        partial_fit_model(self, kind, self.featurizer_.transform(texts), y, classes,
+                          sample_weight, architecture(self.get_params()) if kind == "mlp"
+                          else None)
         return self
 
     def transform_texts(self, X) -> sp.csr_matrix:

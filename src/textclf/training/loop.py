@@ -105,6 +105,7 @@ class Trainer:
         self.step, self.epoch = 0, 0
         self.rng = np.random.default_rng(settings.seed)
         self.stepper: Step | None = None
+        self.step_state: tuple[dict, dict] | None = None  # optimiser state to start from
 
     def log(self, message: str) -> None:
         if not self.quiet:
@@ -124,6 +125,8 @@ class Trainer:
         schedule = Schedule(settings.schedule, settings.eta, steps_per_epoch,
                             steps_per_epoch * settings.epochs, settings.decay)
         self.stepper = choose_step(model, settings, schedule, self.engine, self.report_every)
+        if self.step_state is not None and resume is None:  # an optimiser's saved averages
+            self.stepper.load_state(*self.step_state)
         if resume is not None:
             self.restore_state(resume)
         penalty = Regularizer(settings.l2, settings.l1, model.regularized())
@@ -160,6 +163,30 @@ class Trainer:
                 self.log(f"restored the parameters of epoch {self.best[1]} "
                          f"(dev loss {self.best[0]:.4f})")
         return self.history
+
+    def partial_fit(self, source: RowSource, shuffle: bool = True) -> dict:
+        """One more pass over ``source``, as scikit-learn's ``partial_fit``: mini-batch steps
+        at a constant η (a stream has no known end for a schedule to decay to), the
+        optimiser's state, the step count and the shuffling generator carried over from the
+        passes before. Returns the pass's record (also appended to the history)."""
+        if source.n_rows == 0:
+            raise SettingsError("partial_fit needs at least one document")
+        if self.stepper is None:
+            schedule = Schedule("constant", self.settings.eta, 1, 1)
+            self.stepper = choose_step(self.model, self.settings, schedule, self.engine,
+                                       self.report_every)
+            if self.step_state is not None:
+                self.stepper.load_state(*self.step_state)
+        started = time.perf_counter()
+        loss_sum, correct, seen, eta = self.run_epoch(source, self.epoch + 1, source.n_rows,
+                                                      shuffle, self.settings.eta)
+        self.epoch += 1
+        record = {"epoch": self.epoch, "train_loss": loss_sum / max(seen, 1),
+                  "train_accuracy": correct / max(seen, 1), "eta": eta, "documents": seen,
+                  "train_seconds": time.perf_counter() - started}
+        self.check_finite(self.epoch, record["train_loss"])
+        self.history.append(record)
+        return record
 
     def stopped_early(self) -> bool:
         """``patience`` epochs have passed without a lower dev loss."""
