@@ -46,6 +46,10 @@ test_texts, test_label_lists = _corpus(80)
 Y = np.array([[t in s for t in sorted(_topics)] for s in label_lists], dtype=int)
 """
 SETUP = {
+    "compression.md": CORPUS + """
+from textclf import TextClassifier
+TextClassifier(min_df=1, epochs=2).fit(train_texts, train_labels).save("model.textclf")
+""",
     "calibration.md": CORPUS,
     "continued-training.md": CORPUS + """
 from textclf import TextClassifier

@@ -248,6 +248,12 @@ def test_multilabel_is_detected_forced_or_refused():
         TextClassifier(**OPTIONS, threshold="auto").fit(*MULTI_TRAIN)
 
 
+def test_decision_settings_on_single_label_data_say_they_do_nothing():
+    with pytest.warns(UserWarning, match="decide the labels of a multi-label model"):
+        clf = TextClassifier(**SMALL, top_k=2).fit(TRAIN_TEXTS, TRAIN_LABELS)
+    assert clf.predict(["a wonderful film"]) == ["pos"]
+
+
 def test_a_multilabel_network_trains_and_predicts():
     clf = TextClassifier(**{**OPTIONS, "eta": 0.02}, model="mlp", hidden=(16,), dropout=0.0)
     clf.fit(*MULTI_TRAIN)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.classifier import devset, incremental, persistence, scoring
+from textclf.classifier import compression, devset, incremental, persistence, scoring
 from textclf.classifier.checkpoints import COMPLETED, Checkpoints, run_fingerprint
 from textclf.classifier.settings import ARGUMENTS, DecisionSettings, signature, split_arguments
 from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, train_streamed
@@ -87,6 +87,7 @@ class TextClassifier:
         self.checkpoint: tuple[dict, dict] | None = None  # resume state the next save writes
         self.optimizer_state: tuple[dict, dict] | None = None  # a loaded checkpoint's averages
         self.partial_trainer: Trainer | None = None  # partial_fit's, kept between calls
+        self.compression: dict | None = None  # how save writes it small (compress)
 
     __init__.__signature__ = signature()  # type: ignore[attr-defined]
 
@@ -358,7 +359,15 @@ class TextClassifier:
         decision = {**self.decision_settings.as_dict(), "chosen_threshold": self.chosen_threshold}
         persistence.write(path, persistence.ClassifierParts(
             self.featurizer, self.model, self.labels, self.training_settings, self.history,
-            self.tuning, self.float32, resume, resume_arrays, decision, self.calibration))
+            self.tuning, self.float32, resume, resume_arrays, decision, self.calibration,
+            self.compression))
+
+    def compress(self, quantize: str | None = "int8",
+                 prune_below: float | None = None) -> dict:
+        """Make the model file small: θ saved as int8 (one scale per output column) or
+        float16, the vocabulary sorted and front-coded, the terms whose weights are all
+        below ``prune_below`` dropped (docs/compression.md). Returns what was done."""
+        return compression.compress(self, quantize, prune_below)
 
     @classmethod
     def load(cls, path: str | Path, trust_pattern: bool = False) -> TextClassifier:

@@ -8,6 +8,7 @@ two things are fitted on them, in this order: the temperature T of temperature s
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -45,7 +46,14 @@ def dev_rows(clf, texts: Sequence[str], labels: Sequence,
 
 
 def check_dev_needs(clf, has_dev: bool) -> None:
-    """Refuse settings that need dev data when there is none, before any work."""
+    """Refuse settings that need dev data when there is none, before any work (and say
+    that multi-label decision settings do nothing for single-label data)."""
+    s = clf.decision_settings
+    if not clf.multi_label and (s.threshold is not None or s.top_k is not None
+                                or s.at_least_one):
+        warnings.warn("threshold, top_k and at_least_one decide the labels of a multi-label "
+                      "model; this data has one label per document, so they are not used",
+                      UserWarning, stacklevel=4)
     if has_dev:
         return
     if clf.training_overrides.get("patience") is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from textclf.classifier import compression
 from textclf.classifier.settings import DecisionSettings
 from textclf.core import modelfile
 from textclf.core.schema import SchemaError, check
@@ -42,6 +43,8 @@ META_SCHEMA = {
                   "chosen_threshold?": object},
     "calibration?": {"temperature": float, "dev_loss_before": "number",
                      "dev_loss_after": "number"},
+    "compression?": {"quantize?": object, "prune_below?": object, "pruned?": int,
+                     "vocabulary?": str, "parameters?": dict},
 }
 # Token patterns textclf writes itself (they are known to run in linear time); any other
 # pattern in a file runs only when the loader trusts the file (trust_pattern).
@@ -63,6 +66,7 @@ class ClassifierParts:
     resume_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     decision: dict = field(default_factory=dict)  # a multi-label model's decision settings
     calibration: dict | None = None  # the fitted temperature and the dev losses
+    compression: dict | None = None  # how to write it small (classifier.compression)
 
 
 def write(path: str | Path, parts: ClassifierParts) -> None:
@@ -88,6 +92,8 @@ def write(path: str | Path, parts: ClassifierParts) -> None:
     if parts.resume is not None:
         meta["resume"] = parts.resume
         arrays |= {f"resume.{k}": v for k, v in parts.resume_arrays.items()}
+    if parts.compression is not None:
+        compression.encode(meta, arrays, parts.model, parts.compression)
     modelfile.save(path, meta, arrays)
 
 
@@ -105,7 +111,10 @@ def read(path: str | Path, trust_pattern: bool = False) -> ClassifierParts:
     except SchemaError as err:
         raise ModelFileError(f"{path}: {err}") from err
     try:
-        featurizer = Featurizer.from_state(meta["featurizer"], with_prefix(arrays, "featurizer."))
+        stored, featurizer_meta = meta.get("compression"), meta["featurizer"]
+        if stored is not None:
+            featurizer_meta, arrays = compression.decode(meta, arrays)
+        featurizer = Featurizer.from_state(featurizer_meta, with_prefix(arrays, "featurizer."))
         kind = meta["model"]["kind"]
         if kind not in MODEL_KINDS:
             raise SettingsError(f"unknown model kind {kind!r}")
@@ -119,7 +128,18 @@ def read(path: str | Path, trust_pattern: bool = False) -> ClassifierParts:
     return ClassifierParts(featurizer, model, labels, training, meta.get("history", []),
                            meta.get("tuning"), bool(meta.get("float32", False)),
                            meta.get("resume"), with_prefix(arrays, "resume."), decision,
-                           meta.get("calibration"))
+                           meta.get("calibration"), compression_spec(stored))
+
+
+def compression_spec(stored: dict | None) -> dict | None:
+    """How a compressed file was made, to write it so again (its quantisation checked)."""
+    if stored is None:
+        return None
+    quantize = stored.get("quantize")
+    if quantize not in (None, *compression.QUANTIZERS):
+        raise ModelFileError(f"unknown quantisation {quantize!r}")
+    return {"quantize": quantize, "prune_below": stored.get("prune_below"),
+            "pruned": stored.get("pruned", 0)}
 
 
 def checked_decision(decision: dict) -> dict:
@@ -189,7 +209,7 @@ def restore(cls, parts: ClassifierParts):
     clf.history, clf.tuning = parts.history, parts.tuning
     clf.multi_label = parts.model.multi_label
     clf.chosen_threshold = parts.decision.get("chosen_threshold")
-    clf.calibration = parts.calibration
+    clf.calibration, clf.compression = parts.calibration, parts.compression
     trainer = (parts.resume or {}).get("trainer") or {}
     steps = with_prefix(parts.resume_arrays, "step.")
     if isinstance(trainer.get("step_state"), dict) and (steps or trainer["step_state"]):

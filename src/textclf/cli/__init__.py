@@ -11,11 +11,21 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from textclf.cli import explain, gradcheck, inspect, predict, report, test, train, tune
+from textclf.cli import (
+    compress,
+    explain,
+    gradcheck,
+    inspect,
+    predict,
+    report,
+    test,
+    train,
+    tune,
+)
 from textclf.core.version import __version__
 from textclf.errors import TextclfError
 
-COMMANDS = [train, test, predict, gradcheck, tune, inspect, explain, report]
+COMMANDS = [train, test, predict, gradcheck, tune, inspect, explain, report, compress]
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -193,9 +193,14 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         clf.chosen_threshold = self.threshold_
         return clf
 
-    def save(self, path) -> None:
-        """Write a textclf model file (read by ``textclf predict`` and ``TextClassifier.load``)."""
-        self.to_text_classifier().save(path)
+    def save(self, path, quantize: str | None = None, prune_below: float | None = None) -> None:
+        """Write a textclf model file (read by ``textclf predict`` and ``TextClassifier.load``);
+        ``quantize`` ("int8", "float16") or ``prune_below`` write it small
+        (``TextClassifier.compress``, docs/compression.md)."""
+        clf = self.to_text_classifier()
+        if quantize is not None or prune_below is not None:
+            clf.compress(quantize, prune_below)
+        clf.save(path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
