@@ -355,3 +355,22 @@ def test_streaming_with_weights_gives_the_in_memory_theta(tmp_path):
     _, weights = weighted_rows(in_memory.document_weights(y, np.array(corpus.weights)))
     train(reference, X, y, in_memory.training_settings, weights=weights, shuffle=False)
     assert np.abs(streamed.model.theta - reference.theta).max() < 1e-10
+
+
+def test_a_row_source_of_three_tuples_still_trains_unweighted():
+    """A source written before weights, blocks (X, y, order), takes the unweighted steps."""
+    from textclf.training import InMemoryRows, Trainer
+
+    X, y = _problem(40, 6, 2, seed=9)
+
+    class Unweighted:
+        n_rows = 40
+
+        def blocks(self, rng):
+            yield X, y, rng.permutation(40)
+
+    settings = TrainingSettings(epochs=3, batch_size=8, eta=1.0)
+    old_style, new_style = _model("logistic", 7, 2), _model("logistic", 7, 2)
+    Trainer(old_style, settings, engine="plain").fit(Unweighted())
+    Trainer(new_style, settings, engine="plain").fit(InMemoryRows(X, y))
+    np.testing.assert_array_equal(old_style.theta, new_style.theta)

@@ -127,31 +127,29 @@ def checked_weight(value: object, where: str) -> float:
 def checked_texts(texts: object, what: str = "texts") -> list[str]:
     """Documents as a list of strings: any iterable of strings (a generator is read once),
     never a single string (that would be one document per character)."""
-    if isinstance(texts, str | bytes):
-        raise DataError(f"{what}: expected a sequence of texts, got a single "
-                        f"{type(texts).__name__}; wrap it in a list")
-    try:
-        texts = list(texts)
-    except TypeError as err:
-        raise DataError(f"{what}: expected a sequence of texts, got "
-                        f"{type(texts).__name__}") from err
+    texts = sequence_of(texts, what, "texts")
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise DataError(f"{what}: document {i} is a {type(text).__name__}, not a string")
     return texts
 
 
+def sequence_of(values: object, what: str, noun: str) -> list:
+    """``values`` as a list (any iterable, read once), never a single string."""
+    if isinstance(values, str | bytes):
+        raise DataError(f"{what}: expected a sequence of {noun}, got a single "
+                        f"{type(values).__name__}; wrap it in a list")
+    try:
+        return list(values)
+    except TypeError as err:
+        raise DataError(f"{what}: expected a sequence of {noun}, got "
+                        f"{type(values).__name__}") from err
+
+
 def checked_labels(labels: object, what: str = "labels") -> list[str]:
     """Every label checked by :func:`checked_label` (any iterable, read once)."""
-    if isinstance(labels, str | bytes):
-        raise DataError(f"{what}: expected a sequence of labels, got a single "
-                        f"{type(labels).__name__}; wrap it in a list")
-    try:
-        labels = list(labels)
-    except TypeError as err:
-        raise DataError(f"{what}: expected a sequence of labels, got "
-                        f"{type(labels).__name__}") from err
-    return [checked_label(label, f"{what}, document {i}") for i, label in enumerate(labels)]
+    return [checked_label(label, f"{what}, document {i}")
+            for i, label in enumerate(sequence_of(labels, what, "labels"))]
 
 
 def checked_label_sets(labels: object, what: str = "labels") -> tuple[list[tuple[str, ...]], bool]:
@@ -159,16 +157,8 @@ def checked_label_sets(labels: object, what: str = "labels") -> tuple[list[tuple
 
     An element is a label (a string or an integer: one label) or a list, tuple or set of
     labels (any number, repeats dropped; a set in sorted order)."""
-    if isinstance(labels, str | bytes):
-        raise DataError(f"{what}: expected a sequence of labels, got a single "
-                        f"{type(labels).__name__}; wrap it in a list")
-    try:
-        labels = list(labels)
-    except TypeError as err:
-        raise DataError(f"{what}: expected a sequence of labels, got "
-                        f"{type(labels).__name__}") from err
     sets, collections = [], False
-    for i, value in enumerate(labels):
+    for i, value in enumerate(sequence_of(labels, what, "labels")):
         where = f"{what}, document {i}"
         if isinstance(value, set | frozenset):
             value = sorted(value, key=str)

@@ -1,12 +1,12 @@
 """Compiled mini-batch SGD for the sparse fast path (numba; see :mod:`textclf.core.jit`).
 
-The same steps as :class:`textclf.training.sparse_sgd.SparseSGD` (the numpy reference), written as
-loops over X's CSR arrays that numba compiles, so that a block of mini-batches, or a whole
-epoch, runs without going back to Python between batches. For a batch of m rows i (the
+The same steps as :class:`textclf.training.sparse_step.SparseStep` (the numpy reference),
+written as loops over X's CSR arrays that numba compiles, so that a block of mini-batches,
+or a whole epoch, runs without going back to Python between batches. For a batch of m rows i (the
 rows ``order[first:first+m]``) and a step size η:
 
     zᵢ = s · Σⱼ x_ij v_j                        (θ = s·v: the L2 scale factor)
-    ŷᵢ = σ(zᵢ)  or  ŷᵢ = softmax(zᵢ)
+    ŷᵢ = σ(zᵢ), softmax(zᵢ), or σ per label (multi-label: yᵢ a 0/1 row)
     L  += wᵢ · loss of each row before the step  (BCE from logits / log-sum-exp; wᵢ the
                                                  row's sample weight, 1 without weights)
     v_j ← v_j − η/(m·s) · wᵢ x_ij (ŷᵢ − yᵢ)      (θ_j ← θ_j − η/m · wᵢ x_ij (ŷᵢ − yᵢ); the
@@ -15,7 +15,8 @@ rows ``order[first:first+m]``) and a step size η:
                                                  stable for any ηλ₂; the bias is not penalised)
 
 and when s falls below 1e-9, v ← s·v and s ← 1 before it underflows. The caller writes
-θ = s·v back at the end of the epoch.
+θ = s·v back at the end of the epoch. The softmax and multi-label kernels differ only in
+their error terms; :func:`step_matrix` takes the step of both.
 
 Only the rows and features of the batch are touched: an epoch costs O(nnz(X)·K). The
 kernels are written in the subset of Python and numpy that numba compiles; their
@@ -93,6 +94,38 @@ def logistic_batches(v, indptr, indices, data, y, weights, order, start, stop, b
 
 
 @jit.kernel
+def step_matrix(V, indptr, indices, data, order, first, m, error, eta, scale, bias,
+                bias_rate, l2):
+    """One batch's step of a matrix θ = s·V, (|F|+1) × K, from each row's error term
+    ``error[b]`` = wᵢ(ŷᵢ − yᵢ) (a softmax's or the sigmoids'): row j of V moves by
+    −η/(m·s) · x_ij · error[b] (the bias row's times ``bias_rate``), then the implicit L2
+    step w ← w / (1 + ηλ₂) on every weight but the bias, kept in s. Returns s."""
+    K = V.shape[1]
+    factor = -eta / (m * scale)
+    for b in range(m):
+        i = order[first + b]
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            c = factor * data[p]
+            if j == bias:
+                c *= bias_rate
+            row = V[j]
+            for k in range(K):
+                row[k] += c * error[b, k]  # −η/(m·s) · wᵢ x_ij (ŷᵢₖ − yᵢₖ)
+    if l2 != 0.0:
+        shrink = 1.0 + eta * l2
+        scale /= shrink  # w ← w / (1 + ηλ₂) for every weight ...
+        for k in range(K):
+            V[bias, k] *= shrink  # ... but not the bias
+    if scale < RESCALE_BELOW:  # fold s into V before it underflows
+        for j in range(V.shape[0]):
+            for k in range(K):
+                V[j, k] *= scale
+        scale = 1.0
+    return scale
+
+
+@jit.kernel
 def softmax_batches(V, indptr, indices, data, y, weights, order, start, stop, batch_size,
                     etas, bias, bias_rate, l2, scale):
     """Softmax regression: the mini-batch steps over rows ``order[start:stop]``.
@@ -141,27 +174,8 @@ def softmax_batches(V, indptr, indices, data, y, weights, order, start, stop, ba
             if weighted:
                 for k in range(K):
                     z[k] *= w
-        factor = -eta / (m * scale)
-        for b in range(m):
-            i = order[first + b]
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                c = factor * data[p]
-                if j == bias:
-                    c *= bias_rate
-                row = V[j]
-                for k in range(K):
-                    row[k] += c * error[b, k]  # −η/(m·s) · wᵢ x_ij (ŷᵢₖ − [k = yᵢ])
-        if l2 != 0.0:
-            shrink = 1.0 + eta * l2
-            scale /= shrink  # w ← w / (1 + ηλ₂) for every weight ...
-            for k in range(K):
-                V[bias, k] *= shrink  # ... but not the bias
-        if scale < RESCALE_BELOW:
-            for j in range(V.shape[0]):
-                for k in range(K):
-                    V[j, k] *= scale
-            scale = 1.0
+        scale = step_matrix(V, indptr, indices, data, order, first, m, error, eta, scale,
+                            bias, bias_rate, l2)
     return loss, correct, scale
 
 
@@ -212,25 +226,6 @@ def multilabel_batches(V, indptr, indices, data, Y, weights, order, start, stop,
             loss += w * row_loss
             if all_right:
                 correct += 1
-        factor = -eta / (m * scale)
-        for b in range(m):
-            i = order[first + b]
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                c = factor * data[p]
-                if j == bias:
-                    c *= bias_rate
-                row = V[j]
-                for k in range(L):
-                    row[k] += c * error[b, k]  # −η/(m·s) · wᵢ x_ij (ŷᵢₗ − Yᵢₗ)
-        if l2 != 0.0:
-            shrink = 1.0 + eta * l2
-            scale /= shrink  # w ← w / (1 + ηλ₂) for every weight ...
-            for k in range(L):
-                V[bias, k] *= shrink  # ... but not the bias
-        if scale < RESCALE_BELOW:
-            for j in range(V.shape[0]):
-                for k in range(L):
-                    V[j, k] *= scale
-            scale = 1.0
+        scale = step_matrix(V, indptr, indices, data, order, first, m, error, eta, scale,
+                            bias, bias_rate, l2)
     return loss, correct, scale

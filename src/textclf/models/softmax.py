@@ -50,7 +50,7 @@ class SoftmaxRegression(Model):
             self.reset(n_features, n_classes)
 
     def reset(self, n_features: int, n_classes: int) -> None:
-        """θ = 0, or small seeded values N(0, 0.01²)."""
+        """θ = 0, or small seeded values N(0, 0.01²), of shape (n_features, n_classes)."""
         if n_classes < 2:
             raise SettingsError(f"softmax regression needs at least 2 classes, got {n_classes}")
         self.theta = initial_parameters((n_features, n_classes), self.init, self.seed)
@@ -135,6 +135,7 @@ class SoftmaxRegression(Model):
 
     @classmethod
     def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> SoftmaxRegression:
+        """The model of ``config`` (this class's, or a subclass's of the same shape)."""
         model = cls(init=config.get("init", "zeros"), seed=config.get("seed", 0))
         shape = (int(config["n_features"]), int(config["n_classes"]))
         model.theta = check_arrays(cls.kind, {"theta": shape}, arrays)["theta"]

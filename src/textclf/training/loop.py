@@ -208,7 +208,9 @@ class Trainer:
                     self.on_progress(rows)
 
             try:
-                for X, y, weights, order in source.blocks(self.rng if shuffle else None):
+                for block in source.blocks(self.rng if shuffle else None):
+                    X, y, weights, order = block if len(block) == 4 else (*block[:2], None,
+                                                                          block[2])
                     result = self.stepper.run(X, y, order, self.step, progress, weights)
                     loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
                     self.step, eta, seen = result.step, result.eta, seen + len(y)

@@ -11,6 +11,9 @@ every step strategy multiplies each row's loss and gradient term by its weight
 * :class:`StreamedRows`: chunks read anew every epoch (a corpus larger than memory),
   shuffled within each chunk. With chunks of whole mini-batches, the batches are those of
   :class:`InMemoryRows` over the same rows in the same order.
+
+(A source written before weights, whose blocks are ``(X, y, order)``, is read as rows of
+weight 1.)
 """
 
 from __future__ import annotations

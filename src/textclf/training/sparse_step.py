@@ -28,7 +28,6 @@ from textclf.kernels import sgd as kernels
 from textclf.models.base import Model
 from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax, row_weighted
 from textclf.models.logistic import LogisticRegression
-from textclf.models.multilabel import MultiLabelLogisticRegression
 from textclf.models.softmax import SoftmaxRegression
 from textclf.training.schedules import Schedule
 from textclf.training.settings import TrainingSettings
@@ -41,7 +40,7 @@ BATCHES_PER_CALL = 256  # batches per call of a compiled kernel, by default
 def supports(model: Model, settings: TrainingSettings) -> bool:
     """Whether the sparse steps can train this model with these settings."""
     return (
-        isinstance(model, LogisticRegression | SoftmaxRegression | MultiLabelLogisticRegression)
+        isinstance(model, LogisticRegression | SoftmaxRegression)  # (multi-label: a subclass)
         and model.biases() == {"theta": -1}
         and settings.optimizer == "sgd"
         and settings.l1 == 0
