@@ -66,7 +66,7 @@ TEST_DOCS: list[tuple[str, str]] = [
     ("great and enjoyable", "pos"),
     ("i loved this wonderful film", "pos"),
 ]
-# fastText lines with several labels: the first is kept.
+# fastText lines with several labels: a multi-label corpus.
 MULTILABEL_LINES: list[tuple[str, list[str]]] = [
     ("a great film", ["pos", "good"]),
     ("a terrible film", ["neg"]),

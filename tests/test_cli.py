@@ -123,11 +123,13 @@ def test_custom_fields_and_format_options(tmp_path: Path, capsys) -> None:
     assert status == 0, err
 
 
-def test_several_fasttext_labels_warn_on_the_command_line(tmp_path: Path, capsys) -> None:
-    status, _, err = run_cli(capsys, "train", CORPUS / "multilabel.ft", "-o",
-                             tmp_path / "m.textclf", *SMALL_ARGS, "-q")
-    assert status == 0
-    assert "textclf: warning:" in err and "several labels; the first one was used" in err
+def test_several_fasttext_labels_train_a_multilabel_model(tmp_path: Path, capsys) -> None:
+    status, out, err = run_cli(capsys, "train", CORPUS / "multilabel.ft", "-o",
+                               tmp_path / "m.textclf", *SMALL_ARGS, "-q")
+    assert status == 0, err
+    assert "multi-label logistic regression (5 sigmoid outputs)" in out
+    assert TextClassifier.load(tmp_path / "m.textclf").labels == ["bad", "good", "neg", "pos",
+                                                                  "worse"]
 
 
 def test_checkpoint_writes_the_model(tmp_path: Path, capsys) -> None:

@@ -102,11 +102,14 @@ def test_split_errors_name_the_source(tmp_path: Path) -> None:
         read_corpus(CORPUS / "docs.jsonl", split="test")
 
 
-def test_fasttext_several_labels_keep_the_first_with_a_warning() -> None:
-    with pytest.warns(UserWarning, match=r"multilabel\.ft: 2 line\(s\) have several labels"):
-        corpus = read_corpus(CORPUS / "multilabel.ft")
+def test_fasttext_lines_with_several_labels_make_a_multilabel_corpus() -> None:
+    corpus = read_corpus(CORPUS / "multilabel.ft")
     assert corpus.texts == [text for text, _ in MULTILABEL_LINES]
-    assert corpus.labels == [labels[0] for _, labels in MULTILABEL_LINES]
+    assert corpus.label_sets == [tuple(labels) for _, labels in MULTILABEL_LINES]
+    # `label` is a document's label only where it has exactly one
+    assert corpus.labels == [labels[0] if len(labels) == 1 else None
+                             for _, labels in MULTILABEL_LINES]
+    assert corpus.multi_label and corpus.targets() == corpus.label_sets
 
 
 # --- bad records: the message names the file and the line -----------------------------------

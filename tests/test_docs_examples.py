@@ -27,7 +27,44 @@ texts, labels = _rt.texts[::11], _rt.labels[::11]
 train_texts, train_labels = texts[:500], labels[:500]
 dev_texts, dev_labels = texts[500:], labels[500:]
 """
+# multi-label stand-ins: topic words, any subset of three topics per text
+MULTI = """
+import numpy as np
+_rng = np.random.default_rng(0)
+_topics = {"joy": ["great", "happy", "love"], "anger": ["hate", "awful", "mad"],
+           "gratitude": ["thanks", "thank", "grateful"]}
+def _corpus(n):
+    texts, sets = [], []
+    for _ in range(n):
+        chosen = [t for t in _topics if _rng.random() < 0.4]
+        words = [w for t in chosen for w in _rng.choice(_topics[t], 2)] + ["so", "much"]
+        texts.append(" ".join(words)); sets.append(chosen)
+    return texts, sets
+texts, label_lists = _corpus(300)
+dev_texts, dev_label_lists = _corpus(80)
+test_texts, test_label_lists = _corpus(80)
+Y = np.array([[t in s for t in sorted(_topics)] for s in label_lists], dtype=int)
+"""
 SETUP = {
+    "compression.md": CORPUS + """
+from textclf import TextClassifier
+TextClassifier(min_df=1, epochs=2).fit(train_texts, train_labels).save("model.textclf")
+""",
+    "calibration.md": CORPUS,
+    "continued-training.md": CORPUS + """
+from textclf import TextClassifier
+TextClassifier(min_df=1, epochs=2).fit(train_texts, train_labels).save("model.textclf")
+new_texts, new_labels = dev_texts, dev_labels
+batches = [(texts[i:i + 100], labels[i:i + 100]) for i in range(0, 300, 100)]
+""",
+    "multilabel.md": MULTI,
+    "weights.md": CORPUS + """
+labels = ["spam" if label == "pos" else "ham" for label in labels]
+weights = [2.0 if label == "spam" else 1.0 for label in labels]
+import numpy as np
+X = np.random.default_rng(0).normal(size=(60, 4))
+y, s = (X[:, 0] > 0).astype(int), np.ones(60)
+""",
     "sklearn.md": CORPUS,
     "speed.md": CORPUS,
     "tune.md": "import sys\n" + CORPUS,

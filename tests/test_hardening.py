@@ -171,15 +171,17 @@ def test_a_bom_is_skipped_and_utf16_lines_are_refused_by_name(tmp_path):
 
 # 4. labels --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("label", ["1.0", "true", "[1]", '{"a": 1}', "1e400", "NaN", '""',
-                                   '"a\\nb"', '"tab\\there"'])
+@pytest.mark.parametrize("label", ["1.0", "true", "[1.0]", '{"a": 1}', "1e400", "NaN", '""',
+                                   '"a\\nb"', '"tab\\there"', '["ok", ""]', "[[1]]"])
 def test_labels_that_are_not_strings_or_integers_are_refused_by_line(tmp_path, label):
     from textclf.corpus import read_corpus
 
     path = tmp_path / "labels.jsonl"
     path.write_text('{"text": "good", "label": "pos"}\n'
                     f'{{"text": "bad", "label": {label}}}\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"labels\.jsonl, line 2, field 'label': the label"):
+    # (a list is a multi-label document's labels: each is checked, named by its place)
+    with pytest.raises(DataError,
+                       match=r"labels\.jsonl, line 2, field 'label'(\[\d\])?: the label"):
         read_corpus(path)
 
 

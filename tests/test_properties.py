@@ -97,6 +97,49 @@ def test_fasttext_lines_round_trip_words_and_labels(tmp_path_factory, docs):
         (" ".join(w).split(), y) for w, y in docs]
 
 
+LABEL_SETS = st.lists(st.lists(LABEL, max_size=4, unique=True), min_size=1, max_size=6)
+
+
+@AT_ONCE
+@given(texts=st.lists(TEXT, min_size=6, max_size=6), label_sets=LABEL_SETS)
+def test_jsonl_label_lists_round_trip(tmp_path_factory, texts, label_sets):
+    """Any number of labels per document (none included), in their order."""
+    docs = list(zip(texts, label_sets, strict=False))
+    path = tmp_path_factory.mktemp("jsonl") / "m.jsonl"
+    path.write_text("".join(json.dumps({"text": t, "labels": y}) + "\n" for t, y in docs),
+                    encoding="utf-8")
+    corpus = read_corpus(path)
+    assert corpus.label_sets == [tuple(y) for _, y in docs]
+    assert corpus.multi_label == any(len(y) != 1 for _, y in docs)
+
+
+@AT_ONCE
+@given(label_sets=LABEL_SETS, delimiter=st.sampled_from([",", "\t"]))
+def test_csv_label_fields_split_by_label_sep_round_trip(tmp_path_factory, label_sets,
+                                                        delimiter):
+    label_sets = [[y.strip().replace("|", "").replace("\x00", "") for y in labels]
+                  for labels in label_sets]
+    label_sets = [[y for y in dict.fromkeys(labels) if y] for labels in label_sets]
+    path = tmp_path_factory.mktemp("csv") / ("m.csv" if delimiter == "," else "m.tsv")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(["text", "label"])
+        writer.writerows([f"doc {i}", "|".join(y)] for i, y in enumerate(label_sets))
+    assert read_corpus(path, label_sep="|").label_sets == [tuple(y) for y in label_sets]
+
+
+@AT_ONCE
+@given(docs=st.lists(st.tuples(WORDS, st.lists(
+    LABEL.filter(lambda y: not any(map(str.isspace, y))), min_size=1, max_size=3, unique=True)),
+    min_size=1, max_size=6))
+def test_fasttext_label_tags_round_trip(tmp_path_factory, docs):
+    docs = [([w for w in words if not w.startswith("__label__")], y) for words, y in docs]
+    path = tmp_path_factory.mktemp("ft") / "m.ft"
+    path.write_text("".join(" ".join(f"__label__{label}" for label in y) + f" {' '.join(w)}\n"
+                            for w, y in docs), encoding="utf-8")
+    assert read_corpus(path).label_sets == [tuple(y) for _, y in docs]
+
+
 # --- model files -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -205,6 +248,8 @@ TOKENS = ["train", "test", "predict", "explain", "inspect", "tune", "gradcheck",
           "--format", "--split", "--text-field", "--label-field", "--json", "--top", "--stream",
           "--dev", "--patience", "--momentum", "--optimizer", "--init", "--checkpoint",
           "--resume", "--jobs", "--seed", "--docs", "--classes", "-q", "--models", "--metric",
+          "--multi-label", "--threshold", "--top-k", "--at-least-one", "--class-weight",
+          "--weight-field", "--label-sep", "auto", "balanced", "spam=2", "|",
           "0", "1", "2", "-1", "1.5", "nan", "inf", "1e308", "x", "mlp", "softmax", "tfidf",
           "bogus", "jsonl", "csv", "dev", "test", "", "a good film", "builtin:nothing",
           str(CORPUS / "docs.jsonl"), str(CORPUS / "docs.csv"), str(CORPUS / "folders"),

@@ -41,7 +41,8 @@ def test_scikit_learn_parameters_come_from_the_same_declarations():
     from textclf.sklearn import LogisticRegressionClassifier, RawTextClassifier
 
     raw = set(RawTextClassifier().get_params())
-    assert {n for n, a in ARGUMENTS.items() if a.group != "run"} - {"seed"} <= raw
+    # (scikit-learn: random_state is the seed, and y's type says whether it is multi-label)
+    assert {n for n, a in ARGUMENTS.items() if a.group != "run"} - {"seed", "multi_label"} <= raw
     assert {"random_state", "validation_fraction"} <= raw
     numeric = LogisticRegressionClassifier().get_params()
     assert set(TrainingSettings.declared) - {"seed"} <= set(numeric)

@@ -28,14 +28,16 @@ COMPLETED = "completed"
 
 
 def run_fingerprint(settings: dict, labels: Sequence[str], X: sp.csr_matrix, y: np.ndarray,
-                    dev: tuple[sp.csr_matrix, np.ndarray] | None) -> str:
-    """SHA-256 of what decides the run's θ: settings, labels, training and dev rows."""
+                    dev: tuple | None, weights: np.ndarray | None = None) -> str:
+    """SHA-256 of what decides the run's θ: settings, labels, training rows and their
+    weights, and the dev rows (and their weights)."""
     digest = hashlib.sha256(json.dumps([settings, list(labels)], sort_keys=True,
                                        default=str).encode("utf-8"))
-    for matrix, targets in [(X, y), *([dev] if dev is not None else [])]:
+    for matrix, targets, *extra in [(X, y, weights), *([dev] if dev is not None else [])]:
         digest.update(repr(matrix.shape).encode())
-        for array in (matrix.indptr, matrix.indices, matrix.data, targets):
-            digest.update(np.ascontiguousarray(array).tobytes())
+        for array in (matrix.indptr, matrix.indices, matrix.data, targets, *extra):
+            if array is not None:
+                digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
 
 

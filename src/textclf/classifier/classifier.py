@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,41 +9,41 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.classifier import persistence
+from textclf.classifier import compression, devset, incremental, persistence, scoring
 from textclf.classifier.checkpoints import COMPLETED, Checkpoints, run_fingerprint
-from textclf.classifier.settings import ARGUMENTS, signature, split_arguments
-from textclf.classifier.streaming import (
-    DEFAULT_CHUNK_DOCS,
-    featurised_chunks,
-    scan,
-    stream_fingerprint,
-)
-from textclf.corpus.documents import Document, checked_labels, checked_texts
-from textclf.errors import DataError, NotFittedError, SettingsError
-from textclf.evaluation.metrics import EvaluationReport, evaluate_labels
+from textclf.classifier.settings import ARGUMENTS, DecisionSettings, signature, split_arguments
+from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, train_streamed
+from textclf.classifier.targets import encode, label_names, read_targets
+from textclf.corpus.documents import Document, checked_texts
+from textclf.errors import DataError, NotFittedError
+from textclf.evaluation.decisions import decide
+from textclf.evaluation.metrics import EvaluationReport
+from textclf.evaluation.multilabel import MultiLabelReport
 from textclf.explain.contributions import explain
-from textclf.explain.effects import term_effects
-from textclf.explain.inspection import ModelSummary, inspect_model
+from textclf.explain.inspection import ModelSummary, inspect_model, top_features
 from textclf.explain.records import Explanation
 from textclf.features.featurizer import Featurizer
-from textclf.features.hashing import HashingFeaturizer
 from textclf.features.settings import FeatureSettings
 from textclf.models import FeedForwardNetwork, Model, new_model
 from textclf.models.settings import ModelSettings
 from textclf.training.loop import EpochCallback, Trainer
 from textclf.training.settings import TrainingSettings, default_settings
-from textclf.training.sources import InMemoryRows, RowSource, StreamedRows
+from textclf.training.sources import InMemoryRows, RowSource
 from textclf.training.sparse_step import supports
+from textclf.training.weights import checked_sample_weights, document_weights, weighted_rows
 
 
 class TextClassifier:
     """Raw text in, labels out: a featuriser → a model, with the label names.
 
     ``model`` is "logistic" (binary, sigmoid), "softmax" (K classes), "mlp" (a feedforward
-    network) or "auto": logistic for two classes, softmax for more. Training settings left
-    at None take the defaults of the model kind (``textclf.training.MODEL_DEFAULTS``, chosen
-    on dev data: see docs/models.md). Every argument is declared once with its allowed
-    values (:data:`textclf.classifier.settings.ARGUMENTS`).
+    network) or "auto": logistic for two classes, softmax for more. Labels given as lists
+    (any number per document) where a document has zero or several make a multi-label
+    classifier (or ``multi_label=True``): a sigmoid per label, and ``predict`` gives each
+    text a list of labels (docs/multilabel.md). Training settings left at None take the
+    defaults of the model kind (``textclf.training.MODEL_DEFAULTS``, chosen on dev data: see
+    docs/models.md). Every argument is declared once with its allowed values
+    (:data:`textclf.classifier.settings.ARGUMENTS`).
 
     Example::
 
@@ -67,6 +66,10 @@ class TextClassifier:
         self.training_overrides = {name: TrainingSettings.declared[name].check(value)
                                    for name, value in grouped["training"].items()
                                    if value is not None}
+        self.decision_settings = DecisionSettings(**grouped["decision"])
+        self.multi_label = bool(self.model_settings.multi_label)  # settled by fit
+        self.chosen_threshold: float | None = None  # threshold "auto": chosen on dev data
+        self.calibration: dict | None = None  # the temperature fitted on dev data, and why
         run = grouped["run"]
         self.quiet = ARGUMENTS["quiet"].setting.check(run.get("quiet", True))
         self.jobs = ARGUMENTS["jobs"].setting.check(run.get("jobs"))
@@ -82,6 +85,9 @@ class TextClassifier:
         self.history: list[dict] = []
         self.tuning: dict | None = None  # the search that chose these settings (textclf tune)
         self.checkpoint: tuple[dict, dict] | None = None  # resume state the next save writes
+        self.optimizer_state: tuple[dict, dict] | None = None  # a loaded checkpoint's averages
+        self.partial_trainer: Trainer | None = None  # partial_fit's, kept between calls
+        self.compression: dict | None = None  # how save writes it small (compress)
 
     __init__.__signature__ = signature()  # type: ignore[attr-defined]
 
@@ -98,6 +104,8 @@ class TextClassifier:
                    for s in ModelSettings.declared.values()}
         values |= {s.argument: self.training_overrides.get(s.name)
                    for s in TrainingSettings.declared.values()}
+        values |= {s.argument: getattr(self.decision_settings, s.name)
+                   for s in DecisionSettings.declared.values()}
         return values | {"quiet": self.quiet, "jobs": self.jobs, "float32": self.float32}
 
     def __repr__(self) -> str:
@@ -110,8 +118,15 @@ class TextClassifier:
         return {"hidden": s.hidden, "activation": s.activation, "dropout": s.dropout}
 
     def model_kind(self) -> str:
-        """The model for the labels: ``model``, or for auto logistic/softmax by K."""
+        """The model for the labels: ``model``, or for auto logistic/softmax by K; for
+        multi-label data the multi-label logistic regression (or the network)."""
         kind = self.model_settings.model
+        if self.multi_label:
+            if kind == "softmax":
+                raise DataError("softmax regression gives each document one class; multi-label "
+                                "data needs --model logistic (a sigmoid per label, the default) "
+                                "or --model mlp")
+            return "mlp" if kind == "mlp" else "multilabel"
         if kind == "auto":
             kind = "logistic" if len(self.labels) == 2 else "softmax"
         if kind == "logistic" and len(self.labels) != 2:
@@ -128,30 +143,22 @@ class TextClassifier:
         kind = self.model_kind()
         self.training_settings = t = default_settings(kind, self.training_overrides)
         model = new_model(kind, n_features, len(self.labels), init=t.init, seed=t.seed,
-                          **self.architecture())
+                          multi_label=self.multi_label, **self.architecture())
         if self.float32 and supports(model, t):
             # θ in float32 too: the sparse SGD steps update it in place (half its memory)
             model.theta = model.theta.astype(np.float32)
         return model
 
-    def targets(self, labels: Sequence[str]) -> np.ndarray:
-        """Class indices of ``labels`` (which must be known)."""
-        index = {label: i for i, label in enumerate(self.labels)}
-        return np.fromiter((index[str(label)] for label in labels), dtype=np.int64,
-                           count=len(labels))
+    def targets(self, labels: Sequence) -> np.ndarray:
+        """Class indices of ``labels`` (which must be known), or for a multi-label
+        classifier the 0/1 matrix of the label sets."""
+        sets, _ = read_targets(labels, self.multi_label)
+        return encode(sets, self.labels, self.multi_label)
 
-    def dev_set(self, texts: Sequence[str], labels: Sequence[str]):
-        """(X, y) of the dev documents whose labels the model knows (warning of the rest)."""
-        known_labels = set(self.labels)
-        known = [i for i, label in enumerate(labels) if label in known_labels]
-        if len(known) < len(labels):
-            warnings.warn(
-                f"{len(labels) - len(known)} dev document(s) have labels not in the training "
-                "data; they are left out of the dev loss and accuracy",
-                UserWarning, stacklevel=3,
-            )
-        X_dev = self.featurizer.transform([texts[i] for i in known])
-        return X_dev, self.targets([labels[i] for i in known])
+    def dev_set(self, texts: Sequence[str], labels: Sequence,
+                sample_weight: Sequence[float] | None = None) -> tuple:
+        """(X, y) or (X, y, weights) of the dev documents (:func:`devset.dev_rows`)."""
+        return devset.dev_rows(self, texts, labels, sample_weight)
 
     # training -----------------------------------------------------------------------------------
     def fit(
@@ -162,60 +169,72 @@ class TextClassifier:
         dev_labels: Iterable[str | int] | None = None,
         on_epoch_end: EpochCallback | None = None,
         *,
+        sample_weight: Sequence[float] | None = None,
+        dev_sample_weight: Sequence[float] | None = None,
         checkpoint: str | Path | None = None,
         resume: bool = False,
         sign_key: bytes | None = None,
     ) -> TextClassifier:
         """Learn the features and θ from labelled texts; report on the dev set if given.
 
-        Labels are strings or integers (kept as their decimal strings). ``checkpoint``: a
-        model file rewritten after every epoch with what the run needs to go on;
-        ``resume``: go on from it (see :mod:`textclf.classifier.checkpoints`); ``sign_key``
-        signs the checkpoints (and checks the one resumed).
+        Labels are strings or integers (kept as their decimal strings). ``sample_weight``:
+        one weight ≥ 0 per text, multiplying its loss and gradient term (with
+        ``class_weight``, times its class's weight; docs/weights.md); ``dev_sample_weight``
+        weighs the dev loss the same way. ``checkpoint``: a model file rewritten after every
+        epoch with what the run needs to go on; ``resume``: go on from it (see
+        :mod:`textclf.classifier.checkpoints`); ``sign_key`` signs the checkpoints (and
+        checks the one resumed).
         """
-        texts, labels = checked_texts(texts), checked_labels(labels, "labels")
-        if len(texts) != len(labels):
-            raise DataError(f"{len(texts)} texts but {len(labels)} labels")
+        texts = checked_texts(texts)
+        sets, self.multi_label = read_targets(labels, self.model_settings.multi_label)
+        if len(texts) != len(sets):
+            raise DataError(f"{len(texts)} texts but {len(sets)} labels")
         if len(texts) == 0:
             raise DataError("the training corpus is empty")
-        has_dev = dev_texts is not None and dev_labels is not None
-        if has_dev:
-            dev_texts = checked_texts(dev_texts, "dev texts")
-            dev_labels = checked_labels(dev_labels, "dev labels")
-            if len(dev_texts) != len(dev_labels):
-                raise DataError(f"{len(dev_texts)} dev texts but {len(dev_labels)} dev labels")
-            has_dev = len(dev_texts) > 0
-        if self.training_overrides.get("patience") is not None and not has_dev:
-            raise SettingsError(
-                "early stopping (patience) needs dev data to watch: give dev texts and "
-                "labels (on the command line --dev DATA, or data with a dev split)"
-            )
-        self.labels = sorted(set(labels))
-        if len(self.labels) < 2:
-            raise DataError(
-                f"the training data has only one class ({self.labels[0]!r}); "
-                "a classifier needs at least two"
-            )
+        dev_texts, dev_labels, has_dev = devset.checked_dev(dev_texts, dev_labels)
+        self.check_needs(has_dev)
+        self.labels = label_names(sets, self.multi_label)
+        sample_weight = checked_sample_weights(sample_weight, len(texts))
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
                                      dtype=self.dtype)
         X = self.featurizer.fit_transform(texts)
-        y = self.targets(labels)
+        y = encode(sets, self.labels, self.multi_label)
         self.model = self.build_model(X.shape[1])
-        dev = self.dev_set(dev_texts, dev_labels) if has_dev else None
-        self.train(InMemoryRows(X, y), dev, on_epoch_end, checkpoint, resume,
-                   lambda: run_fingerprint(self.get_settings(), self.labels, X, y, dev),
+        rows, weights = weighted_rows(self.document_weights(y, sample_weight))
+        if rows is not None and len(rows) < len(y):  # documents of weight 0 take no step
+            X, y = X[rows], y[rows]
+        dev = self.dev_set(dev_texts, dev_labels, dev_sample_weight) if has_dev else None
+        self.train(InMemoryRows(X, y, weights), dev, on_epoch_end, checkpoint, resume,
+                   lambda: run_fingerprint(self.get_settings(), self.labels, X, y, dev,
+                                           weights),
                    sign_key=sign_key)
         return self
+
+    def check_needs(self, has_dev: bool) -> None:
+        """Refuse settings that need dev data when there is none, before any work."""
+        devset.check_dev_needs(self, has_dev)
+
+    def document_weights(self, y: np.ndarray,
+                         sample_weight: np.ndarray | None) -> np.ndarray | None:
+        """Each document's weight: its class's weight times its own (None: all 1)."""
+        return document_weights(y, self.labels, self.training_settings.class_weight,
+                                sample_weight)
 
     def train(self, source: RowSource, dev, on_epoch_end: EpochCallback | None,
               checkpoint: str | Path | None, resume: bool,
               fingerprint: Callable[[], str], shuffle: bool = True,
+              step_state: tuple[dict, dict] | None = None,
               sign_key: bytes | None = None) -> None:
-        """Run the training loop on ``source``, with checkpoints and resuming if asked."""
-        self.checkpoint = None
+        """Run the training loop on ``source``, with checkpoints and resuming if asked;
+        ``step_state``: the optimiser's averages to start from; ``sign_key`` signs the
+        checkpoints."""
+        self.checkpoint, self.partial_trainer = None, None
         checkpoints = Checkpoints(checkpoint, fingerprint(), sign_key) if checkpoint else None
+        trainer = Trainer(self.model, self.training_settings, quiet=self.quiet)
+        trainer.step_state = step_state
         state = checkpoints.resume(self) if checkpoints and resume else None
-        if state == COMPLETED:
+        if state == COMPLETED:  # θ is back: fit on the dev set again (the same T, threshold)
+            devset.fit_on_dev(self, dev)
             checkpoints.finish(self)
             return
 
@@ -225,9 +244,9 @@ class TextClassifier:
             if checkpoints is not None:
                 checkpoints.write(self, trainer)
 
-        trainer = Trainer(self.model, self.training_settings, quiet=self.quiet,
-                          on_epoch_end=after_epoch)
+        trainer.on_epoch_end = after_epoch
         self.history = trainer.fit(source, dev, shuffle=shuffle, resume=state)
+        devset.fit_on_dev(self, dev)
         if checkpoints is not None:
             checkpoints.finish(self)
 
@@ -235,7 +254,7 @@ class TextClassifier:
         self,
         open_documents: Callable[[], Iterable[Document]],
         *,
-        dev: tuple[Sequence[str], Sequence[str]] | None = None,
+        dev: tuple | None = None,
         chunk_docs: int = DEFAULT_CHUNK_DOCS,
         shuffle: bool = True,
         on_epoch_end: EpochCallback | None = None,
@@ -251,33 +270,33 @@ class TextClassifier:
         shuffles them within the chunk and takes their mini-batch steps. ``chunk_docs`` is
         rounded to whole mini-batches, so the batches are those of the in-memory loop over
         the same documents in the same order. A file sorted by label should be shuffled
-        once beforehand (``shuf`` for line formats).
+        once beforehand (``shuf`` for line formats). ``dev``: (texts, labels) or (texts,
+        labels, weights).
         """
-        if self.feature_settings.hash_bits is None:
-            raise SettingsError("streaming training needs hashed features: give hash_bits "
-                                "(--hash-bits)")
-        if not (isinstance(chunk_docs, int) and chunk_docs >= 1):
-            raise SettingsError(f"chunk_docs must be at least 1, got {chunk_docs!r}")
-        featurizer = HashingFeaturizer(self.feature_settings.replace(), jobs=self.jobs,
-                                       dtype=self.dtype)
-        self.featurizer = featurizer
-        labels, n = scan(open_documents, featurizer, chunk_docs)
-        if n == 0:
-            raise DataError("the training corpus is empty")
-        if len(labels) < 2:
-            raise DataError(f"the training data has only one class ({labels[0]!r}); "
-                            "a classifier needs at least two")
-        self.labels = labels
-        self.model = self.build_model(featurizer.n_features)
-        m = self.training_settings.batch_size
-        chunk_docs = max(m, chunk_docs // m * m)  # whole batches per chunk
-        index = {label: k for k, label in enumerate(labels)}
-        source = StreamedRows(
-            lambda: featurised_chunks(open_documents, featurizer, chunk_docs, index), n)
-        dev_set = self.dev_set(*dev) if dev is not None else None
-        self.train(source, dev_set, on_epoch_end, checkpoint, resume,
-                   lambda: stream_fingerprint(self.get_settings(), labels, featurizer,
-                                              chunk_docs, dev_set), shuffle, sign_key)
+        train_streamed(self, open_documents, dev, chunk_docs, shuffle, on_epoch_end,
+                       checkpoint, resume, sign_key)
+        return self
+
+    def continue_training(self, texts: Iterable[str], labels: Iterable,
+                          dev_texts: Iterable[str] | None = None,
+                          dev_labels: Iterable | None = None, *,
+                          extend_vocabulary: bool = False, **options: Any) -> int:
+        """Train this fitted (or loaded) classifier on new documents: from its θ (and its
+        optimiser's averages where a checkpoint file kept them), with its featuriser and
+        labels; ``extend_vocabulary`` adds the new documents' terms (rows of θ at 0).
+        ``options``: training settings to change (epochs, eta, ...), ``sample_weight``,
+        ``dev_sample_weight``, ``checkpoint``, ``resume``, ``on_epoch_end``. Returns the
+        number of terms added (docs/continued-training.md)."""
+        return incremental.continue_training(self, texts, labels, dev_texts, dev_labels,
+                                             extend_vocabulary=extend_vocabulary, **options)
+
+    def partial_fit(self, texts: Iterable[str], labels: Iterable, classes: Iterable | None = None,
+                    sample_weight: Sequence[float] | None = None) -> TextClassifier:
+        """One pass of mini-batch SGD over one batch, as scikit-learn's partial_fit: the
+        first call names every class (``classes``) and fits the featuriser on its batch
+        (use ``hash_bits`` for a stream); η is constant; the optimiser's state carries over
+        from call to call."""
+        incremental.partial_fit(self, texts, labels, classes, sample_weight)
         return self
 
     # use ----------------------------------------------------------------------------------------
@@ -292,21 +311,34 @@ class TextClassifier:
         return self.featurizer.transform(checked_texts(texts))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """P(class | text), shape (n, K), columns in ``self.labels`` order."""
+        """P(class | text), shape (n, K), columns in ``self.labels`` order; for a multi-label
+        classifier each label's own probability (rows need not sum to 1)."""
         X = self.transform(texts)  # (checks that the classifier is trained)
         return self.model.predict_proba(X)
 
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        """The most probable label of each text."""
+    def predict(self, texts: Sequence[str]) -> list:
+        """The most probable label of each text; for a multi-label classifier, the list of
+        the labels each text gets (:meth:`decide`)."""
         X = self.transform(texts)
+        if self.multi_label:
+            chosen = self.decide(self.model.predict_proba(X))
+            return [[self.labels[j] for j in np.flatnonzero(row)] for row in chosen]
         return [self.labels[i] for i in self.model.predict(X)]
 
-    def evaluate(self, texts: Iterable[str], labels: Iterable[str | int]) -> EvaluationReport:
-        """Accuracy, per-class precision/recall/F1 and confusion matrix on labelled texts."""
-        texts, labels = checked_texts(texts), checked_labels(labels, "labels")
-        if len(texts) != len(labels):
-            raise DataError(f"{len(texts)} texts but {len(labels)} labels")
-        return evaluate_labels(labels, self.predict(texts), self.labels)
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        """Multi-label: the boolean matrix of the labels each document gets from their
+        probabilities, by the decision settings (threshold, top_k, at_least_one)."""
+        s = self.decision_settings
+        return decide(probabilities, s.effective_threshold(self.chosen_threshold), s.top_k,
+                      s.at_least_one)
+
+    def evaluate(self, texts: Iterable[str],
+                 labels: Iterable) -> EvaluationReport | MultiLabelReport:
+        """Accuracy, per-class precision/recall/F1 and confusion matrix on labelled texts;
+        for a multi-label classifier micro/macro scores, subset accuracy, Hamming loss,
+        P@k and R@k (:mod:`textclf.evaluation.multilabel`); and the calibration of the
+        probabilities, ECE and Brier (:mod:`textclf.evaluation.calibration`)."""
+        return scoring.evaluate(self, texts, labels)
 
     def explain(self, text: str) -> Explanation:
         """Each feature's part in the score of ``text`` (see :mod:`textclf.explain`)."""
@@ -317,31 +349,9 @@ class TextClassifier:
         return inspect_model(self, top)
 
     def top_features(self, k: int = 10) -> dict[str, list[tuple[str, float]]]:
-        """The k terms with the strongest weight towards each class.
-
-        Binary logistic regression: the largest wⱼ point to ``labels[1]``, the most negative
-        to ``labels[0]``. Softmax regression: for each class c the largest θ[j, c].
-        A network has no single weight per term; its "weight" of term j is what the term
-        does alone: the logit of a document holding only term j (feature value 1) minus
-        that of the empty document (for a linear model exactly θⱼ), for K classes centred
-        over the classes (logit_c − mean of the logits, as softmax weights are).
-        """
-        self.check_fitted()
-        if k < 1:
-            raise SettingsError(f"k must be at least 1, got {k}")
-        terms = self.featurizer.terms
-        weights, _ = term_effects(self.model, len(terms))
-        if weights.shape[1] == 1:  # one logit: positive toward labels[1], negative labels[0]
-            w = weights[:, 0]
-            order = np.argsort(w, kind="stable")
-            strongest_positive = [(terms[j], float(w[j])) for j in order[::-1][:k]]
-            strongest_negative = [(terms[j], float(w[j])) for j in order[:k]]
-            return {self.labels[1]: strongest_positive, self.labels[0]: strongest_negative}
-        top = {}
-        for c, label in enumerate(self.labels):
-            order = np.argsort(-weights[:, c], kind="stable")[:k]
-            top[label] = [(terms[j], float(weights[j, c])) for j in order]
-        return top
+        """The k terms with the strongest weight towards each class
+        (:func:`textclf.explain.inspection.top_features`)."""
+        return top_features(self, k)
 
     # persistence --------------------------------------------------------------------------------
     def save(self, path: str | Path, sign_key: bytes | None = None) -> None:
@@ -349,9 +359,18 @@ class TextClassifier:
         with an HMAC-SHA256 that only holders of the key can make."""
         self.check_fitted()
         resume, resume_arrays = self.checkpoint or (None, {})
+        decision = {**self.decision_settings.as_dict(), "chosen_threshold": self.chosen_threshold}
         persistence.write(path, persistence.ClassifierParts(
             self.featurizer, self.model, self.labels, self.training_settings, self.history,
-            self.tuning, self.float32, resume, resume_arrays), sign_key)
+            self.tuning, self.float32, resume, resume_arrays, decision, self.calibration,
+            self.compression), sign_key)
+
+    def compress(self, quantize: str | None = "int8",
+                 prune_below: float | None = None) -> dict:
+        """Make the model file small: θ saved as int8 (one scale per output column) or
+        float16, the vocabulary sorted and front-coded, the terms whose weights are all
+        below ``prune_below`` dropped (docs/compression.md). Returns what was done."""
+        return compression.compress(self, quantize, prune_below)
 
     @classmethod
     def load(cls, path: str | Path, trust_pattern: bool = False,
@@ -360,19 +379,4 @@ class TextClassifier:
         fit together (a model file is untrusted input: docs/reliability.md). A token pattern
         other than textclf's own runs only with ``trust_pattern``; a signed file loads only
         with its ``sign_key`` (and then only a file that key signed)."""
-        parts = persistence.read(path, trust_pattern, sign_key)
-        model = parts.model
-        architecture = ({"hidden": model.hidden, "activation": model.activation,
-                         "dropout": model.dropout} if isinstance(model, FeedForwardNetwork)
-                        else {})
-        features = parts.featurizer.settings
-        clf = cls(**{s.argument: getattr(features, s.name)
-                     for s in FeatureSettings.declared.values()},
-                  model=model.kind, **architecture, float32=parts.float32,
-                  **{s.argument: getattr(parts.training_settings, s.name)
-                     for s in TrainingSettings.declared.values()})
-        parts.featurizer.dtype = np.dtype(clf.dtype)
-        clf.training_settings = parts.training_settings
-        clf.featurizer, clf.model, clf.labels = parts.featurizer, model, parts.labels
-        clf.history, clf.tuning = parts.history, parts.tuning
-        return clf
+        return persistence.restore(cls, persistence.read(path, trust_pattern, sign_key))

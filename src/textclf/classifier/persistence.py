@@ -15,10 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from textclf.classifier import compression
+from textclf.classifier.settings import DecisionSettings
 from textclf.core import modelfile
 from textclf.core.schema import SchemaError, check
 from textclf.errors import ModelFileError, SettingsError
 from textclf.features.featurizer import Featurizer
+from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import FAST_PATTERNS
 from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
@@ -29,12 +32,19 @@ META_SCHEMA = {
     "featurizer": {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?": int,
                    "collisions?": int},
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
-              "hidden?": [int], "activation?": str, "dropout?": float},
+              "hidden?": [int], "activation?": str, "dropout?": float, "multi_label?": bool,
+              "temperature?": float},
     "training": dict,
     "history?": [dict],
     "tuning?": dict,
     "float32?": bool,
     "resume?": dict,
+    "decision?": {"threshold?": object, "top_k?": object, "at_least_one?": bool,
+                  "chosen_threshold?": object},
+    "calibration?": {"temperature": float, "dev_loss_before": "number",
+                     "dev_loss_after": "number"},
+    "compression?": {"quantize?": object, "prune_below?": object, "pruned?": int,
+                     "vocabulary?": str, "parameters?": dict},
 }
 # Token patterns textclf writes itself (they are known to run in linear time); any other
 # pattern in a file runs only when the loader trusts the file (trust_pattern).
@@ -54,6 +64,9 @@ class ClassifierParts:
     float32: bool = False
     resume: dict | None = None  # a checkpoint's training state (meta and arrays)
     resume_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    decision: dict = field(default_factory=dict)  # a multi-label model's decision settings
+    calibration: dict | None = None  # the fitted temperature and the dev losses
+    compression: dict | None = None  # how to write it small (classifier.compression)
 
 
 def write(path: str | Path, parts: ClassifierParts, sign_key: bytes | None = None) -> None:
@@ -70,11 +83,17 @@ def write(path: str | Path, parts: ClassifierParts, sign_key: bytes | None = Non
     }
     if parts.tuning is not None:
         meta["tuning"] = parts.tuning
+    if parts.model.multi_label:
+        meta["decision"] = parts.decision
+    if parts.calibration is not None:
+        meta["calibration"] = parts.calibration
     arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
     arrays |= {f"model.{k}": np.asarray(v) for k, v in parts.model.parameters().items()}
     if parts.resume is not None:
         meta["resume"] = parts.resume
         arrays |= {f"resume.{k}": v for k, v in parts.resume_arrays.items()}
+    if parts.compression is not None:
+        compression.encode(meta, arrays, parts.model, parts.compression)
     modelfile.save(path, meta, arrays, sign_key)
 
 
@@ -93,19 +112,66 @@ def read(path: str | Path, trust_pattern: bool = False,
     except SchemaError as err:
         raise ModelFileError(f"{path}: {err}") from err
     try:
-        featurizer = Featurizer.from_state(meta["featurizer"], with_prefix(arrays, "featurizer."))
+        stored, featurizer_meta = meta.get("compression"), meta["featurizer"]
+        if stored is not None:
+            featurizer_meta, arrays = compression.decode(meta, arrays)
+        featurizer = Featurizer.from_state(featurizer_meta, with_prefix(arrays, "featurizer."))
         kind = meta["model"]["kind"]
         if kind not in MODEL_KINDS:
             raise SettingsError(f"unknown model kind {kind!r}")
         model = MODEL_KINDS[kind].from_config(meta["model"], with_prefix(arrays, "model."))
         training = TrainingSettings.from_dict(meta["training"])
+        decision = checked_decision(meta.get("decision", {}))
     except (KeyError, TypeError, ValueError, SettingsError) as err:
         raise ModelFileError(f"{path}: inconsistent model file ({err})") from err
     labels = meta["labels"]
     check_parts(path, featurizer, model, labels, trust_pattern)
     return ClassifierParts(featurizer, model, labels, training, meta.get("history", []),
                            meta.get("tuning"), bool(meta.get("float32", False)),
-                           meta.get("resume"), with_prefix(arrays, "resume."))
+                           meta.get("resume"), with_prefix(arrays, "resume."), decision,
+                           meta.get("calibration"), compression_spec(stored))
+
+
+def compression_spec(stored: dict | None) -> dict | None:
+    """How a compressed file was made, to write it so again (its quantisation checked)."""
+    if stored is None:
+        return None
+    quantize = stored.get("quantize")
+    if quantize not in (None, *compression.QUANTIZERS):
+        raise ModelFileError(f"unknown quantisation {quantize!r}")
+    return {"quantize": quantize, "prune_below": stored.get("prune_below"),
+            "pruned": stored.get("pruned", 0)}
+
+
+def checked_decision(decision: dict) -> dict:
+    """A multi-label model's decision settings, each checked by its declaration, and the
+    threshold chosen on dev data (a number in (0, 1), or None)."""
+    settings = DecisionSettings.from_dict(decision)
+    chosen = decision.get("chosen_threshold")
+    if chosen is not None:
+        chosen = DecisionSettings.threshold.check(chosen)
+        if chosen == "auto":
+            raise SettingsError("the chosen threshold must be a number")
+    if settings.threshold == "auto" and chosen is None:
+        raise SettingsError("threshold 'auto' without the threshold it chose")
+    return {**settings.as_dict(), "chosen_threshold": chosen}
+
+
+def arguments(parts: ClassifierParts) -> dict:
+    """The arguments of ``TextClassifier`` that remake the classifier of ``parts``."""
+    model = parts.model
+    values = {s.argument: getattr(parts.featurizer.settings, s.name)
+              for s in FeatureSettings.declared.values()}
+    values |= {s.argument: getattr(parts.training_settings, s.name)
+               for s in TrainingSettings.declared.values()}
+    values |= {s.argument: parts.decision[s.name] for s in DecisionSettings.declared.values()
+               if s.name in parts.decision}
+    values["model"] = "logistic" if model.kind == "multilabel" else model.kind
+    values["multi_label"] = True if model.multi_label else None
+    if model.kind == "mlp":
+        values |= {"hidden": model.hidden, "activation": model.activation,
+                   "dropout": model.dropout}
+    return values | {"float32": parts.float32}
 
 
 def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: list[str],
@@ -132,3 +198,21 @@ def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: 
             "pattern can take exponential time on some texts, so it runs only for a file you "
             "trust: load it with trust_pattern=True (textclf: --trust-pattern)"
         )
+
+
+def restore(cls, parts: ClassifierParts):
+    """A classifier of class ``cls`` (``TextClassifier``) made of ``parts``; an optimiser's
+    averages the file keeps (a checkpoint's) are kept for training on."""
+    clf = cls(**arguments(parts))
+    parts.featurizer.dtype = np.dtype(clf.dtype)
+    clf.training_settings = parts.training_settings
+    clf.featurizer, clf.model, clf.labels = parts.featurizer, parts.model, parts.labels
+    clf.history, clf.tuning = parts.history, parts.tuning
+    clf.multi_label = parts.model.multi_label
+    clf.chosen_threshold = parts.decision.get("chosen_threshold")
+    clf.calibration, clf.compression = parts.calibration, parts.compression
+    trainer = (parts.resume or {}).get("trainer") or {}
+    steps = with_prefix(parts.resume_arrays, "step.")
+    if isinstance(trainer.get("step_state"), dict) and (steps or trainer["step_state"]):
+        clf.optimizer_state = (trainer["step_state"], steps)
+    return clf

@@ -2,8 +2,9 @@
 
 Each setting is declared once, where it belongs: how text becomes features
 (:class:`~textclf.features.FeatureSettings`), which model (:class:`~textclf.models.
-ModelSettings`), how it is trained (:class:`~textclf.training.TrainingSettings`) and how the
-work is run (:class:`RunSettings`, here). :data:`ARGUMENTS` lists them by the names users
+ModelSettings`), how it is trained (:class:`~textclf.training.TrainingSettings`), how a
+multi-label model decides its labels (:class:`DecisionSettings`, here) and how the work is
+run (:class:`RunSettings`, here). :data:`ARGUMENTS` lists them by the names users
 pass; ``TextClassifier``'s arguments, the command line's options, the scikit-learn
 estimators' parameters and the tuner's search space are made from it.
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textclf.core.settings import Setting, Settings
+from textclf.errors import SettingsError
 from textclf.features.settings import FeatureSettings
 from textclf.models.settings import ModelSettings
 from textclf.training.settings import TrainingSettings
@@ -35,10 +37,38 @@ class RunSettings(Settings):
                       "its memory)")
 
 
+class DecisionSettings(Settings):
+    """Which labels a multi-label model gives a document, from the labels' probabilities
+    (:mod:`textclf.evaluation.decisions`); stored in the model file, and changeable when
+    predicting."""
+
+    threshold = Setting(float, None, "multi-label: give the labels whose probability reaches "
+                        "T; auto: the T with the best micro-F1 on the dev set (default 0.5, or "
+                        "no threshold with --top-k)", above=0.0, below=1.0, words=("auto",),
+                        metavar="T")
+    top_k = Setting(int, None, "multi-label: give each document its K most probable labels "
+                    "(with --threshold, those of them that reach it)", minimum=1, metavar="K")
+    at_least_one = Setting(bool, False, "multi-label: give a document its most probable label "
+                           "when no label reaches the threshold")
+
+    def effective_threshold(self, chosen: float | None = None) -> float:
+        """The threshold applied: the one ``auto`` chose, the one given, 0.5 by default,
+        or none (0) when only ``top_k`` is given."""
+        if self.threshold == "auto":
+            if chosen is None:
+                raise SettingsError("threshold 'auto' is chosen on dev data when training; "
+                                    "this model has no chosen threshold")
+            return chosen
+        if self.threshold is not None:
+            return self.threshold
+        return 0.0 if self.top_k is not None else 0.5
+
+
 GROUPS: dict[str, type[Settings]] = {
     "features": FeatureSettings,
     "model": ModelSettings,
     "training": TrainingSettings,
+    "decision": DecisionSettings,
     "run": RunSettings,
 }
 

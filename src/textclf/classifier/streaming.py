@@ -9,37 +9,45 @@ chunks, whatever the size of the file.
    learning-rate schedule need them), and for tf-idf the document frequency of each hashed
    column;
 2. :func:`featurised_chunks`, once per epoch: ``chunk_docs`` documents at a time, as rows
-   of [X | 1] and their class indices.
+   of [X | 1] and their targets (and weights).
+
+:func:`train_streamed` puts the two together for ``TextClassifier.fit_stream``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
+from textclf.classifier.targets import encode, label_names
 from textclf.core.chunking import batches
 from textclf.core.parallel import ordered_map
 from textclf.corpus.documents import Document
-from textclf.errors import DataError
+from textclf.errors import DataError, SettingsError
 from textclf.features.hashing import HashingFeaturizer
 from textclf.features.weighting import weight_counts
+from textclf.training.sources import StreamedRows
+from textclf.training.weights import class_weights
 
 DEFAULT_CHUNK_DOCS = 2048
 
 
-def stream_fingerprint(settings: dict, labels: list[str], featurizer: HashingFeaturizer,
+def stream_fingerprint(settings: dict, scanned: Scanned, featurizer: HashingFeaturizer,
                        chunk_docs: int, dev) -> str:
     """What decides a streamed run's θ, for its checkpoints: the settings, the labels, the
-    chunking, N and the document frequencies the first pass counted, and the dev rows."""
-    digest = hashlib.sha256(json.dumps([settings, labels, chunk_docs, featurizer.n_documents],
-                                       default=str).encode("utf-8"))
+    chunking, N, the counts and weights and the document frequencies the first pass found,
+    and the dev rows."""
+    digest = hashlib.sha256(json.dumps([settings, scanned.labels, chunk_docs,
+                                        featurizer.n_documents, scanned.counts,
+                                        scanned.weight_sums], default=str).encode("utf-8"))
     digest.update(featurizer.document_frequency.tobytes())
     if dev is not None:
-        for array in (dev[0].indptr, dev[0].indices, dev[0].data, dev[1]):
+        for array in (dev[0].indptr, dev[0].indices, dev[0].data, *dev[1:]):
             digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
 
@@ -65,18 +73,44 @@ def hashed_chunks(open_documents: Callable[[], Iterable[Document]],
                        batches(open_documents(), chunk_docs), featurizer.jobs, threads=False)
 
 
+@dataclass
+class Scanned:
+    """What the first pass found: the labels (sorted), the number of documents N, the
+    documents per label, per label the sum of the documents' own weights (None when the
+    documents carry none), and whether a document has zero or several labels."""
+
+    labels: list[str]
+    n: int
+    counts: dict[str, int]
+    weight_sums: dict[str, float] | None
+    multi_label: bool = False
+    weight_total: float = 0.0  # Σ of the documents' own weights
+
+
 def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFeaturizer,
-         chunk_docs: int) -> tuple[list[str], int]:
-    """Labels (sorted) and number of documents; for tf-idf also the df of each column."""
-    labels: set[str] = set()
-    n = 0
+         chunk_docs: int) -> Scanned:
+    """Labels, number of documents, counts and weights; for tf-idf also the df of each
+    column."""
+    counts: Counter[str] = Counter()
+    weight_sums: Counter[str] = Counter()
+    n, total, weighted, several = 0, 0.0, None, False  # weights: on all documents or none
 
     def check(chunk: list[Document]) -> None:
-        nonlocal n
+        nonlocal n, total, weighted, several
         for doc in chunk:
-            if doc.label is None:
+            labels = doc.label_set
+            if labels is None:
                 raise DataError(f"document {doc.id} has no label")
-            labels.add(doc.label)
+            if weighted is None:
+                weighted = doc.weight is not None
+            elif weighted != (doc.weight is not None):
+                raise DataError(f"document {doc.id}: some documents have a weight and "
+                                "others not")
+            several = several or len(labels) != 1
+            total += doc.weight or 0.0
+            for label in labels:
+                counts[label] += 1
+                weight_sums[label] += doc.weight or 0.0
         n += len(chunk)
 
     featurizer.reset()
@@ -89,20 +123,89 @@ def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFe
         for chunk in batches(open_documents(), chunk_docs):
             check(chunk)
         featurizer.n_documents = n
-    return sorted(labels), n
+    return Scanned(sorted(counts), n, dict(counts), dict(weight_sums) if weighted else None,
+                   several, total)
+
+
+def stream_weights(scanned: Scanned, class_weight) -> tuple[np.ndarray | None, float]:
+    """(c_k per class, or None without class weights; the factor N/Σᵢsᵢ that scales the
+    weights sᵢ = c_{yᵢ}·wᵢ to mean 1), from the first pass alone."""
+    labels = scanned.labels
+    if class_weight is not None and scanned.multi_label:
+        raise SettingsError("class weights need single-label data (one class per document); "
+                            "weigh multi-label documents with sample weights instead")
+    if scanned.multi_label:  # a document counts once, whatever its number of labels
+        if scanned.weight_sums is not None and scanned.weight_total <= 0:
+            raise DataError("every document of the corpus has weight 0")
+        return None, 1.0 if scanned.weight_sums is None else scanned.n / scanned.weight_total
+    counts = np.array([scanned.counts[label] for label in labels], dtype=np.float64)
+    own = counts if scanned.weight_sums is None \
+        else np.array([scanned.weight_sums[label] for label in labels])
+    by_class = None if class_weight is None else class_weights(class_weight, labels, counts)
+    total = float(own.sum() if by_class is None else by_class @ own)
+    if total <= 0:
+        raise DataError("every document of the corpus has weight 0")
+    return by_class, scanned.n / total
 
 
 def featurised_chunks(open_documents: Callable[[], Iterable[Document]],
-                      featurizer: HashingFeaturizer, chunk_docs: int,
-                      label_index: dict[str, int]) -> Iterator[tuple[sp.csr_matrix, np.ndarray]]:
-    """One epoch: (rows of [X | 1], class indices) per chunk of ``chunk_docs`` documents."""
+                      featurizer: HashingFeaturizer, chunk_docs: int, labels: list[str],
+                      multi_label: bool = False, by_class: np.ndarray | None = None,
+                      scale: float = 1.0) -> Iterator[tuple]:
+    """One epoch: (rows of [X | 1], targets) per chunk of ``chunk_docs`` documents (class
+    indices, or the 0/1 label matrix), and the rows' weights sᵢ = c_{yᵢ}·wᵢ·scale when the
+    documents or classes are weighted (``by_class``: c_k per class)."""
     settings = featurizer.settings
     idf = featurizer.idf if settings.weighting == "tfidf" else None
+    known = set(labels)
     for chunk, counts, _, _ in hashed_chunks(open_documents, featurizer, chunk_docs,
                                              with_keys=False):
-        try:
-            y = np.fromiter((label_index[doc.label] for doc in chunk), np.int64, len(chunk))
-        except KeyError as err:
-            raise DataError(f"label {err.args[0]!r} was not in the file's first "
-                            "pass: the file changed while training") from err
-        yield weight_counts(counts, settings, idf, featurizer.dtype), y
+        sets = [doc.label_set or () for doc in chunk]
+        stranger = next((label for s in sets for label in s if label not in known), None)
+        if stranger is not None:
+            raise DataError(f"label {stranger!r} was not in the file's first pass: the file "
+                            "changed while training")
+        y = encode(sets, labels, multi_label)
+        X = weight_counts(counts, settings, idf, featurizer.dtype)
+        own = None if chunk[0].weight is None \
+            else np.fromiter((doc.weight for doc in chunk), np.float64, len(chunk))
+        if own is None and by_class is None:
+            yield X, y
+            continue
+        weights = np.full(len(y), scale) if own is None else own * scale
+        yield X, y, weights if by_class is None else weights * by_class[y]
+
+
+def train_streamed(clf, open_documents: Callable[[], Iterable[Document]], dev: tuple | None,
+                   chunk_docs: int, shuffle: bool, on_epoch_end, checkpoint,
+                   resume: bool, sign_key: bytes | None = None) -> None:
+    """``TextClassifier.fit_stream``'s work: the first pass, the model, then the epochs
+    over the featurised chunks (whole mini-batches each)."""
+    if clf.feature_settings.hash_bits is None:
+        raise SettingsError("streaming training needs hashed features: give hash_bits "
+                            "(--hash-bits)")
+    if not (isinstance(chunk_docs, int) and chunk_docs >= 1):
+        raise SettingsError(f"chunk_docs must be at least 1, got {chunk_docs!r}")
+    featurizer = HashingFeaturizer(clf.feature_settings.replace(), jobs=clf.jobs,
+                                   dtype=clf.dtype)
+    clf.featurizer = featurizer
+    scanned = scan(open_documents, featurizer, chunk_docs)
+    if scanned.n == 0:
+        raise DataError("the training corpus is empty")
+    forced = clf.model_settings.multi_label
+    if forced is False and scanned.multi_label:
+        raise DataError("a document has zero or several labels, and multi_label is off")
+    clf.multi_label = bool(forced) or scanned.multi_label
+    clf.labels = label_names([(label,) for label in scanned.labels], clf.multi_label)
+    clf.check_needs(dev is not None)
+    clf.model = clf.build_model(featurizer.n_features)
+    m = clf.training_settings.batch_size
+    chunk_docs = max(m, chunk_docs // m * m)  # whole batches per chunk
+    by_class, scale = stream_weights(scanned, clf.training_settings.class_weight)
+    source = StreamedRows(lambda: featurised_chunks(
+        open_documents, featurizer, chunk_docs, clf.labels, clf.multi_label, by_class, scale),
+        scanned.n)
+    dev_set = clf.dev_set(*dev) if dev is not None else None
+    clf.train(source, dev_set, on_epoch_end, checkpoint, resume,
+              lambda: stream_fingerprint(clf.get_settings(), scanned, featurizer, chunk_docs,
+                                         dev_set), shuffle, sign_key=sign_key)

@@ -11,11 +11,22 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from textclf.cli import explain, gradcheck, inspect, predict, report, serve, test, train, tune
+from textclf.cli import (
+    compress,
+    explain,
+    gradcheck,
+    inspect,
+    predict,
+    report,
+    serve,
+    test,
+    train,
+    tune,
+)
 from textclf.core.version import __version__
 from textclf.errors import TextclfError
 
-COMMANDS = [train, test, predict, gradcheck, tune, inspect, explain, report, serve]
+COMMANDS = [train, test, predict, gradcheck, tune, inspect, explain, report, compress, serve]
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -6,10 +6,12 @@ import argparse
 from pathlib import Path
 
 from textclf.classifier import TextClassifier
+from textclf.classifier.settings import ARGUMENTS
+from textclf.cli.options import add_setting, names_in
 from textclf.core.modelfile import is_model_file
 from textclf.core.output import check_output
 from textclf.corpus import FORMATS, Corpus, available_splits, read_corpus
-from textclf.errors import DataError
+from textclf.errors import DataError, SettingsError
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +23,16 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--label-field", default="label",
                        help="JSON field / CSV column holding the label (default: label)")
     group.add_argument("--split", help="split to read from split folders or a built-in corpus")
+    group.add_argument("--label-sep", metavar="SEP",
+                       help="CSV/TSV: the label field holds several labels separated by SEP "
+                       "(multi-label data; JSONL uses a list, fastText several __label__ tags)")
+
+
+def add_weight_option(parser: argparse.ArgumentParser) -> None:
+    """--weight-field: each document's weight from a JSON field or CSV/TSV column."""
+    parser.add_argument("--weight-field", metavar="FIELD",
+                        help="JSON field / CSV column holding each document's weight (a number "
+                        "≥ 0 multiplying its loss; docs/weights.md); in DATA and --dev")
 
 
 def read_data(args: argparse.Namespace, spec: str, default_split: str | None,
@@ -30,7 +42,9 @@ def read_data(args: argparse.Namespace, spec: str, default_split: str | None,
     split = split or args.split
     split = split or (default_split if default_split in available_splits(spec) else None)
     return read_corpus(spec, split=split, fmt=args.format, text_field=args.text_field,
-                       label_field=args.label_field, require_labels=require_labels)
+                       label_field=args.label_field, require_labels=require_labels,
+                       weight_field=getattr(args, "weight_field", None),
+                       label_sep=args.label_sep)
 
 
 def read_dev(args: argparse.Namespace) -> Corpus | None:
@@ -39,7 +53,9 @@ def read_dev(args: argparse.Namespace) -> Corpus | None:
     if args.dev:
         return read_corpus(args.dev, split="dev" if "dev" in available_splits(args.dev)
                            else None, fmt=args.format, text_field=args.text_field,
-                           label_field=args.label_field)
+                           label_field=args.label_field,
+                           weight_field=getattr(args, "weight_field", None),
+                           label_sep=args.label_sep)
     if "dev" in available_splits(args.data) and args.split in (None, "train"):
         return read_data(args, args.data, default_split="dev", split="dev")
     return None
@@ -74,18 +90,66 @@ def sign_key(args: argparse.Namespace) -> bytes | None:
 
 
 def load_model(args: argparse.Namespace) -> TextClassifier:
-    return TextClassifier.load(args.model, trust_pattern=args.trust_pattern,
-                               sign_key=sign_key(args))
+    """MODEL, with the decision options given on the command line (if the verb has them)."""
+    clf = TextClassifier.load(args.model, trust_pattern=args.trust_pattern,
+                              sign_key=sign_key(args))
+    apply_decision_options(clf, args)
+    return clf
 
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """-o MODEL and --force."""
+def add_decision_options(parser: argparse.ArgumentParser) -> None:
+    """--threshold, --top-k, --at-least-one for a multi-label MODEL, in place of its own."""
+    group = parser.add_argument_group("multi-label decisions (default: the model's)")
+    for name in names_in("decision"):
+        add_setting(group, name, model_default=True)
+
+
+def apply_decision_options(clf: TextClassifier, args: argparse.Namespace) -> None:
+    """The decision settings given as options replace the model's (multi-label only)."""
+    given = {}
+    for name in names_in("decision"):
+        if getattr(args, name, None) is not None:
+            setting = ARGUMENTS[name].setting
+            try:
+                given[name] = setting.check(getattr(args, name))
+            except SettingsError as err:
+                raise SettingsError(f"{setting.flag}: {err}") from err
+    if not given:
+        return
+    if not clf.multi_label:
+        raise SettingsError(f"{', '.join('--' + n.replace('_', '-') for n in given)}: "
+                            "decide the labels of a multi-label model; this one gives one "
+                            "class per document")
+    if given.get("threshold") == "auto" and clf.chosen_threshold is None:
+        raise SettingsError("--threshold auto: this model chose no threshold on dev data "
+                            "(train it with --threshold auto and a dev set)")
+    if "top_k" in given and "threshold" not in given:
+        given["threshold"] = None  # --top-k alone: the k most probable labels, no threshold
+    clf.decision_settings = clf.decision_settings.replace(**given)
+
+
+def labels_for(clf: TextClassifier, corpus: Corpus) -> list:
+    """The corpus's labels as ``clf`` is evaluated on them: label sets for a multi-label
+    model; single labels (refusing multi-label data) otherwise."""
+    if clf.multi_label:
+        return corpus.label_sets
+    if corpus.multi_label:
+        odd = next(i for i, s in enumerate(corpus.label_sets) if s is not None and len(s) != 1)
+        raise DataError(f"{corpus.source}: document {corpus.ids[odd]} has "
+                        f"{len(corpus.label_sets[odd])} labels, and the model gives one class "
+                        "per document (train a multi-label model on such data)")
+    return corpus.labels
+
+
+def add_output_options(parser: argparse.ArgumentParser, sign: bool = True) -> None:
+    """-o MODEL and --force (and --sign-key unless the verb has it already)."""
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="model file to write (a new file, or a textclf model file)")
     parser.add_argument("--force", action="store_true",
                         help="replace -o even if it is a file that is not a textclf model")
-    add_key_option(parser, "sign MODEL with the key in this file (HMAC-SHA256), for teams "
-                   "that need to know who wrote a model")
+    if sign:
+        add_key_option(parser, "sign MODEL with the key in this file (HMAC-SHA256), for "
+                       "teams that need to know who wrote a model")
 
 
 def checked_output(args: argparse.Namespace) -> Path:

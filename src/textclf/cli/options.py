@@ -20,7 +20,8 @@ COMMAND_LINE_DEFAULTS = {"quiet": False}
 
 
 def default_text(argument: Argument, default: Any) -> str:
-    if argument.group == "training" and default is None:
+    if argument.group == "training" and default is None \
+            and argument.setting.default is not None:
         return "the model's"
     if default is None:
         return "none"
@@ -29,19 +30,21 @@ def default_text(argument: Argument, default: Any) -> str:
     return str(default).lower() if isinstance(default, bool) else str(default)
 
 
-def add_setting(group: Any, name: str) -> None:
+def add_setting(group: Any, name: str, model_default: bool = False) -> None:
     """Add the option of the setting ``name`` (its argument name) to ``group`` (a parser
-    or an argument group)."""
+    or an argument group). ``model_default``: left out, the option is None (a loaded
+    model's own value stays), and a yes/no option has both forms."""
     argument = ARGUMENTS[name]
     setting = argument.setting
-    default = COMMAND_LINE_DEFAULTS.get(name, argument.default)
+    default = None if model_default else COMMAND_LINE_DEFAULTS.get(name, argument.default)
     flags = [setting.flag, *setting.aliases] + (["-q"] if name == "quiet" else [])
-    help_text = f"{setting.help} (default: {default_text(argument, default)})"
+    shown = "the model's" if model_default else default_text(argument, default)
+    help_text = f"{setting.help} (default: {shown})"
     if setting.kind is bool:
-        action = argparse.BooleanOptionalAction if default else "store_true"
+        action = argparse.BooleanOptionalAction if default or model_default else "store_true"
         group.add_argument(*flags, dest=name, action=action, default=default, help=help_text)
         return
-    kind = setting.kind if setting.kind in (int, float) else str
+    kind = setting.kind if setting.kind in (int, float) and not setting.words else str
     group.add_argument(*flags, dest=name, type=kind, choices=setting.choices, default=default,
                        metavar=None if setting.choices else setting.metavar, help=help_text)
 
@@ -65,7 +68,7 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
             continue
         value = getattr(args, name)
         try:
-            values[name] = None if value is None and argument.group == "training" \
+            values[name] = None if value is None and argument.group in ("training", "decision") \
                 else argument.setting.check(value)
         except SettingsError as err:
             raise SettingsError(f"{argument.setting.flag}: {err}") from err

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from textclf.cli.common import add_data_options, add_model_options, load_model, read_data
+from textclf.cli.common import (
+    add_data_options,
+    add_decision_options,
+    add_model_options,
+    labels_for,
+    load_model,
+    read_data,
+)
 from textclf.report import report
 from textclf.report.plots import require_matplotlib
 
@@ -24,6 +31,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="DIR",
                         help="folder to write the report into (created if missing)")
     add_data_options(parser)
+    add_decision_options(parser)
     parser.add_argument("--top", type=int, default=10,
                         help="strongest features to plot per class (default 10)")
     parser.add_argument("--wrong", type=int, default=10,
@@ -38,12 +46,14 @@ def run(args: argparse.Namespace) -> int:
     clf = load_model(args)
     corpus = read_data(args, args.data, default_split="test")
     data_name = Path(args.data).name + (f" ({args.split})" if args.split else "")
-    result = report(clf, corpus.texts, corpus.labels, args.output, ids=corpus.ids,
+    result = report(clf, corpus.texts, labels_for(clf, corpus), args.output, ids=corpus.ids,
                     data_name=data_name, model_name=Path(args.model).name,
                     top=max(args.top, 1), n_wrong=max(args.wrong, 0),
                     embed_images=args.embed_images)
     ev = result.evaluation
-    line = f"accuracy {ev.accuracy:.4f}, macro F1 {ev.macro_f1:.4f}"
+    line = f"accuracy {ev.accuracy:.4f}, macro F1 {ev.macro_f1:.4f}" if not clf.multi_label \
+        else f"micro F1 {ev.micro_f1:.4f}, macro F1 {ev.macro_f1:.4f}, subset accuracy " \
+        f"{ev.subset_accuracy:.4f}"
     if result.roc_auc is not None:
         line += f", ROC AUC {result.roc_auc:.4f}, average precision {result.average_precision:.4f}"
     print(f"{ev.n_documents} documents: {line}")

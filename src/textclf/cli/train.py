@@ -10,7 +10,9 @@ from textclf.classifier import TextClassifier
 from textclf.cli.common import (
     add_data_options,
     add_output_options,
+    add_weight_option,
     checked_output,
+    labels_for,
     read_data,
     read_dev,
     sign_key,
@@ -28,8 +30,11 @@ def describe(model: Model) -> str:
     """One line naming the model and its shape."""
     if isinstance(model, FeedForwardNetwork):
         sizes = " → ".join(map(str, [model.n_features, *model.hidden, model.n_outputs]))
-        return (f"mlp {sizes} ({model.activation}, dropout {model.dropout}, "
-                f"{'sigmoid' if model.n_outputs == 1 else 'softmax'} output)")
+        output = "a sigmoid per label" if model.multi_label \
+            else "sigmoid" if model.n_outputs == 1 else "softmax"
+        return f"mlp {sizes} ({model.activation}, dropout {model.dropout}, {output} output)"
+    if model.multi_label:
+        return f"multi-label logistic regression ({model.n_classes} sigmoid outputs)"
     return model.kind
 
 
@@ -42,6 +47,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("data", metavar="DATA")
     add_output_options(parser)
     add_data_options(parser)
+    add_weight_option(parser)
     parser.add_argument("--dev", metavar="DATA",
                         help="dev data to report on per epoch (default: the dev split, if any)")
     add_settings(parser.add_argument_group("features"), names_in("features"))
@@ -58,12 +64,24 @@ def add_parser(subparsers) -> None:
         + "; ".join(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in defaults.items())
                     for kind, defaults in MODEL_DEFAULTS.items()))
     add_settings(training, names_in("training"))
+    add_settings(parser.add_argument_group(
+        "multi-label decisions (docs/multilabel.md)"), names_in("decision"))
     training.add_argument("--checkpoint", action="store_true",
                           help="write MODEL after every epoch, with what a run needs to go on, "
                           "so a crash keeps the last finished epoch")
     training.add_argument("--resume", action="store_true",
                           help="go on from the checkpoint in MODEL (the same data and settings; "
                           "implies --checkpoint): the final θ is that of an uninterrupted run")
+    more = parser.add_argument_group("training on (docs/continued-training.md)")
+    more.add_argument("--init-from", metavar="MODEL",
+                      help="start from MODEL's θ, featuriser and labels and train on DATA (the "
+                      "feature and model options are MODEL's; training options given here "
+                      "replace MODEL's)")
+    more.add_argument("--extend-vocabulary", action="store_true",
+                      help="with --init-from: add DATA's terms to MODEL's vocabulary (their rows "
+                      "of θ start at 0); hashed features need nothing")
+    more.add_argument("--trust-pattern", action="store_true",
+                      help="run MODEL's token pattern even if textclf did not write it")
     parser.add_argument("--top", type=int, default=10,
                         help="strongest features to print per class (default 10)")
     add_settings(parser, ["quiet"])
@@ -75,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
     checked_output(args)  # before any work: -o is a new file or a model, in a writable folder
     sign_key(args)  # (a key file that cannot be read is found out now, too)
     args.checkpoint = args.checkpoint or args.resume
+    if args.init_from:
+        return run_init_from(args)
+    if args.extend_vocabulary:
+        raise SettingsError("--extend-vocabulary extends the vocabulary of --init-from MODEL")
     if args.stream:
         return run_stream(args, clf)
     train_corpus = read_data(args, args.data, default_split="train")
@@ -84,8 +106,11 @@ def run(args: argparse.Namespace) -> int:
         + (f", reporting on {len(dev_corpus)} dev documents" if dev_corpus else ""),
         file=sys.stderr)
     clf.fit(
-        train_corpus.texts, train_corpus.labels,
-        dev_corpus.texts if dev_corpus else None, dev_corpus.labels if dev_corpus else None,
+        train_corpus.texts, train_corpus.targets(args.multi_label),
+        dev_corpus.texts if dev_corpus else None,
+        dev_corpus.targets(clf.multi_label) if dev_corpus else None,
+        sample_weight=train_corpus.weights,
+        dev_sample_weight=dev_corpus.weights if dev_corpus else None,
         checkpoint=args.output if args.checkpoint else None, resume=args.resume,
         sign_key=sign_key(args),
     )
@@ -95,9 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if best is not None and best != clf.history[-1]["epoch"]:
         print(f"early stopping kept epoch {best} of {clf.history[-1]['epoch']} "
               "(lowest dev loss)")
-    if dev_corpus is not None:
-        print("\nevaluation on the dev set\n")
-        print(clf.evaluate(dev_corpus.texts, dev_corpus.labels).format())
+    print_dev(clf, dev_corpus)
     if args.top > 0:
         bias = (f" (bias b = {clf.model.bias:+.4f})"
                 if isinstance(clf.model, LogisticRegression) else "")
@@ -108,6 +131,48 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_init_from(args: argparse.Namespace) -> int:
+    """``--init-from MODEL``: MODEL's θ, featuriser and labels, trained on DATA."""
+    if args.stream:
+        raise SettingsError("--init-from trains on DATA held in memory; it does not --stream")
+    clf = TextClassifier.load(args.init_from, trust_pattern=args.trust_pattern)
+    clf.quiet, clf.jobs = args.quiet, args.jobs
+    train_corpus = read_data(args, args.data, default_split="train")
+    dev_corpus = read_dev(args)
+    given = {name: value for name, value in settings_from(args).items()
+             if name in names_in("training") and value is not None}
+    added = clf.continue_training(
+        train_corpus.texts, train_corpus.targets(clf.multi_label),
+        dev_corpus.texts if dev_corpus else None,
+        dev_corpus.targets(clf.multi_label) if dev_corpus else None,
+        extend_vocabulary=args.extend_vocabulary, sample_weight=train_corpus.weights,
+        dev_sample_weight=dev_corpus.weights if dev_corpus else None,
+        checkpoint=args.output if args.checkpoint else None, resume=args.resume, **given)
+    clf.save(args.output)
+    print(f"trained on from {args.init_from}: {len(clf.history)} epoch(s) on "
+          f"{len(train_corpus)} documents"
+          + (f"; {added} new terms added to the vocabulary" if args.extend_vocabulary else ""))
+    print_summary(clf)
+    print_dev(clf, dev_corpus)
+    print(f"\nmodel saved to {args.output}")
+    return 0
+
+
+def print_dev(clf: TextClassifier, dev_corpus) -> None:
+    """The evaluation on the dev set, if any (and the threshold chosen on it)."""
+    if dev_corpus is None:
+        return
+    print("\nevaluation on the dev set\n")
+    if clf.calibration is not None:
+        c = clf.calibration
+        print(f"temperature T = {c['temperature']:.4f} fitted on the dev set (its log-loss "
+              f"{c['dev_loss_before']:.4f} → {c['dev_loss_after']:.4f}); probabilities are "
+              "of z/T")
+    if clf.chosen_threshold is not None:
+        print(f"threshold chosen on the dev set (best micro-F1): {clf.chosen_threshold:g}")
+    print(clf.evaluate(dev_corpus.texts, labels_for(clf, dev_corpus)).format())
+
+
 def print_summary(clf: TextClassifier) -> None:
     what = f"{clf.featurizer.n_features - 1} terms"
     collisions = getattr(clf.featurizer, "collisions", None)
@@ -115,7 +180,7 @@ def print_summary(clf: TextClassifier) -> None:
         what = (f"2^{clf.featurizer.bits} hashed columns ({collisions.count} of them hold "
                 "2 or more distinct n-grams)")
     print(f"model: {describe(clf.model)}; features: {what} + bias; "
-          f"classes: {', '.join(clf.labels)}")
+          f"{'labels' if clf.multi_label else 'classes'}: {', '.join(clf.labels)}")
 
 
 def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
@@ -132,21 +197,20 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
 
     def open_documents():
         return iter_documents(args.data, split, args.format, args.text_field,
-                              args.label_field)
+                              args.label_field, args.weight_field, args.label_sep)
 
     dev_corpus = read_dev(args)
     if not args.quiet:
         print(f"streaming {args.data} in chunks of {args.chunk_docs} documents",
               file=sys.stderr)
-    clf.fit_stream(open_documents,
-                   dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
+    dev = None if dev_corpus is None else (dev_corpus.texts, dev_corpus.label_sets,
+                                           dev_corpus.weights)
+    clf.fit_stream(open_documents, dev=dev,
                    chunk_docs=args.chunk_docs,
                    checkpoint=args.output if args.checkpoint else None, resume=args.resume,
                    sign_key=sign_key(args))
     clf.save(args.output, sign_key(args))
     print_summary(clf)
-    if dev_corpus is not None:
-        print("\nevaluation on the dev set\n")
-        print(clf.evaluate(dev_corpus.texts, dev_corpus.labels).format())
+    print_dev(clf, dev_corpus)
     print(f"\nmodel saved to {args.output}")
     return 0

@@ -18,7 +18,7 @@ from textclf.cli.common import (
     sign_key,
 )
 from textclf.corpus import available_splits, hold_out
-from textclf.errors import SettingsError
+from textclf.errors import DataError, SettingsError
 from textclf.features import WEIGHTINGS
 from textclf.models import MODEL_KINDS
 from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, tune
@@ -60,7 +60,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--metric", choices=METRICS, default="accuracy",
                         help="dev score to maximise (default accuracy)")
     space = SearchSpace()
-    parser.add_argument("--models", type=_listed(str, tuple(MODEL_KINDS)), default=None,
+    single_label_kinds = tuple(k for k, model in MODEL_KINDS.items() if not model.multi_label)
+    parser.add_argument("--models", type=_listed(str, single_label_kinds), default=None,
                         help="model kinds to search, comma-separated (default: all that fit "
                         "the number of classes)")
     parser.add_argument("--ngrams", type=_listed(int), default=space.ngrams,
@@ -84,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     checked_output(args)  # found out now, not after the whole search
     sign_key(args)
     train = read_data(args, args.data, default_split="train")
+    if train.multi_label:
+        raise DataError(f"{args.data}: documents with zero or several labels; tune searches "
+                        "single-label models (train multi-label models with textclf train: "
+                        "docs/multilabel.md)")
     if args.dev:
         dev = read_data(argparse.Namespace(**{**vars(args), "split": None}), args.dev,
                         default_split="dev")

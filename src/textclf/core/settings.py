@@ -28,7 +28,8 @@ class Setting:
     """One setting. ``kind`` is int, float, str or bool; ``parse`` turns other accepted
     forms (e.g. the command line's strings) into the value; ``check`` adds a test of its own
     and returns the value. ``argument`` is the name users pass (default: the attribute's);
-    ``search`` is what the tuner may try (a tuple of values, or a domain object)."""
+    ``search`` is what the tuner may try (a tuple of values, or a domain object); ``words``
+    are strings allowed besides values of ``kind`` (e.g. ``"auto"`` for a number)."""
 
     def __init__(self, kind: type, default: Any, help: str, *,  # noqa: A002 (argparse's word)
                  choices: Iterable | None = None, minimum: float | None = None,
@@ -38,13 +39,14 @@ class Setting:
                  aliases: tuple[str, ...] = (), metavar: str | None = None,
                  parse: Callable[[Any], Any] | None = None,
                  check: Callable[[Any], Any] | None = None, search: Any = None,
-                 stored: bool = True):
+                 stored: bool = True, words: tuple[str, ...] = ()):
         self.kind, self.default, self.help = kind, default, help
         self.choices = tuple(choices) if choices is not None else None
         self.minimum, self.maximum, self.above, self.below = minimum, maximum, above, below
         self.optional = optional or default is None
         self.argument, self.flag, self.aliases, self.metavar = argument, flag, aliases, metavar
         self.parse, self.extra_check, self.search, self.stored = parse, check, search, stored
+        self.words = tuple(words)
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -62,6 +64,8 @@ class Setting:
             return "one of " + ", ".join(map(str, self.choices))
         noun = {int: "an integer", float: "a number", bool: "true or false",
                 str: "a string"}.get(self.kind, self.kind.__name__)
+        if self.words:
+            noun = " or ".join(map(repr, self.words)) + " or " + noun
         bounds = []
         if self.minimum is not None:
             bounds.append(f"≥ {self.minimum:g}")
@@ -83,6 +87,13 @@ class Setting:
             if self.optional:
                 return None
             raise self._refuse(value)
+        if isinstance(value, str) and self.words:
+            if value in self.words:
+                return value
+            try:  # a number given as text (the command line's form)
+                value = self.kind(value)
+            except ValueError:
+                raise self._refuse(value) from None
         if self.parse is not None:  # it accepts the parsed form too
             value = self.parse(value)
         if self.kind is bool:

@@ -11,6 +11,7 @@ from textclf.corpus.documents import (
     Corpus,
     Document,
     checked_label,
+    checked_label_sets,
     checked_labels,
     checked_texts,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "available_splits",
     "builtin_split_assignment",
     "checked_label",
+    "checked_label_sets",
     "checked_labels",
     "checked_texts",
     "detect_format",

@@ -2,40 +2,84 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from textclf.errors import DataError
 
 
 @dataclass(frozen=True)
 class Document:
-    """One labelled document. ``label`` is ``None`` for unlabelled text."""
+    """One labelled document. ``label`` is ``None`` for unlabelled text; ``weight`` is the
+    document's sample weight when the corpus has a weight field (else None: weight 1).
+
+    ``labels`` holds every label of a document read from a source that can give several (a
+    JSON list, several ``__label__`` tags, a CSV field split by ``--label-sep``), possibly
+    none; ``label`` is then its label when it has exactly one, else None.
+    """
 
     text: str
     label: str | None
     id: str
+    weight: float | None = None
+    labels: tuple[str, ...] | None = None
+
+    @property
+    def label_set(self) -> tuple[str, ...] | None:
+        """The document's labels (one for a single-label source); None when unlabelled."""
+        if self.labels is not None:
+            return self.labels
+        return None if self.label is None else (self.label,)
+
+
+def labelled(text: str, labels: tuple[str, ...], doc_id: str,
+             weight: float | None = None) -> Document:
+    """A document of a source that may give several labels: ``label`` set only for one."""
+    return Document(text, labels[0] if len(labels) == 1 else None, doc_id, weight, labels)
 
 
 @dataclass
 class Corpus:
-    """Documents held in memory: parallel lists of texts, labels and ids."""
+    """Documents held in memory: parallel lists of texts, labels and ids (and weights, when
+    the corpus was read with a weight field). ``label_sets`` holds each document's labels
+    as a tuple (None: unlabelled); a corpus where a document has zero or several is
+    multi-label (:attr:`multi_label`), and its ``labels`` hold None for those documents."""
 
     texts: list[str] = field(default_factory=list)
     labels: list[str | None] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     source: str = ""
+    weights: list[float] | None = None
+    label_sets: list[tuple[str, ...] | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
 
+    @property
+    def multi_label(self) -> bool:
+        """Whether a document has zero or several labels."""
+        return any(s is not None and len(s) != 1 for s in self.label_sets)
+
+    def targets(self, multi_label: bool | None = None) -> list:
+        """What a classifier is trained on: the label sets for multi-label data (or when
+        ``multi_label`` forces them), else the labels."""
+        return self.label_sets if multi_label or self.multi_label else self.labels
+
     @classmethod
     def from_documents(cls, docs: Iterable[Document], source: str = "") -> Corpus:
         corpus = cls(source=source)
+        weights = []
         for doc in docs:
             corpus.texts.append(doc.text)
             corpus.labels.append(doc.label)
+            corpus.label_sets.append(doc.label_set)
             corpus.ids.append(doc.id)
+            weights.append(doc.weight)
+        if weights and all(w is not None for w in weights):
+            corpus.weights = weights
         return corpus
 
 
@@ -55,29 +99,74 @@ def checked_label(value: object, where: str) -> str:
     return label
 
 
-def as_list(items: object, what: str, noun: str) -> list:
-    """Any iterable as a list (a generator is read once), never a single string (that would
-    be one item per character)."""
-    if isinstance(items, str | bytes):
-        raise DataError(f"{what}: expected a sequence of {noun}, got a single "
-                        f"{type(items).__name__}; wrap it in a list")
-    try:
-        return list(items)
-    except TypeError as err:
-        raise DataError(f"{what}: expected a sequence of {noun}, got "
-                        f"{type(items).__name__}") from err
+def checked_label_list(values: object, where: str) -> tuple[str, ...]:
+    """A document's labels from a list: each checked by :func:`checked_label`, repeats
+    dropped (first place kept); an empty list is a document without labels."""
+    if not isinstance(values, list | tuple):
+        raise DataError(f"{where}: the labels must be a list, not {type(values).__name__}")
+    return tuple(dict.fromkeys(checked_label(v, f"{where}[{i}]") for i, v in enumerate(values)))
+
+
+def checked_weight(value: object, where: str) -> float:
+    """A document's weight: a finite number ≥ 0 (a JSON number, or a CSV field's text);
+    anything else is a :class:`DataError` naming ``where``."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise DataError(f"{where}: the weight {value!r} is not a number") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = repr(value) if len(repr(value)) < 40 else type(value).__name__
+        raise DataError(f"{where}: the weight must be a number, not {shown}")
+    weight = float(value)
+    if not math.isfinite(weight) or weight < 0:
+        raise DataError(f"{where}: the weight must be a finite number ≥ 0, got {value!r}")
+    return weight
 
 
 def checked_texts(texts: object, what: str = "texts") -> list[str]:
-    """Documents as a list of strings (see :func:`as_list`)."""
-    texts = as_list(texts, what, "texts")
+    """Documents as a list of strings: any iterable of strings (a generator is read once),
+    never a single string (that would be one document per character)."""
+    texts = sequence_of(texts, what, "texts")
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise DataError(f"{what}: document {i} is a {type(text).__name__}, not a string")
     return texts
 
 
+def sequence_of(values: object, what: str, noun: str) -> list:
+    """``values`` as a list (any iterable, read once), never a single string."""
+    if isinstance(values, str | bytes):
+        raise DataError(f"{what}: expected a sequence of {noun}, got a single "
+                        f"{type(values).__name__}; wrap it in a list")
+    try:
+        return list(values)
+    except TypeError as err:
+        raise DataError(f"{what}: expected a sequence of {noun}, got "
+                        f"{type(values).__name__}") from err
+
+
 def checked_labels(labels: object, what: str = "labels") -> list[str]:
     """Every label checked by :func:`checked_label` (any iterable, read once)."""
-    labels = as_list(labels, what, "labels")
-    return [checked_label(label, f"{what}, document {i}") for i, label in enumerate(labels)]
+    return [checked_label(label, f"{what}, document {i}")
+            for i, label in enumerate(sequence_of(labels, what, "labels"))]
+
+
+def checked_label_sets(labels: object, what: str = "labels") -> tuple[list[tuple[str, ...]], bool]:
+    """Each document's labels as a tuple, and whether any was given as a collection.
+
+    An element is a label (a string or an integer: one label) or a list, tuple or set of
+    labels (any number, repeats dropped; a set in sorted order)."""
+    sets, collections = [], False
+    for i, value in enumerate(sequence_of(labels, what, "labels")):
+        where = f"{what}, document {i}"
+        if isinstance(value, set | frozenset):
+            value = sorted(value, key=str)
+        elif isinstance(value, np.ndarray):
+            value = value.tolist()
+        if isinstance(value, list | tuple):
+            collections = True
+            sets.append(checked_label_list(list(value), where))
+        else:
+            sets.append((checked_label(value, where),))
+    return sets, collections

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import csv
 import json
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 from textclf.corpus.decoding import numbered_lines, read_document
-from textclf.corpus.documents import Document, checked_label
+from textclf.corpus.documents import (
+    Document,
+    checked_label,
+    checked_label_list,
+    checked_weight,
+    labelled,
+)
 from textclf.errors import DataError
 
 SPLITS = ("train", "dev", "test")
@@ -22,9 +27,15 @@ FASTTEXT_PREFIX = "__label__"
 
 
 def iter_jsonl(
-    path: str | Path, text_field: str = "text", label_field: str = "label"
+    path: str | Path, text_field: str = "text", label_field: str = "label",
+    weight_field: str | None = None,
 ) -> Iterator[Document]:
-    """Documents from JSON lines ``{"text": ..., "label": ...}`` (blank lines skipped)."""
+    """Documents from JSON lines ``{"text": ..., "label": ...}`` (blank lines skipped); with
+    ``weight_field``, each record's weight (a number ≥ 0) from that field.
+
+    A list in the label field, ``{"text": ..., "labels": ["joy", "love"]}``, gives the
+    document all of them (possibly none); ``"labels"`` is read where the default field
+    ``"label"`` is missing."""
     path = Path(path)
     for number, line in numbered_lines(path):
         if not line.strip():
@@ -46,9 +57,21 @@ def iter_jsonl(
                 f"{where}: field {text_field!r} "
                 + ("is missing" if text is None else "is not a string")
             )
-        label = record.get(label_field)
-        label = None if label is None else checked_label(label, f"{where}, field {label_field!r}")
-        yield Document(text, label, f"{path.name}:{number}")
+        field = label_field
+        if field == "label" and field not in record and "labels" in record:
+            field = "labels"
+        label = record.get(field)
+        weight = None
+        if weight_field is not None:
+            if weight_field not in record:
+                raise DataError(f"{where}: field {weight_field!r} (the weight) is missing")
+            weight = checked_weight(record[weight_field], f"{where}, field {weight_field!r}")
+        if isinstance(label, list):
+            labels = checked_label_list(label, f"{where}, field {field!r}")
+            yield labelled(text, labels, f"{path.name}:{number}", weight)
+            continue
+        label = None if label is None else checked_label(label, f"{where}, field {field!r}")
+        yield Document(text, label, f"{path.name}:{number}", weight)
 
 
 def iter_delimited(
@@ -56,8 +79,12 @@ def iter_delimited(
     delimiter: str = ",",
     text_column: str = "text",
     label_column: str = "label",
+    weight_column: str | None = None,
+    label_sep: str | None = None,
 ) -> Iterator[Document]:
-    """Documents from CSV/TSV with a header row naming the text and label columns.
+    """Documents from CSV/TSV with a header row naming the text and label columns (and the
+    weight column, if given). With ``label_sep``, the label field holds any number of
+    labels separated by it (``joy|love``; an empty field: no label).
 
     Quoted fields keep their line breaks; a record's line is the one it starts on."""
     path = Path(path)
@@ -81,8 +108,12 @@ def iter_delimited(
             f"{path}: no column {text_column!r} in the header (columns: {', '.join(header)}); "
             "name the text column with --text-field"
         )
+    if weight_column is not None and weight_column not in header:
+        raise DataError(f"{path}: no column {weight_column!r} (the weight) in the header "
+                        f"(columns: {', '.join(header)})")
     text_at = header.index(text_column)
     label_at = header.index(label_column) if label_column in header else None
+    weight_at = None if weight_column is None else header.index(weight_column)
     start = reader.line_num + 1  # the line the next record starts on
     try:
         for row in reader:
@@ -93,9 +124,16 @@ def iter_delimited(
                 raise DataError(
                     f"{path}, line {number}: {len(row)} fields where the header has {len(header)}"
                 )
-            label = None if label_at is None else checked_label(
-                row[label_at], f"{path}, line {number}, column {label_column!r}")
-            yield Document(row[text_at], label, f"{path.name}:{number}")
+            where = f"{path}, line {number}, column {label_column!r}"
+            weight = None if weight_at is None else checked_weight(
+                row[weight_at], f"{path}, line {number}, column {weight_column!r}")
+            if label_sep is not None and label_at is not None:
+                parts = [part.strip() for part in row[label_at].split(label_sep)]
+                labels = checked_label_list([part for part in parts if part], where)
+                yield labelled(row[text_at], labels, f"{path.name}:{number}", weight)
+                continue
+            label = None if label_at is None else checked_label(row[label_at], where)
+            yield Document(row[text_at], label, f"{path.name}:{number}", weight)
     except csv.Error as err:
         raise DataError(f"{path}, line {line_numbers[0]}: {err}") from err
 
@@ -103,11 +141,11 @@ def iter_delimited(
 def iter_fasttext(path: str | Path) -> Iterator[Document]:
     """Documents from fastText lines ``__label__A [__label__B ...] text``.
 
-    textclf trains single-label classifiers: the first label of a line is the document's
-    label and any further labels are ignored; a warning counts the lines where that happened.
+    A line with several labels gives its document all of them: a corpus with such lines is
+    multi-label (:attr:`~textclf.corpus.documents.Corpus.multi_label`). Repeated tags count
+    once.
     """
     path = Path(path)
-    extra_labels = 0
     for number, line in numbered_lines(path):
         if not line.strip():
             continue
@@ -117,15 +155,8 @@ def iter_fasttext(path: str | Path) -> Iterator[Document]:
             labels.append(words.pop(0)[len(FASTTEXT_PREFIX):])
         if not labels or not labels[0]:
             raise DataError(f"{path}, line {number}: no {FASTTEXT_PREFIX}LABEL at the start")
-        extra_labels += len(labels) > 1
-        label = checked_label(labels[0], f"{path}, line {number}")
-        yield Document(" ".join(words), label, f"{path.name}:{number}")
-    if extra_labels:
-        warnings.warn(
-            f"{path}: {extra_labels} line(s) have several labels; the first one was used",
-            UserWarning,
-            stacklevel=2,
-        )
+        labels = checked_label_list(labels, f"{path}, line {number}")
+        yield labelled(" ".join(words), labels, f"{path.name}:{number}")
 
 
 def class_folders(root: Path) -> list[Path]:

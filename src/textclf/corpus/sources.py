@@ -2,8 +2,9 @@
 
 Supported: folder-per-class trees ``ROOT/{train,dev,test}/LABEL/*.txt`` or
 ``ROOT/LABEL/*.txt``; JSONL, optionally gzipped, one ``{"text": ..., "label": ...}`` object
-per line; CSV or TSV with a header row (optionally gzipped); fastText lines
-``__label__LABEL text``; ``builtin:imdb`` and ``builtin:rt``.
+per line (``"labels": [...]`` for several); CSV or TSV with a header row (optionally
+gzipped; several labels per field with ``label_sep``); fastText lines ``__label__LABEL
+text`` (several tags for several labels); ``builtin:imdb`` and ``builtin:rt``.
 """
 
 from __future__ import annotations
@@ -70,12 +71,23 @@ def iter_documents(
     fmt: str | None = None,
     text_field: str = "text",
     label_field: str = "label",
+    weight_field: str | None = None,
+    label_sep: str | None = None,
 ) -> Iterator[Document]:
-    """Stream the documents of any supported source (see the module docstring)."""
+    """Stream the documents of any supported source (see the module docstring); with
+    ``weight_field``, each document's weight from that JSON field or CSV/TSV column; with
+    ``label_sep``, several labels per CSV/TSV label field, separated by it."""
     spec = str(spec)
     fmt = fmt or detect_format(spec)
     if fmt not in FORMATS:
         raise DataError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")
+    if weight_field is not None and fmt not in ("jsonl", "csv", "tsv"):
+        raise DataError(f"{spec}: weights are read from a field of JSONL or a column of "
+                        f"CSV/TSV; {fmt} data has none (--weight-field)")
+    if label_sep is not None and (fmt not in ("csv", "tsv") or not label_sep):
+        raise DataError(f"{spec}: --label-sep splits the label field of CSV/TSV data (a "
+                        "non-empty separator); JSONL holds several labels as a list, fastText "
+                        "lines as several __label__ tags")
     if split is not None and fmt not in ("folders", "builtin"):
         raise DataError(f"{spec}: a single file has no splits, cannot select {split!r}")
     if fmt == "builtin":
@@ -83,10 +95,11 @@ def iter_documents(
     if fmt == "folders":
         return iter_folders(spec, split)
     if fmt == "jsonl":
-        return iter_jsonl(spec, text_field, label_field)
+        return iter_jsonl(spec, text_field, label_field, weight_field)
     if fmt in ("csv", "tsv"):
         delimiter = "," if fmt == "csv" else "\t"
-        return iter_delimited(spec, delimiter, text_field, label_field)
+        return iter_delimited(spec, delimiter, text_field, label_field, weight_field,
+                              label_sep)
     return iter_fasttext(spec)
 
 
@@ -97,15 +110,19 @@ def read_corpus(
     text_field: str = "text",
     label_field: str = "label",
     require_labels: bool = True,
+    weight_field: str | None = None,
+    label_sep: str | None = None,
 ) -> Corpus:
-    """Read a whole corpus into memory; refuse an empty one or missing labels."""
-    docs = iter_documents(spec, split, fmt, text_field, label_field)
+    """Read a whole corpus into memory; refuse an empty one or missing labels. With
+    ``weight_field``, ``Corpus.weights`` holds each document's weight; ``label_sep`` splits
+    CSV/TSV label fields into several labels."""
+    docs = iter_documents(spec, split, fmt, text_field, label_field, weight_field, label_sep)
     corpus = Corpus.from_documents(docs, source=str(spec))
     where = f"{spec}" + (f" (split {split!r})" if split else "")
     if not corpus.texts:
         raise DataError(f"{where}: the corpus is empty")
-    if require_labels and any(label is None for label in corpus.labels):
-        missing = corpus.labels.index(None)
+    if require_labels and any(labels is None for labels in corpus.label_sets):
+        missing = corpus.label_sets.index(None)
         raise DataError(
             f"{where}: document {corpus.ids[missing]} has no label (field {label_field!r})"
         )

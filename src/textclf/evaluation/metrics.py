@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from textclf.evaluation.calibration import CalibrationReport
+
 
 @dataclass
 class ClassScores:
@@ -33,6 +35,7 @@ class EvaluationReport:
     confusion: np.ndarray  # rows: true label, columns: predicted label, in ``labels`` order
     n_documents: int
     unknown_labels: dict[str, int] = field(default_factory=dict)
+    calibration: CalibrationReport | None = None  # ECE, Brier (when probabilities were given)
 
     @property
     def macro_precision(self) -> float:
@@ -60,12 +63,14 @@ class EvaluationReport:
             },
             "confusion": {"labels": self.labels, "matrix": self.confusion.tolist()},
             "unknown_labels": self.unknown_labels,
+            **calibration_fields(self.calibration),
         }
 
     def format(self) -> str:
         """A plain-text report: scores per class, macro averages, confusion matrix."""
         width = max(12, *(len(label) for label in self.labels)) + 2
-        lines = [f"documents: {self.n_documents}    accuracy: {self.accuracy:.4f}", ""]
+        lines = [f"documents: {self.n_documents}    accuracy: {self.accuracy:.4f}"
+                 + calibration_line(self.calibration), ""]
         lines.append(f"{'class':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
         for label, s in self.per_class.items():
             lines.append(
@@ -87,7 +92,22 @@ class EvaluationReport:
         return "\n".join(lines)
 
 
-def _safe_ratio(numerator: float, denominator: float) -> float:
+def calibration_fields(calibration: CalibrationReport | None) -> dict:
+    """``ece``, ``brier`` and the reliability bins for ``to_dict`` (nothing without them)."""
+    if calibration is None:
+        return {}
+    return {"ece": calibration.ece, "brier": calibration.brier,
+            "reliability": calibration.to_dict()}
+
+
+def calibration_line(calibration: CalibrationReport | None) -> str:
+    if calibration is None:
+        return ""
+    return (f"    ECE ({calibration.n_bins} bins) {calibration.ece:.4f}    Brier "
+            f"{calibration.brier:.4f}")
+
+
+def safe_ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator else 0.0
 
 
@@ -113,13 +133,13 @@ def evaluate_labels(
     for i, label in enumerate(labels):
         if support[i] == 0 and predicted_count[i] == 0:
             continue  # a class absent from both sides does not enter the averages
-        precision = _safe_ratio(true_positive[i], predicted_count[i])
-        recall = _safe_ratio(true_positive[i], support[i])
-        f1 = _safe_ratio(2 * precision * recall, precision + recall)
+        precision = safe_ratio(true_positive[i], predicted_count[i])
+        recall = safe_ratio(true_positive[i], support[i])
+        f1 = safe_ratio(2 * precision * recall, precision + recall)
         per_class[label] = ClassScores(precision, recall, f1, int(support[i]))
     n = len(true_labels)
     return EvaluationReport(
-        accuracy=_safe_ratio(true_positive.sum(), n),
+        accuracy=safe_ratio(true_positive.sum(), n),
         per_class=per_class,
         labels=labels,
         confusion=confusion,

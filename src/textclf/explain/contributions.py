@@ -7,7 +7,8 @@ Linear models (logistic and softmax regression) decompose exactly. The score of 
 so each feature j present in the document *contributes* cⱼₖ = θⱼₖ xⱼ, and the contributions
 plus the bias add up to the score. Binary logistic regression has one score z (toward
 ``labels[1]``; negative values point to ``labels[0]``) and P(labels[1] | x) = σ(z); softmax
-regression has one score per class and P(k | x) = softmax(z)ₖ.
+regression has one score per class and P(k | x) = softmax(z)ₖ; multi-label logistic
+regression one score per label, each on its own: P(l | x) = σ(zₗ).
 
 A network's score is not a sum over features. Its explanation is the first-order
 *gradient × input* attribution
@@ -108,8 +109,10 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
     Z = scores(model, X)
     P = np.asarray(model.predict_proba(X), dtype=np.float64)
     n_outputs = Z.shape[1]
-    targets = output_labels(labels, n_outputs)
-    opposite = labels[0] if n_outputs == 1 else None
+    multi_label = bool(model.multi_label)
+    targets = output_labels(labels, n_outputs, multi_label)
+    opposite = labels[0] if n_outputs == 1 and not multi_label else None
+    chosen = clf.decide(P) if multi_label else None  # the labels each document gets
     bias_column = X.shape[1] - 1
     linear = is_linear(model)
     if linear:
@@ -151,6 +154,10 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
             labels=list(labels),
             predicted=labels[int(np.argmax(P[row]))],
             probabilities={label: float(p) for label, p in zip(labels, P[row], strict=True)},
+            multi_label=multi_label,
+            temperature=float(model.temperature),
+            predicted_labels=None if chosen is None
+            else [labels[j] for j in np.flatnonzero(chosen[row])],
             classes=explained,
             tokens=[Token(token, s, e) for token, s, e in spans],
             display_text=display,

@@ -16,6 +16,7 @@ from textclf.models.settings import LINEAR_KINDS
 MODEL_NAMES = {
     "logistic": "binary logistic regression",
     "softmax": "softmax regression",
+    "multilabel": "multi-label logistic regression (a sigmoid per label)",
     "mlp": "feedforward network (MLP)",
 }
 METHOD_LINEAR = "weight × value"
@@ -33,9 +34,10 @@ def scores(model: Model, X: sp.csr_matrix) -> np.ndarray:
     return z.reshape(X.shape[0], -1)
 
 
-def output_labels(labels: list[str], n_outputs: int) -> list[str]:
-    """The class each score column points to: ``labels[1]`` for one sigmoid score."""
-    return [labels[1]] if n_outputs == 1 else list(labels)
+def output_labels(labels: list[str], n_outputs: int, multi_label: bool = False) -> list[str]:
+    """The class each score column points to: ``labels[1]`` for one sigmoid score (of a
+    single-label model)."""
+    return [labels[1]] if n_outputs == 1 and not multi_label else list(labels)
 
 
 def linear_theta(model: Model) -> np.ndarray:
@@ -70,8 +72,9 @@ def measured_term_effects(model: Model, n_terms: int,
     """z_k(eⱼ) − z_k(0) for every term j, and z(0): the score of a document made of term j
     alone (value 1, which is also what a one-word document gets under tf-idf) minus the
     score of an empty document. With K > 2 softmax outputs the effects are centred over the
-    classes (each row minus its mean), since softmax only sees differences between logits.
-    The documents go through the model ``batch`` at a time."""
+    classes (each row minus its mean), since softmax only sees differences between logits;
+    a multi-label network's sigmoids each see their own logit, so they are not. The
+    documents go through the model ``batch`` at a time."""
     n_columns = n_terms + 1
     baseline = scores(model, empty_documents(n_columns))[0]
     effects = []
@@ -85,6 +88,6 @@ def measured_term_effects(model: Model, n_terms: int,
     if not effects:
         return np.zeros((0, len(baseline))), baseline
     effects = np.vstack(effects)
-    if effects.shape[1] > 1:
+    if effects.shape[1] > 1 and not model.multi_label:
         effects -= effects.mean(axis=1, keepdims=True)
     return effects, baseline

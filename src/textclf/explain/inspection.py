@@ -2,7 +2,8 @@
 
 For binary logistic regression, z = Σⱼ wⱼxⱼ + b: the largest wⱼ push a document toward
 ``labels[1]`` and the most negative toward ``labels[0]``. For softmax regression each class k
-has its own column of weights θ·ₖ, and its strongest features are the largest θⱼₖ. For a
+has its own column of weights θ·ₖ, and its strongest features are the largest θⱼₖ; so has
+each label l of multi-label logistic regression, its column θ·ₗ. For a
 network, the weight of a term is replaced by its *effect alone*, z_k(eⱼ) − z_k(0): the score
 of a document holding only that term minus the score of an empty document (for a linear
 model the two coincide: the effect alone is wⱼ; with K > 2 outputs a network's effects are
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from textclf.errors import SettingsError
 from textclf.explain.effects import MODEL_NAMES, is_linear, output_labels, term_effects
 
 
@@ -41,6 +43,7 @@ class ModelSummary:
     strongest: dict[str, list[FeatureWeight]]  # per class, strongest first
     settings: dict = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
+    multi_label: bool = False  # a sigmoid per label: ``labels`` are labels, not classes
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,8 +82,8 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
     terms = list(featurizer.terms)
     df = np.asarray(featurizer.document_frequency)
     effects, baseline = term_effects(model, len(terms))
-    targets = output_labels(labels, effects.shape[1])
-    if effects.shape[1] == 1:
+    targets = output_labels(labels, effects.shape[1], model.multi_label)
+    if effects.shape[1] == 1 and not model.multi_label:
         w = effects[:, 0]
         strongest = {labels[1]: _ranked(w, terms, df, top, descending=True, one_sided=True),
                      labels[0]: _ranked(w, terms, df, top, descending=False, one_sided=True)}
@@ -105,6 +108,7 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
         strongest=strongest,
         settings=settings,
         history=list(clf.history),
+        multi_label=bool(model.multi_label),
     )
 
 
@@ -140,7 +144,8 @@ def history_table(history: list[dict]) -> list[str]:
 
 
 def format_summary(s: ModelSummary) -> str:
-    lines = [f"model: {s.model_name}; classes: {', '.join(s.labels)}",
+    lines = [f"model: {s.model_name}; {'labels' if s.multi_label else 'classes'}: "
+             f"{', '.join(s.labels)}",
              f"features: {s.n_terms} "
              f"{'hashed columns' if s.featurizer_kind == 'hashing' else 'terms'} + bias, "
              f"from {s.n_training_documents} training "
@@ -166,3 +171,31 @@ def format_summary(s: ModelSummary) -> str:
     lines.append("\ntraining history")
     lines.extend(history_table(s.history))
     return "\n".join(lines)
+
+
+def top_features(clf, k: int = 10) -> dict[str, list[tuple[str, float]]]:
+    """The k terms with the strongest weight towards each class of a trained classifier.
+
+    Binary logistic regression: the largest wⱼ point to ``labels[1]``, the most negative
+    to ``labels[0]``. Softmax regression: for each class c the largest θ[j, c]; multi-label
+    logistic regression: for each label its own column θ[:, l]. A network has no single
+    weight per term; its "weight" of term j is what the term does alone: the logit of a
+    document holding only term j (feature value 1) minus that of the empty document (for a
+    linear model exactly θⱼ), for K softmax classes centred over the classes (logit_c −
+    mean of the logits, as softmax weights are).
+    """
+    clf.check_fitted()
+    if k < 1:
+        raise SettingsError(f"k must be at least 1, got {k}")
+    terms = clf.featurizer.terms
+    weights, _ = term_effects(clf.model, len(terms))
+    if weights.shape[1] == 1 and not clf.model.multi_label:  # one logit: ± toward 1 / 0
+        w = weights[:, 0]
+        order = np.argsort(w, kind="stable")
+        return {clf.labels[1]: [(terms[j], float(w[j])) for j in order[::-1][:k]],
+                clf.labels[0]: [(terms[j], float(w[j])) for j in order[:k]]}
+    top = {}
+    for c, label in enumerate(clf.labels):
+        order = np.argsort(-weights[:, c], kind="stable")[:k]
+        top[label] = [(terms[j], float(weights[j, c])) for j in order]
+    return top

@@ -56,6 +56,9 @@ class Explanation:
     tokens: list[Token]
     display_text: str  # the text the token offsets refer to
     n_unknown_tokens: int  # tokens in no feature of the vocabulary
+    multi_label: bool = False  # one sigmoid score per label, each on its own
+    predicted_labels: list[str] | None = None  # multi-label: the labels the text gets
+    temperature: float = 1.0  # probabilities are of z/T (a calibrated model: T ≠ 1)
 
     @property
     def exact(self) -> bool:
@@ -70,6 +73,7 @@ class Explanation:
 
     @property
     def predicted_class(self) -> ClassExplanation:
+        """The explanation of the predicted label's score (multi-label: the most probable)."""
         return self.for_class(self.predicted)
 
     def to_dict(self) -> dict:

@@ -76,10 +76,11 @@ def format_class(e, c, top: int | None) -> list[str]:
         lines.append(f"  {c.remainder:>+12.4f} {'':>10} {'':>9}  remainder not captured by "
                      "gradient × input (the network's non-linearity)")
     lines.append(f"  {'─' * 12}")
-    if c.opposite is not None:
-        prob = f"P({c.label}) = σ(z) = {c.probability:.4f}"
+    z = "z" if e.temperature == 1.0 else f"z/T, T = {e.temperature:.3f}"
+    if c.opposite is not None or e.multi_label:
+        prob = f"P({c.label}) = σ({z}) = {c.probability:.4f}"
     else:
-        prob = f"P({c.label}) = softmax(z)[{c.label}] = {c.probability:.4f}"
+        prob = f"P({c.label}) = softmax({z})[{c.label}] = {c.probability:.4f}"
     lines.append(f"  {c.score:>+12.4f} {'':>10} {'':>9}  = z;  {prob}")
     return lines
 
@@ -88,8 +89,15 @@ def format_explanation(e, top: int | None = 20, classes: list[str] | None = None
                        color: bool = False, max_chars: int = 3000) -> str:
     """Prediction, one contribution table per explained class, and the coloured words."""
     probabilities = ", ".join(f"{label} {p:.4f}" for label, p in e.probabilities.items())
-    lines = [f"prediction: {e.predicted} (P = {e.probabilities[e.predicted]:.4f}; "
-             f"{probabilities})"]
+    if e.multi_label:  # the labels the text gets, the most probable first
+        chosen = sorted(e.predicted_labels or [], key=lambda label: -e.probabilities[label])
+        ranked = sorted(e.probabilities.items(), key=lambda kv: -kv[1])[:5]
+        lines = [f"labels: {', '.join(chosen) or '(none)'} (each label's own P = σ(z): "
+                 + ", ".join(f"{label} {p:.4f}" for label, p in ranked)
+                 + (", ..." if len(e.probabilities) > 5 else "") + ")"]
+    else:
+        lines = [f"prediction: {e.predicted} (P = {e.probabilities[e.predicted]:.4f}; "
+                 f"{probabilities})"]
     if e.exact:
         lines.append(f"model: {MODEL_NAMES.get(e.model_kind, e.model_kind)}; each contribution "
                      "is θⱼ·xⱼ, and the contributions plus the bias add up to the score z")
@@ -97,7 +105,8 @@ def format_explanation(e, top: int | None = 20, classes: list[str] | None = None
         lines.append(f"model: {MODEL_NAMES.get(e.model_kind, e.model_kind)}; attributions are "
                      "gradient × input, xⱼ·∂z/∂xⱼ: a first-order estimate of each feature's "
                      "part, not an exact decomposition")
-    wanted = [e.for_class(label) for label in (classes or [e.predicted])]
+    default = (e.predicted_labels or [e.predicted]) if e.multi_label else [e.predicted]
+    wanted = [e.for_class(label) for label in (classes or default)]
     seen: list = []
     for c in wanted:
         if any(c is s for s in seen):

@@ -2,7 +2,8 @@
 
 Each model maps rows to class probabilities and owns its gradient; none of them sees text.
 ``MODEL_KINDS`` maps the name used in settings, on the command line and in the model file to
-the class: logistic (binary, sigmoid), softmax (K classes) and mlp (a feedforward network).
+the class: logistic (binary, sigmoid), softmax (K classes), multilabel (a sigmoid per label,
+any number of labels per document) and mlp (a feedforward network, with either output).
 Training them is the job of :mod:`textclf.training` (``textclf.LogisticRegression`` and its
 siblings add ``fit`` to these classes).
 """
@@ -11,6 +12,7 @@ from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS, new_model
 from textclf.models.logistic import LogisticRegression
 from textclf.models.mlp import FeedForwardNetwork
+from textclf.models.multilabel import MultiLabelLogisticRegression
 from textclf.models.settings import LINEAR_KINDS, MODEL_CHOICES, ModelSettings
 from textclf.models.softmax import SoftmaxRegression
 from textclf.models.sparse_gradient import RowSparse
@@ -23,6 +25,7 @@ __all__ = [
     "LogisticRegression",
     "Model",
     "ModelSettings",
+    "MultiLabelLogisticRegression",
     "RowSparse",
     "SoftmaxRegression",
     "new_model",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -15,7 +16,8 @@ from textclf.models.sparse_gradient import RowSparse
 class Model(ABC):
     """A classifier over feature rows x (CSR, dummy feature 1 last) into K classes.
 
-    Targets are class indices 0..K−1. Subclasses own their parameters as named arrays that
+    Targets are class indices 0..K−1, or for a multi-label model (``multi_label`` True) a
+    0/1 matrix with a column per label. Subclasses own their parameters as named arrays that
     the optimiser updates in place. ``training_mode`` is True while the trainer runs an
     epoch (dropout is active only then); predictions and dev losses are computed with it
     False.
@@ -23,6 +25,8 @@ class Model(ABC):
 
     kind: ClassVar[str]
     training_mode: bool = False
+    multi_label: bool = False  # one sigmoid output per label, several labels per document
+    temperature: float = 1.0  # T of temperature scaling: probabilities of z/T (1: none)
 
     def random_state(self) -> dict | None:
         """The state of the model's own random numbers (a network's dropout masks), for a
@@ -55,9 +59,15 @@ class Model(ABC):
 
     @abstractmethod
     def loss_and_gradient_sum(
-        self, X: sp.csr_matrix, y: np.ndarray
+        self, X: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> tuple[float, dict[str, np.ndarray | RowSparse]]:
-        """Σᵢ L⁽ⁱ⁾ and Σᵢ ∇L⁽ⁱ⁾ over the rows of X (sums, not means).
+        """Σᵢ sᵢL⁽ⁱ⁾ and Σᵢ sᵢ∇L⁽ⁱ⁾ over the rows of X (sums, not means; sᵢ = 1 without
+        ``sample_weight``).
+
+        Every model's loss is a sum over rows of a loss of the row's logits, and
+        backpropagation starts from D = ∂L/∂Z, whose row i is ∂ℓ/∂zᵢ. A weight multiplies
+        row i's loss and its row of D (diag(s)·D); the rest of the backward pass is
+        unchanged, so ∇θ = Xᵀ diag(s) D for the linear models (docs/weights.md).
 
         Sums add up across shards, so a cluster can compute them per shard and a driver can
         add them; the trainer divides by m for the mini-batch mean. A gradient may be a
@@ -76,12 +86,20 @@ class Model(ABC):
         """
 
     @abstractmethod
-    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
-        """Class probabilities, shape (n, K)."""
+    def probabilities(self, Z: np.ndarray) -> np.ndarray:
+        """The probabilities of logits Z (as :meth:`decision_function` gives them): shape
+        (n, K), or (n, L) for a multi-label model."""
 
-    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
-        """Σᵢ L⁽ⁱ⁾ without the gradient (the default computes both)."""
-        return self.loss_and_gradient_sum(X, y)[0]
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        """Class probabilities, shape (n, K), of the logits divided by the temperature T:
+        σ(z/T) or softmax(z/T) (T = 1 unless the model was calibrated; T > 0 changes no
+        arg max and no sign of z, so no prediction at the 0.5 threshold)."""
+        return self.probabilities(self.decision_function(X) / self.temperature)
+
+    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray,
+                 sample_weight: np.ndarray | None = None) -> float:
+        """Σᵢ sᵢL⁽ⁱ⁾ without the gradient (the default computes both)."""
+        return self.loss_and_gradient_sum(X, y, sample_weight)[0]
 
     def predict(self, X: sp.csr_matrix) -> np.ndarray:
         """The most probable class index of each row."""
@@ -98,6 +116,18 @@ class Model(ABC):
                 f"X has {X.shape[1]} columns but the {self.kind} model expects "
                 f"{self.n_features} (features + bias); was it fitted on other features?"
             )
+
+    def temperature_config(self) -> dict:
+        """The temperature for :meth:`config`, where the model was calibrated."""
+        return {} if self.temperature == 1.0 else {"temperature": float(self.temperature)}
+
+    def set_temperature(self, config: dict) -> None:
+        """T from a model file's configuration: a finite number > 0 (1 when absent)."""
+        T = config.get("temperature", 1.0)
+        if isinstance(T, bool) or not isinstance(T, int | float) or not math.isfinite(T) \
+                or T <= 0:
+            raise SettingsError(f"the temperature must be a finite number > 0, got {T!r}")
+        self.temperature = float(T)
 
     @abstractmethod
     def config(self) -> dict:

@@ -57,3 +57,12 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     Y = np.zeros((len(y), n_classes))
     Y[np.arange(len(y)), y] = 1.0
     return Y
+
+
+def row_weighted(values: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
+    """Row i of ``values`` times sᵢ: the weighted losses sᵢℓᵢ, or diag(s)·D for the rows of
+    ∂L/∂Z. Without weights (None), ``values`` unchanged."""
+    if sample_weight is None:
+        return values
+    s = np.asarray(sample_weight, dtype=np.float64)
+    return values * (s if values.ndim == 1 else s[:, None])

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.functional import log_softmax, one_hot, sigmoid
+from textclf.models.functional import log_softmax, one_hot, row_weighted, sigmoid
 from textclf.models.sparse_gradient import RowSparse, transpose_product
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -178,30 +178,57 @@ class Dropout(Layer):
 
 # losses: the output node -----------------------------------------------------------------
 class SigmoidCrossEntropy:
-    """Binary output: ŷ = σ(z) of one logit per row, L = Σᵢ log(1 + e^(zᵢ)) − yᵢzᵢ.
+    """Binary output: ŷ = σ(z) of one logit per row, L = Σᵢ sᵢ[log(1 + e^(zᵢ)) − yᵢzᵢ].
 
-    ∂L/∂z = ŷ − y: the same (ŷ − y) as in logistic regression.
+    ∂L/∂z = s ⊙ (ŷ − y): the same (ŷ − y) as in logistic regression (sᵢ = 1 without
+    sample weights).
     """
 
-    def forward(self, Z: np.ndarray, y: np.ndarray) -> float:
+    def forward(self, Z: np.ndarray, y: np.ndarray,
+                sample_weight: np.ndarray | None = None) -> float:
         self.z = Z.reshape(-1)
         self.y = np.asarray(y, dtype=np.float64)
-        return float((np.logaddexp(0.0, self.z) - self.y * self.z).sum())
+        self.sample_weight = sample_weight
+        losses = np.logaddexp(0.0, self.z) - self.y * self.z
+        return float(row_weighted(losses, sample_weight).sum())
 
     def backward(self) -> np.ndarray:
-        return (sigmoid(self.z) - self.y).reshape(-1, 1)
+        return row_weighted(sigmoid(self.z) - self.y, self.sample_weight).reshape(-1, 1)
 
 
 class SoftmaxCrossEntropy:
-    """K-class output: Ŷ = softmax(Z), L = Σᵢ log Σⱼ e^(Zᵢⱼ) − Zᵢ,yᵢ (log-sum-exp).
+    """K-class output: Ŷ = softmax(Z), L = Σᵢ sᵢ[log Σⱼ e^(Zᵢⱼ) − Zᵢ,yᵢ] (log-sum-exp).
 
-    ∂L/∂Z = Ŷ − Y, Y one-hot.
+    ∂L/∂Z = diag(s)(Ŷ − Y), Y one-hot.
     """
 
-    def forward(self, Z: np.ndarray, y: np.ndarray) -> float:
+    def forward(self, Z: np.ndarray, y: np.ndarray,
+                sample_weight: np.ndarray | None = None) -> float:
         self.log_Y_hat = log_softmax(Z)
         self.y = np.asarray(y, dtype=np.int64)
-        return float(-self.log_Y_hat[np.arange(len(self.y)), self.y].sum())
+        self.sample_weight = sample_weight
+        losses = -self.log_Y_hat[np.arange(len(self.y)), self.y]
+        return float(row_weighted(losses, sample_weight).sum())
 
     def backward(self) -> np.ndarray:
-        return np.exp(self.log_Y_hat) - one_hot(self.y, self.log_Y_hat.shape[1])
+        D = np.exp(self.log_Y_hat) - one_hot(self.y, self.log_Y_hat.shape[1])
+        return row_weighted(D, self.sample_weight)
+
+
+class MultiLabelCrossEntropy:
+    """Multi-label output: one sigmoid per label, Ŷ = σ(Z) entry by entry,
+    L = Σᵢ sᵢ Σₗ [log(1 + e^(Zᵢₗ)) − YᵢₗZᵢₗ] (the per-label cross-entropies added up).
+
+    ∂L/∂Z = diag(s)(Ŷ − Y), Y the 0/1 label matrix.
+    """
+
+    def forward(self, Z: np.ndarray, Y: np.ndarray,
+                sample_weight: np.ndarray | None = None) -> float:
+        self.Z = Z
+        self.Y = np.asarray(Y, dtype=np.float64)
+        self.sample_weight = sample_weight
+        losses = (np.logaddexp(0.0, Z) - self.Y * Z).sum(axis=1)
+        return float(row_weighted(losses, sample_weight).sum())
+
+    def backward(self) -> np.ndarray:
+        return row_weighted(sigmoid(self.Z) - self.Y, self.sample_weight)

@@ -7,6 +7,8 @@ dummy feature 1 in the last column of X. For a mini-batch X (m rows):
     L = Σᵢ −[yᵢ log ŷᵢ + (1−yᵢ) log(1−ŷᵢ)],
     ∇L = Xᵀ(ŷ − y)          (the trainer divides by m: ∇ = (1/m)·Xᵀ(ŷ − y)),
 
+with sample weights sᵢ: L = Σᵢ sᵢLᵢ and ∇L = Xᵀ diag(s)(ŷ − y),
+
 and each step of gradient descent is θ ← θ − η∇.
 """
 
@@ -17,7 +19,7 @@ import scipy.sparse as sp
 
 from textclf.errors import SettingsError
 from textclf.models.base import Model, check_arrays
-from textclf.models.functional import binary_cross_entropy_from_logits, sigmoid
+from textclf.models.functional import binary_cross_entropy_from_logits, row_weighted, sigmoid
 from textclf.models.init import check_init, initial_parameters
 
 
@@ -61,22 +63,24 @@ class LogisticRegression(Model):
         return sigmoid(self.decision_function(X))
 
     def loss_and_gradient_sum(
-        self, X: sp.csr_matrix, y: np.ndarray
+        self, X: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> tuple[float, dict[str, np.ndarray]]:
-        """Σᵢ L_CE⁽ⁱ⁾ (stable, from logits) and Σᵢ (ŷ⁽ⁱ⁾ − y⁽ⁱ⁾) x⁽ⁱ⁾ = Xᵀ(ŷ − y)."""
+        """Σᵢ sᵢL_CE⁽ⁱ⁾ (stable, from logits) and Σᵢ sᵢ(ŷ⁽ⁱ⁾ − y⁽ⁱ⁾) x⁽ⁱ⁾ = Xᵀ diag(s)(ŷ − y)."""
         z = self.decision_function(X)
         y = np.asarray(y, dtype=np.float64)
-        loss = float(binary_cross_entropy_from_logits(z, y).sum())
-        gradient = np.asarray(X.T @ (sigmoid(z) - y)).ravel()
-        return loss, {"theta": gradient}
+        losses = row_weighted(binary_cross_entropy_from_logits(z, y), sample_weight)
+        delta = row_weighted(sigmoid(z) - y, sample_weight)  # ∂L/∂z = s ⊙ (ŷ − y)
+        return float(losses.sum()), {"theta": np.asarray(X.T @ delta).ravel()}
 
-    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
+    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray,
+                 sample_weight: np.ndarray | None = None) -> float:
         z = self.decision_function(X)
-        return float(binary_cross_entropy_from_logits(z, np.asarray(y, np.float64)).sum())
+        losses = binary_cross_entropy_from_logits(z, np.asarray(y, np.float64))
+        return float(row_weighted(losses, sample_weight).sum())
 
-    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
-        """Columns [P(y=0|x), P(y=1|x)] = [1 − ŷ, ŷ]."""
-        y_hat = self.forward(X)
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        """Columns [P(y=0|x), P(y=1|x)] = [1 − σ(z), σ(z)]."""
+        y_hat = sigmoid(z)
         return np.column_stack([1.0 - y_hat, y_hat])
 
     def predict(self, X: sp.csr_matrix) -> np.ndarray:
@@ -123,11 +127,12 @@ class LogisticRegression(Model):
     # persistence ------------------------------------------------------------------------
     def config(self) -> dict:
         return {"kind": self.kind, "n_features": int(self.theta.shape[0]),
-                "init": self.init, "seed": self.seed}
+                "init": self.init, "seed": self.seed, **self.temperature_config()}
 
     @classmethod
     def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> LogisticRegression:
         model = cls(init=config.get("init", "zeros"), seed=config.get("seed", 0))
         model.theta = check_arrays(cls.kind, {"theta": (int(config["n_features"]),)},
                                    arrays)["theta"]
+        model.set_temperature(config)
         return model

@@ -5,6 +5,8 @@ The lecture's graph, layer by layer, for hidden sizes (H₁, ..., H_L):
     x ──► Z₁ = XW₁ ──► A₁ = g(Z₁) ──► dropout ──► Z₂ = A₁W₂ + b₂ ──► ... ──► logits ──► ŷ
           (sparse:                                (dense layers)              σ (2 classes)
            embedding bag)                                                     softmax (K > 2)
+                                                                              σ per label
+                                                                              (multi-label)
 
 W₁ has |F|+1 rows: its last row is the first layer's bias, through X's dummy feature 1.
 Backpropagation runs the same chain backwards: the output gives ∂L/∂logits = ŷ − y, and
@@ -29,6 +31,7 @@ from textclf.models.layers import (
     Dropout,
     Layer,
     Linear,
+    MultiLabelCrossEntropy,
     SigmoidCrossEntropy,
     SoftmaxCrossEntropy,
     SparseLinear,
@@ -66,8 +69,10 @@ class FeedForwardNetwork(Model):
     """Sparse x → hidden layers (activation, dropout) → sigmoid or softmax output.
 
     Two classes get one output logit and a sigmoid (as logistic regression); K > 2 classes
-    get K logits and a softmax. Weights are initialised for the activation (He for ReLU,
-    Xavier/Glorot otherwise) from a seeded generator; biases start at 0.
+    get K logits and a softmax; ``multi_label`` networks get one logit and one sigmoid per
+    label (the output layer of multi-label logistic regression, on the hidden units).
+    Weights are initialised for the activation (He for ReLU, Xavier/Glorot otherwise) from
+    a seeded generator; biases start at 0.
     """
 
     kind = "mlp"
@@ -81,8 +86,10 @@ class FeedForwardNetwork(Model):
         activation: str = "relu",
         dropout: float = 0.0,
         seed: int = 0,
+        multi_label: bool = False,
     ):
         self.hidden = parse_hidden(hidden)
+        self.multi_label = bool(multi_label)
         if activation not in ACTIVATIONS:
             raise SettingsError(
                 f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
@@ -100,7 +107,7 @@ class FeedForwardNetwork(Model):
     # architecture -----------------------------------------------------------------------
     def reset(self, n_features: int, n_classes: int) -> None:
         """Build the layers with freshly initialised, seeded weights."""
-        if n_classes < 2:
+        if n_classes < (1 if self.multi_label else 2):
             raise SettingsError(f"a classifier needs at least 2 classes, got {n_classes}")
         rng = np.random.default_rng(self.seed)
         self.n_classes = n_classes
@@ -127,8 +134,9 @@ class FeedForwardNetwork(Model):
 
     @property
     def n_outputs(self) -> int:
-        """One logit for two classes (sigmoid output), K logits for K > 2 (softmax)."""
-        return 1 if self.n_classes == 2 else self.n_classes
+        """One logit for two classes (sigmoid output), K logits for K > 2 (softmax), one per
+        label for a multi-label network."""
+        return 1 if self.n_classes == 2 and not self.multi_label else self.n_classes
 
     def _layer_name(self, i: int) -> str:
         return "output" if i == len(self.hidden) else f"hidden{i + 1}"
@@ -147,7 +155,8 @@ class FeedForwardNetwork(Model):
                 if self.dropout > 0:
                     layers.append((f"{name}.dropout", Dropout(self.dropout, self.dropout_rng)))
         self.layers = layers
-        self.loss_layer = SigmoidCrossEntropy() if self.n_outputs == 1 else SoftmaxCrossEntropy()
+        self.loss_layer = MultiLabelCrossEntropy() if self.multi_label \
+            else SigmoidCrossEntropy() if self.n_outputs == 1 else SoftmaxCrossEntropy()
 
     # forward and backward ---------------------------------------------------------------
     def _forward(self, X: sp.csr_matrix, training: bool) -> np.ndarray:
@@ -164,14 +173,15 @@ class FeedForwardNetwork(Model):
         return G
 
     def loss_and_gradient_sum(
-        self, X: sp.csr_matrix, y: np.ndarray
+        self, X: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> tuple[float, dict[str, np.ndarray | RowSparse]]:
-        """Forward to the loss, then backpropagation: Σᵢ L⁽ⁱ⁾ and Σᵢ ∂L⁽ⁱ⁾/∂(each parameter).
+        """Forward to the loss, then backpropagation: Σᵢ sᵢL⁽ⁱ⁾ and Σᵢ sᵢ∂L⁽ⁱ⁾/∂(each
+        parameter); the loss layer sends diag(s)·∂L/∂logits back.
 
         Dropout is active only while ``self.training_mode`` is True.
         """
         logits = self._forward(X, training=self.training_mode)
-        loss = self.loss_layer.forward(logits, y)
+        loss = self.loss_layer.forward(logits, y, sample_weight)
         G = self._backward(self.loss_layer.backward())
         self.layers[0][1].backward(G)
         gradients = {}
@@ -181,23 +191,29 @@ class FeedForwardNetwork(Model):
         return loss, gradients
 
     def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
-        """Logits at inference (no dropout): (n,) with a sigmoid output, (n, K) with softmax."""
+        """Logits at inference (no dropout): (n,) with a sigmoid output, (n, K) with softmax,
+        (n, L) for a multi-label network."""
         logits = self._forward(X, training=False)
-        return logits[:, 0] if self.n_outputs == 1 else logits
+        return logits[:, 0] if self.n_outputs == 1 and not self.multi_label else logits
 
-    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
-        return self.loss_layer.forward(self._forward(X, training=False), y)
+    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray,
+                 sample_weight: np.ndarray | None = None) -> float:
+        return self.loss_layer.forward(self._forward(X, training=False), y, sample_weight)
 
-    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
-        logits = self.decision_function(X)
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """σ per label (multi-label), [1 − σ(z), σ(z)] (two classes) or softmax."""
+        if self.multi_label:
+            return sigmoid(logits)  # each label on its own
         if self.n_outputs == 1:
             y_hat = sigmoid(logits)
             return np.column_stack([1.0 - y_hat, y_hat])
         return softmax(logits)
 
     def predict(self, X: sp.csr_matrix) -> np.ndarray:
+        """The class index, or for a multi-label network the 0/1 matrix of labels with
+        σ(z) > 0.5."""
         logits = self.decision_function(X)
-        if self.n_outputs == 1:
+        if self.multi_label or self.n_outputs == 1:
             return (logits > 0).astype(np.int64)
         return np.argmax(logits, axis=1)
 
@@ -208,7 +224,7 @@ class FeedForwardNetwork(Model):
         """
         logits = self._forward(X, training=False)
         seed = np.zeros_like(logits)
-        if self.n_outputs == 1:
+        if self.n_outputs == 1 and not self.multi_label:
             seed[:, 0] = 1.0
         else:
             if not 0 <= k < self.n_outputs:
@@ -261,15 +277,19 @@ class FeedForwardNetwork(Model):
     def config(self) -> dict:
         return {"kind": self.kind, "n_features": self.n_features, "n_classes": self.n_classes,
                 "hidden": list(self.hidden), "activation": self.activation,
-                "dropout": self.dropout, "seed": self.seed}
+                "dropout": self.dropout, "seed": self.seed,
+                **({"multi_label": True} if self.multi_label else {}),
+                **self.temperature_config()}
 
     @classmethod
     def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> FeedForwardNetwork:
         model = cls(hidden=config["hidden"], activation=config["activation"],
-                    dropout=config.get("dropout", 0.0), seed=config.get("seed", 0))
+                    dropout=config.get("dropout", 0.0), seed=config.get("seed", 0),
+                    multi_label=config.get("multi_label", False))
         model.n_classes = int(config["n_classes"])
-        if model.n_classes < 2:
+        if model.n_classes < (1 if model.multi_label else 2):
             raise SettingsError(f"mlp model with {model.n_classes} classes")
         shapes = model.shapes(int(config["n_features"]))
         model.build_layers(check_arrays(cls.kind, shapes, arrays))
+        model.set_temperature(config)
         return model

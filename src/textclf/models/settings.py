@@ -11,14 +11,18 @@ MODEL_CHOICES = ("auto", "logistic", "softmax", "mlp")
 
 class ModelSettings(Settings):
     """Which model, and the network's shape (``hidden``, ``activation``, ``dropout`` apply to
-    ``mlp`` only)."""
+    ``mlp`` only). ``multi_label``: None decides from the data (multi-label where a document
+    has zero or several labels), True forces it, False refuses such data."""
 
-    model = Setting(str, "auto", "logistic (2 classes), softmax (K classes), mlp (feedforward "
-                    "network); auto: logistic for 2 classes, softmax for more",
-                    choices=MODEL_CHOICES)
+    model = Setting(str, "auto", "logistic (2 classes; with multi-label data one per label), "
+                    "softmax (K classes), mlp (feedforward network); auto: logistic for 2 "
+                    "classes or multi-label data, softmax for more", choices=MODEL_CHOICES)
+    multi_label = Setting(bool, None, "any number of labels per document, a sigmoid output "
+                          "per label (default: when a document of the data has zero or "
+                          "several labels)")
     hidden = Setting(tuple, (64,), "mlp hidden layer sizes, e.g. 256 or 256,64",
                      parse=parse_hidden, metavar="SIZES")
     activation = Setting(str, "relu", "mlp hidden activation", choices=ACTIVATIONS)
     dropout = Setting(float, 0.5, "mlp dropout probability", minimum=0.0, below=1.0)
 
-LINEAR_KINDS = ("logistic", "softmax")  # the score is exactly Σⱼ θⱼₖxⱼ + b_k
+LINEAR_KINDS = ("logistic", "softmax", "multilabel")  # the score is exactly Σⱼ θⱼₖxⱼ + b_k

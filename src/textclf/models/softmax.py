@@ -8,6 +8,8 @@ row the biases (matching the dummy feature 1 in X's last column). For a mini-bat
     L = Σᵢ −log Ŷᵢ,yᵢ = Σᵢ [log Σⱼ e^(Zᵢⱼ) − Zᵢ,yᵢ]      (through log-sum-exp)
     ∇L = Xᵀ(Ŷ − Y)                (Y one-hot; the trainer divides by m)
 
+With sample weights sᵢ: L = Σᵢ sᵢLᵢ and ∇L = Xᵀ diag(s)(Ŷ − Y).
+
 With K = 2 this is binary logistic regression over the difference z₁ − z₀ of two logits.
 """
 
@@ -18,7 +20,12 @@ import scipy.sparse as sp
 
 from textclf.errors import SettingsError
 from textclf.models.base import Model, check_arrays
-from textclf.models.functional import log_softmax, one_hot, softmax_cross_entropy_from_logits
+from textclf.models.functional import (
+    log_softmax,
+    one_hot,
+    row_weighted,
+    softmax_cross_entropy_from_logits,
+)
 from textclf.models.init import check_init, initial_parameters
 from textclf.models.sparse_gradient import RowSparse, transpose_product
 
@@ -43,7 +50,7 @@ class SoftmaxRegression(Model):
             self.reset(n_features, n_classes)
 
     def reset(self, n_features: int, n_classes: int) -> None:
-        """θ = 0, or small seeded values N(0, 0.01²)."""
+        """θ = 0, or small seeded values N(0, 0.01²), of shape (n_features, n_classes)."""
         if n_classes < 2:
             raise SettingsError(f"softmax regression needs at least 2 classes, got {n_classes}")
         self.theta = initial_parameters((n_features, n_classes), self.init, self.seed)
@@ -59,21 +66,26 @@ class SoftmaxRegression(Model):
         return np.exp(log_softmax(self.decision_function(X)))
 
     def loss_and_gradient_sum(
-        self, X: sp.csr_matrix, y: np.ndarray
+        self, X: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> tuple[float, dict[str, RowSparse]]:
-        """Σᵢ L_CE⁽ⁱ⁾ and Xᵀ(Ŷ − Y), the latter only on the rows of features present in X."""
+        """Σᵢ sᵢL_CE⁽ⁱ⁾ and Xᵀ diag(s)(Ŷ − Y), the latter only on the rows of features
+        present in X."""
         Z = self.decision_function(X)
         log_Y_hat = log_softmax(Z)
         y = np.asarray(y, dtype=np.int64)
-        loss = float(-log_Y_hat[np.arange(len(y)), y].sum())
-        delta = np.exp(log_Y_hat) - one_hot(y, self.n_classes)  # ∂L/∂Z = Ŷ − Y
-        return loss, {"theta": transpose_product(X, delta)}
+        losses = row_weighted(-log_Y_hat[np.arange(len(y)), y], sample_weight)
+        delta = row_weighted(np.exp(log_Y_hat) - one_hot(y, self.n_classes),
+                             sample_weight)  # ∂L/∂Z = diag(s)(Ŷ − Y)
+        return float(losses.sum()), {"theta": transpose_product(X, delta)}
 
-    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
-        return float(softmax_cross_entropy_from_logits(self.decision_function(X), y).sum())
+    def loss_sum(self, X: sp.csr_matrix, y: np.ndarray,
+                 sample_weight: np.ndarray | None = None) -> float:
+        losses = softmax_cross_entropy_from_logits(self.decision_function(X), y)
+        return float(row_weighted(losses, sample_weight).sum())
 
-    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
-        return self.forward(X)
+    def probabilities(self, Z: np.ndarray) -> np.ndarray:
+        """softmax(Z), row by row (through log-sum-exp)."""
+        return np.exp(log_softmax(Z))
 
     def predict(self, X: sp.csr_matrix) -> np.ndarray:
         """argmaxₖ zₖ (the largest logit is the largest probability)."""
@@ -119,11 +131,13 @@ class SoftmaxRegression(Model):
     # persistence ------------------------------------------------------------------------
     def config(self) -> dict:
         return {"kind": self.kind, "n_features": self.n_features, "n_classes": self.n_classes,
-                "init": self.init, "seed": self.seed}
+                "init": self.init, "seed": self.seed, **self.temperature_config()}
 
     @classmethod
     def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> SoftmaxRegression:
+        """The model of ``config`` (this class's, or a subclass's of the same shape)."""
         model = cls(init=config.get("init", "zeros"), seed=config.get("seed", 0))
         shape = (int(config["n_features"]), int(config["n_classes"]))
         model.theta = check_arrays(cls.kind, {"theta": shape}, arrays)["theta"]
+        model.set_temperature(config)
         return model

@@ -16,6 +16,7 @@ IMAGES = {
     "accuracy": "accuracy.png",
     "confusion": "confusion.png",
     "per_class": "per_class.png",
+    "reliability": "reliability.png",
     "features": "features.png",
     "roc": "roc.png",
     "pr": "pr.png",
@@ -47,6 +48,10 @@ _CAPTIONS = {
     "confusion": "Rows: true label; columns: predicted label. Left: counts; right: each row "
                  "divided by its total, so the diagonal is each class's recall.",
     "per_class": "Precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R) of each class.",
+    "reliability": "The predictions cut into 15 equal-width bins of confidence: in each, the "
+                   "share right against the mean confidence. A calibrated model's points lie on "
+                   "the diagonal; ECE = Σ_b (n_b/N)·|acc_b − conf_b|, the Brier score is the mean "
+                   "squared distance of the probabilities from the truth (docs/calibration.md).",
     "features": "The features with the strongest weights toward each class (green: toward, "
                 "red: against).",
     "roc": "True positive rate against false positive rate as the threshold on "
@@ -132,7 +137,7 @@ def render_html(result, clf, summary, *, data_name: str, model_name: str,
                 embed_images: bool) -> str:
     """The report page: a single HTML file with inline style and no outside resources."""
     ev = result.evaluation
-    binary = len(clf.labels) == 2
+    binary = len(clf.labels) == 2 and not clf.multi_label
     title = f"textclf report: {model_name} on {data_name}"
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
@@ -148,8 +153,21 @@ def render_html(result, clf, summary, *, data_name: str, model_name: str,
     model_rows += [(f"training {k}", v) for k, v in clf.training_settings.as_dict().items()]
     parts.append("<h2>Model</h2>" + _table(["", ""], model_rows))
 
-    scores = [("documents", ev.n_documents), ("accuracy", f"{ev.accuracy:.4f}"),
-              ("macro F1", f"{ev.macro_f1:.4f}")]
+    if getattr(ev, "multi_label", False):
+        scores = [("documents", ev.n_documents), ("micro F1", f"{ev.micro_f1:.4f}"),
+                  ("macro F1", f"{ev.macro_f1:.4f}"),
+                  ("subset accuracy", f"{ev.subset_accuracy:.4f}"),
+                  ("Hamming loss", f"{ev.hamming_loss:.5f}")]
+        scores += [(f"P@{k} / R@{k}", f"{ev.precision_at_k[k]:.4f} / {ev.recall_at_k[k]:.4f}")
+                   for k in ev.precision_at_k]
+    else:
+        scores = [("documents", ev.n_documents), ("accuracy", f"{ev.accuracy:.4f}"),
+                  ("macro F1", f"{ev.macro_f1:.4f}")]
+    if ev.calibration is not None:
+        scores += [("expected calibration error (15 bins)", f"{ev.calibration.ece:.4f}"),
+                   ("Brier score", f"{ev.calibration.brier:.4f}")]
+    if clf.model.temperature != 1.0:
+        scores.append(("temperature T (probabilities of z/T)", f"{clf.model.temperature:.4f}"))
     if result.roc_auc is not None:
         scores.append(("ROC AUC", _fmt(result.roc_auc)))
         scores.append(("average precision (area under PR)", _fmt(result.average_precision)))
@@ -166,8 +184,9 @@ def render_html(result, clf, summary, *, data_name: str, model_name: str,
     for key in ("loss", "accuracy"):
         parts.append(_figure(key, result.images[key], embed_images))
     parts.append("<h2>Errors</h2>")
-    for key in ("confusion", "per_class"):
-        parts.append(_figure(key, result.images[key], embed_images))
+    for key in ("confusion", "per_class", "reliability"):
+        if key in result.images:
+            parts.append(_figure(key, result.images[key], embed_images))
     if "roc" in result.images:
         parts.append("<h2>Ranking quality (binary)</h2>")
         for key in BINARY_ONLY:

@@ -265,3 +265,28 @@ def plot_precision_recall(curve, path: Path, positive: str, base_rate: float) ->
     ax.legend(loc="lower left")
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def plot_reliability(calibration, path: Path) -> Path:
+    """The reliability diagram: in each bin of confidence, the share right (bars) against
+    the mean confidence (the diagonal is perfect calibration), with ECE and Brier."""
+    Figure = require_matplotlib()
+    fig = Figure(figsize=(5.5, 5))
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], linestyle=":", color=DATA, label="perfect calibration")
+    bins = [b for b in calibration.bins if b.count]
+    width = 1.0 / calibration.n_bins
+    ax.bar([b.low for b in bins], [b.accuracy for b in bins], width=width, align="edge",
+           color=TRAIN, alpha=0.75, edgecolor="white", label="share right in the bin")
+    ax.plot([b.confidence for b in bins], [b.accuracy for b in bins], marker="o",
+            color=DEV, linewidth=1, label="(mean confidence, share right)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    what = "P(label | x) of each document-label pair" if calibration.unit != "document" \
+        else "confidence: P of the predicted class"
+    ax.set_xlabel(what)
+    ax.set_ylabel("share right" if calibration.unit == "document" else "share with the label")
+    ax.set_title(f"reliability: ECE {calibration.ece:.4f}, Brier {calibration.brier:.4f}")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

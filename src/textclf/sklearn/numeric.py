@@ -17,8 +17,11 @@ from textclf.sklearn.fitting import (
     encode_targets,
     fit_model,
     kind_parameters,
+    logits_of,
     parameters_init,
+    partial_fit_model,
     sample_weights,
+    targets_of,
     training_settings,
 )
 
@@ -41,6 +44,7 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
     """fit / predict / predict_proba / decision_function over [X | 1] for one model kind."""
 
     _kind: ClassVar[str]
+    _multi_label: ClassVar[bool] = False  # takes a label-indicator y
 
     def _network(self) -> dict | None:
         return None
@@ -49,19 +53,39 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
         """Binary-only models refuse a multiclass y (in scikit-learn's words)."""
 
     def fit(self, X, y, sample_weight=None):
-        """Train on X (n × d, dense or sparse) and labels y; ``sample_weight`` weighs each
+        """Train on X (n × d, dense or sparse) and labels y (a label-indicator matrix for
+        multi-label data, where the estimator supports it); ``sample_weight`` weighs each
         sample's loss (Σᵢ sᵢ L⁽ⁱ⁾). Returns the estimator."""
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
+                             multi_output=self._multi_label)
+        y = targets_of(y)
         self._check_target_type(y)
         weights = sample_weights(sample_weight, X.shape[0])
         self.classes_, targets = encode_targets(y, weights)
+        self.label_dtype_ = y.dtype  # multi-label predict gives y's dtype back
         settings = training_settings(self._kind, self.get_params(), self.random_state)
-        self.model_, self.history_ = fit_model(
-            self._kind, with_bias(X), targets, len(self.classes_), weights, settings,
+        self.model_, self.history_, _ = fit_model(
+            self._kind, with_bias(X), targets, self.classes_, weights, settings,
             self._network(), self.validation_fraction,
         )
         self.training_ = settings
         self.n_iter_ = len(self.history_)
+        self._set_coefficients()
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of mini-batch SGD over X and y, as ``SGDClassifier.partial_fit``: the
+        first call needs ``classes`` (every class y will hold); η is constant and the
+        optimiser's state carries over. Returns the estimator."""
+        fresh = not hasattr(self, "model_")
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, reset=fresh,
+                             multi_output=self._multi_label)
+        y = targets_of(y)
+        if fresh:
+            self._check_target_type(y)
+            self.label_dtype_ = y.dtype
+        partial_fit_model(self, self._kind, with_bias(X), y, classes, sample_weight,
+                          self._network())
         self._set_coefficients()
         return self
 
@@ -74,12 +98,10 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
                                        reset=False))
 
     def decision_function(self, X) -> np.ndarray:
-        """The logits: shape (n,) for two classes (> 0 means ``classes_[1]``), else (n, K)."""
+        """The logits: shape (n,) for two classes (> 0 means ``classes_[1]``), else (n, K);
+        multi-label, (n, L): one per label (> 0 means the label is predicted)."""
         X = self._features(X)
-        Z = self.model_.decision_function(X)
-        if Z.ndim == 2 and Z.shape[1] == 2:  # two softmax logits: their difference z₁ − z₀
-            return Z[:, 1] - Z[:, 0]
-        return Z
+        return logits_of(self.model_, X)
 
     def predict_proba(self, X) -> np.ndarray:
         """P(class | x), shape (n, K), columns in ``classes_`` order."""
@@ -87,8 +109,11 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
         return self.model_.predict_proba(X)
 
     def predict(self, X) -> np.ndarray:
-        """The most probable class of each row."""
+        """The most probable class of each row; multi-label, the label-indicator matrix of
+        the labels with P ≥ 0.5 (in y's dtype)."""
         X = self._features(X)
+        if self.model_.multi_label:
+            return self.model_.predict(X).astype(self.label_dtype_)
         return self.classes_[self.model_.predict(X)]
 
     def __sklearn_tags__(self):
@@ -99,6 +124,8 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
 
 class LogisticRegressionClassifier(_NumericClassifier):
     """Binary logistic regression ŷ = σ([x | 1]θ), trained by mini-batch gradient descent.
+    With a label-indicator y (n × L), one logistic regression per label, trained together
+    (multi-label: ``predict`` gives the labels with P ≥ 0.5, ``predict_proba`` (n, L)).
 
     Settings: ``eta`` (learning rate η), ``epochs``, ``batch_size`` (m), ``optimizer``
     ("sgd", "momentum", "adam"), ``momentum``, ``schedule`` ("constant", "invtime",
@@ -113,6 +140,7 @@ class LogisticRegressionClassifier(_NumericClassifier):
     """
 
     _kind = "logistic"
+    _multi_label = True
 
     __init__ = parameters_init({**kind_parameters("logistic"), **ESTIMATOR_PARAMETERS})
 
@@ -126,11 +154,15 @@ class LogisticRegressionClassifier(_NumericClassifier):
 
     def _set_coefficients(self) -> None:
         theta = self.model_.theta
-        self.coef_, self.intercept_ = theta[None, :-1], theta[-1:]
+        if theta.ndim == 2:  # multi-label: a row of coef_ per label
+            self.coef_, self.intercept_ = theta[:-1].T, theta[-1]
+        else:
+            self.coef_, self.intercept_ = theta[None, :-1], theta[-1:]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_label = True
         return tags
 
 
@@ -164,8 +196,14 @@ class MLPClassifier(_NumericClassifier):
     """
 
     _kind = "mlp"
+    _multi_label = True
 
     __init__ = parameters_init({**MLP_PARAMETERS, **ESTIMATOR_PARAMETERS})
 
     def _network(self) -> dict:
         return architecture(self.get_params())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from textclf.classifier import ARGUMENTS, TextClassifier
+from textclf.classifier.settings import DecisionSettings
+from textclf.evaluation.decisions import best_threshold, decide
 from textclf.features import FeatureSettings, Featurizer
 from textclf.models import ModelSettings
 from textclf.sklearn.fitting import (
@@ -17,17 +19,21 @@ from textclf.sklearn.fitting import (
     architecture,
     encode_targets,
     fit_model,
+    logits_of,
     parameters_init,
+    partial_fit_model,
     sample_weights,
+    targets_of,
     training_settings,
 )
 
 MODELS = ModelSettings.model.choices
 # The classifier's arguments (features, model, training; scikit-learn's random_state stands
-# for the seed), then those of every estimator here.
+# for the seed; y's type says whether it is multi-label), then those of every estimator here.
 TEXT_PARAMETERS = {
     **{name: argument.default for name, argument in ARGUMENTS.items()
-       if argument.group in ("features", "model", "training") and name != "seed"},
+       if argument.group in ("features", "model", "training", "decision")
+       and name not in ("seed", "multi_label")},
     **ESTIMATOR_PARAMETERS,
 }
 
@@ -78,11 +84,11 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         return FeatureSettings(**{setting.name: getattr(self, setting.argument)
                                   for setting in FeatureSettings.declared.values()})
 
-    def _model_kind(self, n_classes: int) -> str:
+    def _model_kind(self, n_classes: int, multi_label: bool = False) -> str:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {', '.join(MODELS)}, got {self.model!r}")
         if self.model == "auto":
-            return "logistic" if n_classes == 2 else "softmax"
+            return "logistic" if n_classes == 2 or multi_label else "softmax"
         return self.model
 
     def fit(self, X, y, sample_weight=None):
@@ -91,22 +97,46 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         ``sample_weight`` weighs each text's loss (Σᵢ sᵢ L⁽ⁱ⁾). Returns the estimator.
         """
         texts = as_texts(X)
-        y = column_or_1d(y, warn=True)
+        y = targets_of(y)
         check_consistent_length(texts, y)
         weights = sample_weights(sample_weight, len(texts))
         self.classes_, targets = encode_targets(y, weights)
-        kind = self._model_kind(len(self.classes_))
+        self.label_dtype_ = y.dtype
+        kind = self._model_kind(len(self.classes_), targets.ndim == 2)
         settings = training_settings(kind, self.get_params(), self.random_state)
         network = architecture(self.get_params()) if kind == "mlp" else None
         featurizer = Featurizer(self._feature_settings())
         X_features = featurizer.fit_transform(texts)
-        self.model_, self.history_ = fit_model(
-            kind, X_features, targets, len(self.classes_), weights, settings, network,
-            self.validation_fraction,
+        decisions = self._decision_settings()
+        auto = targets.ndim == 2 and decisions.threshold == "auto"
+        self.model_, self.history_, dev = fit_model(
+            kind, X_features, targets, self.classes_, weights, settings, network,
+            self.validation_fraction, hold_out_dev=auto,
         )
+        self.threshold_ = None if not auto else best_threshold(
+            self.model_.predict_proba(dev[0]), dev[1], decisions.top_k, decisions.at_least_one)
         self.featurizer_ = featurizer
         self.training_ = settings
         self.n_iter_ = len(self.history_)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of mini-batch SGD over the texts X and labels y, as
+        ``SGDClassifier.partial_fit``: the first call needs ``classes`` and fits the
+        featuriser on its texts (give ``hash_bits`` for a stream: no vocabulary to learn);
+        η is constant and the optimiser's state carries over. Returns the estimator."""
+        texts = as_texts(X)
+        y = targets_of(y)
+        check_consistent_length(texts, y)
+        if not hasattr(self, "model_"):
+            self.featurizer_ = Featurizer(self._feature_settings()).fit(texts)
+            self.label_dtype_ = y.dtype
+            self.threshold_ = None
+        kind = self._model_kind(len(classes) if classes is not None else
+                                len(getattr(self, "classes_", [])), y.ndim == 2)
+        partial_fit_model(self, kind, self.featurizer_.transform(texts), y, classes,
+                          sample_weight, architecture(self.get_params()) if kind == "mlp"
+                          else None)
         return self
 
     def transform_texts(self, X) -> sp.csr_matrix:
@@ -115,12 +145,10 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         return self.featurizer_.transform(as_texts(X))
 
     def decision_function(self, X) -> np.ndarray:
-        """Logits: (n,) for two classes (> 0 means ``classes_[1]``), else (n, K)."""
-        X = self.transform_texts(X)
-        Z = self.model_.decision_function(X)
-        if Z.ndim == 2 and Z.shape[1] == 2:  # two softmax logits: their difference
-            return Z[:, 1] - Z[:, 0]
-        return Z
+        """Logits: (n,) for two classes (> 0 means ``classes_[1]``), else (n, K); for a
+        label-indicator y, (n, L)."""
+        X = self.transform_texts(X)  # (checks that the estimator is fitted)
+        return logits_of(self.model_, X)
 
     def predict_proba(self, X) -> np.ndarray:
         """P(class | text), shape (n, K), columns in ``classes_`` order."""
@@ -128,9 +156,21 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         return self.model_.predict_proba(X)
 
     def predict(self, X) -> np.ndarray:
-        """The most probable class of each text."""
+        """The most probable class of each text; for a label-indicator y, the indicator
+        matrix of the labels each text gets (``threshold``, default P ≥ 0.5; ``top_k``;
+        ``at_least_one``: docs/multilabel.md)."""
         X = self.transform_texts(X)
+        if self.model_.multi_label:
+            s = self._decision_settings()
+            chosen = decide(self.model_.predict_proba(X), s.effective_threshold(self.threshold_),
+                            s.top_k, s.at_least_one)
+            return chosen.astype(self.label_dtype_)
         return self.classes_[self.model_.predict(X)]
+
+    def _decision_settings(self) -> DecisionSettings:
+        """threshold, top_k, at_least_one (multi-label decisions), checked."""
+        return DecisionSettings(**{setting.name: getattr(self, setting.argument)
+                                   for setting in DecisionSettings.declared.values()})
 
     def to_text_classifier(self) -> TextClassifier:
         """The fitted featuriser and model as a :class:`textclf.TextClassifier`.
@@ -142,20 +182,29 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
                     if name in ARGUMENTS}
         settings |= {name: getattr(self.training_, name)
                      for name in self.training_.as_dict()}
-        settings["model"] = self.model_.kind
+        settings["model"] = "logistic" if self.model_.kind == "multilabel" else self.model_.kind
+        settings["multi_label"] = True if self.model_.multi_label else None
         clf = TextClassifier(**settings)
+        clf.multi_label = self.model_.multi_label
         clf.training_settings = self.training_
         clf.featurizer, clf.model = self.featurizer_, self.model_
         clf.labels = [str(label) for label in self.classes_]
         clf.history = list(self.history_)
+        clf.chosen_threshold = self.threshold_
         return clf
 
-    def save(self, path) -> None:
-        """Write a textclf model file (read by ``textclf predict`` and ``TextClassifier.load``)."""
-        self.to_text_classifier().save(path)
+    def save(self, path, quantize: str | None = None, prune_below: float | None = None) -> None:
+        """Write a textclf model file (read by ``textclf predict`` and ``TextClassifier.load``);
+        ``quantize`` ("int8", "float16") or ``prune_below`` write it small
+        (``TextClassifier.compress``, docs/compression.md)."""
+        clf = self.to_text_classifier()
+        if quantize is not None or prune_below is not None:
+            clf.compress(quantize, prune_below)
+        clf.save(path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False  # a sequence of strings, as CountVectorizer takes
         tags.input_tags.string = True
+        tags.classifier_tags.multi_label = self.model != "softmax"  # softmax: one class each
         return tags

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from textclf.core import jit
 from textclf.errors import SettingsError, TrainingError
 from textclf.models.base import Model
-from textclf.training.plain_step import PlainStep
+from textclf.training.plain_step import PlainStep, count_correct
 from textclf.training.regularization import Regularizer
 from textclf.training.schedules import Schedule
 from textclf.training.settings import TrainingSettings
@@ -64,7 +64,18 @@ def choose_step(model: Model, settings: TrainingSettings, schedule: Schedule,
 
 
 def accuracy_of(model: Model, X: sp.csr_matrix, y: np.ndarray) -> float:
-    return float(np.mean(model.predict(X) == y)) if len(y) else float("nan")
+    """The share of rows predicted right (multi-label: every label right)."""
+    return count_correct(model.predict(X), y) / len(y) if len(y) else float("nan")
+
+
+def dev_scores(model: Model, dev: tuple) -> dict[str, float]:
+    """The dev loss (the weighted mean Σᵢ sᵢLᵢ / Σᵢ sᵢ when the dev rows carry weights:
+    ``dev`` is (X, y) or (X, y, weights)) and the dev accuracy."""
+    X_dev, y_dev, *weights = dev
+    s = weights[0] if weights else None
+    total = len(y_dev) if s is None else float(np.sum(s))
+    return {"dev_loss": model.loss_sum(X_dev, y_dev, s) / total if total > 0 else float("nan"),
+            "dev_accuracy": accuracy_of(model, X_dev, y_dev)}
 
 
 @dataclass
@@ -94,14 +105,16 @@ class Trainer:
         self.step, self.epoch = 0, 0
         self.rng = np.random.default_rng(settings.seed)
         self.stepper: Step | None = None
+        self.step_state: tuple[dict, dict] | None = None  # optimiser state to start from
 
     def log(self, message: str) -> None:
         if not self.quiet:
             print(message, file=sys.stderr, flush=True)
 
-    def fit(self, source: RowSource, dev: tuple[sp.csr_matrix, np.ndarray] | None = None,
-            shuffle: bool = True, resume: TrainingState | None = None) -> list[dict]:
-        """Run the epochs (from where ``resume`` stood, if given) and return the history."""
+    def fit(self, source: RowSource, dev: tuple | None = None, shuffle: bool = True,
+            resume: TrainingState | None = None) -> list[dict]:
+        """Run the epochs (from where ``resume`` stood, if given) and return the history.
+        ``dev``: (X, y), or (X, y, weights) for a weighted dev loss."""
         model, settings = self.model, self.settings
         n = source.n_rows
         if n == 0:
@@ -112,6 +125,8 @@ class Trainer:
         schedule = Schedule(settings.schedule, settings.eta, steps_per_epoch,
                             steps_per_epoch * settings.epochs, settings.decay)
         self.stepper = choose_step(model, settings, schedule, self.engine, self.report_every)
+        if self.step_state is not None and resume is None:  # an optimiser's saved averages
+            self.stepper.load_state(*self.step_state)
         if resume is not None:
             self.restore_state(resume)
         penalty = Regularizer(settings.l2, settings.l1, model.regularized())
@@ -127,9 +142,7 @@ class Trainer:
             if penalty.active:
                 record["penalty"] = penalty.penalty(model.parameters())
             if dev is not None:
-                X_dev, y_dev = dev
-                record["dev_loss"] = model.loss_sum(X_dev, y_dev) / max(len(y_dev), 1)
-                record["dev_accuracy"] = accuracy_of(model, X_dev, y_dev)
+                record |= dev_scores(model, dev)
             record["train_seconds"] = time.perf_counter() - started
             self.history.append(record)
             self.epoch = epoch
@@ -151,6 +164,30 @@ class Trainer:
                          f"(dev loss {self.best[0]:.4f})")
         return self.history
 
+    def partial_fit(self, source: RowSource, shuffle: bool = True) -> dict:
+        """One more pass over ``source``, as scikit-learn's ``partial_fit``: mini-batch steps
+        at a constant η (a stream has no known end for a schedule to decay to), the
+        optimiser's state, the step count and the shuffling generator carried over from the
+        passes before. Returns the pass's record (also appended to the history)."""
+        if source.n_rows == 0:
+            raise SettingsError("partial_fit needs at least one document")
+        if self.stepper is None:
+            schedule = Schedule("constant", self.settings.eta, 1, 1)
+            self.stepper = choose_step(self.model, self.settings, schedule, self.engine,
+                                       self.report_every)
+            if self.step_state is not None:
+                self.stepper.load_state(*self.step_state)
+        started = time.perf_counter()
+        loss_sum, correct, seen, eta = self.run_epoch(source, self.epoch + 1, source.n_rows,
+                                                      shuffle, self.settings.eta)
+        self.epoch += 1
+        record = {"epoch": self.epoch, "train_loss": loss_sum / max(seen, 1),
+                  "train_accuracy": correct / max(seen, 1), "eta": eta, "documents": seen,
+                  "train_seconds": time.perf_counter() - started}
+        self.check_finite(self.epoch, record["train_loss"])
+        self.history.append(record)
+        return record
+
     def stopped_early(self) -> bool:
         """``patience`` epochs have passed without a lower dev loss."""
         patience = self.settings.patience
@@ -171,8 +208,10 @@ class Trainer:
                     self.on_progress(rows)
 
             try:
-                for X, y, order in source.blocks(self.rng if shuffle else None):
-                    result = self.stepper.run(X, y, order, self.step, progress)
+                for block in source.blocks(self.rng if shuffle else None):
+                    X, y, weights, order = block if len(block) == 4 else (*block[:2], None,
+                                                                          block[2])
+                    result = self.stepper.run(X, y, order, self.step, progress, weights)
                     loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
                     self.step, eta, seen = result.step, result.eta, seen + len(y)
             finally:
@@ -240,21 +279,25 @@ def train(
     X: sp.csr_matrix,
     y: np.ndarray,
     settings: TrainingSettings,
-    dev: tuple[sp.csr_matrix, np.ndarray] | None = None,
+    dev: tuple | None = None,
     quiet: bool = True,
     on_epoch_end: EpochCallback | None = None,
     engine: str = "auto",
     shuffle: bool = True,
+    weights: np.ndarray | None = None,
 ) -> list[dict]:
-    """Train ``model`` in place on the rows of X with targets y; return the history, one
-    dict per epoch. ``shuffle=False`` keeps the rows in their order (as a stream read from
-    disk would come); ``engine`` picks the step strategy (:func:`choose_step`)."""
+    """Train ``model`` in place on the rows of X with targets y (and sample weights, each
+    row's loss and gradient term times its weight); return the history, one dict per epoch.
+    ``shuffle=False`` keeps the rows in their order (as a stream read from disk would
+    come); ``engine`` picks the step strategy (:func:`choose_step`)."""
     X = sp.csr_matrix(X)
     y = np.asarray(y)
     if len(y) != X.shape[0]:
         raise SettingsError(f"X has {X.shape[0]} rows but y has {len(y)} targets")
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
     trainer = Trainer(model, settings, engine=engine, quiet=quiet, on_epoch_end=on_epoch_end)
-    return trainer.fit(InMemoryRows(X, y), dev, shuffle=shuffle)
+    return trainer.fit(InMemoryRows(X, y, weights), dev, shuffle=shuffle)
 
 
 def best_epoch(history: list[dict]) -> int | None:

@@ -1,7 +1,8 @@
 """The lecture's mini-batch step, for any model and any optimiser.
 
-For each batch of m rows the model returns the summed loss and gradient over its rows; the
-mean gradient ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾ (its bias entries times ``bias_rate``) goes to the
+For each batch of m rows the model returns the summed loss and gradient over its rows, each
+row's term times its sample weight sᵢ (1 without weights); the mean gradient
+∇ = (1/m)·Σᵢ sᵢ∇L⁽ⁱ⁾ (its bias entries times ``bias_rate``) goes to the
 optimiser with the step's learning rate η_t from the schedule (plain SGD: θ ← θ − η_t∇),
 with the penalties as :class:`~textclf.training.regularization.Regularizer` applies them.
 """
@@ -17,6 +18,12 @@ from textclf.training.regularization import Regularizer, scale_biases
 from textclf.training.schedules import Schedule
 from textclf.training.settings import TrainingSettings
 from textclf.training.step import Progress, StepResult
+
+
+def count_correct(predicted: np.ndarray, y: np.ndarray) -> int:
+    """Rows predicted right: the class, or for multi-label rows every label (exact match)."""
+    right = predicted == y
+    return int(np.count_nonzero(right if right.ndim == 1 else right.all(axis=1)))
 
 
 class PlainStep:
@@ -40,20 +47,22 @@ class PlainStep:
         self.optimizer.load_state(meta, arrays)
 
     def run(self, X: sp.csr_matrix, y: np.ndarray, order: np.ndarray | None, step: int,
-            progress: Progress | None = None) -> StepResult:
+            progress: Progress | None = None, weights: np.ndarray | None = None) -> StepResult:
         model, parameters = self.model, self.parameters
         if order is not None:
             X, y = X[order], y[order]  # contiguous pre-shuffled batches
+            weights = None if weights is None else weights[order]
         loss_sum, correct, eta = 0.0, 0, self.schedule(step)
         for start in range(0, X.shape[0], self.batch_size):
-            X_batch = X[start : start + self.batch_size]
-            y_batch = y[start : start + self.batch_size]
+            batch = slice(start, start + self.batch_size)
+            X_batch, y_batch = X[batch], y[batch]
+            s_batch = None if weights is None else weights[batch]
             m = len(y_batch)
             # progressive accuracy: the batch scored with the θ its step starts from
-            correct += int(np.count_nonzero(model.predict(X_batch) == y_batch))
-            batch_loss, gradient_sum = model.loss_and_gradient_sum(X_batch, y_batch)
+            correct += count_correct(model.predict(X_batch), y_batch)
+            batch_loss, gradient_sum = model.loss_and_gradient_sum(X_batch, y_batch, s_batch)
             loss_sum += batch_loss
-            gradient = {name: g / m for name, g in gradient_sum.items()}  # ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾
+            gradient = {name: g / m for name, g in gradient_sum.items()}  # (1/m)·Σᵢ sᵢ∇L⁽ⁱ⁾
             gradient = scale_biases(gradient, self.biases, self.bias_rate)
             gradient = self.regularizer.add_gradient(parameters, gradient)  # momentum, Adam
             eta = self.schedule(step)

@@ -1,7 +1,8 @@
 """Sparse SGD steps for linear models: the lecture's steps, touching only the batch's
 features. For a mini-batch X_b of m rows
 
-    θ ← θ − η·(1/m)·X_bᵀ(ŷ − y),   then w ← w / (1 + ηλ₂)   (w: the weights, not b),
+    θ ← θ − η·(1/m)·X_bᵀ diag(s)(ŷ − y),   then w ← w / (1 + ηλ₂)   (w: the weights, not b;
+                                                                 s: the sample weights, or 1),
 
 and row j of X_bᵀ(ŷ − y) is zero unless feature j occurs in the batch. So the scores
 gather θ at the batch's columns, the step scatter-adds −η/m · x_ij (ŷᵢ − yᵢ) there (for
@@ -12,8 +13,9 @@ costs O(nnz(X)), whatever |F| is, and gives the plain step's θ up to rounding (
 1e-10). docs/speed.md has the details.
 
 :class:`SparseStep` is the numpy form and the reference; :class:`CompiledStep` runs the
-same batches in the compiled loops of :mod:`textclf.kernels.sgd`. Supported: logistic and
-softmax regression with the ``sgd`` optimiser, any schedule, L2.
+same batches in the compiled loops of :mod:`textclf.kernels.sgd`. Supported: logistic,
+softmax and multi-label logistic regression (Ŷ = σ(Z) per label, Y a 0/1 matrix) with the
+``sgd`` optimiser, any schedule, L2.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from scipy.special import expit
 
 from textclf.kernels import sgd as kernels
 from textclf.models.base import Model
-from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax
+from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax, row_weighted
 from textclf.models.logistic import LogisticRegression
 from textclf.models.softmax import SoftmaxRegression
 from textclf.training.schedules import Schedule
@@ -38,7 +40,7 @@ BATCHES_PER_CALL = 256  # batches per call of a compiled kernel, by default
 def supports(model: Model, settings: TrainingSettings) -> bool:
     """Whether the sparse steps can train this model with these settings."""
     return (
-        isinstance(model, LogisticRegression | SoftmaxRegression)
+        isinstance(model, LogisticRegression | SoftmaxRegression)  # (multi-label: a subclass)
         and model.biases() == {"theta": -1}
         and settings.optimizer == "sgd"
         and settings.l1 == 0
@@ -60,6 +62,7 @@ class SparseLinearStep:
         self.bias_rate = float(settings.bias_rate)
         self.theta = model.parameters()["theta"]
         self.binary = self.theta.ndim == 1
+        self.multi_label = model.multi_label  # Ŷ = σ(Z) per label, targets a 0/1 matrix
         self.K = 1 if self.binary else self.theta.shape[1]
         self.v = self.theta.reshape(-1)  # a view: the updates land in the model's θ
         self.bias = self.theta.shape[0] - 1  # θ's last row: not penalised
@@ -86,10 +89,10 @@ class SparseStep(SparseLinearStep):
         self.slot = np.empty(0 if self.binary else self.theta.shape[0], np.int64)
 
     def run(self, X: sp.csr_matrix, y: np.ndarray, order: np.ndarray | None, step: int,
-            progress: Progress | None = None) -> StepResult:
+            progress: Progress | None = None, weights: np.ndarray | None = None) -> StepResult:
         """One pass over the rows ``order[0:m]``, ``order[m:2m]``, ... of X (``order`` None:
         X's own order), gathered a block of batches at a time (O(nnz) in all, and no
-        shuffled copy of the whole of X)."""
+        shuffled copy of the whole of X); row i's terms times ``weights[i]`` if given."""
         n, batch_size = X.shape[0], self.batch_size
         self.positions = np.arange(np.diff(X.indptr).max(initial=0) * batch_size + 1)
         self.scale, self.loss, self.correct = 1.0, 0.0, 0
@@ -98,13 +101,11 @@ class SparseStep(SparseLinearStep):
         try:
             for block_start in range(0, n, block):
                 block_stop = min(block_start + block, n)
-                if order is None:
-                    block_X = X[block_start:block_stop]
-                    block_y = y[block_start:block_stop]
-                else:  # scipy's row gather (C++): the block's rows, contiguous
-                    chosen = order[block_start:block_stop]
-                    block_X = X[chosen]
-                    block_y = y[chosen]
+                chosen = slice(block_start, block_stop) if order is None \
+                    else order[block_start:block_stop]
+                block_X = X[chosen]  # scipy's row gather (C++): the block's rows, contiguous
+                block_y = y[chosen]
+                block_s = None if weights is None else weights[chosen]
                 indptr, indices, data = block_X.indptr, block_X.indices, block_X.data
                 rows = np.repeat(np.arange(block_X.shape[0]), np.diff(indptr))
                 # the values the step multiplies: x_ij, times bias_rate in the bias column
@@ -116,7 +117,8 @@ class SparseStep(SparseLinearStep):
                     eta = self.schedule(step)
                     self.batch(indices[lo:hi], data[lo:hi], step_values[lo:hi],
                                rows[lo:hi] - start, indptr[start : stop + 1] - lo,
-                               block_y[start:stop], eta)
+                               block_y[start:stop], eta,
+                               None if block_s is None else block_s[start:stop])
                     step += 1
                     if progress is not None:
                         progress(stop - start)
@@ -125,16 +127,18 @@ class SparseStep(SparseLinearStep):
         return StepResult(self.loss, self.correct, step, eta)
 
     def batch(self, idx: np.ndarray, val: np.ndarray, val_step: np.ndarray, rows: np.ndarray,
-              batch_indptr: np.ndarray, y: np.ndarray, eta: float) -> None:
+              batch_indptr: np.ndarray, y: np.ndarray, eta: float,
+              s: np.ndarray | None = None) -> None:
         """One mini-batch: the batch's entries (column, value, row within the batch);
-        ``val_step`` are the values with the bias column's times ``bias_rate``."""
+        ``val_step`` are the values with the bias column's times ``bias_rate``; ``s`` the
+        rows' sample weights (None: 1)."""
         theta, v, bias, m = self.theta, self.v, self.bias, len(y)
         if self.binary:
             z = self.scale * np.bincount(rows, weights=val * v[idx], minlength=m)  # z = X_bθ
             y = y.astype(np.float64)
-            self.loss += float(binary_cross_entropy_from_logits(z, y).sum())
+            self.loss += float(row_weighted(binary_cross_entropy_from_logits(z, y), s).sum())
             self.correct += int(np.count_nonzero((z > 0) == (y > 0.5)))
-            delta = expit(z) - y  # ∂L/∂z = ŷ − y  (expit: σ, stable for any z)
+            delta = row_weighted(expit(z) - y, s)  # ∂L/∂z = s ⊙ (ŷ − y)  (expit: stable σ)
         else:
             # the batch's distinct columns, renumbered 0..r−1 without sorting
             slot, positions = self.slot, self.positions
@@ -143,11 +147,14 @@ class SparseStep(SparseLinearStep):
             slot[columns] = positions[: len(columns)]
             batch = sp.csr_matrix((val, slot[idx], batch_indptr), shape=(m, len(columns)))
             Z = self.scale * np.asarray(batch @ theta[columns])  # only the r rows touched
-            log_y_hat = log_softmax(Z)
-            self.loss += float(-log_y_hat[np.arange(m), y].sum())
-            self.correct += int(np.count_nonzero(Z.argmax(axis=1) == y))
-            delta = np.exp(log_y_hat)
-            delta[np.arange(m), y] -= 1.0  # ∂L/∂Z = Ŷ − Y
+            if self.multi_label:
+                Y = y.astype(np.float64)
+                losses = binary_cross_entropy_from_logits(Z, Y).sum(axis=1)
+                self.loss += float(row_weighted(losses, s).sum())
+                self.correct += int(np.count_nonzero(((Z > 0) == (Y > 0.5)).all(axis=1)))
+                delta = row_weighted(expit(Z) - Y, s)  # ∂L/∂Z = diag(s)(Ŷ − Y)
+            else:
+                delta = self.softmax_delta(Z, y, s)
         factor = -eta / (m * self.scale)
         if self.binary:
             np.add.at(v, idx, val_step * (factor * delta)[rows])  # −η/m · x_ij (ŷᵢ − yᵢ)
@@ -165,6 +172,17 @@ class SparseStep(SparseLinearStep):
             self.scale = 1.0
 
 
+    def softmax_delta(self, Z: np.ndarray, y: np.ndarray, s: np.ndarray | None) -> np.ndarray:
+        """Softmax regression's ∂L/∂Z = diag(s)(Ŷ − Y) of a batch, its loss and hits added."""
+        m = len(y)
+        log_y_hat = log_softmax(Z)
+        self.loss += float(row_weighted(-log_y_hat[np.arange(m), y], s).sum())
+        self.correct += int(np.count_nonzero(Z.argmax(axis=1) == y))
+        delta = np.exp(log_y_hat)
+        delta[np.arange(m), y] -= 1.0
+        return row_weighted(delta, s)
+
+
 class CompiledStep(SparseLinearStep):
     """The same batches in the compiled loops of :mod:`textclf.kernels.sgd`; with
     progress to report, ``batches_per_call`` batches per call of a kernel."""
@@ -175,15 +193,19 @@ class CompiledStep(SparseLinearStep):
         self.batches_per_call = batches_per_call
 
     def run(self, X: sp.csr_matrix, y: np.ndarray, order: np.ndarray | None, step: int,
-            progress: Progress | None = None) -> StepResult:
+            progress: Progress | None = None, weights: np.ndarray | None = None) -> StepResult:
         n, batch_size = X.shape[0], self.batch_size
         batches = -(-n // batch_size)
         etas = np.array([self.schedule(step + t) for t in range(batches)], dtype=np.float64)
         order = np.arange(n) if order is None else order.astype(np.int64, copy=False)
         # fixed dtypes for what is cheap to convert (O(n)), so that few signatures compile
         indptr = X.indptr.astype(np.int64, copy=False)
+        # no weights: an empty array, which the kernels read as sᵢ = 1
+        weights = np.empty(0) if weights is None else weights.astype(np.float64, copy=False)
         if self.binary:
             kernel, params, y = kernels.logistic_batches, self.v, y.astype(np.float64)
+        elif self.multi_label:
+            kernel, params, y = kernels.multilabel_batches, self.theta, y.astype(np.uint8)
         else:
             kernel, params, y = kernels.softmax_batches, self.theta, y.astype(np.int64)
         # one call for all, or a call per block of batches to report progress
@@ -193,7 +215,7 @@ class CompiledStep(SparseLinearStep):
             for start in range(0, n, block):
                 stop = min(start + block, n)
                 loss, correct, self.scale = kernel(
-                    params, indptr, X.indices, X.data, y, order, start, stop, batch_size,
+                    params, indptr, X.indices, X.data, y, weights, order, start, stop, batch_size,
                     etas[start // batch_size :], self.bias, self.bias_rate, self.l2,
                     self.scale)
                 total_loss += loss

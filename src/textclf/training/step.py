@@ -2,7 +2,8 @@
 
 The loop (:mod:`textclf.training.loop`) owns epochs, shuffling, records, progress,
 checkpoints and early stopping; a step strategy only takes the mini-batch steps over the
-rows it is given, in the order it is given:
+rows it is given, in the order it is given, each row's loss and gradient term times its
+sample weight sᵢ (when the rows carry weights):
 
 * :class:`~textclf.training.plain_step.PlainStep`: the lecture's step, for any model and
   optimiser: ∇ = (1/m)·Σᵢ∇L⁽ⁱ⁾, θ ← θ − η∇;
@@ -23,7 +24,7 @@ Progress = Callable[[int], None]  # called with the number of rows just stepped 
 
 
 class StepResult(NamedTuple):
-    loss_sum: float  # Σ loss over the rows, each taken before its batch's step
+    loss_sum: float  # Σ sᵢ·loss over the rows, each taken before its batch's step
     correct: int  # rows predicted right before their batch's step
     step: int  # the step count after the pass
     eta: float  # the last step's η
@@ -31,9 +32,10 @@ class StepResult(NamedTuple):
 
 class Step(Protocol):
     def run(self, X: sp.csr_matrix, y: np.ndarray, order: np.ndarray | None, step: int,
-            progress: Progress | None = None) -> StepResult:
+            progress: Progress | None = None, weights: np.ndarray | None = None) -> StepResult:
         """Mini-batch steps over rows ``order[0:m]``, ``order[m:2m]``, ... of X (``order``
-        None: X's own order), starting at step number ``step`` (for the schedule)."""
+        None: X's own order), starting at step number ``step`` (for the schedule); row i's
+        loss and gradient term times ``weights[i]`` (None: 1)."""
         ...
 
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:

@@ -1,121 +1,143 @@
-"""Sample weights: the objective Σᵢ sᵢ L⁽ⁱ⁾ for any textclf model, with the plain trainer.
+"""Class weights and sample weights: each document's loss and gradient term times sᵢ.
 
-Every textclf model's loss is a sum over rows of a loss of that row's logits zᵢ,
-L = Σᵢ ℓ(zᵢ, yᵢ), and backpropagation starts from D = ∂L/∂Z, whose row i is ∂ℓ/∂zᵢ:
+With a weight sᵢ ≥ 0 per document, training minimises the weighted mean loss
 
-    sigmoid output   ℓ = log(1 + e^z) − y·z,        ∂ℓ/∂z = σ(z) − y
-    softmax output   ℓ = log Σⱼ e^(zⱼ) − z_y,       ∂ℓ/∂z = ŷ − one_hot(y)
+    J(θ) = Σᵢ sᵢ L⁽ⁱ⁾(θ) / Σᵢ sᵢ,          ∇J = Σᵢ sᵢ ∇L⁽ⁱ⁾ / Σᵢ sᵢ,
 
-With weights, Σᵢ sᵢ ℓ(zᵢ, yᵢ) has ∂/∂Z = diag(s)·D: each row of D is scaled by its weight
-and the rest of the backward pass is unchanged (∇θ = Xᵀ diag(s) D for the linear models;
-the network sends diag(s) D back through its layers).
+so a document of weight 2 counts exactly as the same document twice. For the models,
+row i's loss and its row of D = ∂L/∂Z are multiplied by sᵢ: ∇θ = Xᵀ diag(s)(Ŷ − Y) for the
+linear models, diag(s)·D sent back through a network (``Model.loss_and_gradient_sum``).
 
-The training loop (:mod:`textclf.training.loop`) shuffles and slices rows of X together with y and
-knows nothing of weights. So the weights ride along as one more column of X, the last:
-[X | 1 | s]. :class:`WeightedModel` strips that column off before the model sees X.
+A document's weight is its class's weight times its own (a weight field of the corpus, or
+scikit-learn's ``sample_weight``):
+
+    sᵢ = c_{yᵢ} · wᵢ,        balanced:  c_k = n / (K · n_k)
+
+(scikit-learn's definition: n documents, K classes, n_k of them in class k; every class
+then carries the same total weight n/K). ``spam=5,ham=1`` gives the classes' c_k directly;
+classes not named weigh 1.
+
+Mini-batches: the weights are scaled to mean 1 over the training rows, sᵢ·n/Σⱼsⱼ
+(:func:`mean_one`), and each step divides its batch's weighted sum by m, so
+(1/m)·Σ_{i∈B} sᵢ∇L⁽ⁱ⁾ is an unbiased estimate of ∇J and η keeps its meaning whatever the
+scale of the weights. Rows of weight 0 are left out of the steps: they would only take
+places in the batches.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
-import scipy.sparse as sp
 
-from textclf.core.sparse import add_bias_column
-from textclf.models import FeedForwardNetwork, LogisticRegression, Model, SoftmaxRegression
-from textclf.models.functional import log_softmax, sigmoid
-from textclf.models.proxy import ModelProxy
-from textclf.models.sparse_gradient import transpose_product
+from textclf.errors import SettingsError
+
+BALANCED = "balanced"
 
 
-def append_weight_column(X: sp.csr_matrix, weights: np.ndarray) -> sp.csr_matrix:
-    """[X | s]: the weights sᵢ > 0 as a last column, stored as the last entry of each row."""
-    if not (weights > 0).all():
-        raise ValueError("rows of weight 0 must be removed before the weights join X")
-    with_column = add_bias_column(X)
-    with_column.data[with_column.indptr[1:] - 1] = weights
-    return with_column
+def parse_class_weight(value: Any) -> str | dict[str, float]:
+    """``"balanced"``, or {label: c} from a mapping or from ``"spam=5,ham=1"`` (the command
+    line's form); each c a finite number ≥ 0. Labels are kept as strings."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text == BALANCED:
+            return BALANCED
+        pairs = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            label, equals, number = part.rpartition("=")
+            if not equals or not label.strip():
+                raise SettingsError(f"class_weight must be 'balanced' or LABEL=WEIGHT pairs "
+                                    f"separated by commas (e.g. spam=5,ham=1), got {value!r}")
+            try:
+                pairs.append((label.strip(), float(number)))
+            except ValueError:
+                raise SettingsError(f"class_weight: the weight of {label.strip()!r} is not a "
+                                    f"number: {number!r}") from None
+        value = dict(pairs)
+    if not isinstance(value, Mapping) or not value:
+        raise SettingsError(f"class_weight must be 'balanced', a mapping {{label: weight}} or "
+                            f"LABEL=WEIGHT pairs, got {value!r}")
+    weights = {}
+    for label, weight in value.items():
+        if not isinstance(weight, numbers.Real) or isinstance(weight, bool) \
+                or not math.isfinite(weight) or weight < 0:
+            raise SettingsError(f"class_weight: the weight of {label!r} must be a finite "
+                                f"number ≥ 0, got {weight!r}")
+        weights[str(label)] = float(weight)
+    return weights
 
 
-def split_weight_column(Xs: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
-    """(X, s) from [X | s] built by :func:`append_weight_column` (and rows taken from it)."""
-    last = Xs.indptr[1:] - 1
-    weights = Xs.data[last]
-    keep = np.ones(Xs.nnz, dtype=bool)
-    keep[last] = False
-    indptr = Xs.indptr - np.arange(Xs.shape[0] + 1)
-    X = sp.csr_matrix((Xs.data[keep], Xs.indices[keep], indptr),
-                      shape=(Xs.shape[0], Xs.shape[1] - 1))
-    return X, weights
+def class_weights(spec: str | Mapping[str, float], labels: Sequence[str],
+                  counts: np.ndarray) -> np.ndarray:
+    """c_k for each class k of ``labels`` (in their order), ``counts`` holding n_k (the
+    documents of each class): balanced n/(K·n_k), or the weights named in ``spec`` (1 for a
+    class not named)."""
+    K = len(labels)
+    if spec == BALANCED:
+        counts = np.asarray(counts, dtype=np.float64)
+        if not counts.all():
+            missing = ", ".join(labels[k] for k in np.flatnonzero(counts == 0))
+            raise SettingsError(f"class_weight 'balanced' needs documents of every class; "
+                                f"none of: {missing}")
+        return counts.sum() / (K * counts)
+    unknown = sorted(set(spec) - set(map(str, labels)))
+    if unknown:
+        raise SettingsError(f"class_weight names label(s) {', '.join(map(repr, unknown))} that "
+                            f"the data does not have (labels: {', '.join(map(str, labels))})")
+    return np.array([spec.get(str(label), 1.0) for label in labels])
 
 
-def row_losses_and_deltas(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ℓ(zᵢ, yᵢ) per row and D = ∂ℓ/∂Z (same shape as Z), for either output.
-
-    Z of shape (n,) or (n, 1) is one logit per row (sigmoid output); (n, K) with K ≥ 2 is
-    a softmax output.
-    """
-    if Z.ndim == 1 or Z.shape[1] == 1:
-        z = Z.reshape(-1)
-        t = np.asarray(y, dtype=np.float64)
-        losses = np.logaddexp(0.0, z) - t * z
-        return losses, (sigmoid(z) - t).reshape(Z.shape)
-    y = np.asarray(y, dtype=np.int64)
-    log_Y_hat = log_softmax(Z)
-    rows = np.arange(len(y))
-    losses = -log_Y_hat[rows, y]
-    D = np.exp(log_Y_hat)
-    D[rows, y] -= 1.0
-    return losses, D
-
-
-class _WeightedLossLayer:
-    """Stands in for a network's loss layer: Σᵢ sᵢ ℓᵢ forward, diag(s)·D backward."""
-
-    def __init__(self, inner, weights: np.ndarray):
-        self.inner, self.weights = inner, weights
-
-    def forward(self, Z: np.ndarray, y: np.ndarray) -> float:
-        self.inner.forward(Z, y)  # keeps what its backward needs
-        losses, _ = row_losses_and_deltas(Z, y)
-        return float(self.weights @ losses)
-
-    def backward(self) -> np.ndarray:
-        return self.inner.backward() * self.weights[:, None]
+def checked_sample_weights(sample_weight: Any, n: int,
+                           name: str = "sample_weight") -> np.ndarray | None:
+    """Validated weights: shape (n,), finite, ≥ 0, not all zero (None stays None)."""
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.array(sample_weight, dtype=np.float64)  # a copy: the caller's stays
+    except (TypeError, ValueError) as err:
+        raise SettingsError(f"{name} must be numbers ({err})") from err
+    if weights.shape != (n,):
+        raise SettingsError(f"{name} has shape {weights.shape}, expected ({n},): one weight "
+                            "per sample")
+    if not np.isfinite(weights).all():
+        raise SettingsError(f"{name} must be finite (no NaN or infinity)")
+    if (weights < 0).any():
+        raise SettingsError(f"{name} must be non-negative")
+    if not weights.any():
+        raise SettingsError(f"{name} is zero for every sample; at least one weight must be "
+                            "positive")
+    return weights
 
 
-def weighted_loss_and_gradient_sum(model: Model, X: sp.csr_matrix, y: np.ndarray,
-                                   weights: np.ndarray) -> tuple[float, dict]:
-    """Σᵢ sᵢ L⁽ⁱ⁾ and Σᵢ sᵢ ∇L⁽ⁱ⁾ over the rows of X."""
-    if isinstance(model, LogisticRegression | SoftmaxRegression):
-        losses, D = row_losses_and_deltas(model.decision_function(X), y)
-        D = D * (weights if D.ndim == 1 else weights[:, None])
-        return float(weights @ losses), {"theta": transpose_product(X, D)}
-    if isinstance(model, FeedForwardNetwork):
-        plain = model.loss_layer
-        model.loss_layer = _WeightedLossLayer(plain, weights)
-        try:
-            return model.loss_and_gradient_sum(X, y)
-        finally:
-            model.loss_layer = plain
-    raise TypeError(f"sample weights are not implemented for {type(model).__name__}")
+def document_weights(targets: np.ndarray, labels: Sequence[str],
+                     class_weight: str | Mapping[str, float] | None,
+                     sample_weight: np.ndarray | None) -> np.ndarray | None:
+    """sᵢ = c_{yᵢ}·wᵢ for each row (None when neither weight is given: all 1)."""
+    if class_weight is None:
+        return sample_weight
+    if np.ndim(targets) != 1:
+        raise SettingsError("class weights need single-label data (one class per document); "
+                            "weigh multi-label documents with sample weights instead")
+    counts = np.bincount(targets, minlength=len(labels))
+    by_class = class_weights(class_weight, labels, counts)[targets]
+    weights = by_class if sample_weight is None else by_class * sample_weight
+    if not weights.any():
+        raise SettingsError("every document has weight 0 (its class weight times its own)")
+    return weights
 
 
-class WeightedModel(ModelProxy):
-    """A model as the trainer sees it when X carries the weights as its last column.
+def mean_one(weights: np.ndarray) -> np.ndarray:
+    """sᵢ·n/Σⱼsⱼ: the weights scaled to mean 1 (J and its optimum are unchanged)."""
+    return weights * (len(weights) / weights.sum())
 
-    Parameters, penalties, biases, the training mode (dropout) and everything else the
-    trainer asks for are the model's own; the loss, its gradient and predictions take the
-    weight column off X first.
-    """
 
-    def loss_and_gradient_sum(self, Xs: sp.csr_matrix, y: np.ndarray) -> tuple[float, dict]:
-        X, weights = split_weight_column(Xs)
-        return weighted_loss_and_gradient_sum(self.model, X, y, weights)
-
-    def loss_sum(self, Xs: sp.csr_matrix, y: np.ndarray) -> float:
-        X, weights = split_weight_column(Xs)
-        losses, _ = row_losses_and_deltas(self.model.decision_function(X), y)
-        return float(weights @ losses)
-
-    def predict(self, Xs: sp.csr_matrix) -> np.ndarray:
-        return self.model.predict(split_weight_column(Xs)[0])
+def weighted_rows(weights: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(the rows to train on, their weights scaled to mean 1): rows of weight 0 are left
+    out. (None, None) without weights: every row, each of weight 1."""
+    if weights is None:
+        return None, None
+    rows = np.flatnonzero(weights > 0)
+    return rows, mean_one(weights[rows])

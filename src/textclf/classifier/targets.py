@@ -1,0 +1,74 @@
+"""What a classifier learns to predict: the label names and the targets, single- or multi-label.
+
+Single-label data (every document has exactly one label): the targets are class indices
+into the sorted label names. Multi-label data (a document has zero or several labels, or
+``multi_label=True``): the targets are the 0/1 matrix Y with Yᵢₗ = 1 where document i has
+label l, a column per label.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from textclf.corpus.documents import checked_label_sets
+from textclf.errors import DataError
+from textclf.evaluation.multilabel import indicator
+
+LabelSets = list[tuple[str, ...]]
+
+
+def read_targets(labels: object, multi_label: bool | None,
+                 what: str = "labels") -> tuple[LabelSets, bool]:
+    """Each document's labels as a tuple, and whether the data is multi-label: when a
+    document has zero or several labels (``multi_label`` None), or when forced (True).
+    ``multi_label`` False refuses such data."""
+    sets, _ = checked_label_sets(labels, what)
+    odd = next((i for i, s in enumerate(sets) if len(s) != 1), None)
+    if multi_label is False and odd is not None:
+        raise DataError(f"{what}: document {odd} has {len(sets[odd])} labels, and multi_label "
+                        "is off (leave it unset, or --multi-label, to train a multi-label "
+                        "model)")
+    return sets, bool(multi_label) or odd is not None
+
+
+def label_names(sets: LabelSets, multi_label: bool) -> list[str]:
+    """The sorted labels of the training data; at least two."""
+    names = sorted({label for labels in sets for label in labels})
+    if len(names) < 2:
+        what = "label" if multi_label else "class"
+        found = f"one {what} ({names[0]!r})" if names else f"no {what}"
+        raise DataError(f"the training data has only {found}; a classifier needs at least two")
+    return names
+
+
+def encode(sets: Sequence[tuple[str, ...]], names: Sequence[str],
+           multi_label: bool) -> np.ndarray:
+    """Class indices (single-label; every label must be known) or the 0/1 label matrix."""
+    if multi_label:
+        return indicator(sets, names)
+    index = {label: i for i, label in enumerate(names)}
+    return np.fromiter((index[labels[0]] for labels in sets), dtype=np.int64, count=len(sets))
+
+
+def known_dev_rows(sets: LabelSets, names: Sequence[str],
+                   multi_label: bool) -> tuple[list[int], LabelSets]:
+    """The dev documents the model can be scored on, and their labels: single-label, those
+    whose label the model knows; multi-label, every document, without the labels the model
+    does not know. A warning says what was left out."""
+    known = set(names)
+    if multi_label:
+        dropped = sum(label not in known for labels in sets for label in labels)
+        if dropped:
+            warnings.warn(f"{dropped} label(s) of dev documents are not in the training data; "
+                          "they are left out of the dev loss and accuracy",
+                          UserWarning, stacklevel=4)
+        return list(range(len(sets))), [tuple(x for x in s if x in known) for s in sets]
+    rows = [i for i, labels in enumerate(sets) if labels[0] in known]
+    if len(rows) < len(sets):
+        warnings.warn(f"{len(sets) - len(rows)} dev document(s) have labels not in the "
+                      "training data; they are left out of the dev loss and accuracy",
+                      UserWarning, stacklevel=4)
+    return rows, [sets[i] for i in rows]
