@@ -117,7 +117,7 @@ def test_jsonl_label_lists_round_trip(tmp_path_factory, texts, label_sets):
 @given(label_sets=LABEL_SETS, delimiter=st.sampled_from([",", "\t"]))
 def test_csv_label_fields_split_by_label_sep_round_trip(tmp_path_factory, label_sets,
                                                         delimiter):
-    label_sets = [[y.strip().replace("|", "").replace("\x00", "") for y in labels]
+    label_sets = [[y.replace("|", "").replace("\x00", "").strip() for y in labels]
                   for labels in label_sets]
     label_sets = [[y for y in dict.fromkeys(labels) if y] for labels in label_sets]
     path = tmp_path_factory.mktemp("csv") / ("m.csv" if delimiter == "," else "m.tsv")
