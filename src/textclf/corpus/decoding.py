@@ -1,4 +1,5 @@
-"""Bytes to text: UTF-8 with a warning (not a crash) for bad bytes, gzip opened transparently."""
+"""Bytes to text: UTF-8 with a warning (not a crash) for bad bytes, gzip opened transparently;
+local files or fsspec URLs (:mod:`textclf.corpus.locations`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from textclf.corpus.locations import RemoteFile
 from textclf.errors import DataError
 
 
@@ -28,8 +30,10 @@ def decode(raw: bytes, where: str) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
-def open_binary(path: Path):
+def open_binary(path: Path | RemoteFile):
     """Open a file for binary reading, transparently un-gzipping ``.gz`` files."""
+    if isinstance(path, RemoteFile):
+        return path.open_binary()
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
     if path.is_dir():
@@ -39,7 +43,7 @@ def open_binary(path: Path):
     return open(path, "rb")
 
 
-def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+def numbered_lines(path: Path | RemoteFile) -> Iterator[tuple[int, str]]:
     """Yield (line number from 1, decoded line without its newline)."""
     with open_binary(path) as handle:
         try:

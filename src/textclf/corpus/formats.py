@@ -14,6 +14,7 @@ from pathlib import Path
 
 from textclf.corpus.decoding import decode, numbered_lines
 from textclf.corpus.documents import Document
+from textclf.corpus.locations import RemoteFile, file_path
 from textclf.errors import DataError
 
 SPLITS = ("train", "dev", "test")
@@ -21,10 +22,10 @@ FASTTEXT_PREFIX = "__label__"
 
 
 def iter_jsonl(
-    path: str | Path, text_field: str = "text", label_field: str = "label"
+    path: str | Path | RemoteFile, text_field: str = "text", label_field: str = "label"
 ) -> Iterator[Document]:
     """Documents from JSON lines ``{"text": ..., "label": ...}`` (blank lines skipped)."""
-    path = Path(path)
+    path = file_path(path)
     for number, line in numbered_lines(path):
         if not line.strip():
             continue
@@ -45,13 +46,13 @@ def iter_jsonl(
 
 
 def iter_delimited(
-    path: str | Path,
+    path: str | Path | RemoteFile,
     delimiter: str = ",",
     text_column: str = "text",
     label_column: str = "label",
 ) -> Iterator[Document]:
     """Documents from CSV/TSV with a header row naming the text and label columns."""
-    path = Path(path)
+    path = file_path(path)
     line_numbers: list[int] = [0]
 
     def decoded_lines() -> Iterator[str]:
@@ -88,13 +89,13 @@ def iter_delimited(
         raise DataError(f"{path}, line {line_numbers[0]}: {err}") from err
 
 
-def iter_fasttext(path: str | Path) -> Iterator[Document]:
+def iter_fasttext(path: str | Path | RemoteFile) -> Iterator[Document]:
     """Documents from fastText lines ``__label__A [__label__B ...] text``.
 
     textclf trains single-label classifiers: the first label of a line is the document's
     label and any further labels are ignored; a warning counts the lines where that happened.
     """
-    path = Path(path)
+    path = file_path(path)
     extra_labels = 0
     for number, line in numbered_lines(path):
         if not line.strip():
