@@ -29,6 +29,16 @@ from tqdm import tqdm
 from textclf.core import jit
 from textclf.errors import SettingsError
 from textclf.models.base import Model
+from textclf.training.history import (
+    DevSet,
+    EarlyStopping,
+    EpochCallback,
+    best_epoch,
+    dev_record,
+    format_epoch,
+    log,
+)
+from textclf.training.lbfgs import FullBatchLBFGS, block_sums
 from textclf.training.plain_step import PlainStep
 from textclf.training.regularization import Regularizer
 from textclf.training.schedules import Schedule
@@ -37,7 +47,6 @@ from textclf.training.sources import InMemoryRows, RowSource
 from textclf.training.sparse_step import BATCHES_PER_CALL, CompiledStep, SparseStep, supports
 from textclf.training.step import Step
 
-EpochCallback = Callable[[int, dict], None]
 ENGINES = ("auto", "plain", "sparse", "compiled")
 
 
@@ -62,12 +71,13 @@ def choose_step(model: Model, settings: TrainingSettings, schedule: Schedule,
     return SparseStep(model, settings, schedule)
 
 
-def accuracy_of(model: Model, X: sp.csr_matrix, y: np.ndarray) -> float:
-    return float(np.mean(model.predict(X) == y)) if len(y) else float("nan")
-
-
 class Trainer:
-    """Trains ``model`` in place with ``settings``; :meth:`fit` returns the history."""
+    """Trains ``model`` in place with ``settings``; :meth:`fit` returns the history.
+
+    ``optimizer="lbfgs"`` hands the whole fit to full-batch L-BFGS
+    (:mod:`textclf.training.lbfgs`). A cluster's workers run single epochs of this loop:
+    :meth:`start`, then :meth:`run_epoch` from the step count and generator of that epoch.
+    """
 
     def __init__(self, model: Model, settings: TrainingSettings, *, engine: str = "auto",
                  quiet: bool = True, on_epoch_end: EpochCallback | None = None,
@@ -77,12 +87,56 @@ class Trainer:
         self.model, self.settings, self.engine = model, settings, engine
         self.quiet, self.on_epoch_end, self.on_progress = quiet, on_epoch_end, on_progress
         self.report_every = report_every  # batches between progress reports, at most
+        self.step = 0  # mini-batch steps taken: the schedule's t
 
     def log(self, message: str) -> None:
-        if not self.quiet:
-            print(message, file=sys.stderr, flush=True)
+        log(message, self.quiet)
 
-    def fit(self, source: RowSource, dev: tuple[sp.csr_matrix, np.ndarray] | None = None,
+    def start(self, n_rows: int) -> None:
+        """Get ready for epochs of ``n_rows`` rows: the schedule over all the epochs'
+        steps, the step strategy, step 0."""
+        settings = self.settings
+        self.steps_per_epoch = math.ceil(n_rows / settings.batch_size)
+        schedule = Schedule(settings.schedule, settings.eta, self.steps_per_epoch,
+                            self.steps_per_epoch * settings.epochs, settings.decay)
+        self.stepper = choose_step(self.model, settings, schedule, self.engine,
+                                   self.report_every)
+        self.penalty = Regularizer(settings.l2, settings.l1, self.model.regularized())
+        self.step = 0
+
+    def run_epoch(self, source: RowSource, epoch: int,
+                  rng: np.random.Generator | None) -> dict:
+        """One epoch of mini-batch steps over ``source``, shuffled by ``rng`` (None: in
+        order), from step :attr:`step` on. Returns the epoch's record (without the dev
+        set), with the sums it was made of: ``loss_sum``, ``correct``, ``rows``."""
+        model, settings, n = self.model, self.settings, source.n_rows
+        started = time.perf_counter()
+        loss_sum, correct, seen, eta = 0.0, 0, 0, settings.eta
+        show_bar = not self.quiet and sys.stderr.isatty()
+        model.training_mode = True
+        with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
+                  disable=not show_bar, leave=False, file=sys.stderr) as bar:
+            def progress(rows: int) -> None:
+                bar.update(rows)
+                if self.on_progress is not None:
+                    self.on_progress(rows)
+
+            try:
+                for X, y, order in source.blocks(rng):
+                    result = self.stepper.run(X, y, order, self.step, progress)
+                    loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
+                    self.step, eta, seen = result.step, result.eta, seen + len(y)
+            finally:
+                model.training_mode = False
+        record = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1),
+                  "train_accuracy": correct / max(seen, 1), "eta": eta}
+        if self.penalty.active:
+            record["penalty"] = self.penalty.penalty(model.parameters())
+        record["train_seconds"] = time.perf_counter() - started
+        record.update(loss_sum=loss_sum, correct=correct, rows=seen)
+        return record
+
+    def fit(self, source: RowSource, dev: DevSet | None = None,
             shuffle: bool = True) -> list[dict]:
         model, settings = self.model, self.settings
         n = source.n_rows
@@ -90,72 +144,28 @@ class Trainer:
             raise SettingsError("cannot train on zero documents")
         if settings.patience is not None and dev is None:
             raise SettingsError("early stopping (patience) needs a dev set to watch")
-        steps_per_epoch = math.ceil(n / settings.batch_size)
-        schedule = Schedule(settings.schedule, settings.eta, steps_per_epoch,
-                            steps_per_epoch * settings.epochs, settings.decay)
-        stepper = choose_step(model, settings, schedule, self.engine, self.report_every)
-        penalty = Regularizer(settings.l2, settings.l1, model.regularized())
+        if settings.optimizer == "lbfgs":
+            lbfgs = FullBatchLBFGS(model, settings, quiet=self.quiet,
+                                   on_epoch_end=self.on_epoch_end)
+            return lbfgs.fit(lambda: block_sums(model, source.blocks(None)), dev)
+        self.start(n)
         rng = np.random.default_rng(settings.seed)
-        show_bar = not self.quiet and sys.stderr.isatty()
+        stopping = EarlyStopping(model, settings.patience, self.quiet)
         history: list[dict] = []
-        best: tuple[float, int, dict[str, np.ndarray]] | None = None
-        step, eta = 0, settings.eta
         for epoch in range(1, settings.epochs + 1):
-            started = time.perf_counter()
-            loss_sum, correct, seen = 0.0, 0, 0
-            model.training_mode = True
-            with tqdm(total=n, desc=f"epoch {epoch}/{settings.epochs}", unit="doc",
-                      disable=not show_bar, leave=False, file=sys.stderr) as bar:
-                def progress(rows: int) -> None:
-                    bar.update(rows)
-                    if self.on_progress is not None:
-                        self.on_progress(rows)
-
-                try:
-                    for X, y, order in source.blocks(rng if shuffle else None):
-                        result = stepper.run(X, y, order, step, progress)
-                        loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
-                        step, eta, seen = result.step, result.eta, seen + len(y)
-                finally:
-                    model.training_mode = False
-            record = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1),
-                      "train_accuracy": correct / max(seen, 1), "eta": eta}
-            if penalty.active:
-                record["penalty"] = penalty.penalty(model.parameters())
-            if dev is not None:
-                X_dev, y_dev = dev
-                record["dev_loss"] = model.loss_sum(X_dev, y_dev) / max(len(y_dev), 1)
-                record["dev_accuracy"] = accuracy_of(model, X_dev, y_dev)
-            record["train_seconds"] = time.perf_counter() - started
+            record = self.run_epoch(source, epoch, rng if shuffle else None)
+            for key in ("loss_sum", "correct", "rows"):  # sums, not part of the history
+                del record[key]
+            seconds = record.pop("train_seconds")  # the dev set's columns come before it
+            record.update(dev_record(model, dev), train_seconds=seconds)
             history.append(record)
             self.log(format_epoch(record, settings.epochs))
             if self.on_epoch_end is not None:
                 self.on_epoch_end(epoch, record)
-            if settings.patience is not None:
-                if best is None or record["dev_loss"] < best[0]:
-                    best = (record["dev_loss"], epoch, snapshot(model))
-                elif epoch - best[1] >= settings.patience:
-                    self.log(f"early stop: no lower dev loss for {settings.patience} epoch(s)")
-                    break
-        if best is not None:
-            restore(model, best[2])
-            for record in history:
-                record["best"] = record["epoch"] == best[1]
-            if best[1] != history[-1]["epoch"]:
-                self.log(f"restored the parameters of epoch {best[1]} "
-                         f"(dev loss {best[0]:.4f})")
+            if stopping.should_stop(record):
+                break
+        stopping.finish(history)
         return history
-
-
-def snapshot(model: Model) -> dict[str, np.ndarray]:
-    """Copies of the model's parameter arrays."""
-    return {name: array.copy() for name, array in model.parameters().items()}
-
-
-def restore(model: Model, saved: dict[str, np.ndarray]) -> None:
-    """Put saved parameters back, in place (layers keep referring to the same arrays)."""
-    for name, array in model.parameters().items():
-        array[...] = saved[name]
 
 
 def train(
@@ -180,15 +190,4 @@ def train(
     return trainer.fit(InMemoryRows(X, y), dev, shuffle=shuffle)
 
 
-def best_epoch(history: list[dict]) -> int | None:
-    """The epoch whose parameters the model holds after early stopping, else None."""
-    return next((record["epoch"] for record in history if record.get("best")), None)
-
-
-def format_epoch(record: dict, epochs: int) -> str:
-    """One line per epoch: training loss and accuracy, and dev loss and accuracy if any."""
-    line = (f"epoch {record['epoch']:>3}/{epochs}  train loss {record['train_loss']:.4f}"
-            f"  acc {record['train_accuracy']:.4f}")
-    if "dev_loss" in record:
-        line += f"  dev loss {record['dev_loss']:.4f}  dev acc {record['dev_accuracy']:.4f}"
-    return line + f"  ({record['train_seconds']:.1f}s)"
+__all__ = ["ENGINES", "Trainer", "best_epoch", "choose_step", "format_epoch", "train"]
