@@ -9,7 +9,7 @@ The package is built in layers, each importing only from those below it (docs/ar
 from textclf.classifier import TextClassifier
 from textclf.core.version import __version__
 from textclf.corpus import Corpus, Document, iter_documents, read_corpus
-from textclf.errors import DataError, ModelFileError, SettingsError, TextclfError
+from textclf.errors import ClusterError, DataError, ModelFileError, SettingsError, TextclfError
 from textclf.evaluation import EvaluationReport, evaluate_labels
 from textclf.features import FeatureSettings, Featurizer, HashingFeaturizer, VocabularyFeaturizer
 from textclf.training import (
@@ -22,6 +22,7 @@ from textclf.training import (
 
 __all__ = [
     "Corpus",
+    "ClusterError",
     "DataError",
     "Document",
     "EvaluationReport",

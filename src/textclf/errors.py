@@ -19,3 +19,7 @@ class ModelFileError(TextclfError):
 
 class SettingsError(TextclfError, ValueError):
     """A training or featurisation setting is out of its valid range."""
+
+
+class ClusterError(TextclfError):
+    """A Dask cluster cannot be reached, or was lost during training."""

@@ -11,7 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.classifier import persistence
-from textclf.classifier.settings import ARGUMENTS, signature, split_arguments
+from textclf.classifier.cluster import fit_on_dask
+from textclf.classifier.settings import ARGUMENTS, RunSettings, signature, split_arguments
 from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, featurised_chunks, scan
 from textclf.corpus.documents import Document
 from textclf.errors import DataError, SettingsError
@@ -29,6 +30,14 @@ from textclf.training.loop import EpochCallback, Trainer
 from textclf.training.settings import TrainingSettings, default_settings
 from textclf.training.sources import InMemoryRows, StreamedRows
 from textclf.training.sparse_step import supports
+
+
+def check_classes(labels: list[str]) -> list[str]:
+    """The sorted labels, if they are at least two."""
+    if len(labels) < 2:
+        raise DataError(f"the training data has only one class "
+                        f"({', '.join(map(repr, labels))}); a classifier needs at least two")
+    return labels
 
 
 class TextClassifier:
@@ -61,10 +70,9 @@ class TextClassifier:
         self.training_overrides = {name: TrainingSettings.declared[name].check(value)
                                    for name, value in grouped["training"].items()
                                    if value is not None}
-        run = grouped["run"]
-        self.quiet = ARGUMENTS["quiet"].setting.check(run.get("quiet", True))
-        self.jobs = ARGUMENTS["jobs"].setting.check(run.get("jobs"))
-        self.float32 = ARGUMENTS["float32"].setting.check(run.get("float32", False))
+        run = RunSettings(**grouped["run"])  # quiet, jobs, float32, the cluster's
+        for name in RunSettings.declared:
+            setattr(self, name, getattr(run, name))
         kind = self.model_settings.model
         self.training_settings = default_settings("logistic" if kind == "auto" else kind,
                                                   self.training_overrides)
@@ -75,6 +83,7 @@ class TextClassifier:
         self.model: Model | None = None
         self.history: list[dict] = []
         self.tuning: dict | None = None  # the search that chose these settings (textclf tune)
+        self.cluster_report: dict | None = None  # after fit_dask: shards, groups, sizes
 
     __init__.__signature__ = signature()  # type: ignore[attr-defined]
 
@@ -91,7 +100,7 @@ class TextClassifier:
                    for s in ModelSettings.declared.values()}
         values |= {s.argument: self.training_overrides.get(s.name)
                    for s in TrainingSettings.declared.values()}
-        return values | {"quiet": self.quiet, "jobs": self.jobs, "float32": self.float32}
+        return values | {s.argument: getattr(self, s.name) for s in RunSettings.declared.values()}
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.get_settings().items() if v != ARGUMENTS[k].default}
@@ -115,11 +124,12 @@ class TextClassifier:
             )
         return kind
 
-    def build_model(self, n_features: int) -> Model:
+    def build_model(self, n_features: int, overrides: dict[str, Any] | None = None) -> Model:
         """A fresh model for ``n_features`` columns and the labels; settles
-        ``training_settings`` for its kind."""
+        ``training_settings`` for its kind (with ``overrides`` on top of the arguments)."""
         kind = self.model_kind()
-        self.training_settings = t = default_settings(kind, self.training_overrides)
+        self.training_settings = t = default_settings(
+            kind, {**self.training_overrides, **(overrides or {})})
         model = new_model(kind, n_features, len(self.labels), init=t.init, seed=t.seed,
                           **self.architecture())
         if self.float32 and supports(model, t):
@@ -145,6 +155,16 @@ class TextClassifier:
             )
         X_dev = self.featurizer.transform([texts[i] for i in known])
         return X_dev, self.targets([labels[i] for i in known])
+
+    def prepare(self, labels: list[str], featurizer: Featurizer,
+                overrides: dict[str, Any] | None = None,
+                dev: tuple[Sequence[str], Sequence[str]] | None = None):
+        """Take the labels and a fitted featuriser (e.g. from a cluster); return a fresh
+        model for them, its training settings and the dev set's (X, y) (None without)."""
+        self.labels = check_classes(labels)
+        self.featurizer = featurizer
+        self.model = self.build_model(featurizer.n_features, overrides)
+        return self.model, self.training_settings, self.dev_set(*dev) if dev else None
 
     def trainer(self, on_epoch_end: EpochCallback | None) -> Trainer:
         return Trainer(self.model, self.training_settings, quiet=self.quiet,
@@ -172,12 +192,7 @@ class TextClassifier:
                 "early stopping (patience) needs dev data to watch: give dev texts and "
                 "labels (on the command line --dev DATA, or data with a dev split)"
             )
-        self.labels = sorted(set(map(str, labels)))
-        if len(self.labels) < 2:
-            raise DataError(
-                f"the training data has only one class ({self.labels[0]!r}); "
-                "a classifier needs at least two"
-            )
+        self.labels = check_classes(sorted(set(map(str, labels))))
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
                                      dtype=self.dtype)
         X = self.featurizer.fit_transform(texts)
@@ -217,10 +232,7 @@ class TextClassifier:
         labels, n = scan(open_documents, featurizer, chunk_docs)
         if n == 0:
             raise DataError("the training corpus is empty")
-        if len(labels) < 2:
-            raise DataError(f"the training data has only one class ({labels[0]!r}); "
-                            "a classifier needs at least two")
-        self.labels = labels
+        self.labels = check_classes(labels)
         self.model = self.build_model(featurizer.n_features)
         m = self.training_settings.batch_size
         chunk_docs = max(m, chunk_docs // m * m)  # whole batches per chunk
@@ -230,6 +242,29 @@ class TextClassifier:
         dev_set = self.dev_set(*dev) if dev is not None else None
         self.history = self.trainer(on_epoch_end).fit(source, dev_set, shuffle=shuffle)
         return self
+
+    def fit_dask(
+        self,
+        client: Any,
+        data: Any,
+        *,
+        dev: tuple[Sequence[str], Sequence[str]] | None = None,
+        fmt: str | None = None,
+        text_field: str = "text",
+        label_field: str = "label",
+        on_epoch_end: EpochCallback | None = None,
+    ) -> TextClassifier:
+        """Train on a Dask cluster (docs/distributed.md): ``data`` is one or more files,
+        globs or fsspec URLs that the workers can read (each file a shard, in any line
+        format; ``fmt``, ``text_field``, ``label_field`` as for :func:`read_corpus`), a
+        ``dask.bag`` of documents (Documents, dicts, (text, label) pairs), or a
+        ``dask.dataframe`` with text and label columns (each partition a shard).
+        ``client`` is a ``distributed.Client``, an address (``local:N``,
+        ``tcp://HOST:PORT``), or None for the ``dask`` argument. The ``distributed``
+        argument picks the mode: ``exact`` (L-BFGS over the shards' gradient sums) or
+        ``average`` (an SGD epoch per worker, θ averaged after each)."""
+        return fit_on_dask(self, client, data, dev=dev, fmt=fmt, text_field=text_field,
+                           label_field=label_field, on_epoch_end=on_epoch_end)
 
     # use ----------------------------------------------------------------------------------------
     def check_fitted(self) -> None:
