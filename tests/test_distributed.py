@@ -69,8 +69,10 @@ def test_exact_mode_gives_the_single_process_lbfgs_theta(client, corpus, request
     assert on_cluster.history[-1]["converged"]
     np.testing.assert_allclose(on_cluster.model.theta, alone.model.theta, rtol=0, atol=1e-8)
     assert on_cluster.cluster_report["shards"] == 4 and on_cluster.cluster_report["groups"] == 2
-    assert on_cluster.history[0]["bytes_to_workers"] > 0  # θ went out, sums came back
-    assert on_cluster.history[0]["bytes_to_client"] > 0
+    theta = on_cluster.model.theta.nbytes  # θ went out, sums came back, per evaluation
+    evaluations = on_cluster.history[0]["evaluations"]
+    assert on_cluster.history[0]["bytes_to_workers"] == evaluations * theta
+    assert on_cluster.history[0]["bytes_from_workers"] >= evaluations * theta
 
 
 @pytest.mark.parametrize("corpus", ["binary", "three_classes"])

@@ -202,3 +202,10 @@ def test_sums_of_sparse_x_in_float32_stay_float64():
     model = LogisticRegression(3)
     sums = partial_sums(model, X, np.array([0, 1]))
     assert sums.gradient["theta"].dtype == np.float64
+
+
+def test_a_model_weighs_what_its_parameters_weigh():
+    import sys
+
+    model = SoftmaxRegression(1000, 4)
+    assert sys.getsizeof(model) >= model.theta.nbytes  # what a Dask scheduler weighs

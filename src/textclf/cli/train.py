@@ -187,8 +187,8 @@ def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
 def print_cluster_report(clf: TextClassifier) -> None:
     """The shards, the data the workers held, and the bytes sent per epoch or iteration."""
     facts = clf.cluster_report
-    sent = [r.get("bytes_to_workers", 0) + r.get("bytes_between_workers", 0)
-            + r.get("bytes_to_client", 0) for r in clf.history]
+    sent = [r.get("bytes_to_workers", 0) + r.get("bytes_from_workers", 0)
+            for r in clf.history]
     noun = "iteration" if clf.training_settings.optimizer == "lbfgs" else "epoch"
     mib = [f"{max(facts['group_text_characters']) / 1e6:.1f}",
            f"{max(facts['group_data_bytes']) / 2**20:.1f}"]

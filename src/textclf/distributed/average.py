@@ -77,6 +77,9 @@ class GroupEpoch:
     def nbytes(self) -> int:
         return sum(p.nbytes for p in self.parameters.values())
 
+    def __sizeof__(self) -> int:  # what Dask's scheduler weighs when it places work
+        return self.nbytes
+
 
 def group_epoch(model: Model, shards: list[FeaturisedShard], settings: TrainingSettings,
                 epoch: int, group: int, state: dict, weight: float) -> GroupEpoch:
@@ -152,7 +155,7 @@ def fit_average(client: Any, groups: list[list[Any]], group_rows: list[int],
         record["train_seconds"] = time.perf_counter() - started
         now = worker_transfer_bytes(client)
         theta_bytes = sum(array.nbytes for array in model.parameters().values())
-        record.update(Traffic(theta_bytes, now - transfers, mixed.nbytes).record())
+        record.update(Traffic(theta_bytes, now - transfers).record())
         transfers = now
         history.append(record)
         log(format_epoch(record, settings.epochs), quiet)

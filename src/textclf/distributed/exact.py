@@ -46,15 +46,16 @@ class ShardSums:
     """``sums()`` for :class:`FullBatchLBFGS`: the partial sums over every shard at the
     model's current θ, computed where the shards are and added by a tree reduction."""
 
-    def __init__(self, client: Any, shards: list[Any], model: Model, timeout: float):
-        self.client, self.shards, self.model, self.timeout = client, shards, model, timeout
+    def __init__(self, client: Any, shards: list[Any], workers: list[str], model: Model,
+                 timeout: float):
+        self.client, self.shards, self.workers = client, shards, workers
+        self.model, self.timeout = model, timeout
         self.traffic = Traffic()
         self.transfers = worker_transfer_bytes(client)
 
     def __call__(self) -> PartialSums:
         total = retried(self.client, self.evaluate, self.timeout)
         self.traffic.to_workers += parameter_bytes(self.model)
-        self.traffic.to_client += total.nbytes
         return total
 
     def evaluate(self) -> PartialSums:
@@ -62,24 +63,29 @@ class ShardSums:
         # to one worker; the others copy it from there as their tasks need it (a scatter
         # to all at once can hang if a worker dies during it: dask/distributed#5704)
         model = client.scatter(self.model, hash=False, timeout=self.timeout)
-        parts = [client.submit(shard_sums, model, shard, pure=False) for shard in self.shards]
+        # each shard's sums where the shard is: θ travels, the shard stays (θ may be the
+        # larger of the two, and Dask would otherwise move the shard to θ)
+        parts = [client.submit(shard_sums, model, shard, workers=[worker],
+                               allow_other_workers=True, pure=False)
+                 for shard, worker in zip(self.shards, self.workers, strict=True)]
         return tree_reduce(client, parts).result()
 
     def take_traffic(self) -> dict[str, int]:
         """The bytes sent since the last call, for the history's record."""
         transfers = worker_transfer_bytes(self.client)
-        self.traffic.between_workers += transfers - self.transfers
+        self.traffic.from_workers += transfers - self.transfers
         record, self.traffic, self.transfers = self.traffic.record(), Traffic(), transfers
         return record
 
 
-def fit_exact(client: Any, shards: list[Any], model: Model, settings: TrainingSettings, *,
-              dev: DevSet | None = None, quiet: bool = True, timeout: float = 30.0,
-              on_epoch_end: EpochCallback | None = None) -> list[dict]:
-    """Minimise J over the featurised ``shards`` (futures) with L-BFGS; the model ends
-    with the minimiser. One history record per iteration, with the bytes it sent. An
-    evaluation that loses a worker starts again (for up to ``timeout`` seconds)."""
-    sums = ShardSums(client, shards, model, timeout)
+def fit_exact(client: Any, shards: list[Any], workers: list[str], model: Model,
+              settings: TrainingSettings, *, dev: DevSet | None = None, quiet: bool = True,
+              timeout: float = 30.0, on_epoch_end: EpochCallback | None = None) -> list[dict]:
+    """Minimise J over the featurised ``shards`` (futures, each on its worker in
+    ``workers``) with L-BFGS; the model ends with the minimiser. One history record per
+    iteration, with the bytes it sent. An evaluation that loses a worker starts again
+    (for up to ``timeout`` seconds)."""
+    sums = ShardSums(client, shards, workers, model, timeout)
 
     def after_iteration(iteration: int, record: dict) -> None:
         record.update(sums.take_traffic())

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,11 @@ class CorpusSummary:
     collisions: CollisionCounter | None = None
     text_characters: int = 0
     warnings: list[str] = field(default_factory=list)
+
+    def __sizeof__(self) -> int:  # about: a term and its count take some 100 bytes
+        df = self.document_frequency
+        return 100 * len(df) if isinstance(df, dict) else df.nbytes * (3 if self.collisions
+                                                                        else 1)
 
     def __add__(self, other: CorpusSummary) -> CorpusSummary:
         df = self.document_frequency
@@ -72,6 +78,11 @@ class ScannedShard:
     texts: list[str] | None = None
     counts: sp.csr_matrix | None = None
 
+    def __sizeof__(self) -> int:  # what Dask's scheduler weighs when it places work
+        if self.counts is not None:
+            return self.counts.data.nbytes + self.counts.indices.nbytes + self.codes.nbytes
+        return sum(map(sys.getsizeof, self.texts or ())) + self.codes.nbytes
+
 
 @dataclass
 class FeaturisedShard:
@@ -84,6 +95,9 @@ class FeaturisedShard:
     @property
     def nbytes(self) -> int:
         return self.X.data.nbytes + self.X.indices.nbytes + self.X.indptr.nbytes + self.y.nbytes
+
+    def __sizeof__(self) -> int:  # what Dask's scheduler weighs when it places work
+        return self.nbytes
 
 
 def scan(shard: ShardText, settings: FeatureSettings) -> ScannedShard:

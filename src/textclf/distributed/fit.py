@@ -184,8 +184,9 @@ def run(client: Any, data: Any, job: ClusterJob, stage: list[str]) -> list[dict]
             job.on_epoch_end(epoch, record)
 
     if job.mode == "exact":
-        return fit_exact(client, shards, model, settings, dev=dev, quiet=job.quiet,
-                         timeout=job.timeout, on_epoch_end=checkpoint)
+        return fit_exact(client, shards, [slots[g] for g in groups], model, settings,
+                         dev=dev, quiet=job.quiet, timeout=job.timeout,
+                         on_epoch_end=checkpoint)
     rows = by_group([sum(counts.values()) for _, counts in facts], groups)
     warn_of_skewed_groups([counts for _, counts in facts], groups)
     kept = [g for g, n in enumerate(rows) if n > 0]  # a group of empty shards idles

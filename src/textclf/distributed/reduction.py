@@ -34,24 +34,20 @@ def tree_reduce(client: Any, futures: Sequence[Any],
 
 @dataclass
 class Traffic:
-    """Bytes sent per epoch or iteration: θ from the client to every worker, the workers'
-    results between workers (the reduction) and the one result to the client."""
+    """Bytes sent per epoch or iteration: θ from the client to the workers, and what the
+    workers sent (θ passed on to the others, partial results up the reduction, the total
+    to the client), by the workers' own counters."""
 
     to_workers: int = 0
-    between_workers: int = 0
-    to_client: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.to_workers + self.between_workers + self.to_client
+    from_workers: int = 0
 
     def record(self) -> dict[str, int]:
-        return {"bytes_to_workers": self.to_workers, "bytes_between_workers":
-                self.between_workers, "bytes_to_client": self.to_client}
+        return {"bytes_to_workers": self.to_workers, "bytes_from_workers": self.from_workers}
 
 
 def worker_transfer_bytes(client: Any) -> int:
-    """Bytes the workers have sent to each other so far (their own counters)."""
+    """Bytes the workers have sent so far, to each other and to the client (their own
+    counters, of the sizes ``sys.getsizeof`` gives)."""
     counts = client.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total)
     return int(sum(counts.values()))
 

@@ -71,6 +71,11 @@ class Model(ABC):
     def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
         """Class probabilities, shape (n, K)."""
 
+    def __sizeof__(self) -> int:
+        """The bytes of the parameters (``sys.getsizeof``: e.g. what a Dask scheduler
+        weighs when it sends the model to the data)."""
+        return object.__sizeof__(self) + sum(a.nbytes for a in self.parameters().values())
+
     def loss_sum(self, X: sp.csr_matrix, y: np.ndarray) -> float:
         """Σᵢ L⁽ⁱ⁾ without the gradient (the default computes both)."""
         return self.loss_and_gradient_sum(X, y)[0]

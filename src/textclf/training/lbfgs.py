@@ -66,6 +66,9 @@ class PartialSums:
     def nbytes(self) -> int:
         return sum(g.nbytes for g in self.gradient.values())
 
+    def __sizeof__(self) -> int:  # sys.getsizeof: e.g. what a Dask scheduler weighs
+        return self.nbytes
+
 
 def partial_sums(model: Model, X, y: np.ndarray) -> PartialSums:
     """The sums over the rows of X with targets y, at the model's current parameters."""
