@@ -2,8 +2,8 @@
 
 The package is built in layers, each importing only from those below it (docs/architecture.md):
 ``errors``, ``core`` and ``kernels`` (foundations) → ``corpus`` (data) · ``features`` (text)
-· ``models`` (the math) → ``training`` → ``evaluation`` · ``explain`` → ``classifier`` →
-``tune`` · ``report`` → ``cli`` · ``sklearn`` (interfaces).
+· ``models`` (the math) → ``training`` → ``evaluation`` · ``explain`` · ``distributed`` →
+``classifier`` → ``tune`` · ``report`` → ``cli`` · ``sklearn`` (interfaces).
 """
 
 from textclf.classifier import TextClassifier
@@ -21,8 +21,8 @@ from textclf.training import (
 )
 
 __all__ = [
-    "Corpus",
     "ClusterError",
+    "Corpus",
     "DataError",
     "Document",
     "EvaluationReport",
