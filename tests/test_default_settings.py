@@ -5,7 +5,13 @@ from topic_corpus import TRAIN
 
 from textclf import TextClassifier
 from textclf.errors import SettingsError
-from textclf.training import LINEAR_ADAM_ETA, MODEL_DEFAULTS, default_settings
+from textclf.training import (
+    LBFGS_ITERATIONS,
+    LBFGS_L2,
+    LINEAR_ADAM_ETA,
+    MODEL_DEFAULTS,
+    default_settings,
+)
 
 
 @pytest.mark.parametrize("kind", ["logistic", "softmax", "mlp"])
@@ -56,3 +62,12 @@ def test_bad_overrides_still_name_the_field():
 def test_a_momentum_of_the_wrong_type_is_refused_by_name():
     with pytest.raises(SettingsError, match="momentum"):
         default_settings("softmax", {"optimizer": "momentum", "momentum": "fast"}).validate()
+
+
+@pytest.mark.parametrize("kind", ["logistic", "softmax"])
+def test_lbfgs_gets_its_own_iterations_and_penalty_unless_given(kind):
+    settings = default_settings(kind, {"optimizer": "lbfgs"})
+    assert (settings.epochs, settings.l2) == (LBFGS_ITERATIONS, LBFGS_L2)
+    given = default_settings(kind, {"optimizer": "lbfgs", "epochs": 7, "l2": 0.0})
+    assert (given.epochs, given.l2) == (7, 0.0)
+    assert default_settings("mlp", {"optimizer": "lbfgs"}).l2 == 0.0  # weight decay: off

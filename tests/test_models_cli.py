@@ -105,7 +105,7 @@ def test_bad_model_options_exit_non_zero_with_a_message(data, tmp_path, capsys, 
     assert not (tmp_path / "x.textclf").exists()
 
 
-@pytest.mark.parametrize("option,value", [("--activation", "gelu"), ("--optimizer", "lbfgs"),
+@pytest.mark.parametrize("option,value", [("--activation", "gelu"), ("--optimizer", "rmsprop"),
                                           ("--schedule", "cosine"), ("--model", "svm")])
 def test_unknown_choices_are_refused_by_the_parser(data, tmp_path, capsys, option, value):
     with pytest.raises(SystemExit) as exit_info:

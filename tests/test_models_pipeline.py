@@ -110,7 +110,7 @@ def test_training_settings_default_by_model_kind_and_can_be_overridden() -> None
     ({"model": "mlp", "hidden": "64,0"}, SettingsError, "positive integers"),
     ({"model": "mlp", "dropout": 1.0}, SettingsError, "dropout"),
     ({"model": "mlp", "activation": "elu"}, SettingsError, "activation"),
-    ({"optimizer": "lbfgs"}, SettingsError, "optimizer must be one of"),
+    ({"optimizer": "rmsprop"}, SettingsError, "optimizer must be one of"),
     ({"schedule": "step"}, SettingsError, "schedule must be one of"),
     ({"l1": -1.0}, SettingsError, "l1"),
     ({"patience": 0}, SettingsError, "patience"),

@@ -28,3 +28,7 @@ class NotFittedError(TextclfError, ValueError):
 class TrainingError(TextclfError):
     """Training cannot go on (the loss became NaN or infinite); the message says what to
     change. No model is written for the epoch that failed."""
+
+
+class ClusterError(TextclfError):
+    """A Dask cluster cannot be reached, or was lost during training."""

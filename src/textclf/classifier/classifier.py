@@ -11,7 +11,14 @@ import scipy.sparse as sp
 
 from textclf.classifier import compression, devset, incremental, persistence, scoring
 from textclf.classifier.checkpoints import COMPLETED, Checkpoints, run_fingerprint
-from textclf.classifier.settings import ARGUMENTS, DecisionSettings, signature, split_arguments
+from textclf.classifier.cluster import fit_on_dask
+from textclf.classifier.settings import (
+    ARGUMENTS,
+    DecisionSettings,
+    RunSettings,
+    signature,
+    split_arguments,
+)
 from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, train_streamed
 from textclf.classifier.targets import encode, label_names, read_targets
 from textclf.corpus.documents import Document, checked_texts
@@ -70,10 +77,9 @@ class TextClassifier:
         self.multi_label = bool(self.model_settings.multi_label)  # settled by fit
         self.chosen_threshold: float | None = None  # threshold "auto": chosen on dev data
         self.calibration: dict | None = None  # the temperature fitted on dev data, and why
-        run = grouped["run"]
-        self.quiet = ARGUMENTS["quiet"].setting.check(run.get("quiet", True))
-        self.jobs = ARGUMENTS["jobs"].setting.check(run.get("jobs"))
-        self.float32 = ARGUMENTS["float32"].setting.check(run.get("float32", False))
+        run = RunSettings(**grouped["run"])  # quiet, jobs, float32, the cluster's
+        for name in RunSettings.declared:
+            setattr(self, name, getattr(run, name))
         kind = self.model_settings.model
         self.training_settings = default_settings("logistic" if kind == "auto" else kind,
                                                   self.training_overrides)
@@ -88,6 +94,7 @@ class TextClassifier:
         self.optimizer_state: tuple[dict, dict] | None = None  # a loaded checkpoint's averages
         self.partial_trainer: Trainer | None = None  # partial_fit's, kept between calls
         self.compression: dict | None = None  # how save writes it small (compress)
+        self.cluster_report: dict | None = None  # after fit_dask: shards, groups, sizes
 
     __init__.__signature__ = signature()  # type: ignore[attr-defined]
 
@@ -106,7 +113,7 @@ class TextClassifier:
                    for s in TrainingSettings.declared.values()}
         values |= {s.argument: getattr(self.decision_settings, s.name)
                    for s in DecisionSettings.declared.values()}
-        return values | {"quiet": self.quiet, "jobs": self.jobs, "float32": self.float32}
+        return values | {s.argument: getattr(self, s.name) for s in RunSettings.declared.values()}
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.get_settings().items() if v != ARGUMENTS[k].default}
@@ -137,11 +144,12 @@ class TextClassifier:
             )
         return kind
 
-    def build_model(self, n_features: int) -> Model:
+    def build_model(self, n_features: int, overrides: dict[str, Any] | None = None) -> Model:
         """A fresh model for ``n_features`` columns and the labels; settles
-        ``training_settings`` for its kind."""
+        ``training_settings`` for its kind (with ``overrides`` on top of the arguments)."""
         kind = self.model_kind()
-        self.training_settings = t = default_settings(kind, self.training_overrides)
+        self.training_settings = t = default_settings(
+            kind, {**self.training_overrides, **(overrides or {})})
         model = new_model(kind, n_features, len(self.labels), init=t.init, seed=t.seed,
                           multi_label=self.multi_label, **self.architecture())
         if self.float32 and supports(model, t):
@@ -192,7 +200,7 @@ class TextClassifier:
         if len(texts) == 0:
             raise DataError("the training corpus is empty")
         dev_texts, dev_labels, has_dev = devset.checked_dev(dev_texts, dev_labels)
-        self.check_needs(has_dev)
+        devset.check_dev_needs(self, has_dev)
         self.labels = label_names(sets, self.multi_label)
         sample_weight = checked_sample_weights(sample_weight, len(texts))
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
@@ -209,10 +217,6 @@ class TextClassifier:
                                            weights),
                    sign_key=sign_key)
         return self
-
-    def check_needs(self, has_dev: bool) -> None:
-        """Refuse settings that need dev data when there is none, before any work."""
-        devset.check_dev_needs(self, has_dev)
 
     def document_weights(self, y: np.ndarray,
                          sample_weight: np.ndarray | None) -> np.ndarray | None:
@@ -298,6 +302,19 @@ class TextClassifier:
         from call to call."""
         incremental.partial_fit(self, texts, labels, classes, sample_weight)
         return self
+
+    def fit_dask(self, client: Any, data: Any, **options: Any) -> TextClassifier:
+        """Train on a Dask cluster (docs/distributed.md): ``data`` is one or more files,
+        globs or fsspec URLs that the workers can read (each file a shard, in any line
+        format), a ``dask.bag`` of documents (Documents, dicts, (text, label) pairs), or a
+        ``dask.dataframe`` with text and label columns (each partition a shard).
+        ``client`` is a ``distributed.Client``, an address (``local:N``,
+        ``tcp://HOST:PORT``), or None for the ``dask`` argument. ``options``: ``dev``
+        (texts, labels), ``fmt``, ``text_field``, ``label_field`` (as for
+        :func:`read_corpus`), ``on_epoch_end``. The ``distributed`` argument picks the
+        mode: ``exact`` (L-BFGS over the shards' gradient sums) or ``average`` (an SGD
+        epoch per worker, θ averaged after each)."""
+        return fit_on_dask(self, client, data, **options)
 
     # use ----------------------------------------------------------------------------------------
     def check_fitted(self) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from textclf.classifier import devset
 from textclf.classifier.checkpoints import run_fingerprint
 from textclf.classifier.devset import checked_dev
 from textclf.classifier.targets import encode, label_names
@@ -111,7 +112,7 @@ def continue_training(clf, texts, labels, dev_texts=None, dev_labels=None, *,
     clf.training_overrides = {**clf.training_overrides, **overrides}
     if not has_dev:  # what needs dev data is asked for here, or only in the model's past
         if overrides.get("calibrate") or "patience" in overrides:
-            clf.check_needs(False)  # refused, as by fit
+            devset.check_dev_needs(clf, False)  # refused, as by fit
         clf.training_overrides |= {"calibrate": False, "patience": None}
         if clf.model.temperature != 1.0:
             warnings.warn("the model's temperature is dropped: a new θ needs a new T (give "

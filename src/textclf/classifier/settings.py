@@ -4,7 +4,8 @@ Each setting is declared once, where it belongs: how text becomes features
 (:class:`~textclf.features.FeatureSettings`), which model (:class:`~textclf.models.
 ModelSettings`), how it is trained (:class:`~textclf.training.TrainingSettings`), how a
 multi-label model decides its labels (:class:`DecisionSettings`, here) and how the work is
-run (:class:`RunSettings`, here). :data:`ARGUMENTS` lists them by the names users
+run (:class:`RunSettings`, here, with the cluster's settings of
+:class:`~textclf.distributed.ClusterSettings`). :data:`ARGUMENTS` lists them by the names users
 pass; ``TextClassifier``'s arguments, the command line's options, the scikit-learn
 estimators' parameters and the tuner's search space are made from it.
 
@@ -19,15 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from textclf.core.settings import Setting, Settings
+from textclf.distributed.settings import ClusterSettings
 from textclf.errors import SettingsError
 from textclf.features.settings import FeatureSettings
 from textclf.models.settings import ModelSettings
 from textclf.training.settings import TrainingSettings
 
 
-class RunSettings(Settings):
+class RunSettings(ClusterSettings):
     """How the work is run; not stored in the model file (results do not depend on it,
-    except ``float32``, which rounds X and θ)."""
+    except ``float32``, which rounds X and θ, and the cluster's mode)."""
 
     quiet = Setting(bool, True, "no progress bar, no per-epoch lines")
     jobs = Setting(int, None, "workers that featurise (default: one thread per core with "

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from textclf.classifier import devset
 from textclf.classifier.targets import encode, label_names
 from textclf.core.chunking import batches
 from textclf.core.parallel import ordered_map
@@ -197,7 +198,7 @@ def train_streamed(clf, open_documents: Callable[[], Iterable[Document]], dev: t
         raise DataError("a document has zero or several labels, and multi_label is off")
     clf.multi_label = bool(forced) or scanned.multi_label
     clf.labels = label_names([(label,) for label in scanned.labels], clf.multi_label)
-    clf.check_needs(dev is not None)
+    devset.check_dev_needs(clf, dev is not None)
     clf.model = clf.build_model(featurizer.n_features)
     m = clf.training_settings.batch_size
     chunk_docs = max(m, chunk_docs // m * m)  # whole batches per chunk

@@ -20,7 +20,9 @@ from textclf.cli.common import (
 from textclf.cli.options import add_settings, names_in, settings_from
 from textclf.corpus import available_splits, iter_documents
 from textclf.corpus.decoding import is_regular_file
-from textclf.errors import SettingsError
+from textclf.distributed.cluster import dask_logs_silenced
+from textclf.distributed.settings import ClusterSettings
+from textclf.errors import ClusterError, SettingsError
 from textclf.models import FeedForwardNetwork, LogisticRegression, Model
 from textclf.training.loop import best_epoch
 from textclf.training.settings import MODEL_DEFAULTS
@@ -44,7 +46,9 @@ def add_parser(subparsers) -> None:
         description="Train a classifier on DATA (folder tree, JSONL, CSV/TSV, fastText lines or "
         "builtin:imdb / builtin:rt) and save it to MODEL.",
     )
-    parser.add_argument("data", metavar="DATA")
+    parser.add_argument("data", metavar="DATA", nargs="+",
+                        help="the training data; with --dask one or more files, globs or "
+                        "fsspec URLs, each file a shard")
     add_output_options(parser)
     add_data_options(parser)
     add_weight_option(parser)
@@ -58,6 +62,8 @@ def add_parser(subparsers) -> None:
     speed.add_argument("--chunk-docs", type=int, default=2048, metavar="N",
                        help="documents per chunk with --stream (default 2048)")
     add_settings(speed, ["jobs", "float32"])
+    cluster = parser.add_argument_group("a Dask cluster (docs/distributed.md)")
+    add_settings(cluster, [s.argument for s in ClusterSettings.declared.values()])
     add_settings(parser.add_argument_group("model"), names_in("model"))
     training = parser.add_argument_group(
         "training", "Left out, each setting takes its model's default: "
@@ -93,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
     checked_output(args)  # before any work: -o is a new file or a model, in a writable folder
     sign_key(args)  # (a key file that cannot be read is found out now, too)
     args.checkpoint = args.checkpoint or args.resume
+    if args.dask:
+        return run_dask(args, clf)
+    if len(args.data) > 1:
+        raise SettingsError(f"{len(args.data)} DATA given: several files are the shards of "
+                            "a cluster (--dask local:N or --dask tcp://HOST:PORT); without "
+                            "--dask give one")
+    args.data = args.data[0]
     if args.init_from:
         return run_init_from(args)
     if args.extend_vocabulary:
@@ -115,6 +128,12 @@ def run(args: argparse.Namespace) -> int:
         sign_key=sign_key(args),
     )
     clf.save(args.output, sign_key(args))
+    report(args, clf, dev_corpus)
+    return 0
+
+
+def report(args: argparse.Namespace, clf: TextClassifier, dev_corpus) -> None:
+    """What training made: the model, early stopping, the dev set, the strongest terms."""
     print_summary(clf)
     best = best_epoch(clf.history)
     if best is not None and best != clf.history[-1]["epoch"]:
@@ -128,7 +147,6 @@ def run(args: argparse.Namespace) -> int:
         for label, features in clf.top_features(args.top).items():
             print(f"  {label}: " + ", ".join(f"{t} ({w:+.3f})" for t, w in features))
     print(f"\nmodel saved to {args.output}")
-    return 0
 
 
 def run_init_from(args: argparse.Namespace) -> int:
@@ -214,3 +232,58 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
     print_dev(clf, dev_corpus)
     print(f"\nmodel saved to {args.output}")
     return 0
+
+
+def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
+    """``--dask``: train on a Dask cluster, each file of DATA a shard read by a worker."""
+    for option, given in (("--stream", args.stream), ("--split", args.split)):
+        if given:
+            raise SettingsError(f"{option} does not apply with --dask: the workers hold "
+                                "their shards in memory, and DATA is files (no splits)")
+    for option, given in (("--init-from", args.init_from), ("--resume", args.resume),
+                          ("--weight-field", args.weight_field),
+                          ("--multi-label", args.multi_label)):
+        if given:
+            raise SettingsError(f"{option} does not apply with --dask: a cluster trains a "
+                                "new single-label model without weights (docs/distributed.md)")
+    dev_corpus = read_dev(args) if args.dev else None
+    saved: list[str] = []
+
+    def checkpoint(epoch: int, record: dict) -> None:
+        clf.save(args.output, sign_key(args))
+        saved.append(f"{'iteration' if 'objective' in record else 'epoch'} {epoch}")
+
+    if not args.quiet:
+        print(f"training on the Dask cluster {args.dask} ({args.distributed} mode) from "
+              f"{' '.join(args.data)}", file=sys.stderr)
+    try:
+        with dask_logs_silenced():  # what goes wrong is said in one line, below
+            clf.fit_dask(None, args.data,
+                         dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
+                         fmt=args.format, text_field=args.text_field,
+                         label_field=args.label_field,
+                         on_epoch_end=checkpoint if args.checkpoint else None)
+    except ClusterError as err:
+        if saved:
+            raise ClusterError(f"{err}; {args.output} holds the model of {saved[-1]} "
+                               "(--checkpoint)") from err
+        raise
+    clf.save(args.output, sign_key(args))
+    print_cluster_report(clf)
+    report(args, clf, dev_corpus)
+    return 0
+
+
+def print_cluster_report(clf: TextClassifier) -> None:
+    """The shards, the data the workers held, and the bytes sent per epoch or iteration."""
+    facts = clf.cluster_report
+    sent = [r.get("bytes_to_workers", 0) + r.get("bytes_from_workers", 0)
+            for r in clf.history]
+    noun = "iteration" if clf.training_settings.optimizer == "lbfgs" else "epoch"
+    mib = [f"{max(facts['group_text_characters']) / 1e6:.1f}",
+           f"{max(facts['group_data_bytes']) / 2**20:.1f}"]
+    print(f"cluster: {facts['documents']} documents in {facts['shards']} shard(s) on "
+          f"{facts['groups']} worker thread(s); [X | 1] {facts['data_bytes'] / 2**20:.1f} MiB "
+          f"on the workers, per thread at most {mib[0]} M characters of text and "
+          f"{mib[1]} MiB of [X | 1]; sent {sum(sent) / max(len(sent), 1) / 2**20:.1f} MiB per "
+          f"{noun} (θ and sums)")

@@ -1,5 +1,6 @@
 """Bytes to text: UTF-8 (a byte order mark skipped), gzip opened transparently, and a
-warning, not a crash, for bytes that are not UTF-8. Every error names the file (and line)."""
+warning, not a crash, for bytes that are not UTF-8; local files or fsspec URLs
+(:mod:`textclf.corpus.locations`). Every error names the file (and line)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from textclf.corpus.locations import RemoteFile
 from textclf.errors import DataError
 
 # Byte order marks of encodings a line reader cannot split on b"\n", longest first.
@@ -53,8 +55,10 @@ def decode_document(raw: bytes, where: str) -> str:
     return decode(raw, where)
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open a file (or a pipe) for binary reading, un-gzipping ``.gz`` files."""
+def open_binary(path: Path | RemoteFile) -> IO[bytes]:
+    """Open a file (or a pipe, or a URL) for binary reading, un-gzipping ``.gz`` files."""
+    if isinstance(path, RemoteFile):
+        return path.open_binary()
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -68,19 +72,35 @@ def open_binary(path: Path) -> IO[bytes]:
     except OSError as err:  # e.g. PermissionError
         raise DataError(f"{path}: cannot be read ({err.strerror or err})") from err
     if path.suffix == ".gz":
-        return gzip.GzipFile(fileobj=handle, mode="rb")
+        return GzipReader(handle)
     return handle
 
 
-def is_regular_file(path: Path) -> bool:
-    """A file that can be read twice (not a pipe, socket or device)."""
+class GzipReader(gzip.GzipFile):
+    """A gzip stream that closes the file it reads (a GzipFile leaves a given file open)."""
+
+    def __init__(self, raw: IO[bytes]):
+        super().__init__(fileobj=raw, mode="rb")
+        self.raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.raw.close()
+
+
+def is_regular_file(path: Path | RemoteFile) -> bool:
+    """A file that can be read twice (not a pipe, socket or device; a URL can)."""
+    if isinstance(path, RemoteFile):
+        return True
     try:
         return stat.S_ISREG(path.stat().st_mode)
     except OSError:
         return False
 
 
-def numbered_lines(path: Path, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
+def numbered_lines(path: Path | RemoteFile, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
     """Yield (line number from 1, decoded line) without its line end (or with it, for a
     reader that must see quoted line breaks). A UTF-8 BOM is dropped; a UTF-16/32 file is
     refused by name (its lines cannot be split on the byte 10)."""

@@ -19,6 +19,7 @@ from textclf.corpus.documents import (
     checked_weight,
     labelled,
 )
+from textclf.corpus.locations import RemoteFile, file_path
 from textclf.errors import DataError
 
 SPLITS = ("train", "dev", "test")
@@ -27,7 +28,7 @@ FASTTEXT_PREFIX = "__label__"
 
 
 def iter_jsonl(
-    path: str | Path, text_field: str = "text", label_field: str = "label",
+    path: str | Path | RemoteFile, text_field: str = "text", label_field: str = "label",
     weight_field: str | None = None,
 ) -> Iterator[Document]:
     """Documents from JSON lines ``{"text": ..., "label": ...}`` (blank lines skipped); with
@@ -36,7 +37,7 @@ def iter_jsonl(
     A list in the label field, ``{"text": ..., "labels": ["joy", "love"]}``, gives the
     document all of them (possibly none); ``"labels"`` is read where the default field
     ``"label"`` is missing."""
-    path = Path(path)
+    path = file_path(path)
     for number, line in numbered_lines(path):
         if not line.strip():
             continue
@@ -75,7 +76,7 @@ def iter_jsonl(
 
 
 def iter_delimited(
-    path: str | Path,
+    path: str | Path | RemoteFile,
     delimiter: str = ",",
     text_column: str = "text",
     label_column: str = "label",
@@ -87,7 +88,7 @@ def iter_delimited(
     labels separated by it (``joy|love``; an empty field: no label).
 
     Quoted fields keep their line breaks; a record's line is the one it starts on."""
-    path = Path(path)
+    path = file_path(path)
     line_numbers: list[int] = [0]
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))  # (the csv module's)
 
@@ -138,14 +139,14 @@ def iter_delimited(
         raise DataError(f"{path}, line {line_numbers[0]}: {err}") from err
 
 
-def iter_fasttext(path: str | Path) -> Iterator[Document]:
+def iter_fasttext(path: str | Path | RemoteFile) -> Iterator[Document]:
     """Documents from fastText lines ``__label__A [__label__B ...] text``.
 
     A line with several labels gives its document all of them: a corpus with such lines is
     multi-label (:attr:`~textclf.corpus.documents.Corpus.multi_label`). Repeated tags count
     once.
     """
-    path = Path(path)
+    path = file_path(path)
     for number, line in numbered_lines(path):
         if not line.strip():
             continue

@@ -25,6 +25,7 @@ from textclf.corpus.formats import (
     iter_folders,
     iter_jsonl,
 )
+from textclf.corpus.locations import file_path
 from textclf.errors import DataError
 
 FORMATS = ("folders", "jsonl", "csv", "tsv", "fasttext", "builtin")
@@ -34,7 +35,7 @@ def detect_format(spec: str) -> str:
     """Guess the format of ``spec`` from its name (or its first line for ``.txt``)."""
     if spec.startswith("builtin:"):
         return "builtin"
-    path = Path(spec)
+    path = file_path(spec)
     if path.is_dir():
         return "folders"
     if not path.exists():

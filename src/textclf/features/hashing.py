@@ -131,6 +131,15 @@ class CollisionCounter:
         self.seen[fresh_columns] = True
         self.shared[columns[self.first[columns] != keys]] = True
 
+    def merge(self, other: CollisionCounter) -> None:
+        """Add what ``other`` saw (another part of the corpus): a column is shared if it
+        was in either part, or if the two parts' first keys there differ."""
+        both = self.seen & other.seen
+        self.shared |= other.shared | (both & (self.first != other.first))
+        only_other = other.seen & ~self.seen
+        self.first[only_other] = other.first[only_other]
+        self.seen |= other.seen
+
     @property
     def count(self) -> int:
         return int(self.shared.sum())

@@ -11,7 +11,7 @@ size, on several workers (``jobs``); tests hold the two equal.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -34,6 +34,18 @@ from textclf.features.terms import TermNames, alphabetical_order, pack_terms, un
 from textclf.features.tokenizer import naive_count_matrix
 from textclf.features.weighting import count_values, inverse_document_frequency, weight_counts
 from textclf.kernels.rows import fill_rows
+
+
+def most_frequent(order: np.ndarray, df: np.ndarray, limit: int | None) -> np.ndarray:
+    """The ``limit`` most frequent of the terms listed alphabetically by ``order`` (all if
+    None), still alphabetical: the highest df first, ties broken alphabetically, so that the
+    choice is deterministic."""
+    if limit is None or len(order) <= limit:
+        return order
+    alphabetical = np.empty(len(order), np.int64)
+    alphabetical[order] = np.arange(len(order))
+    top = np.lexsort((alphabetical, -df))[:limit]
+    return top[np.argsort(alphabetical[top])]
 
 
 class VocabularyFeaturizer(Featurizer):
@@ -94,14 +106,8 @@ class VocabularyFeaturizer(Featurizer):
         candidates = np.flatnonzero(df >= self.settings.min_df)
         release_free_memory()  # the merge's temporaries
         T, length = merged.token_matrix(candidates)
-        order = alphabetical_order(merged.tokens, T)
-        limit = self.settings.max_features
-        if limit is not None and len(order) > limit:
-            # most frequent first; ties broken by term so the choice is deterministic
-            alphabetical = np.empty(len(order), np.int64)
-            alphabetical[order] = np.arange(len(order))
-            top = np.lexsort((alphabetical, -df[candidates]))[:limit]
-            order = top[np.argsort(alphabetical[top])]
+        order = most_frequent(alphabetical_order(merged.tokens, T), df[candidates],
+                              self.settings.max_features)
         kept = candidates[order]
         T, length = T[order], length[order]
         tokens = merged.tokens
@@ -217,6 +223,32 @@ class VocabularyFeaturizer(Featurizer):
                 if j is not None:
                     found.append((j, i, n))
         return found
+
+    @classmethod
+    def from_document_frequencies(cls, document_frequency: Mapping[str, int], n_documents: int,
+                                  settings: FeatureSettings, *, jobs: int | None = None,
+                                  dtype=np.float64) -> VocabularyFeaturizer:
+        """The featuriser that ``fit`` learns from N documents whose n-gram terms (tokens
+        joined by spaces) occur in ``document_frequency[term]`` of them: terms in at least
+        ``min_df`` documents, the ``max_features`` most frequent if set, in alphabetical
+        order, and their idf. Document frequencies add up over disjoint sets of
+        documents, so counts taken separately (e.g. per shard on a cluster) and added give
+        exactly the vocabulary of one ``fit`` on all the documents."""
+        featurizer = cls(settings, jobs=jobs, dtype=dtype)
+        if n_documents < 1:
+            raise SettingsError("cannot fit the featurizer on zero documents")
+        candidates = [t for t, df in document_frequency.items() if df >= settings.min_df]
+        df = np.fromiter((document_frequency[t] for t in candidates), np.int64,
+                         len(candidates))
+        # token by token, a shorter term first where it begins a longer one: fit's order
+        order = np.array(sorted(range(len(candidates)), key=lambda j: candidates[j].split(" ")),
+                         dtype=np.int64)
+        order = most_frequent(order, df, settings.max_features)
+        featurizer.terms = [candidates[j] for j in order]
+        featurizer.document_frequency = df[order]
+        featurizer.n_documents = int(n_documents)
+        featurizer.idf = inverse_document_frequency(featurizer.document_frequency, n_documents)
+        return featurizer
 
     # the model file -----------------------------------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:

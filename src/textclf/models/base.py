@@ -96,6 +96,11 @@ class Model(ABC):
         arg max and no sign of z, so no prediction at the 0.5 threshold)."""
         return self.probabilities(self.decision_function(X) / self.temperature)
 
+    def __sizeof__(self) -> int:
+        """The bytes of the parameters (``sys.getsizeof``: e.g. what a Dask scheduler
+        weighs when it sends the model to the data)."""
+        return object.__sizeof__(self) + sum(a.nbytes for a in self.parameters().values())
+
     def loss_sum(self, X: sp.csr_matrix, y: np.ndarray,
                  sample_weight: np.ndarray | None = None) -> float:
         """Σᵢ sᵢL⁽ⁱ⁾ without the gradient (the default computes both)."""

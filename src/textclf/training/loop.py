@@ -30,7 +30,17 @@ from tqdm import tqdm
 from textclf.core import jit
 from textclf.errors import SettingsError, TrainingError
 from textclf.models.base import Model
-from textclf.training.plain_step import PlainStep, count_correct
+from textclf.training.history import (
+    EpochCallback,
+    best_epoch,
+    dev_record,
+    format_epoch,
+    log,
+    restore,
+    snapshot,
+)
+from textclf.training.lbfgs import FullBatchLBFGS, block_sums
+from textclf.training.plain_step import PlainStep
 from textclf.training.regularization import Regularizer
 from textclf.training.schedules import Schedule
 from textclf.training.settings import TrainingSettings
@@ -38,7 +48,6 @@ from textclf.training.sources import InMemoryRows, RowSource
 from textclf.training.sparse_step import BATCHES_PER_CALL, CompiledStep, SparseStep, supports
 from textclf.training.step import Step
 
-EpochCallback = Callable[[int, dict], None]
 ENGINES = ("auto", "plain", "sparse", "compiled")
 
 
@@ -61,21 +70,6 @@ def choose_step(model: Model, settings: TrainingSettings, schedule: Schedule,
     if engine == "compiled" or (engine == "auto" and jit.enabled()):
         return CompiledStep(model, settings, schedule, report_every)
     return SparseStep(model, settings, schedule)
-
-
-def accuracy_of(model: Model, X: sp.csr_matrix, y: np.ndarray) -> float:
-    """The share of rows predicted right (multi-label: every label right)."""
-    return count_correct(model.predict(X), y) / len(y) if len(y) else float("nan")
-
-
-def dev_scores(model: Model, dev: tuple) -> dict[str, float]:
-    """The dev loss (the weighted mean Σᵢ sᵢLᵢ / Σᵢ sᵢ when the dev rows carry weights:
-    ``dev`` is (X, y) or (X, y, weights)) and the dev accuracy."""
-    X_dev, y_dev, *weights = dev
-    s = weights[0] if weights else None
-    total = len(y_dev) if s is None else float(np.sum(s))
-    return {"dev_loss": model.loss_sum(X_dev, y_dev, s) / total if total > 0 else float("nan"),
-            "dev_accuracy": accuracy_of(model, X_dev, y_dev)}
 
 
 @dataclass
@@ -108,8 +102,17 @@ class Trainer:
         self.step_state: tuple[dict, dict] | None = None  # optimiser state to start from
 
     def log(self, message: str) -> None:
-        if not self.quiet:
-            print(message, file=sys.stderr, flush=True)
+        log(message, self.quiet)
+
+    def start(self, n_rows: int) -> None:
+        """Get ready for epochs of ``n_rows`` rows: the schedule over all the epochs' steps
+        and the step strategy."""
+        settings = self.settings
+        self.steps_per_epoch = math.ceil(n_rows / settings.batch_size)
+        schedule = Schedule(settings.schedule, settings.eta, self.steps_per_epoch,
+                            self.steps_per_epoch * settings.epochs, settings.decay)
+        self.stepper = choose_step(self.model, settings, schedule, self.engine,
+                                   self.report_every)
 
     def fit(self, source: RowSource, dev: tuple | None = None, shuffle: bool = True,
             resume: TrainingState | None = None) -> list[dict]:
@@ -121,10 +124,15 @@ class Trainer:
             raise SettingsError("cannot train on zero documents")
         if settings.patience is not None and dev is None:
             raise SettingsError("early stopping (patience) needs a dev set to watch")
-        steps_per_epoch = math.ceil(n / settings.batch_size)
-        schedule = Schedule(settings.schedule, settings.eta, steps_per_epoch,
-                            steps_per_epoch * settings.epochs, settings.decay)
-        self.stepper = choose_step(model, settings, schedule, self.engine, self.report_every)
+        if settings.optimizer == "lbfgs":
+            if resume is not None:
+                raise SettingsError("--resume goes on with mini-batch epochs; the lbfgs "
+                                    "optimizer starts again (train without --resume)")
+            lbfgs = FullBatchLBFGS(model, settings, quiet=self.quiet,
+                                   on_epoch_end=self.on_epoch_end)
+            self.history = lbfgs.fit(lambda: block_sums(model, source.blocks(None)), dev)
+            return self.history
+        self.start(n)
         if self.step_state is not None and resume is None:  # an optimiser's saved averages
             self.stepper.load_state(*self.step_state)
         if resume is not None:
@@ -135,14 +143,15 @@ class Trainer:
             if self.stopped_early():  # a run resumed after its early stop
                 break
             started = time.perf_counter()
-            loss_sum, correct, seen, eta = self.run_epoch(source, epoch, n, shuffle, eta)
+            loss_sum, correct, seen, eta = self.run_epoch(
+                source, epoch, self.rng if shuffle else None, eta)
             record = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1),
                       "train_accuracy": correct / max(seen, 1), "eta": eta}
             self.check_finite(epoch, record["train_loss"])
             if penalty.active:
                 record["penalty"] = penalty.penalty(model.parameters())
             if dev is not None:
-                record |= dev_scores(model, dev)
+                record |= dev_record(model, dev)
             record["train_seconds"] = time.perf_counter() - started
             self.history.append(record)
             self.epoch = epoch
@@ -178,8 +187,8 @@ class Trainer:
             if self.step_state is not None:
                 self.stepper.load_state(*self.step_state)
         started = time.perf_counter()
-        loss_sum, correct, seen, eta = self.run_epoch(source, self.epoch + 1, source.n_rows,
-                                                      shuffle, self.settings.eta)
+        loss_sum, correct, seen, eta = self.run_epoch(
+            source, self.epoch + 1, self.rng if shuffle else None, self.settings.eta)
         self.epoch += 1
         record = {"epoch": self.epoch, "train_loss": loss_sum / max(seen, 1),
                   "train_accuracy": correct / max(seen, 1), "eta": eta, "documents": seen,
@@ -194,9 +203,19 @@ class Trainer:
         return patience is not None and self.best is not None \
             and self.epoch - self.best[1] >= patience
 
-    def run_epoch(self, source: RowSource, epoch: int, n: int, shuffle: bool,
+    def epoch_sums(self, source: RowSource, epoch: int,
+                   rng: np.random.Generator | None) -> dict:
+        """One epoch on a cluster's worker (after :meth:`start`, from step :attr:`step`):
+        the sums its record is made of, ``loss_sum``, ``correct``, ``rows``, and the last
+        ``eta``."""
+        loss_sum, correct, seen, eta = self.run_epoch(source, epoch, rng, self.settings.eta)
+        return {"loss_sum": loss_sum, "correct": correct, "rows": seen, "eta": eta}
+
+    def run_epoch(self, source: RowSource, epoch: int, rng: np.random.Generator | None,
                   eta: float) -> tuple[float, int, int, float]:
-        """One pass over the source's blocks: (Σ loss, rows right, rows seen, last η)."""
+        """One pass over the source's blocks, shuffled by ``rng`` (None: in order):
+        (Σ loss, rows right, rows seen, last η)."""
+        n = source.n_rows
         show_bar = not self.quiet and sys.stderr.isatty()
         loss_sum, correct, seen = 0.0, 0, 0
         self.model.training_mode = True
@@ -208,7 +227,7 @@ class Trainer:
                     self.on_progress(rows)
 
             try:
-                for block in source.blocks(self.rng if shuffle else None):
+                for block in source.blocks(rng):
                     X, y, weights, order = block if len(block) == 4 else (*block[:2], None,
                                                                           block[2])
                     result = self.stepper.run(X, y, order, self.step, progress, weights)
@@ -263,17 +282,6 @@ class Trainer:
                 from err
 
 
-def snapshot(model: Model) -> dict[str, np.ndarray]:
-    """Copies of the model's parameter arrays."""
-    return {name: array.copy() for name, array in model.parameters().items()}
-
-
-def restore(model: Model, saved: dict[str, np.ndarray]) -> None:
-    """Put saved parameters back, in place (layers keep referring to the same arrays)."""
-    for name, array in model.parameters().items():
-        array[...] = saved[name]
-
-
 def train(
     model: Model,
     X: sp.csr_matrix,
@@ -300,15 +308,5 @@ def train(
     return trainer.fit(InMemoryRows(X, y, weights), dev, shuffle=shuffle)
 
 
-def best_epoch(history: list[dict]) -> int | None:
-    """The epoch whose parameters the model holds after early stopping, else None."""
-    return next((record["epoch"] for record in history if record.get("best")), None)
-
-
-def format_epoch(record: dict, epochs: int) -> str:
-    """One line per epoch: training loss and accuracy, and dev loss and accuracy if any."""
-    line = (f"epoch {record['epoch']:>3}/{epochs}  train loss {record['train_loss']:.4f}"
-            f"  acc {record['train_accuracy']:.4f}")
-    if "dev_loss" in record:
-        line += f"  dev loss {record['dev_loss']:.4f}  dev acc {record['dev_accuracy']:.4f}"
-    return line + f"  ({record['train_seconds']:.1f}s)"
+__all__ = ["ENGINES", "Trainer", "TrainingState", "best_epoch", "choose_step",
+           "format_epoch", "train"]

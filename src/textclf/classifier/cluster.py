@@ -1,0 +1,78 @@
+"""The classifier's side of training on a Dask cluster (``TextClassifier.fit_dask``): its
+settings become a :class:`~textclf.distributed.ClusterJob`; the cluster finds the labels
+and the featuriser, the classifier makes the model for them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textclf.classifier.targets import label_names
+from textclf.distributed import (
+    ClusterJob,
+    ReadOptions,
+    connect,
+    expand_paths,
+    fit_on_cluster,
+    mode_settings,
+)
+from textclf.distributed.shards import collection_kind
+from textclf.errors import SettingsError
+from textclf.training.history import EpochCallback
+
+
+def fit_on_dask(clf: Any, client: Any, data: Any, *,
+                dev: tuple[Sequence[str], Sequence[str]] | None = None,
+                fmt: str | None = None, text_field: str = "text", label_field: str = "label",
+                on_epoch_end: EpochCallback | None = None) -> Any:
+    """Train ``clf`` (a TextClassifier) on the cluster ``client`` (a ``distributed.Client``,
+    an address, or None for ``clf.dask``); see ``TextClassifier.fit_dask``."""
+    if clf.model_settings.model == "mlp":
+        raise SettingsError("training on a cluster supports logistic and softmax regression "
+                            "(model auto, logistic or softmax), not mlp")
+    if clf.model_settings.multi_label or clf.training_overrides.get("class_weight"):
+        raise SettingsError("training on a cluster takes one label per document and no "
+                            "class weights (multi_label and class_weight do not apply)")
+    overrides = mode_settings(clf.distributed, clf.training_overrides)
+    has_dev = dev is not None and len(dev[0]) > 0
+    if clf.training_overrides.get("patience") is not None and not has_dev:
+        raise SettingsError("early stopping (patience) needs dev data to watch: give dev "
+                            "texts and labels (on the command line --dev DATA)")
+    clf.history = []
+
+    def after_epoch(epoch: int, record: dict) -> None:  # a checkpoint holds the history
+        clf.history.append(record)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, record)
+
+    job = ClusterJob(features=clf.feature_settings.replace(), mode=clf.distributed,
+                     prepare=lambda labels, featurizer: prepare(
+                         clf, labels, featurizer, overrides, dev if has_dev else None),
+                     read=ReadOptions(fmt, text_field, label_field), jobs=clf.jobs,
+                     dtype=clf.dtype, quiet=clf.quiet, timeout=clf.dask_timeout,
+                     on_epoch_end=after_epoch)
+    if collection_kind(data) is None:
+        data = expand_paths(data)  # a missing file is reported before a cluster starts
+    if client is None or isinstance(client, str):
+        address = client or clf.dask
+        if address is None:
+            raise SettingsError("fit_dask needs a cluster: a distributed.Client, an address "
+                                "(local:N, tcp://HOST:PORT), or the dask argument")
+        with connect(address, clf.dask_timeout, clf.quiet) as connected:
+            clf.history = fit_on_cluster(connected, data, job)
+    else:
+        clf.history = fit_on_cluster(client, data, job)
+    clf.cluster_report = job.report
+    return clf
+
+
+def prepare(clf: Any, labels: list[str], featurizer: Any, overrides: dict[str, Any],
+            dev: tuple[Sequence[str], Sequence[str]] | None) -> tuple:
+    """Give ``clf`` the labels and the featuriser the cluster found: a fresh model for
+    them; returns the model, its training settings and the dev set's (X, y) (None
+    without). A cluster trains one class per document."""
+    clf.multi_label = False
+    clf.labels = label_names([(label,) for label in labels], False)
+    clf.featurizer = featurizer
+    clf.model = clf.build_model(featurizer.n_features, overrides)
+    return clf.model, clf.training_settings, clf.dev_set(*dev) if dev else None

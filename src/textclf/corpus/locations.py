@@ -1,0 +1,83 @@
+"""Where a corpus file is: a local path, or an fsspec URL (``s3://bucket/part-0.jsonl.gz``,
+``gs://...``, ``https://...``) read through fsspec and the file system's own package
+(s3fs, gcsfs, ...). A cluster's workers read their shards this way from shared storage.
+
+``file://`` URLs are plain local paths. fsspec is imported only when a URL is read; it
+comes with the ``dask`` extra.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from textclf.errors import DataError
+
+
+def is_url(spec: str | Path) -> bool:
+    """Whether ``spec`` names a file by a URL other than ``file://``."""
+    text = str(spec)
+    return "://" in text and not text.startswith("file://")
+
+
+def require_fsspec(url: str) -> Any:
+    try:
+        import fsspec
+    except ImportError:
+        raise DataError(f"{url}: reading a URL needs fsspec (pip install fsspec, or "
+                        "'textclf[dask]', and the package of its file system, e.g. s3fs)") \
+            from None
+    return fsspec
+
+
+class RemoteFile(str):
+    """A file named by an fsspec URL; the string is the URL, so messages name it as given.
+    It answers the questions the readers ask of a :class:`~pathlib.Path`."""
+
+    @property
+    def name(self) -> str:
+        return self.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def suffixes(self) -> list[str]:
+        return PurePosixPath(self.name).suffixes
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+    def file_system(self) -> Any:
+        fsspec = require_fsspec(self)
+        try:
+            fs, path = fsspec.core.url_to_fs(str(self))
+        except (ImportError, ValueError) as err:  # e.g. s3:// without s3fs
+            raise DataError(f"{self}: cannot read this URL ({err})") from err
+        return fs, path
+
+    def exists(self) -> bool:
+        fs, path = self.file_system()
+        return bool(fs.exists(path))
+
+    def is_dir(self) -> bool:
+        fs, path = self.file_system()
+        return bool(fs.isdir(path))
+
+    def open_binary(self) -> IO[bytes]:
+        """The file's bytes, un-gzipped for a ``.gz`` name."""
+        fs, path = self.file_system()
+        try:
+            return fs.open(path, "rb", compression="gzip" if self.suffix == ".gz" else None)
+        except FileNotFoundError:
+            raise DataError(f"{self}: no such file or folder") from None
+        except OSError as err:
+            raise DataError(f"{self}: cannot be read ({err})") from err
+
+
+def file_path(spec: str | Path) -> Path | RemoteFile:
+    """A local :class:`~pathlib.Path` (``file://`` stripped), or a :class:`RemoteFile`."""
+    if isinstance(spec, Path | RemoteFile):
+        return spec
+    text = str(spec)
+    if is_url(text):
+        return RemoteFile(text)
+    return Path(text.removeprefix("file://"))

@@ -1,0 +1,164 @@
+"""Shards: the parts of a corpus that workers read and featurise on their own.
+
+A shard is one file (DATA's files and globs, in order, each glob's matches sorted), or one
+partition of a ``dask.bag`` (of :class:`~textclf.corpus.Document`, ``{"text", "label"}``
+dicts or ``(text, label)`` pairs) or of a ``dask.dataframe`` with text and label columns.
+A worker reads its shard where it runs: no document passes through the client. Bad input
+ends the run with the message a local run gives, naming the shard's file and line (or
+partition and item).
+"""
+
+from __future__ import annotations
+
+import glob
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textclf.corpus.documents import Document
+from textclf.corpus.locations import file_path, is_url, require_fsspec
+from textclf.corpus.sources import iter_documents
+from textclf.errors import DataError
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How every shard is read: ``fmt`` None guesses each file's format from its name."""
+
+    fmt: str | None = None
+    text_field: str = "text"
+    label_field: str = "label"
+
+
+@dataclass
+class ShardText:
+    """The labelled documents of one shard, as its worker read them."""
+
+    name: str
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said on the client, once
+
+    def add(self, text: Any, label: Any, where: str) -> None:
+        if not isinstance(text, str):
+            raise DataError(f"{where}: the text is a {type(text).__name__}, not a string")
+        if missing(label):
+            raise DataError(f"{where}: the document has no label")
+        self.texts.append(text)
+        self.labels.append(str(label))
+
+
+def collection_kind(data: Any) -> str | None:
+    """"frame" for a dask.dataframe, "bag" for a dask.bag, None for anything else (paths)."""
+    module = type(data).__module__
+    if module.startswith(("dask.dataframe", "dask_expr")):
+        return "frame"
+    if module.startswith("dask.bag"):
+        return "bag"
+    return None
+
+
+def missing(label: Any) -> bool:
+    """None, or a data frame's NaN or NA."""
+    try:
+        return label is None or bool(label != label)
+    except TypeError:  # pandas.NA: its comparisons are NA
+        return True
+
+
+def expand_paths(data: str | Sequence[str]) -> list[str]:
+    """Every file DATA names, in order: each argument's glob matches sorted, a file named
+    twice read once. A folder, or a pattern that matches nothing, is refused."""
+    specs = [data] if isinstance(data, str | Path) else list(data)
+    if not specs:
+        raise DataError("no training data given")
+    found: list[str] = []
+    for spec in map(str, specs):
+        if is_url(spec):
+            matches = expand_url(spec)
+        elif glob.has_magic(spec):
+            matches = sorted(p for p in glob.glob(spec) if Path(p).is_file())
+        else:
+            path = file_path(spec)
+            if path.is_dir():
+                raise DataError(f"{spec}: is a folder; on a cluster DATA is files, each a "
+                                f"shard (e.g. '{spec.rstrip('/')}/*.jsonl.gz')")
+            if not path.exists():
+                raise DataError(f"{spec}: no such file")
+            matches = [str(path)]
+        if not matches:
+            raise DataError(f"{spec}: no file matches")
+        found.extend(matches)
+    return list(dict.fromkeys(found))
+
+
+def expand_url(spec: str) -> list[str]:
+    """The files an fsspec URL names (a glob is expanded, sorted), as URLs."""
+    fsspec = require_fsspec(spec)
+    try:
+        fs, path = fsspec.core.url_to_fs(spec)
+        paths = sorted(fs.glob(path)) if glob.has_magic(path) else \
+            ([path] if fs.exists(path) else [])
+    except (ImportError, ValueError, OSError) as err:
+        raise DataError(f"{spec}: cannot list ({err})") from err
+    return [fs.unstrip_protocol(p) for p in paths if not fs.isdir(p)]
+
+
+def collect(documents: Iterable[Document], shard: ShardText, label_field: str) -> ShardText:
+    """Add ``documents`` to ``shard``, keeping the warnings the reader gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for doc in documents:
+            if doc.label is None:
+                raise DataError(f"{shard.name}: document {doc.id} has no label "
+                                f"(field {label_field!r})")
+            shard.texts.append(doc.text)
+            shard.labels.append(doc.label)
+    shard.warnings.extend(str(w.message) for w in caught)
+    return shard
+
+
+def read_file(path: str, options: ReadOptions) -> ShardText:
+    """A file's documents, read by the readers of a local run (any line format)."""
+    try:
+        documents = iter_documents(path, None, options.fmt, options.text_field,
+                                   options.label_field)
+        return collect(documents, ShardText(path), options.label_field)
+    except OSError as err:  # e.g. no permission on the worker's machine
+        raise DataError(f"{path}: cannot be read ({err})") from err
+
+
+def read_items(items: Iterable[Any], name: str, options: ReadOptions) -> ShardText:
+    """A bag partition's documents: Documents, dicts with the text and label fields, or
+    (text, label) pairs."""
+    shard = ShardText(name)
+    for i, item in enumerate(items):
+        where = f"{name}, item {i}"
+        if isinstance(item, Document):
+            shard.add(item.text, item.label, where)
+        elif isinstance(item, dict):
+            if options.text_field not in item:
+                raise DataError(f"{where}: no field {options.text_field!r}")
+            shard.add(item[options.text_field], item.get(options.label_field), where)
+        elif isinstance(item, tuple | list) and len(item) == 2:
+            shard.add(item[0], item[1], where)
+        else:
+            raise DataError(f"{where}: expected a Document, a dict with "
+                            f"{options.text_field!r} and {options.label_field!r}, or a "
+                            f"(text, label) pair, got {type(item).__name__}")
+    return shard
+
+
+def read_frame(frame: Any, name: str, options: ReadOptions) -> ShardText:
+    """A data frame partition's documents, from its text and label columns."""
+    for column in (options.text_field, options.label_field):
+        if column not in frame.columns:
+            raise DataError(f"{name}: no column {column!r} (columns: "
+                            f"{', '.join(map(str, frame.columns))})")
+    shard = ShardText(name)
+    for index, text, label in zip(frame.index, frame[options.text_field],
+                                  frame[options.label_field], strict=True):
+        shard.add(text, label, f"{name}, row {index!r}")
+    return shard

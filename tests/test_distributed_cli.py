@@ -1,0 +1,147 @@
+"""``textclf train --dask`` against real clusters: ``dask scheduler`` and ``dask worker``
+processes on 127.0.0.1, started and stopped by the tests; a scheduler lost mid-run; and
+the one-line errors when dask is missing or the data is not files."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cluster_corpus import noisy_corpus, write_shards
+from conftest import run_cli
+
+import textclf
+from textclf import TextClassifier
+
+distributed = pytest.importorskip("distributed", reason="the dask extra: pip install "
+                                  "'textclf[dask]'")
+
+SOURCE = str(Path(textclf.__file__).resolve().parents[1])  # this textclf, for the workers
+ENVIRONMENT = {**os.environ, "PYTHONPATH": SOURCE + os.pathsep + os.environ.get("PYTHONPATH",
+                                                                               "")}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(*command: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", *command], env=ENVIRONMENT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a process we started, and its children (a worker's nanny starts one)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``dask scheduler`` and ``workers`` ``dask worker`` processes; their address."""
+    address = f"tcp://127.0.0.1:{free_port()}"
+    scheduler = start("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
+                      address.rsplit(":", 1)[1], "--no-dashboard")
+    started = [scheduler]
+    try:
+        started += [start("distributed.cli.dask_worker", address, "--nthreads", "1",
+                          "--no-dashboard") for _ in range(workers)]
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=60)
+        yield address, scheduler
+    finally:
+        for process in reversed(started):
+            stop(process)
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory) -> list[Path]:
+    texts, labels = noisy_corpus(400, classes=2, seed=4)
+    return write_shards(tmp_path_factory.mktemp("shards"), texts, labels)
+
+
+TEXTCLF = [sys.executable, "-c", "import sys; from textclf.cli import main; sys.exit(main())"]
+
+
+def textclf_train(*argv: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([*TEXTCLF, "train", *argv], env=ENVIRONMENT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_textclf_train_on_a_running_cluster_of_two_workers(shards, tmp_path):
+    model = tmp_path / "cluster.textclf"
+    with dask_cluster(workers=2) as (address, _):
+        result = textclf_train(str(shards[0].parent / "part-*"), "-o", str(model),
+                               "--dask", address, "--l2", "1e-3", "--epochs", "8", "--top", "2")
+    assert result.returncode == 0, result.stderr
+    assert "2 worker(s)" in result.stderr and "iteration   1/8" in result.stderr
+    assert "400 documents in 4 shard(s) on 2 worker thread(s)" in result.stdout
+    clf = TextClassifier.load(model)
+    assert clf.labels == ["neg", "pos"] and clf.training_settings.optimizer == "lbfgs"
+    texts, labels = noisy_corpus(200, classes=2, seed=5)
+    assert clf.evaluate(texts, labels).accuracy > 0.75
+
+
+def test_a_lost_scheduler_ends_the_run_and_the_checkpoint_keeps_the_last_epoch(shards,
+                                                                              tmp_path):
+    model = tmp_path / "lost.textclf"
+    with dask_cluster(workers=1) as (address, scheduler):
+        run = subprocess.Popen(
+            [*TEXTCLF, "train", *map(str, shards), "-o", str(model),
+             "--dask", address, "--distributed", "average", "--epochs", "100000",
+             "--checkpoint", "--dask-timeout", "5", "--top", "0"],
+            env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not model.exists() and run.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            os.killpg(scheduler.pid, signal.SIGKILL)  # the scheduler goes, mid-run
+            started = time.monotonic()
+            _, stderr = run.communicate(timeout=120)
+        finally:
+            stop(run)
+    assert run.returncode == 1
+    assert time.monotonic() - started < 60
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("textclf: error: lost the connection to the Dask scheduler")
+    assert f"{model} holds the model of epoch" in last and "Traceback" not in stderr
+    saved = TextClassifier.load(model)
+    assert saved.labels == ["neg", "pos"] and len(saved.history) >= 1
+
+
+def test_several_data_files_need_a_cluster(capsys, shards):
+    status, _, err = run_cli(capsys, "train", *shards[:2], "-o", "m.textclf")
+    assert status == 1 and "several files are the shards of a cluster" in err
+
+
+def test_dask_without_the_extra_says_how_to_install_it(capsys, monkeypatch, shards, tmp_path):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
+                             "--dask", "local:2")
+    assert status == 1
+    assert err.strip().splitlines()[-1] == ("textclf: error: training on a Dask cluster needs "
+                                            "dask and distributed: pip install "
+                                            "'textclf[dask]'")
+    assert not (tmp_path / "m.textclf").exists()
+
+
+def test_options_that_do_not_apply_to_a_cluster_are_refused(capsys, shards, tmp_path):
+    status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
+                             "--dask", "local:1", "--stream", "--hash-bits", "8")
+    assert status == 1 and "--stream does not apply with --dask" in err
