@@ -68,8 +68,9 @@ class StreamedRows:
         self.open_chunks, self.n_rows = open_chunks, n_rows
 
     def blocks(self, rng: np.random.Generator | None) -> Iterator[Block]:
-        for X, y in self.open_chunks():
-            yield X, y, (rng.permutation(len(y)) if rng is not None else None)
+        for X, y, *weights in self.open_chunks():
+            order = rng.permutation(len(y)) if rng is not None else None
+            yield Block(X, y, weights[0] if weights else None, order)
 
 
 class ShardedRows:
