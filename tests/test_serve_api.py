@@ -348,3 +348,30 @@ def test_the_openapi_schema_documents_every_body_and_its_references_resolve(api)
     assert references and all(name in components for name in references)
     assert components["PredictRequest"]["properties"]["texts"]["minItems"] == 1
     assert api.get("/docs").status_code == 200
+
+
+def test_a_multilabel_model_is_served_with_the_labels_it_gives(tmp_path):
+    """A multi-label model: each text's labels are those its threshold gives (as
+    TextClassifier.predict), and every label has its own probability."""
+    from textclf import TextClassifier
+
+    texts = ["rocket launch orbit", "bake bread oven", "rocket oven", "goal striker",
+             "bake a cake", "launch a rocket", "the striker scored", "orbit the moon"] * 4
+    labels = [["space"], ["cooking"], ["space", "cooking"], ["football"], ["cooking"],
+              ["space"], ["football"], ["space"]] * 4
+    clf = TextClassifier(min_df=1, epochs=20, threshold=0.4).fit(texts, labels)
+    assert clf.multi_label
+    clf.save(tmp_path / "tags.textclf")
+    asked = ["a rocket in orbit", "bake it in the oven", "rocket oven", "nothing at all"]
+    with client({"tags": tmp_path / "tags.textclf"}) as api:
+        body = api.post("/v1/models/tags/predict", json={"texts": asked}).json()
+    loaded = TextClassifier.load(tmp_path / "tags.textclf")
+    assert [p["labels"] for p in body["predictions"]] == loaded.predict(asked)
+    P = np.array([[p["probabilities"][label] for label in loaded.labels]
+                  for p in body["predictions"]])
+    np.testing.assert_allclose(P, loaded.predict_proba(asked), rtol=0, atol=1e-12)
+
+
+def test_a_single_label_models_predictions_have_no_label_list(api):
+    body = api.post("/v1/models/reviews/predict", json={"texts": ["a fine film"]}).json()
+    assert body["predictions"][0]["labels"] is None

@@ -25,20 +25,24 @@ class Predictions:
     labels: list[str]
     probabilities: np.ndarray  # (n, K)
     best: np.ndarray  # (n,)
+    chosen: list[list[str]] | None = None  # a multi-label model's labels of each text
+
 
     def __len__(self) -> int:
         return len(self.best)
 
     def rows(self, start: int, stop: int) -> Predictions:
         """The predictions of texts ``start`` to ``stop`` − 1."""
-        return Predictions(self.labels, self.probabilities[start:stop], self.best[start:stop])
+        return Predictions(self.labels, self.probabilities[start:stop], self.best[start:stop],
+                           None if self.chosen is None else self.chosen[start:stop])
 
     def label_of(self, i: int) -> str:
         return self.labels[self.best[i]]
 
     def records(self, top_k: int | None = None) -> list[dict]:
-        """One ``{"label", "probability", "probabilities"}`` per text; with ``top_k`` only
-        the k most probable classes, most probable first."""
+        """One ``{"label", "probability", "probabilities"}`` per text (and ``"labels"``, the
+        labels a multi-label model gives it); with ``top_k`` only the k most probable
+        classes, most probable first."""
         rows = self.probabilities.tolist()
         k = len(self.labels) if top_k is None else min(top_k, len(self.labels))
         order = (np.argsort(-self.probabilities, axis=1, kind="stable")[:, :k].tolist()
@@ -50,14 +54,21 @@ class Predictions:
                 "label": self.labels[self.best[i]],
                 "probability": row[self.best[i]],
                 "probabilities": {self.labels[c]: row[c] for c in columns},
+                "labels": None if self.chosen is None else self.chosen[i],
             })
         return records
 
 
 def predict(clf: TextClassifier, texts: Sequence[str]) -> Predictions:
-    """Label ``texts`` with one call to the classifier's vectorised path."""
+    """Label ``texts`` with one call to the classifier's vectorised path; a multi-label
+    model's labels are decided from the same probabilities (its threshold, top k)."""
     probabilities = clf.predict_proba(texts)
-    return Predictions(list(clf.labels), probabilities, np.argmax(probabilities, axis=1))
+    chosen = None
+    if clf.multi_label:
+        chosen = [[clf.labels[j] for j in np.flatnonzero(row)]
+                  for row in clf.decide(probabilities)]
+    return Predictions(list(clf.labels), probabilities, np.argmax(probabilities, axis=1),
+                       chosen)
 
 
 def explain(clf: TextClassifier, text: str) -> dict:

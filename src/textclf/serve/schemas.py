@@ -21,6 +21,9 @@ class Prediction(BaseModel):
     label: str = Field(description="the most probable class")
     probability: float = Field(description="its probability")
     probabilities: dict[str, float] = Field(description="class → probability")
+    labels: list[str] | None = Field(
+        default=None, description="a multi-label model's labels for the text (those its "
+        "threshold or top k gives; each label's probability is its own); null otherwise")
 
 
 class PredictResponse(BaseModel):
