@@ -22,6 +22,7 @@ from textclf.explain.inspection import ModelSummary, inspect_model
 from textclf.explain.records import Explanation
 from textclf.features.featurizer import Featurizer
 from textclf.features.hashing import HashingFeaturizer
+from textclf.features.naive_bayes import interpolate
 from textclf.features.settings import FeatureSettings
 from textclf.models import FeedForwardNetwork, Model, new_model
 from textclf.models.settings import ModelSettings
@@ -180,12 +181,24 @@ class TextClassifier:
             )
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
                                      dtype=self.dtype)
-        X = self.featurizer.fit_transform(texts)
+        X = self.featurizer.fit_transform(texts, labels)
         self.model = self.build_model(X.shape[1])
         dev = self.dev_set(dev_texts, dev_labels) if has_dev else None
         self.history = self.trainer(on_epoch_end).fit(InMemoryRows(X, self.targets(labels)),
                                                       dev)
+        self.interpolate_naive_bayes()
         return self
+
+    def interpolate_naive_bayes(self) -> None:
+        """With nb features and ``nb_beta``: Wang and Manning's interpolation of the trained
+        weights, w ← (1 − β)·mean|w| + β·w (:func:`textclf.features.naive_bayes.interpolate`)."""
+        beta = self.feature_settings.nb_beta
+        if beta is None or not self.feature_settings.uses_labels:
+            return
+        if self.model.kind != "logistic":
+            raise SettingsError("nb_beta interpolates binary logistic regression's weights: "
+                                f"it does not apply to model {self.model.kind!r}")
+        self.model.theta[:-1] = interpolate(self.model.theta[:-1], beta)
 
     def fit_stream(
         self,
@@ -209,6 +222,10 @@ class TextClassifier:
         if self.feature_settings.hash_bits is None:
             raise SettingsError("streaming training needs hashed features: give hash_bits "
                                 "(--hash-bits)")
+        if self.feature_settings.uses_labels:
+            raise SettingsError("streaming training cannot use the nb weightings (its ratios "
+                                "need every training document's labels before the first "
+                                "step): choose --features tfidf, binary or count")
         if not (isinstance(chunk_docs, int) and chunk_docs >= 1):
             raise SettingsError(f"chunk_docs must be at least 1, got {chunk_docs!r}")
         featurizer = HashingFeaturizer(self.feature_settings.replace(), jobs=self.jobs,

@@ -65,7 +65,7 @@ def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFe
         n += len(chunk)
 
     featurizer.reset()
-    if featurizer.settings.weighting == "tfidf":  # df: tokenise everything, on the workers
+    if featurizer.settings.uses_idf:  # df: tokenise everything, on the workers
         for chunk, X, keys, columns in hashed_chunks(open_documents, featurizer, chunk_docs,
                                                      with_keys=True):
             check(chunk)
@@ -82,7 +82,7 @@ def featurised_chunks(open_documents: Callable[[], Iterable[Document]],
                       label_index: dict[str, int]) -> Iterator[tuple[sp.csr_matrix, np.ndarray]]:
     """One epoch: (rows of [X | 1], class indices) per chunk of ``chunk_docs`` documents."""
     settings = featurizer.settings
-    idf = featurizer.idf if settings.weighting == "tfidf" else None
+    idf = featurizer.idf if settings.uses_idf else None
     for chunk, counts, _, _ in hashed_chunks(open_documents, featurizer, chunk_docs,
                                              with_keys=False):
         try:

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from textclf.core import jit
 from textclf.errors import SettingsError
+from textclf.features.naive_bayes import NaiveBayesScale
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter
 from textclf.features.tokenizer import Tokenizer
@@ -87,19 +88,53 @@ class Featurizer(ABC):
         self.tokenizer = Tokenizer(self.settings)
         self.splitter = Splitter(self.settings.token_pattern, self.settings.lowercase)
         self.n_documents = 0
+        self.nb: NaiveBayesScale | None = None  # learned from the labels (weighting nb)
 
     # learning and transforming --------------------------------------------------------------
     @abstractmethod
-    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """Learn what the featuriser needs from ``texts`` and return their [X | 1]."""
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None
+                      ) -> sp.csr_matrix:
+        """Learn what the featuriser needs from ``texts`` (and, for the nb weighting, from
+        their ``labels``) and return their [X | 1]."""
 
     @abstractmethod
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """[X | 1] of ``texts`` with what was learned (a vocabulary's unknown terms dropped)."""
 
-    def fit(self, texts: Iterable[str]) -> Featurizer:
-        self.fit_transform(texts)
+    def fit(self, texts: Iterable[str], labels: Sequence | None = None) -> Featurizer:
+        self.fit_transform(texts, labels)
         return self
+
+    def learn_label_weights(self, X: sp.csr_matrix, labels: Sequence | None) -> sp.csr_matrix:
+        """For the nb weightings: learn the scale from [X | 1] (present or not) and the labels, and
+        return X scaled (see :mod:`textclf.features.naive_bayes`); else X."""
+        self.nb = None
+        if not self.settings.uses_labels:
+            return X
+        self.nb = NaiveBayesScale.fit(X, labels, self.settings.nb_alpha)
+        return self.nb.apply(X)
+
+    def apply_label_weights(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """X scaled by what :meth:`learn_label_weights` learned (in place)."""
+        if self.settings.uses_labels:
+            if self.nb is None:
+                raise SettingsError("the nb weighting was not learned: fit with labels first")
+            self.nb.apply(X)
+        return X
+
+    def label_weight_arrays(self) -> dict[str, np.ndarray]:
+        """The learned nb scale for the model file (none for other weightings)."""
+        return {"nb_scale": self.nb.scale} if self.nb is not None else {}
+
+    def restore_label_weights(self, arrays: dict[str, np.ndarray]) -> None:
+        """The nb scale from the model file, checked against the number of features."""
+        if not self.settings.uses_labels:
+            return
+        scale = arrays.get("nb_scale")
+        if scale is None or scale.shape != (len(self.terms),):
+            raise SettingsError(f"nb_scale must have shape ({len(self.terms)},), got "
+                                f"{None if scale is None else scale.shape}")
+        self.nb = NaiveBayesScale(scale, self.settings.nb_alpha)
 
     @property
     def fitted(self) -> bool:

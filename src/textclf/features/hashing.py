@@ -172,8 +172,8 @@ class HashingFeaturizer(Featurizer):
 
     @property
     def fitted(self) -> bool:
-        # counts and binary features need nothing learned; tf-idf needs df
-        return self.n_documents > 0 or self.settings.weighting != "tfidf"
+        # counts and binary features need nothing learned; tf-idf needs df, nb its ratios
+        return self.n_documents > 0 or not (self.settings.uses_idf or self.settings.uses_labels)
 
     def hash_counts(self, texts: list[str], with_keys: bool = True, cache: dict | None = None):
         """(counts, n-gram keys, their columns) of one chunk (see :func:`hash_chunk`);
@@ -201,33 +201,38 @@ class HashingFeaturizer(Featurizer):
         self.n_documents = 0
         self.collisions = CollisionCounter(1 << self.bits)
 
-    def fit(self, texts: Iterable[str]) -> HashingFeaturizer:
+    def fit(self, texts: Iterable[str], labels: Sequence | None = None) -> HashingFeaturizer:
         """Document frequencies and collisions from ``texts`` (no matrix is kept)."""
+        if self.settings.uses_labels:  # the ratios need the matrix
+            self.fit_transform(texts, labels)
+            return self
         self.reset()
         for chunk in text_chunks(texts):
             self.partial_fit_counts(chunk)
         return self
 
-    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """Document frequencies and collisions from ``texts``, and their [X | 1]."""
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None
+                      ) -> sp.csr_matrix:
+        """Document frequencies and collisions from ``texts`` (nb's ratios from ``labels``),
+        and their [X | 1]."""
         self.reset()
         counts = [self.partial_fit_counts(chunk) for chunk in text_chunks(texts)]
         if not counts:
             raise SettingsError("cannot fit the featurizer on zero documents")
         idf = self.idf
         parts = [weight_counts(c, self.settings, idf, self.dtype) for c in counts]
-        return stack_rows(parts, self.n_features, self.dtype)
+        return self.learn_label_weights(stack_rows(parts, self.n_features, self.dtype), labels)
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """[X | 1] of ``texts`` (columns by hash: nothing is unknown)."""
         self.check_fitted()
-        idf = self.idf if self.settings.weighting == "tfidf" else None
+        idf = self.idf if self.settings.uses_idf else None
         count = partial(self.hash_counts, with_keys=False)
         parts = [weight_counts(result[0], self.settings, idf, self.dtype)
                  for result in ordered_map(count, text_chunks(texts), self.jobs, threads=False)]
         if not parts:
             return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
-        return stack_rows(parts, self.n_features, self.dtype)
+        return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
 
     def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
         if not tokens:
@@ -248,8 +253,8 @@ class HashingFeaturizer(Featurizer):
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {"settings": self.settings.as_dict(), "n_documents": self.n_documents,
                 "collisions": self.collisions.count}
-        arrays = {}
-        if self.settings.weighting == "tfidf":
+        arrays = self.label_weight_arrays()
+        if self.settings.uses_idf:
             arrays["document_frequency"] = self.document_frequency
         return meta, arrays
 
@@ -263,4 +268,5 @@ class HashingFeaturizer(Featurizer):
                 raise SettingsError(f"document_frequency has shape {df.shape}, expected "
                                     f"({1 << featurizer.bits},)")
             featurizer.document_frequency = df.astype(np.int64)
+        featurizer.restore_label_weights(arrays)
         return featurizer

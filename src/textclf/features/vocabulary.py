@@ -62,10 +62,12 @@ class VocabularyFeaturizer(Featurizer):
         vars(self).update(state, _lock=threading.Lock())
 
     # learning -------------------------------------------------------------------------------
-    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None
+                      ) -> sp.csr_matrix:
+        """Learn the vocabulary from ``texts`` (and nb's ratios from ``labels``) and return
+        their feature matrix [X | 1]."""
         with large_blocks_mapped():  # every large temporary freed goes back to the system
-            return self._learn(texts)
+            return self.learn_label_weights(self._learn(texts), labels)
 
     def _learn(self, texts: Iterable[str]) -> sp.csr_matrix:
         count = partial(count_chunk, splitter=self.splitter, ngrams=self.settings.ngrams)
@@ -145,7 +147,7 @@ class VocabularyFeaturizer(Featurizer):
         first_entry = np.cumsum([0, *(k + n for k, n in zip(kept_nnz, n_rows, strict=True))])
         n_columns = out.n_columns - 1
         idf = self.idf.astype(self.dtype)
-        tfidf = self.settings.weighting == "tfidf"
+        tfidf = self.settings.uses_idf
 
         def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
             counts, column_of = chunks[c].X, final[column_maps[c]]
@@ -172,7 +174,7 @@ class VocabularyFeaturizer(Featurizer):
                                  threads=jit.enabled()))
         if not parts:
             return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
-        return stack_rows(parts, self.n_features, self.dtype)
+        return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
 
     def transform_chunk(self, texts: list[str]) -> sp.csr_matrix:
         """[X | 1] of one chunk of texts."""
@@ -222,7 +224,8 @@ class VocabularyFeaturizer(Featurizer):
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {"settings": self.settings.as_dict(), "terms": list(self.terms),
                 "n_documents": self.n_documents}
-        arrays = {"document_frequency": self.document_frequency, "idf": self.idf}
+        arrays = {"document_frequency": self.document_frequency, "idf": self.idf,
+                  **self.label_weight_arrays()}
         return meta, arrays
 
     @classmethod
@@ -232,4 +235,5 @@ class VocabularyFeaturizer(Featurizer):
         featurizer.n_documents = int(meta["n_documents"])
         featurizer.document_frequency = arrays["document_frequency"]
         featurizer.idf = arrays["idf"]
+        featurizer.restore_label_weights(arrays)
         return featurizer

@@ -99,7 +99,7 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         settings = training_settings(kind, self.get_params(), self.random_state)
         network = architecture(self.get_params()) if kind == "mlp" else None
         featurizer = Featurizer(self._feature_settings())
-        X_features = featurizer.fit_transform(texts)
+        X_features = featurizer.fit_transform(texts, targets)
         self.model_, self.history_ = fit_model(
             kind, X_features, targets, len(self.classes_), weights, settings, network,
             self.validation_fraction,

@@ -1,0 +1,111 @@
+"""Naive Bayes feature weighting (Wang and Manning 2012, "NBSVM"): the log-count ratio r.
+
+With binary features x̂ⱼ = 1{feature j in the document} and the documents of class c
+apart from the rest (one-vs-rest),
+
+    p = α + Σ_{i: yᵢ = c} x̂⁽ⁱ⁾,   q = α + Σ_{i: yᵢ ≠ c} x̂⁽ⁱ⁾,
+    r_c = log( (p / ‖p‖₁) / (q / ‖q‖₁) ),
+
+so r_cⱼ > 0 where feature j is more frequent in class c than elsewhere (α smooths features
+seen in one class only). With two classes r = r_{labels[1]} (and r_{labels[0]} = −r); a
+document's features are then x = r ⊙ x̂ (weighting ``nb``; ``tfidf-nb`` scales the tf-idf
+values instead, x = r ⊙ tfidf), scaled to unit length, and logistic regression is trained
+on x.
+
+A softmax model shares one x among its K classes, so with K > 2 each feature is scaled by
+its strongest one-vs-rest ratio, sⱼ = max_c |r_cⱼ|: the feature that singles out some class
+gets the larger value (for a linear model trained from θ = 0 by gradient steps, scaling a
+feature by s is a learning rate s² of its weights; the sign is learned anyway).
+
+Wang and Manning's interpolation (two classes) moves the trained weights toward the scaled
+naive Bayes model: w' = (1 − β)·w̄ + β·w with w̄ = ‖w‖₁/|F|, so that w'ⱼrⱼ adds
+(1 − β)·w̄·rⱼ, naive Bayes's own weight, to each feature (:func:`interpolate`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from textclf.errors import DataError, SettingsError
+
+
+def class_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int) -> np.ndarray:
+    """S[j, c] = Σ_{i: yᵢ = c} X[i, j]: the (|F|, K) column sums of each class's rows."""
+    n = X.shape[0]
+    Y = sp.csr_matrix((np.ones(n), (np.asarray(y), np.arange(n))), shape=(n_classes, n))
+    return np.asarray((Y @ X).T.todense(), dtype=np.float64)
+
+
+def log_count_ratios(X_binary: sp.csr_matrix, y: np.ndarray, n_classes: int,
+                     alpha: float) -> np.ndarray:
+    """R[j, c] = r_cⱼ (see the module docstring) from binary features (no bias column)."""
+    S = class_totals(X_binary, y, n_classes)
+    p = alpha + S
+    q = alpha + (S.sum(axis=1, keepdims=True) - S)
+    return np.log(p / p.sum(axis=0)) - np.log(q / q.sum(axis=0))
+
+
+def feature_scale(R: np.ndarray) -> np.ndarray:
+    """The one value per feature that multiplies x̂ⱼ: rⱼ of labels[1] for two classes,
+    max_c |r_cⱼ| for more."""
+    if R.shape[1] == 2:
+        return R[:, 1].copy()
+    return np.abs(R).max(axis=1)
+
+
+def class_indices(labels, names: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Class indices of ``labels`` in sorted order of the names (as the classifier has them)."""
+    names = names if names is not None else sorted(set(map(str, labels)))
+    index = {name: k for k, name in enumerate(names)}
+    try:
+        y = np.fromiter((index[str(label)] for label in labels), np.int64, len(labels))
+    except KeyError as err:
+        raise DataError(f"label {err.args[0]!r} is not among the classes") from None
+    return y, names
+
+
+class NaiveBayesScale:
+    """The learned scale s (|F|,) and applying it to [X | 1] (binary or tf-idf values, bias
+    last)."""
+
+    def __init__(self, scale: np.ndarray, alpha: float):
+        self.scale = np.asarray(scale, dtype=np.float64)
+        self.alpha = alpha
+
+    @classmethod
+    def fit(cls, X: sp.csr_matrix, labels, alpha: float) -> NaiveBayesScale:
+        """Learn s from [X | 1] of the training documents (x̂ⱼ = 1 where X has a value) and
+        their labels."""
+        if labels is None:
+            raise SettingsError("nb weighting learns from the labels: give the training "
+                                "labels to fit (fit_transform(texts, labels))")
+        if len(labels) != X.shape[0]:
+            raise DataError(f"{X.shape[0]} documents but {len(labels)} labels")
+        y, names = class_indices(labels)
+        if len(names) < 2:
+            raise DataError("nb weighting needs at least two classes in the labels")
+        present = sp.csr_matrix((np.ones(X.nnz), X.indices, X.indptr), shape=X.shape)
+        R = log_count_ratios(present[:, :-1], y, len(names), alpha)
+        return cls(feature_scale(R), alpha)
+
+    def apply(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """x ← s ⊙ x scaled to unit length, the bias column left at 1 (in place)."""
+        bias = X.shape[1] - 1
+        scale = np.append(self.scale, 1.0).astype(X.dtype)
+        X.data *= scale[X.indices]
+        is_term = X.indices != bias
+        row_nnz = np.diff(X.indptr)
+        row_of = np.repeat(np.arange(X.shape[0]), row_nnz)
+        squares = np.where(is_term, np.square(X.data, dtype=np.float64), 0.0)
+        norms = np.sqrt(np.bincount(row_of, weights=squares, minlength=X.shape[0]))
+        norms[norms == 0] = 1.0
+        X.data[is_term] /= norms[row_of[is_term]].astype(X.dtype)
+        return X
+
+
+def interpolate(weights: np.ndarray, beta: float) -> np.ndarray:
+    """w' = (1 − β)·w̄ + β·w, w̄ = ‖w‖₁/|F| (Wang and Manning's interpolation), for the
+    weights of binary logistic regression (bias excluded)."""
+    mean_magnitude = float(np.abs(weights).mean()) if len(weights) else 0.0
+    return (1.0 - beta) * mean_magnitude + beta * weights
