@@ -183,8 +183,16 @@ class Featurizer(ABC):
 
     def occurrences(self, text: str) -> list[tuple[int, int, int]]:
         """(column, first token, n) of every feature occurrence in ``text``: which words
-        make which columns (for explanations)."""
-        return self.ngram_columns(self.tokens(text))
+        make which columns (for explanations). A character n-gram's tokens are those it
+        overlaps (n = 0 where it overlaps none: spaces or characters outside every token)."""
+        return [(j, i, n) for j, i, n, _ in self.named_occurrences(text)]
+
+    def named_occurrences(self, text: str) -> list[tuple[int, int, int, str]]:
+        """:meth:`occurrences` with the n-gram that each one is: its words joined by spaces,
+        or a character n-gram in brackets (``[ th]``)."""
+        tokens = self.tokens(text)
+        return [(j, i, n, " ".join(tokens[i : i + n]))
+                for j, i, n in self.ngram_columns(tokens)]
 
     # the model file -------------------------------------------------------------------------------
     @abstractmethod
