@@ -251,7 +251,8 @@ def test_cli_tunes_on_the_dev_split_and_never_reads_test(tmp_path, capsys, acces
                                           "test": trigram_corpus(40, 12)})
     model = tmp_path / "model.textclf"
     touched = access()
-    status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model)
+    status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model,
+                               "--folds", "0")
     FileAccess.stop()
     assert status == 0, err
     test_folder = str((root / "test").resolve())
@@ -275,7 +276,8 @@ def test_cli_holds_out_part_of_train_when_there_is_no_dev(tmp_path, capsys, acce
     model = tmp_path / "model.textclf"
     touched = access()
     status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model,
-                               "--dev-fraction", "0.2", "--models", "logistic", "-q")
+                               "--dev-fraction", "0.2", "--models", "logistic", "-q",
+                               "--folds", "0")
     FileAccess.stop()
     assert status == 0, err
     assert not [p for p in touched if p.startswith(str((root / "test").resolve()))]

@@ -61,9 +61,11 @@ class FeatureSettings(Settings):
                         "rows of unit length) or tfidf-nb (tf-idf times r, rows of unit "
                         "length)", choices=WEIGHTINGS, argument="features",
                         search=("tfidf", "tfidf-nb", "nb", "binary"))
-    nb_alpha = Setting(float, 1.0, "nb, tfidf-nb: smoothing α added to every feature's count per class",
+    nb_alpha = Setting(float, 1.0, "nb, tfidf-nb: smoothing α added to every feature's "
+                       "count per class",
                        above=0.0, metavar="ALPHA")
-    nb_beta = Setting(float, None, "nb, tfidf-nb, two classes: interpolate the trained weights w as "
+    nb_beta = Setting(float, None, "nb, tfidf-nb, two classes: interpolate the trained "
+                      "weights w as "
                       "(1 − β)·mean|w| + β·w (Wang and Manning's β; default: no "
                       "interpolation)", above=0.0, maximum=1.0, metavar="BETA")
     char_ngrams = Setting(tuple, None, "character n-grams of lengths A-B too, e.g. 2-5 "

@@ -111,7 +111,7 @@ class Tuner:
     # choosing settings ------------------------------------------------------------------------
     def predicted_seconds(self, settings: Point) -> float:
         featurise = (0.0 if settings.features_key() in self.cache
-                     else self.costs.featurise_seconds(settings.ngrams))
+                     else self.costs.featurise_seconds(settings.ngrams, settings.char_ngrams))
         return featurise + self.costs.epoch_seconds(settings)
 
     def fits(self, settings: Point) -> bool:
@@ -150,12 +150,14 @@ class Tuner:
         if key not in self.cache:
             started = self.budget.clock()
             featurizer = Featurizer(FeatureSettings(
-                ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df))
-            X = featurizer.fit_transform(self.texts)
+                ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df,
+                char_ngrams=settings.char_ngrams))
+            X = featurizer.fit_transform(self.texts, [self.labels[i] for i in self.y])
             X_dev = featurizer.transform(self.dev_texts)
             mean_squared_norm = float(X.multiply(X).sum()) / X.shape[0]
-            self.costs.featurise[settings.ngrams] = max(
-                self.budget.clock() - started, self.costs.featurise.get(settings.ngrams, 0.0))
+            cost_key = (settings.ngrams, settings.char_ngrams)
+            self.costs.featurise[cost_key] = max(
+                self.budget.clock() - started, self.costs.featurise.get(cost_key, 0.0))
             self.cache[key] = CachedFeatures(featurizer, X, X_dev, mean_squared_norm)
         return self.cache[key]
 
@@ -170,10 +172,11 @@ class Tuner:
         features = self.features(settings)
         eta = self.learning_rate(settings, features)
         trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
-                      eta, settings.l2, settings.max_epochs, started=started - self.budget.started)
+                      eta, settings.l2, settings.max_epochs, started=started - self.budget.started,
+                      char_ngrams=settings.char_ngrams)
         try:
             clf = TextClassifier(
-                ngrams=settings.ngrams, features=settings.features, min_df=self.space.min_df,
+                **settings.feature_settings(), min_df=self.space.min_df,
                 model=settings.model, eta=eta, epochs=settings.max_epochs, l2=settings.l2,
                 seed=self.seed,
             )
@@ -321,7 +324,15 @@ def tune(
     tuner = Tuner(texts, labels, dev_texts, dev_labels, budget, space=space, metric=metric,
                   seed=seed, out=out)
     result = tuner.run(max_trials=max_trials)
-    result.metadata = {
+    result.metadata = search_metadata(result, tuner, budget, seed)
+    result.classifier.tuning = result.metadata
+    return result
+
+
+def search_metadata(result: TuneResult, tuner: Tuner, budget: Budget, seed: int) -> dict:
+    """What the model file records of the search."""
+    metric = result.metric
+    return {
         "metric": metric,
         "budget_seconds": budget.seconds,
         "seconds": result.seconds,
@@ -331,5 +342,3 @@ def tune(
         "best_score": result.best.score,
         "trials": [trial.as_dict() for trial in result.trials],
     }
-    result.classifier.tuning = result.metadata
-    return result
