@@ -222,14 +222,12 @@ class TextClassifier:
         if self.feature_settings.hash_bits is None:
             raise SettingsError("streaming training needs hashed features: give hash_bits "
                                 "(--hash-bits)")
-        if self.feature_settings.uses_labels:
-            raise SettingsError("streaming training cannot use the nb weightings (its ratios "
-                                "need every training document's labels before the first "
-                                "step): choose --features tfidf, binary or count")
         if not (isinstance(chunk_docs, int) and chunk_docs >= 1):
             raise SettingsError(f"chunk_docs must be at least 1, got {chunk_docs!r}")
-        featurizer = HashingFeaturizer(self.feature_settings.replace(), jobs=self.jobs,
-                                       dtype=self.dtype)
+        settings = self.feature_settings.replace()
+        if settings.char_ngrams == "auto":  # a stream is no short corpus: words alone
+            settings = settings.replace(char_ngrams=None)
+        featurizer = HashingFeaturizer(settings, jobs=self.jobs, dtype=self.dtype)
         self.featurizer = featurizer
         labels, n = scan(open_documents, featurizer, chunk_docs)
         if n == 0:

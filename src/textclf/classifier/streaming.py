@@ -24,6 +24,7 @@ from textclf.core.parallel import ordered_map
 from textclf.corpus.documents import Document
 from textclf.errors import DataError
 from textclf.features.hashing import HashingFeaturizer
+from textclf.features.naive_bayes import NaiveBayesScale, feature_scale, ratios_from_totals
 from textclf.features.weighting import weight_counts
 
 DEFAULT_CHUNK_DOCS = 2048
@@ -65,16 +66,34 @@ def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFe
         n += len(chunk)
 
     featurizer.reset()
-    if featurizer.settings.uses_idf:  # df: tokenise everything, on the workers
+    settings = featurizer.settings
+    totals: dict[str, np.ndarray] = {}  # nb: documents of each class with each column
+    if settings.uses_idf or settings.uses_labels:  # tokenise everything, on the workers
         for chunk, X, keys, columns in hashed_chunks(open_documents, featurizer, chunk_docs,
                                                      with_keys=True):
             check(chunk)
             featurizer.add_counts(X, keys, columns)
+            if settings.uses_labels:
+                add_class_totals(totals, chunk, X)
+        if settings.uses_labels and len(totals) >= 2:
+            S = np.column_stack([totals[label] for label in sorted(totals)])
+            featurizer.nb = NaiveBayesScale(feature_scale(ratios_from_totals(
+                S, settings.nb_alpha)), settings.nb_alpha)
     else:
         for chunk in batches(open_documents(), chunk_docs):
             check(chunk)
         featurizer.n_documents = n
     return sorted(labels), n
+
+
+def add_class_totals(totals: dict[str, np.ndarray], chunk: list[Document],
+                     X: sp.csr_matrix) -> None:
+    """Add each document's columns (present or not) to its class's totals."""
+    labels = np.array([doc.label for doc in chunk], dtype=object)
+    for label in set(labels.tolist()):
+        rows = X[np.flatnonzero(labels == label)]
+        counts = np.bincount(rows.indices, minlength=X.shape[1]).astype(np.float32)
+        totals[label] = totals[label] + counts if label in totals else counts
 
 
 def featurised_chunks(open_documents: Callable[[], Iterable[Document]],
@@ -90,4 +109,5 @@ def featurised_chunks(open_documents: Callable[[], Iterable[Document]],
         except KeyError as err:
             raise DataError(f"label {err.args[0]!r} was not in the file's first "
                             "pass: the file changed while training") from err
-        yield weight_counts(counts, settings, idf, featurizer.dtype), y
+        yield featurizer.apply_label_weights(
+            weight_counts(counts, settings, idf, featurizer.dtype)), y

@@ -223,10 +223,18 @@ class HashingFeaturizer(Featurizer):
         self.document_frequency = np.zeros(1 << self.bits, np.int64)
         self.collisions = CollisionCounter(1 << self.bits)
         self.token_hashes: dict = {}  # H of tokens seen, kept between chunks of one thread
-        self.chars = None if self.settings.char_ngrams is None else (
-            CharSplitter(self.settings.lowercase, self.settings.char_mode),
-            *self.settings.char_ngrams)
+        self.chars = None
+        self.settle(None)
         self._lock = threading.Lock()
+
+    def settle(self, texts: Sequence[str] | None) -> None:
+        """Decide char_ngrams "auto" from ``texts`` (the first chunk when streaming), and
+        set up the character n-grams."""
+        if self.settings.char_ngrams == "auto" and texts is not None:
+            self.settings = self.settings.resolved(texts)
+        if self.settings.char_ngrams not in (None, "auto"):
+            self.chars = (CharSplitter(self.settings.lowercase, self.settings.char_mode),
+                          *self.settings.char_ngrams)
 
     def __getstate__(self) -> dict:  # for worker processes: locks do not pickle
         return {k: v for k, v in vars(self).items() if k != "_lock"}
@@ -252,6 +260,7 @@ class HashingFeaturizer(Featurizer):
     def partial_fit_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Add the chunk's documents to df and the collision count; return its counts."""
         with self._lock:  # the token-hash cache and the counts belong to one caller at a time
+            self.settle(texts)
             X, keys, columns = hash_chunk(list(texts), self.splitter, self.settings.ngrams,
                                           self.bits, self.token_hashes, chars=self.chars)
             self.add_counts(X, keys, columns)

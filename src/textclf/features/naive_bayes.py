@@ -40,10 +40,20 @@ def class_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int) -> np.ndarray:
 def log_count_ratios(X_binary: sp.csr_matrix, y: np.ndarray, n_classes: int,
                      alpha: float) -> np.ndarray:
     """R[j, c] = r_cⱼ (see the module docstring) from binary features (no bias column)."""
-    S = class_totals(X_binary, y, n_classes)
+    return ratios_from_totals(class_totals(X_binary, y, n_classes), alpha)
+
+
+def ratios_from_totals(S: np.ndarray, alpha: float) -> np.ndarray:
+    """R[j, c] from S[j, c], the number of class-c documents with feature j.
+
+    The features are those seen in training (a hashed column no n-gram fell in is none):
+    ‖p‖₁ and ‖q‖₁ sum over them, and an unseen one gets r = 0, as a vocabulary drops it."""
+    seen = S.sum(axis=1) > 0
     p = alpha + S
     q = alpha + (S.sum(axis=1, keepdims=True) - S)
-    return np.log(p / p.sum(axis=0)) - np.log(q / q.sum(axis=0))
+    R = np.log(p / p[seen].sum(axis=0)) - np.log(q / q[seen].sum(axis=0))
+    R[~seen] = 0.0
+    return R
 
 
 def feature_scale(R: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from textclf.core.settings import Setting, Settings
 from textclf.errors import SettingsError
@@ -14,6 +15,8 @@ LABEL_WEIGHTINGS = ("nb", "tfidf-nb")
 CHAR_MODES = ("words", "text")
 MAX_HASH_BITS = 28
 MAX_CHAR_NGRAM = 16
+AUTO_CHAR_NGRAMS = (2, 5)  # char_ngrams "auto": these lengths for short documents
+SHORT_DOCUMENT = 400  # characters: a mean below this counts as short (sentences, messages)
 
 
 def checked_pattern(pattern: str) -> str:
@@ -26,7 +29,9 @@ def checked_pattern(pattern: str) -> str:
 
 
 def parse_lengths(value) -> tuple[int, int]:
-    """Character n-gram lengths: "2-5" or (2, 5) → (2, 5); "3" or 3 → (3, 3)."""
+    """Character n-gram lengths: "2-5" or (2, 5) → (2, 5); "3" or 3 → (3, 3); "auto"."""
+    if isinstance(value, str) and value.strip().lower() in ("auto", "none"):
+        return "auto" if value.strip().lower() == "auto" else None
     if isinstance(value, str):
         parts = value.replace(",", "-").split("-")
         try:
@@ -55,7 +60,7 @@ class FeatureSettings(Settings):
     ngrams = Setting(int, 2, "word n-grams: 1 = unigrams, 2 = unigrams and bigrams, ...; 0 = "
                      "none (character n-grams alone)", minimum=0, metavar="N",
                      search=(1, 2, 3))
-    weighting = Setting(str, "tfidf", "feature values: count, binary (1 if present), "
+    weighting = Setting(str, "tfidf-nb", "feature values: count, binary (1 if present), "
                         "tfidf (1 + ln(count), times idf, rows of unit length), nb (binary "
                         "times the naive Bayes log-count ratio r learned from the labels, "
                         "rows of unit length) or tfidf-nb (tf-idf times r, rows of unit "
@@ -68,8 +73,10 @@ class FeatureSettings(Settings):
                       "weights w as "
                       "(1 − β)·mean|w| + β·w (Wang and Manning's β; default: no "
                       "interpolation)", above=0.0, maximum=1.0, metavar="BETA")
-    char_ngrams = Setting(tuple, None, "character n-grams of lengths A-B too, e.g. 2-5 "
-                          "(default: none)", parse=parse_lengths, metavar="A-B",
+    char_ngrams = Setting(tuple, "auto", "character n-grams of lengths A-B too, e.g. 2-5; "
+                          "none; or auto: 2-5 where the training documents are short (a "
+                          f"mean under {SHORT_DOCUMENT} characters), else none",
+                          parse=parse_lengths, metavar="A-B", optional=True,
                           search=(None, (2, 5)))
     char_mode = Setting(str, "words", "character n-grams within words (each word padded by a "
                         "space, as in 'the' → ' th', 'the', 'he ') or across words over the "
@@ -97,9 +104,19 @@ class FeatureSettings(Settings):
 
     def check_combination(self) -> None:
         """Settings that are allowed one by one but not together."""
-        if self.ngrams == 0 and self.char_ngrams is None:
+        if self.ngrams == 0 and self.char_ngrams in (None, "auto"):
             raise SettingsError("ngrams 0 leaves no features: give char_ngrams too "
                                 "(e.g. --char-ngrams 2-5)")
+
+    def resolved(self, texts: Sequence[str]) -> FeatureSettings:
+        """These settings with char_ngrams "auto" decided for ``texts``: 2-5 where their mean
+        length is under :data:`SHORT_DOCUMENT` characters (char n-grams help most on short
+        texts, and cost in proportion to the characters), else none."""
+        if self.char_ngrams != "auto":
+            return self
+        sample = texts[:: max(1, len(texts) // 10_000)]  # every k-th: a few thousand do
+        mean = sum(map(len, sample)) / max(len(sample), 1)
+        return self.replace(char_ngrams=AUTO_CHAR_NGRAMS if mean < SHORT_DOCUMENT else None)
 
     @property
     def uses_idf(self) -> bool:

@@ -55,20 +55,24 @@ class VocabularyFeaturizer(Featurizer):
         if self.settings.hash_bits is not None:
             raise SettingsError("hashed features need HashingFeaturizer (or Featurizer(...), "
                                 "which chooses it)")
+        if unit not in (None, *UNITS):
+            raise SettingsError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
         # unit: what this vocabulary is made of (None: words, or both blocks with chars)
-        self.parts: dict[str, VocabularyFeaturizer] = {}
         self.unit = unit
         self.gram_length, self.min_length, self.joiner = self.settings.ngrams, 1, " "
         if unit == "chars":
             self.splitter = CharSplitter(self.settings.lowercase, self.settings.char_mode)
             self.min_length, self.gram_length = self.settings.char_ngrams
             self.joiner = ""
-        elif unit is None and self.settings.char_ngrams is not None:
+        self.make_parts()
+
+    def make_parts(self) -> None:
+        """The blocks, where the settings ask for character n-grams (decided: not "auto")."""
+        self.parts: dict[str, VocabularyFeaturizer] = {}
+        if self.unit is None and self.settings.char_ngrams not in (None, "auto"):
             units = ("words", "chars") if self.settings.word_grams else ("chars",)
-            self.parts = {u: VocabularyFeaturizer(self.settings, jobs=jobs, dtype=dtype, unit=u)
-                          for u in units}
-        elif unit not in (None, *UNITS):
-            raise SettingsError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+            self.parts = {u: VocabularyFeaturizer(self.settings, jobs=self.jobs,
+                                                  dtype=self.dtype, unit=u) for u in units}
         self.terms: Sequence[str] = []  # a TermNames after fit, a list after load
         self.document_frequency = np.zeros(0, dtype=np.int64)
         self.idf = np.zeros(0)
@@ -88,6 +92,10 @@ class VocabularyFeaturizer(Featurizer):
                       ) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` (and nb's ratios from ``labels``) and return
         their feature matrix [X | 1]."""
+        if self.settings.char_ngrams == "auto":  # decided now, for these documents
+            texts = texts if isinstance(texts, Sequence) else list(texts)
+            self.settings = self.settings.resolved(texts)
+            self.make_parts()
         if self.parts:
             texts = texts if isinstance(texts, Sequence) else list(texts)
             blocks = [part.fit_transform(texts, labels) for part in self.parts.values()]

@@ -207,7 +207,7 @@ class CrossValidatedTuner(Tuner):
 
     # the loop -------------------------------------------------------------------------------------
     def run(self, max_trials: int | None = None) -> TuneResult:
-        start = default_point(self.space, self.models, len(self.labels))
+        start = default_point(self.space, self.models, len(self.labels), self.texts)
         self.default_key = start.features_key()
         self.points: dict[int, Point] = {}
         self.tried.add(start.key())

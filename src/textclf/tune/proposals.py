@@ -13,9 +13,11 @@ from textclf.tune.space import Point, SearchSpace
 from textclf.tune.trial import Trial
 
 
-def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int) -> Point:
-    """The out-of-the-box settings for the data, within the space."""
-    defaults = FeatureSettings()
+def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int,
+                  texts: list[str] | None = None) -> Point:
+    """The out-of-the-box settings for the data (``texts`` decide char_ngrams "auto"),
+    within the space."""
+    defaults = FeatureSettings().resolved(texts or [])
     usual = "logistic" if n_classes == 2 else "softmax"
     model = usual if usual in models else models[0]
     ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]

@@ -272,7 +272,7 @@ class Tuner:
 
     # the loop ---------------------------------------------------------------------------------
     def run(self, max_trials: int | None = None) -> TuneResult:
-        start = default_point(self.space, self.models, len(self.labels))
+        start = default_point(self.space, self.models, len(self.labels), self.texts)
         self.tried.add(start.key())
         self.run_trial(start)  # the first trial runs whatever the budget: there must be a model
         queue = longer(self.trials[0], start, self.space) + neighbours(start, self.space,
