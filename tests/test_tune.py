@@ -371,3 +371,79 @@ def test_scores():
     assert score("accuracy", y_true, y_pred, 3) == pytest.approx(0.6)
     # F1: class 0: 2·1/(2+1+1) = 0.5; class 1: 2·2/(4+1+0) = 0.8; class 2: 0
     assert score("macro_f1", y_true, y_pred, 3) == pytest.approx((0.5 + 0.8 + 0.0) / 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-validation
+
+
+def test_stratified_folds_are_seeded_and_balanced():
+    from textclf.corpus import stratified_folds
+    labels = ["a"] * 23 + ["b"] * 7 + ["c"] * 2
+    fold = stratified_folds(labels, 5, seed=3)
+    np.testing.assert_array_equal(fold, stratified_folds(labels, 5, seed=3))
+    assert not np.array_equal(fold, stratified_folds(labels, 5, seed=4))
+    for label, n in (("a", 23), ("b", 7), ("c", 2)):
+        per_fold = np.bincount(fold[np.array(labels) == label], minlength=5)
+        assert per_fold.max() - per_fold.min() <= 1 and per_fold.sum() == n
+    assert np.bincount(fold).max() - np.bincount(fold).min() <= 1
+    with pytest.raises(SettingsError, match="folds"):
+        stratified_folds(labels, 1, 0)
+
+
+def test_the_standard_error_rule():
+    from textclf.tune import beats, standard_error
+    assert standard_error([0.01, 0.01, 0.01]) == 0.0
+    assert not beats([0.8] * 5, [0.8] * 5)  # a tie never replaces the default
+    assert beats([0.82, 0.83, 0.81, 0.82, 0.84], [0.80, 0.80, 0.80, 0.81, 0.81])
+    # better on average but within the noise of the fold-by-fold differences
+    assert not beats([0.85, 0.78, 0.86, 0.77, 0.84], [0.80, 0.80, 0.80, 0.81, 0.81])
+
+
+def test_cross_validation_keeps_the_defaults_when_every_setting_ties():
+    from textclf.tune import tune_cv
+    # every document is told apart by a word of its own class: every setting scores 1.0
+    texts = [f"{'alpha' if i % 2 else 'omega'} filler{i % 7} words here" for i in range(60)]
+    labels = ["a" if i % 2 else "b" for i in range(60)]
+    result = tune_cv(texts, labels, 60, folds=3, seed=1, max_trials=6,
+                     space=SearchSpace(models=("logistic",)))
+    assert [t.score for t in result.trials if t.status == "ok"] == \
+        [1.0] * len([t for t in result.trials if t.status == "ok"])
+    assert result.best is result.trials[0]  # the defaults
+    defaults = TextClassifier()
+    assert result.classifier.feature_settings.weighting == defaults.feature_settings.weighting
+    assert result.classifier.training_settings.eta == \
+        TextClassifier(model="logistic").training_settings.eta
+    assert len(result.trials[0].fold_scores) == 3
+    assert result.metadata["cross_validation"]["folds"] == 3
+
+
+def test_cross_validation_replaces_the_defaults_by_a_clearly_better_setting():
+    from textclf.tune import tune_cv
+    texts, labels = trigram_corpus(150, seed=21, noise=0.1)  # only trigrams tell the classes
+    space = SearchSpace(models=("logistic",), ngrams=(1, 3), weightings=("tfidf",),
+                        char_ngrams=(None,))
+    result = tune_cv(texts, labels, 60, folds=5, seed=0, max_trials=4, space=space)
+    assert result.trials[0].ngrams == 1  # the defaults within this space
+    assert result.best.ngrams == 3 and result.best.score > result.trials[0].score
+    assert result.classifier.featurizer.settings.ngrams == 3
+
+
+def test_cli_cross_validates_and_never_reads_test(tmp_path, capsys, access):
+    root = write_tree(tmp_path / "data", {"train": trigram_corpus(100, 30),
+                                          "dev": trigram_corpus(30, 31),
+                                          "test": trigram_corpus(30, 32)})
+    model = tmp_path / "model.textclf"
+    touched = access()
+    status, out, err = run_cli(capsys, "tune", root, "--budget", "20", "-o", model,
+                               "--models", "logistic", "--folds", "3")
+    FileAccess.stop()
+    assert status == 0, err
+    assert not [p for p in touched if p.startswith(str((root / "test").resolve()))]
+    assert any(p.startswith(str((root / "train").resolve())) for p in touched)
+    assert "3-fold cross-validation" in out and "chosen:" in out
+    tuning = TextClassifier.load(model).tuning
+    assert tuning["cross_validation"]["folds"] == 3
+    assert all(len(t["fold_scores"]) == 3 for t in tuning["trials"] if t["status"] == "ok")
+    status, _, err = run_cli(capsys, "tune", root, "--budget", "5", "-o", model, "--folds", "1")
+    assert status == 1 and "--folds must be 0" in err
