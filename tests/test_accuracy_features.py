@@ -10,7 +10,7 @@ import pytest
 
 from textclf import TextClassifier
 from textclf.errors import SettingsError
-from textclf.features import Featurizer, FeatureSettings
+from textclf.features import FeatureSettings, Featurizer
 
 TEXTS = ["a great great film", "a dull film", "great acting, great fun", "dull and boring",
          "boring film", "fun and great", "", "Ünïcode café naïve ÉTÉ", "dull dull dull"]
@@ -173,6 +173,9 @@ def test_char_ngram_settings():
             FeatureSettings(char_ngrams=bad)
     with pytest.raises(SettingsError, match="ngrams 0 leaves no features"):
         FeatureSettings(ngrams=0, char_ngrams=None)
-    short = FeatureSettings().resolved(["a short text"] * 10)
-    long = FeatureSettings().resolved(["word " * 200] * 10)
+    short = FeatureSettings(char_ngrams="auto").resolved(["a short text"] * 10)
+    long = FeatureSettings(char_ngrams="auto").resolved(["word " * 200] * 10)
+    assert TextClassifier().feature_settings.char_ngrams == "auto"
+    assert TextClassifier().feature_settings.weighting == "tfidf-nb"
+    assert Featurizer().settings.weighting == "tfidf"  # the plain features need no labels
     assert short.char_ngrams == (2, 5) and long.char_ngrams is None

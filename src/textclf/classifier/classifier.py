@@ -23,7 +23,7 @@ from textclf.explain.records import Explanation
 from textclf.features.featurizer import Featurizer
 from textclf.features.hashing import HashingFeaturizer
 from textclf.features.naive_bayes import interpolate
-from textclf.features.settings import FeatureSettings
+from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models import FeedForwardNetwork, Model, new_model
 from textclf.models.settings import ModelSettings
 from textclf.training.loop import EpochCallback, Trainer
@@ -57,7 +57,7 @@ class TextClassifier:
 
     def __init__(self, **settings: Any):
         grouped = split_arguments(settings)
-        self.feature_settings = FeatureSettings(**grouped["features"])
+        self.feature_settings = FeatureSettings(**{**CLASSIFIER_DEFAULTS, **grouped["features"]})
         self.model_settings = ModelSettings(**grouped["model"])
         self.training_overrides = {name: TrainingSettings.declared[name].check(value)
                                    for name, value in grouped["training"].items()

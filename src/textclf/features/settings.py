@@ -53,6 +53,11 @@ def parse_lengths(value) -> tuple[int, int]:
 class FeatureSettings(Settings):
     """How text becomes features; stored in the model file.
 
+    The declared defaults are the lecture's plain features (tf-idf of uni- and bigrams, no
+    labels needed): what ``Featurizer()`` makes. :data:`CLASSIFIER_DEFAULTS` holds the
+    features a classifier gets out of the box (chosen by cross-validation:
+    docs/models.md), as ``MODEL_DEFAULTS`` does for training.
+
     ``hash_bits`` = b switches the vocabulary off: each n-gram goes to one of 2^b columns
     chosen by a hash of its tokens (no pass over the data to learn a vocabulary).
     """
@@ -60,7 +65,7 @@ class FeatureSettings(Settings):
     ngrams = Setting(int, 2, "word n-grams: 1 = unigrams, 2 = unigrams and bigrams, ...; 0 = "
                      "none (character n-grams alone)", minimum=0, metavar="N",
                      search=(1, 2, 3))
-    weighting = Setting(str, "tfidf-nb", "feature values: count, binary (1 if present), "
+    weighting = Setting(str, "tfidf", "feature values: count, binary (1 if present), "
                         "tfidf (1 + ln(count), times idf, rows of unit length), nb (binary "
                         "times the naive Bayes log-count ratio r learned from the labels, "
                         "rows of unit length) or tfidf-nb (tf-idf times r, rows of unit "
@@ -73,7 +78,7 @@ class FeatureSettings(Settings):
                       "weights w as "
                       "(1 − β)·mean|w| + β·w (Wang and Manning's β; default: no "
                       "interpolation)", above=0.0, maximum=1.0, metavar="BETA")
-    char_ngrams = Setting(tuple, "auto", "character n-grams of lengths A-B too, e.g. 2-5; "
+    char_ngrams = Setting(tuple, None, "character n-grams of lengths A-B too, e.g. 2-5; "
                           "none; or auto: 2-5 where the training documents are short (a "
                           f"mean under {SHORT_DOCUMENT} characters), else none",
                           parse=parse_lengths, metavar="A-B", optional=True,
@@ -132,3 +137,9 @@ class FeatureSettings(Settings):
     def word_grams(self) -> bool:
         """Whether word n-grams are features (``ngrams`` ≥ 1)."""
         return self.ngrams >= 1
+
+
+# Out-of-the-box features of TextClassifier, the command line, the scikit-learn estimators
+# and tune's first trial (by attribute name), chosen by cross-validation on the training
+# splits of the shared corpora (docs/models.md).
+CLASSIFIER_DEFAULTS = {"weighting": "tfidf-nb", "char_ngrams": "auto"}

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from textclf.features.settings import FeatureSettings
+from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.training.settings import MODEL_DEFAULTS
 from textclf.tune.space import Point, SearchSpace
 from textclf.tune.trial import Trial
@@ -17,7 +17,7 @@ def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int,
                   texts: list[str] | None = None) -> Point:
     """The out-of-the-box settings for the data (``texts`` decide char_ngrams "auto"),
     within the space."""
-    defaults = FeatureSettings().resolved(texts or [])
+    defaults = FeatureSettings(**CLASSIFIER_DEFAULTS).resolved(texts or [])
     usual = "logistic" if n_classes == 2 else "softmax"
     model = usual if usual in models else models[0]
     ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]
