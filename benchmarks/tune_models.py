@@ -91,6 +91,12 @@ def train_split(corpus: str):
     """The texts and labels of a corpus's train split (never its test split)."""
     if corpus == "imdb":
         split = read_corpus("builtin:imdb", split="train")
+    elif corpus == "goemotions":  # multi-label: the comments with exactly one emotion
+        import gzip
+        with gzip.open(DATASETS / corpus / "train.jsonl.gz", "rt", encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
+        single = [r for r in rows if len(r["labels"]) == 1]
+        return [r["text"] for r in single], [r["labels"][0] for r in single]
     else:
         split = read_corpus(DATASETS / corpus / "train.jsonl.gz")
     return split.texts, split.labels

@@ -22,8 +22,8 @@ Words. A feature is an n-gram (or, hashed, a column shared by the n-grams that f
 its contribution is shared equally by its occurrences in the document and, within an
 occurrence, equally by the n words, so the shares of the words add up to the sum of the
 contributions. This is what the coloured text shows. A character n-gram's words are the
-tokens it overlaps ("e c" of "the cat": both); one that overlaps no token (a space or
-punctuation between tokens) has no words, and its contribution shows in the list only.
+tokens it overlaps ("e c" of "the cat": both), or the nearest token where it overlaps none
+(punctuation, spaces), so that the shares still add up to the contributions.
 """
 
 from __future__ import annotations

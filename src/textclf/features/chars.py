@@ -101,11 +101,20 @@ class CharSplitter:
 
 def token_range(spans: Sequence[tuple[str, int, int]], start: int, end: int
                 ) -> tuple[int, int]:
-    """(first token, number of tokens) of the tokens whose spans overlap [start, end);
-    (0, 0) where none does (a padding space, or characters outside every token)."""
-    first = bisect.bisect_right([e for _, _, e in spans], start)  # the first ending after start
+    """(first token, number of tokens) of the tokens whose spans overlap [start, end); where
+    none does (punctuation or spaces between tokens), the nearest token; (0, 0) where the
+    text has no token, or for an n-gram of padding alone (start = −1)."""
+    if not spans or start < 0:
+        return 0, 0
+    ends = [e for _, _, e in spans]
+    first = bisect.bisect_right(ends, start)  # the first token ending after start
     last = bisect.bisect_left([s for _, s, _ in spans], end)  # the first starting at or after end
-    return (first, last - first) if last > first else (0, 0)
+    if last > first:
+        return first, last - first
+    before, after = first - 1, first  # the tokens on either side
+    if after >= len(spans) or (before >= 0 and start - ends[before] <= spans[after][1] - end):
+        return before, 1
+    return after, 1
 
 
 def char_term_name(gram: str) -> str:
