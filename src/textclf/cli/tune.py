@@ -79,7 +79,7 @@ def add_parser(subparsers) -> None:
                         help="n-gram lengths to search (default "
                         f"{','.join(map(str, space.ngrams))})")
     parser.add_argument("--features", type=_listed(str, WEIGHTINGS), default=space.weightings,
-                        help=f"feature weightings to search (default {','.join(WEIGHTINGS)})")
+                        help=f"feature weightings to search (default {','.join(space.weightings)})")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the search, the held-out split and training (default 0)")
     add_data_options(parser)
