@@ -22,7 +22,7 @@ from textclf.explain.inspection import ModelSummary, inspect_model
 from textclf.explain.records import Explanation
 from textclf.features.featurizer import Featurizer
 from textclf.features.hashing import HashingFeaturizer
-from textclf.features.naive_bayes import interpolate
+from textclf.features.naive_bayes import interpolate_trained
 from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models import FeedForwardNetwork, Model, new_model
 from textclf.models.settings import ModelSettings
@@ -179,6 +179,9 @@ class TextClassifier:
                 f"the training data has only one class ({self.labels[0]!r}); "
                 "a classifier needs at least two"
             )
+        if self.feature_settings.nb_beta is not None and self.model_kind() != "logistic":
+            raise SettingsError("nb_beta interpolates binary logistic regression's weights: "
+                                f"it does not apply to model {self.model_kind()!r}")
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
                                      dtype=self.dtype)
         X = self.featurizer.fit_transform(texts, labels)
@@ -192,13 +195,7 @@ class TextClassifier:
     def interpolate_naive_bayes(self) -> None:
         """With nb features and ``nb_beta``: Wang and Manning's interpolation of the trained
         weights, w ← (1 − β)·mean|w| + β·w (:func:`textclf.features.naive_bayes.interpolate`)."""
-        beta = self.feature_settings.nb_beta
-        if beta is None or not self.feature_settings.uses_labels:
-            return
-        if self.model.kind != "logistic":
-            raise SettingsError("nb_beta interpolates binary logistic regression's weights: "
-                                f"it does not apply to model {self.model.kind!r}")
-        self.model.theta[:-1] = interpolate(self.model.theta[:-1], beta)
+        interpolate_trained(self.model.theta, self.feature_settings, self.model.kind)
 
     def fit_stream(
         self,

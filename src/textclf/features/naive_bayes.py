@@ -119,3 +119,16 @@ def interpolate(weights: np.ndarray, beta: float) -> np.ndarray:
     weights of binary logistic regression (bias excluded)."""
     mean_magnitude = float(np.abs(weights).mean()) if len(weights) else 0.0
     return (1.0 - beta) * mean_magnitude + beta * weights
+
+
+def interpolate_trained(theta: np.ndarray, settings, model_kind: str) -> None:
+    """Apply ``settings.nb_beta`` (if any, with an nb weighting) to a trained model's θ, in
+    place: :func:`interpolate` of the weights, the bias kept. Binary logistic regression
+    only (one weight per feature, signed like r)."""
+    beta = settings.nb_beta
+    if beta is None or not settings.uses_labels:
+        return
+    if model_kind != "logistic":
+        raise SettingsError("nb_beta interpolates binary logistic regression's weights: it "
+                            f"does not apply to model {model_kind!r}")
+    theta[:-1] = interpolate(theta[:-1], beta)

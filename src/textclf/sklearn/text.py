@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 
 from textclf.classifier import ARGUMENTS, TextClassifier
 from textclf.features import FeatureSettings, Featurizer
+from textclf.features.naive_bayes import interpolate_trained
 from textclf.models import ModelSettings
 from textclf.sklearn.fitting import (
     ESTIMATOR_PARAMETERS,
@@ -104,6 +105,7 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
             kind, X_features, targets, len(self.classes_), weights, settings, network,
             self.validation_fraction,
         )
+        interpolate_trained(self.model_.theta, featurizer.settings, self.model_.kind)
         self.featurizer_ = featurizer
         self.training_ = settings
         self.n_iter_ = len(self.history_)
