@@ -195,7 +195,7 @@ class TextClassifier:
     def interpolate_naive_bayes(self) -> None:
         """With nb features and ``nb_beta``: Wang and Manning's interpolation of the trained
         weights, w ← (1 − β)·mean|w| + β·w (:func:`textclf.features.naive_bayes.interpolate`)."""
-        interpolate_trained(self.model.theta, self.feature_settings, self.model.kind)
+        interpolate_trained(self.model, self.feature_settings)
 
     def fit_stream(
         self,

@@ -92,10 +92,11 @@ class Featurizer(ABC):
 
     # learning and transforming --------------------------------------------------------------
     @abstractmethod
-    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None
-                      ) -> sp.csr_matrix:
-        """Learn what the featuriser needs from ``texts`` (and, for the nb weighting, from
-        their ``labels``) and return their [X | 1]."""
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None,
+                      sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
+        """Learn what the featuriser needs from ``texts`` (and, for the nb weightings, from
+        their ``labels``, each document counted ``sample_weight`` times) and return their
+        [X | 1]."""
 
     @abstractmethod
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
@@ -105,13 +106,14 @@ class Featurizer(ABC):
         self.fit_transform(texts, labels)
         return self
 
-    def learn_label_weights(self, X: sp.csr_matrix, labels: Sequence | None) -> sp.csr_matrix:
+    def learn_label_weights(self, X: sp.csr_matrix, labels: Sequence | None,
+                            sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
         """For the nb weightings: learn the scale from [X | 1] (present or not) and the labels, and
         return X scaled (see :mod:`textclf.features.naive_bayes`); else X."""
         self.nb = None
         if not self.settings.uses_labels:
             return X
-        self.nb = NaiveBayesScale.fit(X, labels, self.settings.nb_alpha)
+        self.nb = NaiveBayesScale.fit(X, labels, self.settings.nb_alpha, sample_weight)
         return self.nb.apply(X)
 
     def apply_label_weights(self, X: sp.csr_matrix) -> sp.csr_matrix:

@@ -288,8 +288,8 @@ class HashingFeaturizer(Featurizer):
             self.partial_fit_counts(chunk)
         return self
 
-    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None
-                      ) -> sp.csr_matrix:
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None,
+                      sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
         """Document frequencies and collisions from ``texts`` (nb's ratios from ``labels``),
         and their [X | 1]."""
         self.reset()
@@ -298,7 +298,8 @@ class HashingFeaturizer(Featurizer):
             raise SettingsError("cannot fit the featurizer on zero documents")
         idf = self.idf
         parts = [weight_counts(c, self.settings, idf, self.dtype) for c in counts]
-        return self.learn_label_weights(stack_rows(parts, self.n_features, self.dtype), labels)
+        return self.learn_label_weights(stack_rows(parts, self.n_features, self.dtype), labels,
+                                        sample_weight)
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """[X | 1] of ``texts`` (columns by hash: nothing is unknown)."""

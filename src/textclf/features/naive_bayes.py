@@ -30,17 +30,20 @@ import scipy.sparse as sp
 from textclf.errors import DataError, SettingsError
 
 
-def class_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int) -> np.ndarray:
-    """S[j, c] = Σ_{i: yᵢ = c} X[i, j]: the (|F|, K) column sums of each class's rows."""
+def class_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int,
+                 weights: np.ndarray | None = None) -> np.ndarray:
+    """S[j, c] = Σ_{i: yᵢ = c} sᵢ·X[i, j]: the (|F|, K) column sums of each class's rows
+    (sᵢ = 1 without sample weights, so that a weight of 2 is a document counted twice)."""
     n = X.shape[0]
-    Y = sp.csr_matrix((np.ones(n), (np.asarray(y), np.arange(n))), shape=(n_classes, n))
+    s = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    Y = sp.csr_matrix((s, (np.asarray(y), np.arange(n))), shape=(n_classes, n))
     return np.asarray((Y @ X).T.todense(), dtype=np.float64)
 
 
 def log_count_ratios(X_binary: sp.csr_matrix, y: np.ndarray, n_classes: int,
-                     alpha: float) -> np.ndarray:
+                     alpha: float, weights: np.ndarray | None = None) -> np.ndarray:
     """R[j, c] = r_cⱼ (see the module docstring) from binary features (no bias column)."""
-    return ratios_from_totals(class_totals(X_binary, y, n_classes), alpha)
+    return ratios_from_totals(class_totals(X_binary, y, n_classes, weights), alpha)
 
 
 def ratios_from_totals(S: np.ndarray, alpha: float) -> np.ndarray:
@@ -84,7 +87,8 @@ class NaiveBayesScale:
         self.alpha = alpha
 
     @classmethod
-    def fit(cls, X: sp.csr_matrix, labels, alpha: float) -> NaiveBayesScale:
+    def fit(cls, X: sp.csr_matrix, labels, alpha: float,
+            weights: np.ndarray | None = None) -> NaiveBayesScale:
         """Learn s from [X | 1] of the training documents (x̂ⱼ = 1 where X has a value) and
         their labels."""
         if labels is None:
@@ -96,7 +100,7 @@ class NaiveBayesScale:
         if len(names) < 2:
             raise DataError("nb weighting needs at least two classes in the labels")
         present = sp.csr_matrix((np.ones(X.nnz), X.indices, X.indptr), shape=X.shape)
-        R = log_count_ratios(present[:, :-1], y, len(names), alpha)
+        R = log_count_ratios(present[:, :-1], y, len(names), alpha, weights)
         return cls(feature_scale(R), alpha)
 
     def apply(self, X: sp.csr_matrix) -> sp.csr_matrix:
@@ -121,14 +125,14 @@ def interpolate(weights: np.ndarray, beta: float) -> np.ndarray:
     return (1.0 - beta) * mean_magnitude + beta * weights
 
 
-def interpolate_trained(theta: np.ndarray, settings, model_kind: str) -> None:
+def interpolate_trained(model, settings) -> None:
     """Apply ``settings.nb_beta`` (if any, with an nb weighting) to a trained model's θ, in
     place: :func:`interpolate` of the weights, the bias kept. Binary logistic regression
     only (one weight per feature, signed like r)."""
     beta = settings.nb_beta
     if beta is None or not settings.uses_labels:
         return
-    if model_kind != "logistic":
+    if model.kind != "logistic":
         raise SettingsError("nb_beta interpolates binary logistic regression's weights: it "
-                            f"does not apply to model {model_kind!r}")
-    theta[:-1] = interpolate(theta[:-1], beta)
+                            f"does not apply to model {model.kind!r}")
+    model.theta[:-1] = interpolate(model.theta[:-1], beta)

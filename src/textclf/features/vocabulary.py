@@ -88,8 +88,8 @@ class VocabularyFeaturizer(Featurizer):
         vars(self).update(state, _lock=threading.Lock())
 
     # learning -------------------------------------------------------------------------------
-    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None
-                      ) -> sp.csr_matrix:
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None,
+                      sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` (and nb's ratios from ``labels``) and return
         their feature matrix [X | 1]."""
         if self.settings.char_ngrams == "auto":  # decided now, for these documents
@@ -98,11 +98,12 @@ class VocabularyFeaturizer(Featurizer):
             self.make_parts()
         if self.parts:
             texts = texts if isinstance(texts, Sequence) else list(texts)
-            blocks = [part.fit_transform(texts, labels) for part in self.parts.values()]
+            blocks = [part.fit_transform(texts, labels, sample_weight)
+                      for part in self.parts.values()]
             self.learned_from_parts()
             return join_blocks(blocks, self.settings.weighting, self.dtype)
         with large_blocks_mapped():  # every large temporary freed goes back to the system
-            return self.learn_label_weights(self._learn(texts), labels)
+            return self.learn_label_weights(self._learn(texts), labels, sample_weight)
 
     def learned_from_parts(self) -> None:
         """The names, df and idf of the columns of all blocks, in order."""

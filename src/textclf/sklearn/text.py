@@ -100,12 +100,12 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         settings = training_settings(kind, self.get_params(), self.random_state)
         network = architecture(self.get_params()) if kind == "mlp" else None
         featurizer = Featurizer(self._feature_settings())
-        X_features = featurizer.fit_transform(texts, targets)
+        X_features = featurizer.fit_transform(texts, targets, weights)
         self.model_, self.history_ = fit_model(
             kind, X_features, targets, len(self.classes_), weights, settings, network,
             self.validation_fraction,
         )
-        interpolate_trained(self.model_.theta, featurizer.settings, self.model_.kind)
+        interpolate_trained(self.model_, featurizer.settings)
         self.featurizer_ = featurizer
         self.training_ = settings
         self.n_iter_ = len(self.history_)
