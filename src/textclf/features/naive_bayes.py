@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from textclf.core.sparse import normalize_rows
 from textclf.errors import DataError, SettingsError
 
 
@@ -38,6 +39,19 @@ def class_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int,
     s = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     Y = sp.csr_matrix((s, (np.asarray(y), np.arange(n))), shape=(n_classes, n))
     return np.asarray((Y @ X).T.todense(), dtype=np.float64)
+
+
+def present_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int,
+                   weights: np.ndarray | None = None) -> np.ndarray:
+    """:func:`class_totals` of the binary x̂ of [X | 1] (a feature counts where X has a
+    value), bias excluded: one bincount over (class, column) of the stored entries."""
+    n_columns = X.shape[1] - 1
+    row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    keep = X.indices < n_columns
+    cell = np.asarray(y)[row_of[keep]] * n_columns + X.indices[keep]
+    s = None if weights is None else np.asarray(weights, dtype=np.float64)[row_of[keep]]
+    counts = np.bincount(cell, weights=s, minlength=n_classes * n_columns)
+    return counts.reshape(n_classes, n_columns).T.astype(np.float64)
 
 
 def log_count_ratios(X_binary: sp.csr_matrix, y: np.ndarray, n_classes: int,
@@ -99,22 +113,17 @@ class NaiveBayesScale:
         y, names = class_indices(labels)
         if len(names) < 2:
             raise DataError("nb weighting needs at least two classes in the labels")
-        present = sp.csr_matrix((np.ones(X.nnz), X.indices, X.indptr), shape=X.shape)
-        R = log_count_ratios(present[:, :-1], y, len(names), alpha, weights)
+        R = ratios_from_totals(present_totals(X, y, len(names), weights), alpha)
         return cls(feature_scale(R), alpha)
 
     def apply(self, X: sp.csr_matrix) -> sp.csr_matrix:
         """x ← s ⊙ x scaled to unit length, the bias column left at 1 (in place)."""
-        bias = X.shape[1] - 1
+        bias_at = np.flatnonzero(X.indices == X.shape[1] - 1)
         scale = np.append(self.scale, 1.0).astype(X.dtype)
         X.data *= scale[X.indices]
-        is_term = X.indices != bias
-        row_nnz = np.diff(X.indptr)
-        row_of = np.repeat(np.arange(X.shape[0]), row_nnz)
-        squares = np.where(is_term, np.square(X.data, dtype=np.float64), 0.0)
-        norms = np.sqrt(np.bincount(row_of, weights=squares, minlength=X.shape[0]))
-        norms[norms == 0] = 1.0
-        X.data[is_term] /= norms[row_of[is_term]].astype(X.dtype)
+        X.data[bias_at] = 0.0  # out of the norms (and of the rows' scaling) ...
+        normalize_rows(X)
+        X.data[bias_at] = 1.0  # ... and back
         return X
 
 
