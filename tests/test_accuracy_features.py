@@ -179,3 +179,20 @@ def test_char_ngram_settings():
     assert TextClassifier().feature_settings.weighting == "tfidf-nb"
     assert Featurizer().settings.weighting == "tfidf"  # the plain features need no labels
     assert short.char_ngrams == (2, 5) and long.char_ngrams is None
+
+
+def test_top_features_with_nb_are_what_each_term_does_alone():
+    """x of a term alone is sign(r) under nb: a negative-class word has r < 0, so its
+    weight θ alone says little; θ·sign(r) is its effect."""
+    clf = TextClassifier(features="nb", min_df=1, char_ngrams=None, epochs=30).fit(
+        TEXTS, LABELS)
+    x = clf.transform(["dull"])
+    dull = list(clf.featurizer.terms).index("dull")
+    effect = clf.model.theta[dull] * x[0, dull]
+    top = dict(clf.top_features(len(clf.featurizer.terms)))
+    assert dict(top["pos"])["dull"] == pytest.approx(effect) and effect < 0
+    assert top["neg"][0][0] in {"dull", "boring"}
+    both = TextClassifier(features="nb", min_df=1, char_ngrams="2-3").fit(TEXTS, LABELS)
+    values = both.featurizer.lone_values()
+    lone = both.transform(["dull"]).toarray()[0, :-1]
+    np.testing.assert_allclose(values[lone != 0] ** 2 * 2, 1.0)  # ±1/√2 in two blocks

@@ -23,7 +23,7 @@ DOCUMENT = "a wonderful film with great acting, not a boring one"
 
 
 def trained(featuriser: str, model: str, **extra) -> TextClassifier:
-    settings = {**SMALL, "model": model, "ngrams": 2, **extra}
+    settings = {**SMALL, "model": model, "ngrams": 2, "char_ngrams": (2, 4), **extra}
     if featuriser == "hashing":
         settings["hash_bits"] = 10
     if model == "mlp":
@@ -98,7 +98,7 @@ def test_command_line_explain_and_inspect_on_a_hashed_model(tmp_path: Path, caps
 
 def test_hashed_explanations_name_the_ngrams_of_a_shared_column():
     """With 2 bits, many n-grams share a column: the explanation names all of them."""
-    clf = TextClassifier(**SMALL, hash_bits=2, char_ngrams=None).fit(TRAIN_TEXTS, TRAIN_LABELS)
+    clf = TextClassifier(**SMALL, hash_bits=2).fit(TRAIN_TEXTS, TRAIN_LABELS)
     e = clf.explain("great acting and a wonderful plot")
     names = [item.term for item in e.predicted_class.contributions]
     assert any(" | " in name for name in names)

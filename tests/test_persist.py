@@ -71,7 +71,8 @@ def test_save_load_gives_identical_predictions(model_file: Path, small_classifie
 def test_file_layout(model_file: Path, small_classifier) -> None:
     contents = members(model_file)
     assert set(contents) == {"meta.json", "arrays/model.theta.npy", "arrays/featurizer.idf.npy",
-                             "arrays/featurizer.document_frequency.npy"}
+                             "arrays/featurizer.document_frequency.npy",
+                             "arrays/featurizer.nb_scale.npy"}  # the default tfidf-nb's r
     meta = json.loads(contents["meta.json"])
     assert meta["format"] == "textclf-model" and meta["format_version"] == persist.FORMAT_VERSION
     assert meta["labels"] == ["neg", "pos"]

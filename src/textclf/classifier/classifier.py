@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -222,8 +223,9 @@ class TextClassifier:
         if not (isinstance(chunk_docs, int) and chunk_docs >= 1):
             raise SettingsError(f"chunk_docs must be at least 1, got {chunk_docs!r}")
         settings = self.feature_settings.replace()
-        if settings.char_ngrams == "auto":  # a stream is no short corpus: words alone
-            settings = settings.replace(char_ngrams=None)
+        if settings.char_ngrams == "auto":  # decided on the first chunk of the stream
+            first = [doc.text for doc in itertools.islice(open_documents(), chunk_docs)]
+            settings = settings.resolved(first)
         featurizer = HashingFeaturizer(settings, jobs=self.jobs, dtype=self.dtype)
         self.featurizer = featurizer
         labels, n = scan(open_documents, featurizer, chunk_docs)
@@ -280,15 +282,17 @@ class TextClassifier:
         Binary logistic regression: the largest wⱼ point to ``labels[1]``, the most negative
         to ``labels[0]``. Softmax regression: for each class c the largest θ[j, c].
         A network has no single weight per term; its "weight" of term j is what the term
-        does alone: the logit of a document holding only term j (feature value 1) minus
-        that of the empty document (for a linear model exactly θⱼ), for K classes centred
-        over the classes (logit_c − mean of the logits, as softmax weights are).
+        does alone: the logit of a document holding only term j minus that of the empty
+        document (for a linear model exactly θⱼ), for K classes centred over the classes
+        (logit_c − mean of the logits, as softmax weights are). With the nb weightings a
+        term alone has the value sign(rⱼ), so its weight is θⱼ·sign(rⱼ)
+        (``Featurizer.lone_values``).
         """
         self.check_fitted()
         if k < 1:
             raise SettingsError(f"k must be at least 1, got {k}")
         terms = self.featurizer.terms
-        weights, _ = term_effects(self.model, len(terms))
+        weights, _ = term_effects(self.model, len(terms), values=self.featurizer.lone_values())
         if weights.shape[1] == 1:  # one logit: positive toward labels[1], negative labels[0]
             w = weights[:, 0]
             order = np.argsort(w, kind="stable")

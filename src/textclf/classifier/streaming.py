@@ -76,7 +76,7 @@ def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFe
             if settings.uses_labels:
                 add_class_totals(totals, chunk, X)
         if settings.uses_labels and len(totals) >= 2:
-            S = np.column_stack([totals[label] for label in sorted(totals)])
+            S = np.column_stack([totals[label] for label in sorted(totals)]).astype(np.float64)
             featurizer.nb = NaiveBayesScale(feature_scale(ratios_from_totals(
                 S, settings.nb_alpha)), settings.nb_alpha)
     else:

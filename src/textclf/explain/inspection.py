@@ -78,7 +78,7 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
     featurizer, model, labels = clf.featurizer, clf.model, clf.labels
     terms = list(featurizer.terms)
     df = np.asarray(featurizer.document_frequency)
-    effects, baseline = term_effects(model, len(terms))
+    effects, baseline = term_effects(model, len(terms), values=featurizer.lone_values())
     targets = output_labels(labels, effects.shape[1])
     if effects.shape[1] == 1:
         w = effects[:, 0]

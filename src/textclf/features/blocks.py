@@ -20,12 +20,18 @@ from textclf.core.sparse import add_bias_column
 NORMALIZED_WEIGHTINGS = ("tfidf", "nb", "tfidf-nb")
 
 
+def block_scale(weighting: str, n_blocks: int) -> float:
+    """What each block's values are multiplied by: 1/√B where rows are of unit length."""
+    return 1.0 / math.sqrt(n_blocks) if weighting in NORMALIZED_WEIGHTINGS else 1.0
+
+
 def join_blocks(blocks: Sequence[sp.csr_matrix], weighting: str, dtype) -> sp.csr_matrix:
     """[X₁ | X₂ | … | 1] from the blocks' [Xᵦ | 1] (each one's bias column dropped)."""
     terms = [B.tocsr()[:, :-1] for B in blocks]
     X = sp.hstack(terms, format="csr", dtype=dtype) if len(terms) > 1 else terms[0]
-    if weighting in NORMALIZED_WEIGHTINGS and len(terms) > 1:
-        X.data *= np.asarray(1.0 / math.sqrt(len(terms)), dtype=X.dtype)
+    scale = block_scale(weighting, len(terms))
+    if scale != 1.0:
+        X.data *= np.asarray(scale, dtype=X.dtype)
     return add_bias_column(X)
 
 

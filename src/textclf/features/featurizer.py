@@ -124,6 +124,14 @@ class Featurizer(ABC):
             self.nb.apply(X)
         return X
 
+    def lone_values(self) -> np.ndarray:
+        """xⱼ of a document made of feature j alone, for each j: 1 for count, binary and
+        tf-idf (a unit row); sign(rⱼ) with the nb weightings (r·x̂ scaled to unit length),
+        so that θⱼ·xⱼ is what the term alone does to the score."""
+        if self.nb is None:
+            return np.ones(len(self.terms))
+        return np.sign(self.nb.scale)
+
     def label_weight_arrays(self) -> dict[str, np.ndarray]:
         """The learned nb scale for the model file (none for other weightings)."""
         return {"nb_scale": self.nb.scale} if self.nb is not None else {}

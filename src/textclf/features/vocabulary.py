@@ -29,7 +29,7 @@ from textclf.core.memory import large_blocks_mapped, release_free_memory
 from textclf.core.parallel import ordered_map
 from textclf.core.sparse import RowFiller, count_matrix, select_columns, stack_rows
 from textclf.errors import SettingsError
-from textclf.features.blocks import JoinedNames, join_blocks
+from textclf.features.blocks import JoinedNames, block_scale, join_blocks
 from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_range
 from textclf.features.counting import count_chunk
 from textclf.features.featurizer import Featurizer, workers
@@ -112,6 +112,12 @@ class VocabularyFeaturizer(Featurizer):
         self.document_frequency = np.concatenate([p.document_frequency for p in parts])
         self.idf = np.concatenate([p.idf for p in parts])
         self.n_documents = parts[0].n_documents
+
+    def lone_values(self) -> np.ndarray:
+        if not self.parts:
+            return super().lone_values()
+        values = np.concatenate([part.lone_values() for part in self.parts.values()])
+        return values * block_scale(self.settings.weighting, len(self.parts))
 
     def column_names(self) -> Sequence[str]:
         """The names of this vocabulary's columns: its terms, bracketed for characters."""
