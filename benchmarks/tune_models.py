@@ -43,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf import read_corpus
+from textclf.corpus import stratified_folds  # the folds textclf tune uses
 from textclf.features import FeatureSettings, Featurizer
 from textclf.models import FeedForwardNetwork, LogisticRegression, ModelSettings, SoftmaxRegression
 from textclf.training import MODEL_DEFAULTS, TrainingSettings, train
@@ -64,27 +65,6 @@ def holdout(labels: list[str], fraction: float = 0.1, seed: int = 0) -> np.ndarr
         rng.shuffle(rows)
         mask[rows[: round(fraction * len(rows))]] = True
     return mask
-
-
-def stratified_folds(labels: list[str], k: int, seed: int = 0) -> np.ndarray:
-    """The fold (0 … k−1) of every document: a stratified, seeded partition into k folds.
-
-    Each class's documents are shuffled and dealt to the folds in turn, the dealing going
-    on where the previous class stopped, so that every fold holds ⌊n_c/k⌋ or ⌈n_c/k⌉ of
-    each class c and the fold sizes differ by at most one.
-    """
-    if k < 2:
-        raise ValueError(f"folds must be >= 2, got {k}")
-    rng = np.random.default_rng(seed)
-    labels = np.asarray(labels)
-    fold = np.empty(len(labels), dtype=np.int64)
-    dealt = 0
-    for label in np.unique(labels):
-        rows = np.flatnonzero(labels == label)
-        rng.shuffle(rows)
-        fold[rows] = (dealt + np.arange(len(rows))) % k
-        dealt += len(rows)
-    return fold
 
 
 def train_split(corpus: str):

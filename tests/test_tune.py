@@ -387,8 +387,9 @@ def test_stratified_folds_are_seeded_and_balanced():
         per_fold = np.bincount(fold[np.array(labels) == label], minlength=5)
         assert per_fold.max() - per_fold.min() <= 1 and per_fold.sum() == n
     assert np.bincount(fold).max() - np.bincount(fold).min() <= 1
-    with pytest.raises(SettingsError, match="folds"):
+    with pytest.raises(SettingsError, match="folds must be an integer ≥ 2"):
         stratified_folds(labels, 1, 0)
+    assert set(stratified_folds(labels, 5, 0)) == set(range(5))  # every document in one
 
 
 def test_the_standard_error_rule():
