@@ -448,3 +448,13 @@ def test_cli_cross_validates_and_never_reads_test(tmp_path, capsys, access):
     assert all(len(t["fold_scores"]) == 3 for t in tuning["trials"] if t["status"] == "ok")
     status, _, err = run_cli(capsys, "tune", root, "--budget", "5", "-o", model, "--folds", "1")
     assert status == 1 and "--folds must be 0" in err
+
+
+def test_cross_validation_bad_input():
+    from textclf.tune import tune_cv
+    with pytest.raises(DataError, match="only one class"):
+        tune_cv(["a b", "b c", "c d", "d e"], ["x"] * 4, 5, folds=2)
+    with pytest.raises(SettingsError, match="3 folds need at least 3 documents"):
+        tune_cv(["a b", "b c"], ["x", "y"], 5, folds=3)
+    with pytest.raises(DataError, match="texts and of labels differ"):
+        tune_cv(["a b", "b c"], ["x"], 5, folds=2)

@@ -27,7 +27,7 @@ import numpy as np
 
 from textclf.classifier import TextClassifier
 from textclf.corpus.splits import stratified_folds
-from textclf.errors import DataError, SettingsError, TextclfError
+from textclf.errors import SettingsError, TextclfError
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.models.settings import LINEAR_KINDS
@@ -73,11 +73,7 @@ class CrossValidatedTuner(Tuner):
 
     def __init__(self, texts: Sequence[str], labels: Sequence[str], budget, *, folds: int,
                  **options):
-        if len(texts) != len(labels):
-            raise DataError("the number of texts and of labels differ")
-        if not len(texts):
-            raise DataError("the training corpus is empty")
-        super().__init__(texts, labels, texts[:1], labels[:1], budget, **options)
+        super().__init__(texts, labels, None, None, budget, **options)
         self.k = folds
         self.fold_of = stratified_folds(list(map(str, labels)), folds, self.seed)
         self.fold_cache: dict[tuple, list[CachedFeatures]] = {}

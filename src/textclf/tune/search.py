@@ -62,8 +62,8 @@ class Tuner:
         self,
         texts: Sequence[str],
         labels: Sequence[str],
-        dev_texts: Sequence[str],
-        dev_labels: Sequence[str],
+        dev_texts: Sequence[str] | None,
+        dev_labels: Sequence[str] | None,
         budget: Budget,
         *,
         space: SearchSpace | None = None,
@@ -73,24 +73,28 @@ class Tuner:
     ):
         if metric not in METRICS:
             raise SettingsError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-        if len(texts) != len(labels) or len(dev_texts) != len(dev_labels):
+        if len(texts) != len(labels):
             raise DataError("the number of texts and of labels differ")
         if not len(texts):
             raise DataError("the training corpus is empty")
-        if not len(dev_texts):
-            raise DataError("the dev set is empty: the search needs dev documents to score")
         self.labels = sorted(set(map(str, labels)))
         if len(self.labels) < 2:
             raise DataError(f"the training data has only one class ({self.labels[0]!r}); "
                             "a classifier needs at least two")
         index = {label: i for i, label in enumerate(self.labels)}
-        known = [i for i, label in enumerate(dev_labels) if str(label) in index]
-        if not known:
-            raise DataError("no dev document has a label seen in the training data")
         self.texts = list(texts)
         self.y = np.asarray([index[str(label)] for label in labels], dtype=np.int64)
-        self.dev_texts = [dev_texts[i] for i in known]
-        self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], dtype=np.int64)
+        if dev_texts is not None:  # (None: the subclass scores otherwise, by folds)
+            if len(dev_texts) != len(dev_labels):
+                raise DataError("the number of dev texts and of dev labels differ")
+            if not len(dev_texts):
+                raise DataError("the dev set is empty: the search needs dev documents to "
+                                "score")
+            known = [i for i, label in enumerate(dev_labels) if str(label) in index]
+            if not known:
+                raise DataError("no dev document has a label seen in the training data")
+            self.dev_texts = [dev_texts[i] for i in known]
+            self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], np.int64)
         self.space = space or SearchSpace()
         self.space.validate()
         self.models = self.space.model_kinds(len(self.labels))
