@@ -458,3 +458,28 @@ def test_cross_validation_bad_input():
         tune_cv(["a b", "b c"], ["x", "y"], 5, folds=3)
     with pytest.raises(DataError, match="texts and of labels differ"):
         tune_cv(["a b", "b c"], ["x"], 5, folds=2)
+
+
+def test_cross_validation_too_long_for_the_budget_trains_the_defaults(monkeypatch):
+    """Each epoch takes 0.1 s on a fake clock: the defaults' first fold (10 epochs) takes
+    1 s, so the other two folds and the final training (3.5 s) do not fit a 4 s budget."""
+    import textclf.tune.crossval as crossval
+    from textclf.tune import tune_cv
+    clock = FakeClock()
+    real_train = crossval.train
+
+    def train(model, X, y, settings, on_epoch_end, guard):
+        def after_epoch(epoch, record):
+            clock.now += 0.1
+            on_epoch_end(epoch, record)
+        return real_train(model, X, y, settings, after_epoch, guard)
+
+    monkeypatch.setattr(crossval, "train", train)
+    texts, labels = trigram_corpus(60, seed=40)
+    result = tune_cv(texts, labels, 4.0, folds=3, clock=clock,
+                     space=SearchSpace(models=("logistic",)))
+    assert len(result.trials) == 1 and result.trials[0].status.startswith("out of time")
+    assert result.trials[0].fold_scores and len(result.trials[0].fold_scores) == 1
+    assert result.best is result.trials[0]
+    assert result.classifier.training_settings.epochs == 10  # the defaults, trained on all
+    assert result.classifier.predict(texts[:2])
