@@ -62,7 +62,8 @@ def test_file_layout(model_file: Path, small_classifier) -> None:
     assert set(contents) == {"meta.json", "arrays/model.theta.npy", "arrays/featurizer.idf.npy",
                              "arrays/featurizer.document_frequency.npy",
                              "arrays/featurizer.terms_utf8.npy",
-                             "arrays/featurizer.terms_offsets.npy"}
+                             "arrays/featurizer.terms_offsets.npy",
+                             "arrays/featurizer.nb_scale.npy"}  # the default tfidf-nb's r
     meta = json.loads(contents["meta.json"])
     assert meta["format"] == "textclf-model" and meta["format_version"] == persist.FORMAT_VERSION
     assert meta["labels"] == ["neg", "pos"]

@@ -15,7 +15,7 @@ from textclf.classifier.settings import ARGUMENTS, DecisionSettings, signature, 
 from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, train_streamed
 from textclf.classifier.targets import encode, label_names, read_targets
 from textclf.corpus.documents import Document, checked_texts
-from textclf.errors import DataError, NotFittedError
+from textclf.errors import DataError, NotFittedError, SettingsError
 from textclf.evaluation.decisions import decide
 from textclf.evaluation.metrics import EvaluationReport
 from textclf.evaluation.multilabel import MultiLabelReport
@@ -23,7 +23,8 @@ from textclf.explain.contributions import explain
 from textclf.explain.inspection import ModelSummary, inspect_model, top_features
 from textclf.explain.records import Explanation
 from textclf.features.featurizer import Featurizer
-from textclf.features.settings import FeatureSettings
+from textclf.features.naive_bayes import Targets, interpolate_trained
+from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models import FeedForwardNetwork, Model, new_model
 from textclf.models.settings import ModelSettings
 from textclf.training.loop import EpochCallback, Trainer
@@ -61,7 +62,7 @@ class TextClassifier:
 
     def __init__(self, **settings: Any):
         grouped = split_arguments(settings)
-        self.feature_settings = FeatureSettings(**grouped["features"])
+        self.feature_settings = FeatureSettings(**{**CLASSIFIER_DEFAULTS, **grouped["features"]})
         self.model_settings = ModelSettings(**grouped["model"])
         self.training_overrides = {name: TrainingSettings.declared[name].check(value)
                                    for name, value in grouped["training"].items()
@@ -141,6 +142,7 @@ class TextClassifier:
         """A fresh model for ``n_features`` columns and the labels; settles
         ``training_settings`` for its kind."""
         kind = self.model_kind()
+        self.check_nb_beta()
         self.training_settings = t = default_settings(kind, self.training_overrides)
         model = new_model(kind, n_features, len(self.labels), init=t.init, seed=t.seed,
                           multi_label=self.multi_label, **self.architecture())
@@ -194,13 +196,14 @@ class TextClassifier:
         dev_texts, dev_labels, has_dev = devset.checked_dev(dev_texts, dev_labels)
         self.check_needs(has_dev)
         self.labels = label_names(sets, self.multi_label)
-        sample_weight = checked_sample_weights(sample_weight, len(texts))
+        self.check_nb_beta()
+        y = encode(sets, self.labels, self.multi_label)
+        weights = self.document_weights(y, checked_sample_weights(sample_weight, len(texts)))
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
                                      dtype=self.dtype)
-        X = self.featurizer.fit_transform(texts)
-        y = encode(sets, self.labels, self.multi_label)
+        X = self.featurizer.fit_transform(texts, self.nb_targets(y), weights)
         self.model = self.build_model(X.shape[1])
-        rows, weights = weighted_rows(self.document_weights(y, sample_weight))
+        rows, weights = weighted_rows(weights)
         if rows is not None and len(rows) < len(y):  # documents of weight 0 take no step
             X, y = X[rows], y[rows]
         dev = self.dev_set(dev_texts, dev_labels, dev_sample_weight) if has_dev else None
@@ -213,6 +216,18 @@ class TextClassifier:
     def check_needs(self, has_dev: bool) -> None:
         """Refuse settings that need dev data when there is none, before any work."""
         devset.check_dev_needs(self, has_dev)
+
+    def check_nb_beta(self) -> None:
+        """nb_beta interpolates binary logistic regression's weights: refuse it for another
+        model, before any work."""
+        if self.feature_settings.nb_beta is not None and self.model_kind() != "logistic":
+            raise SettingsError("nb_beta interpolates binary logistic regression's weights: "
+                                f"it does not apply to model {self.model_kind()!r}")
+
+    def nb_targets(self, y: np.ndarray) -> Targets:
+        """What the nb ratios learn from: ``y`` (class indices or the 0/1 label matrix) over
+        every label of the classifier."""
+        return Targets(y, len(self.labels), self.multi_label)
 
     def document_weights(self, y: np.ndarray,
                          sample_weight: np.ndarray | None) -> np.ndarray | None:
@@ -246,6 +261,7 @@ class TextClassifier:
 
         trainer.on_epoch_end = after_epoch
         self.history = trainer.fit(source, dev, shuffle=shuffle, resume=state)
+        interpolate_trained(self.model, self.featurizer.settings)  # nb_beta, if any
         devset.fit_on_dev(self, dev)
         if checkpoints is not None:
             checkpoints.finish(self)

@@ -27,10 +27,14 @@ from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
 from textclf.training.settings import TrainingSettings
 
+# A vocabulary (or one block of it: words or character n-grams); its arrays: terms_utf8 and
+# terms_offsets (or front-coded), document_frequency, idf, and nb_scale for the nb weightings.
+BLOCK_SCHEMA = {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?": int,
+                "unit?": str}
 META_SCHEMA = {
     "labels": [str],
-    "featurizer": {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?": int,
-                   "collisions?": int},
+    "featurizer": {**BLOCK_SCHEMA, "collisions?": int,
+                   "parts?": {"words?": BLOCK_SCHEMA, "chars?": BLOCK_SCHEMA}},
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
               "hidden?": [int], "activation?": str, "dropout?": float, "multi_label?": bool,
               "temperature?": float},
