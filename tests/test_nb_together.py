@@ -292,3 +292,20 @@ def test_a_blocks_own_settings_cannot_bring_an_untrusted_pattern(tmp_path):
     assert loaded.featurizer.parts["words"].settings == clf.featurizer.settings
     np.testing.assert_array_equal(loaded.predict_proba(TRAIN_TEXTS),
                                   clf.predict_proba(TRAIN_TEXTS))
+
+
+@pytest.mark.parametrize("hashed", [False, True])
+def test_float32_blocks_and_empty_texts_load_exactly(hashed, tmp_path):
+    """Found by tests/test_properties.py: each block computes in the classifier's dtype
+    after loading too, and hashed character n-grams of texts without a character are none."""
+    texts = ["", "?", "???", "", "ab cd", "ab ef"]
+    options = {"min_df": 1, "epochs": 2, "batch_size": 3, "float32": True,
+               "hash_bits": 6 if hashed else None}
+    clf = TextClassifier(**options).fit(texts, ["x", "y"] * 3)
+    assert clf.featurizer.settings.char_ngrams == (2, 5)
+    clf.save(tmp_path / "m.textclf")
+    probe = [*texts, "", "unseen words here"]
+    np.testing.assert_array_equal(TextClassifier.load(tmp_path / "m.textclf").predict_proba(
+        probe), clf.predict_proba(probe))
+    empty = TextClassifier(**options, features="count").fit(["", "", "", ""], ["x", "y"] * 2)
+    assert empty.transform(["", ""]).nnz == 2  # the bias alone

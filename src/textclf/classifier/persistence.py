@@ -208,7 +208,8 @@ def restore(cls, parts: ClassifierParts):
     """A classifier of class ``cls`` (``TextClassifier``) made of ``parts``; an optimiser's
     averages the file keeps (a checkpoint's) are kept for training on."""
     clf = cls(**arguments(parts))
-    parts.featurizer.dtype = np.dtype(clf.dtype)
+    for featurizer in (parts.featurizer, *getattr(parts.featurizer, "parts", {}).values()):
+        featurizer.dtype = np.dtype(clf.dtype)  # each block's too: the values as trained
     clf.training_settings = parts.training_settings
     clf.featurizer, clf.model, clf.labels = parts.featurizer, parts.model, parts.labels
     clf.history, clf.tuning = parts.history, parts.tuning

@@ -83,6 +83,8 @@ def char_ngram_keys(tok: np.ndarray, doc: np.ndarray, H: np.ndarray, low: int, h
                     ) -> tuple[np.ndarray, np.ndarray]:
     """(key, document) of every character n-gram, low ≤ n ≤ high, of the characters
     ``tok`` (−1 between runs: no n-gram crosses it) with hashes ``H[tok]``."""
+    if len(H) == 0:  # no character at all (empty texts): every id is −1, no n-gram
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     run = np.cumsum(tok < 0)  # an n-gram lies in one run: no −1 among its characters
     key = H[np.maximum(tok, 0)]
     keys, rows = [], []
