@@ -170,6 +170,24 @@ def test_array_not_as_listed_is_refused(model_file: Path, tmp_path: Path) -> Non
         TextClassifier.load(path)
 
 
+def test_a_shape_of_zero_size_but_enormous_dimensions_is_refused(model_file: Path,
+                                                                   tmp_path: Path) -> None:
+    """(0, 10⁸, 10¹⁰) holds no data, as its empty member says, but numpy cannot even make
+    an empty array of it (found by tests/test_properties.py)."""
+    contents = members(model_file)
+    meta = json.loads(contents["meta.json"])
+    shape = [0, 107344567, 10740380598]
+    meta["arrays"]["featurizer.idf"]["shape"] = shape
+    contents["meta.json"] = json.dumps(meta).encode("utf-8")
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": tuple(shape)})
+    contents["arrays/featurizer.idf.npy"] = header.getvalue()
+    path = write(tmp_path / "zero.textclf", sealed(contents))
+    with pytest.raises(ModelFileError, match="impossible shape"):
+        TextClassifier.load(path)
+
+
 def test_pickled_array_is_refused(model_file: Path, tmp_path: Path) -> None:
     contents = members(model_file)
     buffer = io.BytesIO()
