@@ -20,6 +20,12 @@ defaults unless ``--baseline`` says otherwise):
 The paired difference d_k = acc_k(setting) − acc_k(baseline) on fold k removes what the
 folds share (how hard each fold's documents are), so mean(d) ± std(d) over the K folds is
 the yardstick for "reliably better": a mean well inside ±std is fold-to-fold noise.
+With ``--classifier`` the settings are whole TextClassifier settings, features included
+(the featuriser, its vocabulary and nb ratios fitted on each fold's training part only):
+
+    python benchmarks/tune_models.py --corpus mr --folds 5 --classifier \
+        --grid 'features=tfidf-nb; features=tfidf-nb char_ngrams=2-5'
+
 With ``--jsonl``, fits already recorded there (same corpus, model, folds, fold and
 settings) are read back instead of being run again.
 """
@@ -37,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf import read_corpus
+from textclf.corpus import stratified_folds  # the folds textclf tune uses
 from textclf.features import FeatureSettings, Featurizer
 from textclf.models import FeedForwardNetwork, LogisticRegression, ModelSettings, SoftmaxRegression
 from textclf.training import MODEL_DEFAULTS, TrainingSettings, train
@@ -60,31 +67,16 @@ def holdout(labels: list[str], fraction: float = 0.1, seed: int = 0) -> np.ndarr
     return mask
 
 
-def stratified_folds(labels: list[str], k: int, seed: int = 0) -> np.ndarray:
-    """The fold (0 … k−1) of every document: a stratified, seeded partition into k folds.
-
-    Each class's documents are shuffled and dealt to the folds in turn, the dealing going
-    on where the previous class stopped, so that every fold holds ⌊n_c/k⌋ or ⌈n_c/k⌉ of
-    each class c and the fold sizes differ by at most one.
-    """
-    if k < 2:
-        raise ValueError(f"folds must be >= 2, got {k}")
-    rng = np.random.default_rng(seed)
-    labels = np.asarray(labels)
-    fold = np.empty(len(labels), dtype=np.int64)
-    dealt = 0
-    for label in np.unique(labels):
-        rows = np.flatnonzero(labels == label)
-        rng.shuffle(rows)
-        fold[rows] = (dealt + np.arange(len(rows))) % k
-        dealt += len(rows)
-    return fold
-
-
 def train_split(corpus: str):
     """The texts and labels of a corpus's train split (never its test split)."""
     if corpus == "imdb":
         split = read_corpus("builtin:imdb", split="train")
+    elif corpus == "goemotions":  # multi-label: the comments with exactly one emotion
+        import gzip
+        with gzip.open(DATASETS / corpus / "train.jsonl.gz", "rt", encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
+        single = [r for r in rows if len(r["labels"]) == 1]
+        return [r["text"] for r in single], [r["labels"][0] for r in single]
     else:
         split = read_corpus(DATASETS / corpus / "train.jsonl.gz")
     return split.texts, split.labels
@@ -271,7 +263,7 @@ def cross_validate(corpus: str, kind: str, baseline: dict, settings: list[dict],
     return list(scores.values())
 
 
-def paired_table(results: list[Scores]) -> str:
+def paired_table(results: list[Scores], last: str = "dev loss") -> str:
     """A markdown table: mean ± std (over folds) of each setting's accuracy, and of its
     fold-by-fold difference d_i = a_i − b_i from the baseline (the first row), with the
     number of folds where it was better / worse than the baseline, and the mean dev loss.
@@ -283,7 +275,7 @@ def paired_table(results: list[Scores]) -> str:
     """
     base = np.array(results[0][1])
     lines = ["| setting | mean acc | std | per fold | Δ mean | Δ std | t | better/worse "
-             "| dev loss |",
+             f"| {last} |",
              "|---|---|---|---|---|---|---|---|---|"]
     for setting, scores, loss in results:
         a = np.array(scores)
@@ -295,6 +287,49 @@ def paired_table(results: list[Scores]) -> str:
                      f"{' '.join(f'{x:.4f}' for x in a)} | {d.mean():+.4f} | {sd:.4f} | "
                      f"{t} | {int((d > 0).sum())}/{int((d < 0).sum())} | {np.mean(loss):.4f} |")
     return "\n".join(lines)
+
+
+def cross_validate_classifier(corpus: str, baseline: dict, settings: list[dict], k: int,
+                              seed: int = 0, jsonl: str | None = None) -> list[Scores]:
+    """Like :func:`cross_validate`, for whole TextClassifier settings (features included):
+    on each fold the classifier (featuriser and model) is fitted on the other k − 1 folds
+    only, so vocabulary, idf and nb ratios never see the held-out fold."""
+    from textclf import TextClassifier
+
+    done = {}
+    if jsonl and Path(jsonl).exists():
+        for line in Path(jsonl).read_text().splitlines():
+            r = json.loads(line)
+            if r.get("mode") == "classifier":
+                done[(r["corpus"], r["folds"], r["seed"], r["fold"],
+                      json.dumps(r["setting"], sort_keys=True))] = r
+    texts, labels = train_split(corpus)
+    folds = stratified_folds(labels, k, seed)
+    scores: dict[str, Scores] = {}
+    for fold in range(k):
+        held = folds == fold
+        train_texts, train_labels = _pick(texts, ~held), _pick(labels, ~held)
+        dev_texts, dev_labels = _pick(texts, held), _pick(labels, held)
+        for setting in [baseline, *settings]:
+            key = json.dumps(setting, sort_keys=True)
+            _, accuracy, macro = scores.setdefault(key, (setting, [], []))
+            if len(accuracy) > fold:
+                continue
+            result = done.get((corpus, k, seed, fold, key))
+            if result is None:
+                started = time.perf_counter()
+                clf = TextClassifier(seed=0, **setting).fit(train_texts, train_labels)
+                report = clf.evaluate(dev_texts, dev_labels)
+                result = {"mode": "classifier", "corpus": corpus, "folds": k, "seed": seed,
+                          "fold": fold, "setting": setting, "accuracy": report.accuracy,
+                          "macro_f1": report.macro_f1,
+                          "seconds": round(time.perf_counter() - started, 2)}
+                _append(jsonl, result)
+            print(f"{corpus:<14}fold {fold + 1}/{k}  {key:<60} acc {result['accuracy']:.4f} "
+                  f"F1 {result['macro_f1']:.4f}  {result['seconds']}s", flush=True)
+            accuracy.append(result["accuracy"])
+            macro.append(result["macro_f1"])
+    return list(scores.values())
 
 
 def main() -> None:
@@ -310,6 +345,10 @@ def main() -> None:
     parser.add_argument("--baseline", default="",
                         help="with --folds: the setting compared with (default: the defaults)")
     parser.add_argument("--jsonl", help="append results to this file")
+    parser.add_argument("--classifier", action="store_true",
+                        help="with --folds: the grid and baseline are TextClassifier "
+                        "settings, features included (e.g. 'features=tfidf-nb "
+                        "char_ngrams=2-5'); the last column is then macro-F1")
     args = parser.parse_args()
     if args.folds is not None:
         if args.folds < 2:
@@ -320,11 +359,17 @@ def main() -> None:
         if len(baseline) != 1:
             parser.error("--baseline must be one setting, e.g. 'eta=40 l2=0'")
         for corpus in args.corpus:
-            results = cross_validate(corpus, args.model, baseline[0], parse_grid(args.grid),
-                                     args.folds, args.seed, args.jsonl)
+            if args.classifier:
+                results = cross_validate_classifier(corpus, baseline[0], parse_grid(args.grid),
+                                                    args.folds, args.seed, args.jsonl)
+            else:
+                results = cross_validate(corpus, args.model, baseline[0],
+                                         parse_grid(args.grid), args.folds, args.seed,
+                                         args.jsonl)
             print(f"\n{corpus}, {args.folds}-fold cross-validation (seed {args.seed}), "
                   f"final-epoch accuracy; Δ against the baseline (first row)\n")
-            print(paired_table(results), flush=True)
+            print(paired_table(results, "macro-F1" if args.classifier else "dev loss"),
+                  flush=True)
         return
     for corpus in args.corpus:
         for setting in parse_grid(args.grid):

@@ -24,7 +24,7 @@ from textclf.models.functional import sigmoid
 print(sigmoid([-4.0, -1.0, 0.0, 1.0, 4.0]).round(4))
 PY
 
-textclf train builtin:rt -o rt.textclf --eta 5 --schedule constant --epochs 10 > out/train.txt 2>&1
+textclf train builtin:rt -o rt.textclf --eta 5 --schedule constant --epochs 10 --features tfidf --char-ngrams none > out/train.txt 2>&1
 textclf gradcheck --model logistic --classes 2 > out/gradcheck_logistic.txt 2>&1
 textclf gradcheck --model mlp > out/gradcheck_mlp.txt 2>&1
 textclf inspect rt.textclf --top 8 > out/inspect.txt

@@ -149,7 +149,7 @@ def test_partial_fit_is_one_pass_of_the_loop_at_a_constant_eta():
     assert clf.labels == ["cooking", "football", "space"] and len(clf.history) == 1
     reference = TextClassifier(min_df=1, eta=3.0, batch_size=8)
     reference.labels, reference.featurizer = clf.labels, Featurizer(clf.feature_settings)
-    X = reference.featurizer.fit_transform(texts)
+    X = reference.featurizer.fit_transform(texts, labels)  # (the default tfidf-nb's ratios)
     model = reference.build_model(X.shape[1])
     train(model, X, reference.targets(labels),
           reference.training_settings.replace(schedule="constant", epochs=1))

@@ -23,6 +23,9 @@ from textclf.features import Featurizer
 distributed = pytest.importorskip("distributed", reason="the dask extra: pip install "
                                   "'textclf[dask]'")
 
+# what a cluster makes: word n-grams weighted without labels (the nb weightings and
+# character n-grams of the out-of-the-box features are not made on a cluster yet)
+WORDS = {"features": "tfidf", "char_ngrams": None}
 TIGHT = {"l2": 1e-2, "tolerance": 1e-10, "epochs": 500}  # L-BFGS run to its minimum
 # A few L-BFGS iterations: the same sums give the same path, to rounding
 FEW = {"l2": 1e-2, "epochs": 6}
@@ -61,7 +64,7 @@ def three_classes(tmp_path_factory) -> tuple[list[Path], list[str], list[str]]:
 def test_exact_mode_gives_the_single_process_lbfgs_theta(client, corpus, request):
     paths, texts, labels = request.getfixturevalue(corpus)
     on_cluster = TextClassifier(distributed="exact", **TIGHT).fit_dask(client, paths)
-    alone = TextClassifier(optimizer="lbfgs", **TIGHT).fit(texts, labels)
+    alone = TextClassifier(**WORDS, optimizer="lbfgs", **TIGHT).fit(texts, labels)
     assert on_cluster.model.kind == ("logistic" if corpus == "binary" else "softmax")
     assert on_cluster.featurizer.terms == alone.featurizer.terms
     np.testing.assert_array_equal(on_cluster.featurizer.idf, alone.featurizer.idf)
@@ -81,7 +84,7 @@ def test_average_mode_on_one_worker_is_a_local_sgd_run(one_worker, corpus, featu
     paths, texts, labels = request.getfixturevalue(corpus)
     settings = {"epochs": 4, "seed": 3, **features}
     on_cluster = TextClassifier(distributed="average", **settings).fit_dask(one_worker, paths)
-    alone = TextClassifier(**settings).fit(texts, labels)  # the shards' rows in path order
+    alone = TextClassifier(**WORDS, **settings).fit(texts, labels)  # the shards' rows in path order
     np.testing.assert_array_equal(on_cluster.model.theta, alone.model.theta)
     assert [r["train_accuracy"] for r in on_cluster.history] == \
         [r["train_accuracy"] for r in alone.history]
@@ -90,7 +93,7 @@ def test_average_mode_on_one_worker_is_a_local_sgd_run(one_worker, corpus, featu
 def test_average_mode_on_two_workers_mixes_two_models_of_similar_quality(client, binary):
     paths, texts, labels = binary
     mixed = TextClassifier(distributed="average", epochs=5).fit_dask(client, paths)
-    alone = TextClassifier(epochs=5).fit(texts, labels)
+    alone = TextClassifier(**WORDS, epochs=5).fit(texts, labels)
     assert mixed.history[-1]["groups"] == 2
     assert not np.array_equal(mixed.model.theta, alone.model.theta)  # averaged, not one run
     test_texts, test_labels = noisy_corpus(300, classes=2, seed=9)
@@ -103,7 +106,8 @@ def test_vocabulary_and_idf_are_those_of_one_process(client, binary):
     paths, texts, _ = binary
     for settings in ({"min_df": 2}, {"min_df": 1, "max_features": 40, "ngrams": 3}):
         clf = TextClassifier(**settings, epochs=1).fit_dask(client, paths)
-        alone = Featurizer(clf.feature_settings.replace()).fit(texts)
+        assert clf.feature_settings.weighting == "tfidf"  # the cluster's, not tfidf-nb
+        alone = Featurizer(clf.featurizer.settings.replace()).fit(texts)
         assert list(clf.featurizer.terms) == list(alone.terms)
         np.testing.assert_array_equal(clf.featurizer.document_frequency,
                                       alone.document_frequency)
@@ -117,7 +121,7 @@ def test_hashed_features_are_those_of_one_process_also_from_urls(client, binary)
     shards = [f"simplecache::file://{paths[0]}", str(paths[1]), str(paths[2]),
               f"simplecache::file://{paths[3]}"]
     clf = TextClassifier(hash_bits=12, distributed="exact", **TIGHT).fit_dask(client, shards)
-    alone = TextClassifier(hash_bits=12, optimizer="lbfgs", **TIGHT).fit(texts, labels)
+    alone = TextClassifier(**WORDS, hash_bits=12, optimizer="lbfgs", **TIGHT).fit(texts, labels)
     np.testing.assert_array_equal(clf.featurizer.document_frequency,
                                   alone.featurizer.document_frequency)
     assert clf.featurizer.collisions.count == alone.featurizer.collisions.count > 0
@@ -145,7 +149,7 @@ def test_a_dask_bag_and_a_dask_dataframe_are_shards_too(client, binary):
     import dask.bag as db
 
     _, texts, labels = binary
-    alone = TextClassifier(optimizer="lbfgs", **FEW).fit(texts, labels)
+    alone = TextClassifier(**WORDS, optimizer="lbfgs", **FEW).fit(texts, labels)
     items = [{"text": t, "label": y} for t, y in zip(texts, labels, strict=True)]
     bag = db.from_sequence(items, npartitions=3)
     from_bag = TextClassifier(**FEW).fit_dask(client, bag)

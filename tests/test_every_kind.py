@@ -22,8 +22,8 @@ KINDS = [
 DOCUMENT = "a wonderful film with great acting, not a boring one"
 
 
-def trained(featuriser: str, model: str) -> TextClassifier:
-    settings = {**SMALL, "model": model, "ngrams": 2}
+def trained(featuriser: str, model: str, **extra) -> TextClassifier:
+    settings = {**SMALL, "model": model, "ngrams": 2, "char_ngrams": (2, 4), **extra}
     if featuriser == "hashing":
         settings["hash_bits"] = 10
     if model == "mlp":
@@ -46,11 +46,16 @@ def test_explain_accounts_for_the_score(kind):
     assert total == pytest.approx(c.score, abs=1e-9)
     if model != "mlp":
         assert e.exact and c.remainder == 0.0
-    # every feature of the document is named by its words, hashed or not
+    # every feature of the document is named by its words (or, for a character n-gram, its
+    # characters in brackets), hashed or not
     words = set(clf.featurizer.tokens(DOCUMENT))
     assert c.contributions
     for item in c.contributions:
-        assert all(set(gram.split()) <= words for gram in item.term.split(" | "))
+        for gram in item.term.split(" | "):
+            if gram.startswith("[") and gram.endswith("]"):
+                assert gram[1:-1].strip() in DOCUMENT.lower()
+            else:
+                assert set(gram.split()) <= words
     assert sum(c.word_shares) == pytest.approx(sum(i.contribution for i in c.contributions))
     assert e.format(top=5)
 
@@ -79,7 +84,7 @@ def test_report_writes_the_page(kind, tmp_path: Path):
 
 def test_command_line_explain_and_inspect_on_a_hashed_model(tmp_path: Path, capsys):
     path = tmp_path / "hashed.textclf"
-    trained("hashing", "logistic").save(path)
+    trained("hashing", "logistic", char_ngrams=None).save(path)  # words alone: named below
     status, out, err = run_cli(capsys, "explain", path, "a fine film", "--json")
     assert status == 0, err
     data = json.loads(out)

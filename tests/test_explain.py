@@ -25,15 +25,15 @@ DOCUMENTS = [
 @pytest.fixture(scope="module")
 def binary_clf() -> TextClassifier:
     texts, labels = make_corpus(BINARY_MARKERS)
-    return TextClassifier(ngrams=1, features="binary", min_df=1, eta=0.5, epochs=15,
-                          batch_size=8).fit(texts, labels)
+    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, eta=0.5,
+                          epochs=15, batch_size=8).fit(texts, labels)
 
 
 @pytest.fixture(scope="module")
 def bigram_clf() -> TextClassifier:
     texts, labels = make_corpus(BINARY_MARKERS, seed=1)
-    return TextClassifier(ngrams=2, features="tfidf", min_df=1, eta=2.0, epochs=5).fit(
-        texts, labels)
+    return TextClassifier(ngrams=2, features="tfidf", min_df=1, char_ngrams=None, eta=2.0,
+                          epochs=5).fit(texts, labels)
 
 
 @pytest.fixture(scope="module")

@@ -268,7 +268,7 @@ def test_the_python_api_takes_iterables_and_refuses_strings_and_early_prediction
     assert clf.predict(text for text in ["a great film"]) == clf.predict(["a great film"])
     with pytest.raises(DataError, match="got a single str; wrap it in a list"):
         clf.predict("a str")
-    with pytest.raises(SettingsError, match="ngrams must be an integer ≥ 1, got 1.5"):
+    with pytest.raises(SettingsError, match="ngrams must be an integer ≥ 0, got 1.5"):
         TextClassifier(ngrams=1.5)
     with pytest.raises(DataError, match="3 dev texts but 2 dev labels"):
         TextClassifier(**SMALL).fit(TRAIN_TEXTS, TRAIN_LABELS, TRAIN_TEXTS[:3],
@@ -326,7 +326,7 @@ def model_path(tmp_path) -> Path:
     (lambda m, a: a["model.theta"].fill(np.nan), "NaN or infinite"),
     (lambda m, a: m["featurizer"]["settings"].update(token_pattern="(a|aa)+$"),
      "not one textclf writes by itself"),
-    (lambda m, a: m["featurizer"]["settings"].update(ngrams=0), "ngrams must be an integer"),
+    (lambda m, a: m["featurizer"]["settings"].update(ngrams=-1), "ngrams must be an integer"),
     (lambda m, a: a.update({"featurizer.idf": a["featurizer.idf"][:-1]}), "idf values"),
 ])
 def test_a_crafted_model_file_is_refused_by_name(model_path, change, message):

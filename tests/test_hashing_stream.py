@@ -100,7 +100,7 @@ def test_streaming_gives_the_in_memory_theta_on_the_same_order(rt, tmp_path, mod
     in_memory.fit(texts, labels)  # shuffles; redo the same with shuffle=False below
     from textclf.training import train
 
-    X = in_memory.featurizer.fit_transform(texts)
+    X = in_memory.featurizer.fit_transform(texts, labels)
     reference = in_memory.build_model(X.shape[1])
     train(reference, X, in_memory.targets(labels), in_memory.training_settings, shuffle=False)
     streamed = TextClassifier(jobs=jobs, **options)

@@ -26,8 +26,8 @@ def corpus():
 def binary_clf(corpus) -> TextClassifier:
     texts, labels = corpus
     dev_texts, dev_labels = make_corpus(BINARY_MARKERS, n_per_class=10, seed=5)
-    return TextClassifier(ngrams=1, features="binary", min_df=1, eta=0.5, epochs=4,
-                          batch_size=8).fit(texts, labels, dev_texts, dev_labels)
+    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, eta=0.5,
+                          epochs=4, batch_size=8).fit(texts, labels, dev_texts, dev_labels)
 
 
 @pytest.fixture(scope="module")
@@ -114,15 +114,15 @@ def topic_corpus():
 @pytest.fixture(scope="module")
 def softmax_clf(topic_corpus) -> TextClassifier:
     texts, labels = topic_corpus
-    return TextClassifier(ngrams=1, features="binary", min_df=1, model="softmax",
+    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, model="softmax",
                           epochs=8).fit(texts, labels)
 
 
 @pytest.fixture(scope="module")
 def mlp_clf(topic_corpus) -> TextClassifier:
     texts, labels = topic_corpus
-    return TextClassifier(ngrams=1, features="binary", min_df=1, model="mlp", hidden=16,
-                          eta=0.02, epochs=20).fit(texts, labels)
+    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, model="mlp",
+                          hidden=16, eta=0.02, epochs=20).fit(texts, labels)
 
 
 def test_softmax_strongest_features_per_class(softmax_clf, topic_corpus):

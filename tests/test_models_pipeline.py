@@ -11,7 +11,7 @@ from textclf.errors import DataError, SettingsError
 from textclf.explain import measured_term_effects
 from textclf.models import FeedForwardNetwork, LogisticRegression, SoftmaxRegression
 
-SMALL = {"min_df": 1, "epochs": 15, "batch_size": 8}
+SMALL = {"min_df": 1, "epochs": 15, "batch_size": 8, "char_ngrams": None}  # topic words
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,8 @@ def test_file_layout(model_file: Path, small_classifier) -> None:
     assert set(contents) == {"meta.json", "arrays/model.theta.npy", "arrays/featurizer.idf.npy",
                              "arrays/featurizer.document_frequency.npy",
                              "arrays/featurizer.terms_utf8.npy",
-                             "arrays/featurizer.terms_offsets.npy"}
+                             "arrays/featurizer.terms_offsets.npy",
+                             "arrays/featurizer.nb_scale.npy"}  # the default tfidf-nb's r
     meta = json.loads(contents["meta.json"])
     assert meta["format"] == "textclf-model" and meta["format_version"] == persist.FORMAT_VERSION
     assert meta["labels"] == ["neg", "pos"]
@@ -166,6 +167,24 @@ def test_array_not_as_listed_is_refused(model_file: Path, tmp_path: Path) -> Non
     contents["arrays/featurizer.idf.npy"] = buffer.getvalue()
     path = write(tmp_path / "dtype.textclf", sealed(contents))
     with pytest.raises(ModelFileError, match=r"array 'featurizer\.idf' is float32\[3\]"):
+        TextClassifier.load(path)
+
+
+def test_a_shape_of_zero_size_but_enormous_dimensions_is_refused(model_file: Path,
+                                                                   tmp_path: Path) -> None:
+    """(0, 10⁸, 10¹⁰) holds no data, as its empty member says, but numpy cannot even make
+    an empty array of it (found by tests/test_properties.py)."""
+    contents = members(model_file)
+    meta = json.loads(contents["meta.json"])
+    shape = [0, 107344567, 10740380598]
+    meta["arrays"]["featurizer.idf"]["shape"] = shape
+    contents["meta.json"] = json.dumps(meta).encode("utf-8")
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": tuple(shape)})
+    contents["arrays/featurizer.idf.npy"] = header.getvalue()
+    path = write(tmp_path / "zero.textclf", sealed(contents))
+    with pytest.raises(ModelFileError, match="impossible shape"):
         TextClassifier.load(path)
 
 

@@ -288,7 +288,8 @@ def test_no_command_line_ends_in_a_traceback(tmp_path_factory, monkeypatch, caps
 @settings(max_examples=25, deadline=None)
 @given(texts=st.lists(st.text(st.sampled_from("ab cd ef!?'xé"), max_size=30), min_size=4,
                       max_size=20),
-       ngrams=st.integers(1, 3), features=st.sampled_from(["count", "binary", "tfidf"]),
+       ngrams=st.integers(1, 3),
+       features=st.sampled_from(["count", "binary", "tfidf", "nb", "tfidf-nb"]),
        hashed=st.booleans(), model=st.sampled_from(["auto", "softmax", "mlp"]),
        float32=st.booleans(), seed=st.integers(0, 3))
 def test_save_and_load_keep_predictions_exactly(tmp_path_factory, texts, ngrams, features,

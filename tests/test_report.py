@@ -244,4 +244,6 @@ def test_python_example_in_the_docs_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     exec(compile(code, str(doc), "exec"), {"__name__": "docs_example"})
     out = capsys.readouterr().out
-    assert "prediction:" in out and "'roc'" in out and "['wonderful', 'moving'" in out
+    assert "prediction:" in out and "'roc'" in out
+    strongest = next(line for line in out.splitlines() if line.startswith("['"))
+    assert {"wonderful", "moving"} <= set(eval(strongest)[:2])  # the positive words

@@ -57,10 +57,11 @@ def test_the_search_space_comes_from_the_declarations():
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"ngrams": 0}, "ngrams must be an integer ≥ 1, got 0"),
-    ({"ngrams": 1.5}, "ngrams must be an integer ≥ 1, got 1.5"),
+    ({"ngrams": 0}, "ngrams 0 leaves no features: give char_ngrams too"),
+    ({"ngrams": 1.5}, "ngrams must be an integer ≥ 0, got 1.5"),
     ({"ngrams": True}, "ngrams must be an integer"),
-    ({"features": "bm25"}, "features must be one of count, binary, tfidf, got 'bm25'"),
+    ({"features": "bm25"},
+     "features must be one of count, binary, tfidf, nb, tfidf-nb, got 'bm25'"),
     ({"eta": float("inf")}, "eta must be a number > 0, got inf"),
     ({"dropout": 1.0}, "dropout must be a number ≥ 0 and < 1, got 1.0"),
     ({"lowercase": "yes"}, "lowercase must be true or false, got 'yes'"),

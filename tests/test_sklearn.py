@@ -126,8 +126,9 @@ ESTIMATORS = [
     MLPClassifier(hidden=(8, 4), activation="tanh", dropout=0.2, l2=1e-4),
     SoftmaxRegressionClassifier(optimizer="adam", eta=0.05, l1=1e-4, patience=2),
     RawTextClassifier(),  # text input: the suite checks that it can be cloned, then skips
-    NumbersAsText(ngrams=1, min_df=1),
+    NumbersAsText(ngrams=1, min_df=1, char_ngrams=None, features="tfidf"),
     NumbersAsText(ngrams=1, min_df=1, features="binary", model="softmax"),
+    NumbersAsText(ngrams=1, min_df=1, features="nb", char_ngrams=None),  # weighted ratios
 ]
 
 
@@ -333,7 +334,8 @@ def test_raw_text_estimator_saves_a_textclf_model_file(tmp_path):
 def test_early_stopping_holds_out_a_validation_set():
     texts, labels = topic_corpus(90, seed=8)
     clf = RawTextClassifier(min_df=1, epochs=30, eta=20.0, schedule="constant", bias_rate=1.0,
-                            patience=2, validation_fraction=0.2)
+                            patience=2, validation_fraction=0.2, features="tfidf",
+                            char_ngrams=None)  # the dev loss turns up within 30 epochs
     clf.fit(texts, labels)
     assert all("dev_loss" in record for record in clf.history_)
     assert clf.n_iter_ < 30  # stopped early

@@ -107,19 +107,24 @@ class FakeClock:
         return self.now
 
 
+def timed_epochs(monkeypatch, module, clock: FakeClock, seconds: float) -> None:
+    """Every training epoch of ``module.train`` takes ``seconds`` on ``clock``."""
+    real_train = module.train
+
+    def train(model, X, y, settings, on_epoch_end, guard):
+        def after_epoch(epoch, record):
+            clock.now += seconds
+            on_epoch_end(epoch, record)
+        return real_train(model, X, y, settings, after_epoch, guard)
+
+    monkeypatch.setattr(module, "train", train)
+
+
 @pytest.fixture
 def slow_epochs(monkeypatch):
     """Every training epoch takes 0.25 s on a fake clock; returns the clock."""
     clock = FakeClock()
-    real_train = tune_module.train
-
-    def train(model, X, y, settings, on_epoch_end, guard):
-        def after_epoch(epoch, record):
-            clock.now += 0.25
-            on_epoch_end(epoch, record)
-        return real_train(model, X, y, settings, after_epoch, guard)
-
-    monkeypatch.setattr(tune_module, "train", train)
+    timed_epochs(monkeypatch, tune_module, clock, 0.25)
     return clock
 
 
@@ -251,7 +256,8 @@ def test_cli_tunes_on_the_dev_split_and_never_reads_test(tmp_path, capsys, acces
                                           "test": trigram_corpus(40, 12)})
     model = tmp_path / "model.textclf"
     touched = access()
-    status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model)
+    status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model,
+                               "--folds", "0")
     FileAccess.stop()
     assert status == 0, err
     test_folder = str((root / "test").resolve())
@@ -275,7 +281,8 @@ def test_cli_holds_out_part_of_train_when_there_is_no_dev(tmp_path, capsys, acce
     model = tmp_path / "model.textclf"
     touched = access()
     status, out, err = run_cli(capsys, "tune", root, "--budget", "30", "-o", model,
-                               "--dev-fraction", "0.2", "--models", "logistic", "-q")
+                               "--dev-fraction", "0.2", "--models", "logistic", "-q",
+                               "--folds", "0")
     FileAccess.stop()
     assert status == 0, err
     assert not [p for p in touched if p.startswith(str((root / "test").resolve()))]
@@ -369,3 +376,107 @@ def test_scores():
     assert score("accuracy", y_true, y_pred, 3) == pytest.approx(0.6)
     # F1: class 0: 2·1/(2+1+1) = 0.5; class 1: 2·2/(4+1+0) = 0.8; class 2: 0
     assert score("macro_f1", y_true, y_pred, 3) == pytest.approx((0.5 + 0.8 + 0.0) / 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-validation
+
+
+def test_stratified_folds_are_seeded_and_balanced():
+    from textclf.corpus import stratified_folds
+    labels = ["a"] * 23 + ["b"] * 7 + ["c"] * 2
+    fold = stratified_folds(labels, 5, seed=3)
+    np.testing.assert_array_equal(fold, stratified_folds(labels, 5, seed=3))
+    assert not np.array_equal(fold, stratified_folds(labels, 5, seed=4))
+    for label, n in (("a", 23), ("b", 7), ("c", 2)):
+        per_fold = np.bincount(fold[np.array(labels) == label], minlength=5)
+        assert per_fold.max() - per_fold.min() <= 1 and per_fold.sum() == n
+    assert np.bincount(fold).max() - np.bincount(fold).min() <= 1
+    with pytest.raises(SettingsError, match="folds must be an integer ≥ 2"):
+        stratified_folds(labels, 1, 0)
+    assert set(stratified_folds(labels, 5, 0)) == set(range(5))  # every document in one
+
+
+def test_the_standard_error_rule():
+    from textclf.tune import beats, standard_error
+    assert standard_error([0.01, 0.01, 0.01]) == 0.0
+    assert not beats([0.8] * 5, [0.8] * 5)  # a tie never replaces the default
+    assert beats([0.82, 0.83, 0.81, 0.82, 0.84], [0.80, 0.80, 0.80, 0.81, 0.81])
+    # better on average but within the noise of the fold-by-fold differences
+    assert not beats([0.85, 0.78, 0.86, 0.77, 0.84], [0.80, 0.80, 0.80, 0.81, 0.81])
+
+
+def test_cross_validation_keeps_the_defaults_when_every_setting_ties():
+    from textclf.tune import tune_cv
+    # every document is told apart by a word of its own class: every setting scores 1.0
+    texts = [f"{'alpha' if i % 2 else 'omega'} filler{i % 7} words here" for i in range(60)]
+    labels = ["a" if i % 2 else "b" for i in range(60)]
+    result = tune_cv(texts, labels, 60, folds=3, seed=1, max_trials=6,
+                     space=SearchSpace(models=("logistic",)))
+    assert [t.score for t in result.trials if t.status == "ok"] == \
+        [1.0] * len([t for t in result.trials if t.status == "ok"])
+    assert result.best is result.trials[0]  # the defaults
+    defaults = TextClassifier()
+    assert result.classifier.feature_settings.weighting == defaults.feature_settings.weighting
+    assert result.classifier.training_settings.eta == \
+        TextClassifier(model="logistic").training_settings.eta
+    assert len(result.trials[0].fold_scores) == 3
+    assert result.metadata["cross_validation"]["folds"] == 3
+
+
+def test_cross_validation_replaces_the_defaults_by_a_clearly_better_setting():
+    from textclf.tune import tune_cv
+    texts, labels = trigram_corpus(150, seed=21, noise=0.1)  # only trigrams tell the classes
+    space = SearchSpace(models=("logistic",), ngrams=(1, 3), weightings=("tfidf",),
+                        char_ngrams=(None,))
+    result = tune_cv(texts, labels, 60, folds=5, seed=0, max_trials=4, space=space)
+    assert result.trials[0].ngrams == 1  # the defaults within this space
+    assert result.best.ngrams == 3 and result.best.score > result.trials[0].score
+    assert result.classifier.featurizer.settings.ngrams == 3
+
+
+def test_cli_cross_validates_and_never_reads_test(tmp_path, capsys, access):
+    root = write_tree(tmp_path / "data", {"train": trigram_corpus(100, 30),
+                                          "dev": trigram_corpus(30, 31),
+                                          "test": trigram_corpus(30, 32)})
+    model = tmp_path / "model.textclf"
+    touched = access()
+    status, out, err = run_cli(capsys, "tune", root, "--budget", "20", "-o", model,
+                               "--models", "logistic", "--folds", "3")
+    FileAccess.stop()
+    assert status == 0, err
+    assert not [p for p in touched if p.startswith(str((root / "test").resolve()))]
+    assert any(p.startswith(str((root / "train").resolve())) for p in touched)
+    assert "3-fold cross-validation" in out and "chosen:" in out
+    tuning = TextClassifier.load(model).tuning
+    assert tuning["cross_validation"]["folds"] == 3
+    assert all(len(t["fold_scores"]) == 3 for t in tuning["trials"] if t["status"] == "ok")
+    status, _, err = run_cli(capsys, "tune", root, "--budget", "5", "-o", model, "--folds", "1")
+    assert status == 1 and "--folds must be 0" in err
+
+
+def test_cross_validation_bad_input():
+    from textclf.tune import tune_cv
+    with pytest.raises(DataError, match="only one class"):
+        tune_cv(["a b", "b c", "c d", "d e"], ["x"] * 4, 5, folds=2)
+    with pytest.raises(SettingsError, match="3 folds need at least 3 documents"):
+        tune_cv(["a b", "b c"], ["x", "y"], 5, folds=3)
+    with pytest.raises(DataError, match="texts and of labels differ"):
+        tune_cv(["a b", "b c"], ["x"], 5, folds=2)
+
+
+def test_cross_validation_too_long_for_the_budget_trains_the_defaults(monkeypatch):
+    """Each epoch takes 0.1 s on a fake clock: the defaults' first fold (10 epochs) takes
+    1 s, so the other two folds and the final training (3.5 s) do not fit a 4 s budget."""
+    import textclf.tune.crossval as crossval
+    from textclf.tune import tune_cv
+    clock = FakeClock()
+    timed_epochs(monkeypatch, crossval, clock, 0.1)
+    texts, labels = trigram_corpus(60, seed=40)
+    result = tune_cv(texts, labels, 4.0, folds=3, clock=clock,
+                     space=SearchSpace(models=("logistic",)))
+    assert len(result.trials) == 1 and result.trials[0].status.startswith("out of time")
+    assert result.trials[0].fold_scores and len(result.trials[0].fold_scores) == 1
+    assert result.best is result.trials[0]
+    assert result.classifier.training_settings.epochs == 10  # the defaults, trained on all
+    assert result.classifier.predict(texts[:2])

@@ -6,33 +6,12 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 from textclf.training import MODEL_DEFAULTS
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "tune_models.py"
 _spec = importlib.util.spec_from_file_location("tune_models", _PATH)
 tune_models = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tune_models)
-
-
-def test_folds_are_a_stratified_seeded_partition():
-    labels = ["a"] * 13 + ["b"] * 7 + ["c"] * 5 + ["d"]
-    fold = tune_models.stratified_folds(labels, 5, seed=3)
-    assert fold.shape == (len(labels),) and set(fold) == set(range(5))  # every document once
-    sizes = np.bincount(fold, minlength=5)
-    assert sizes.max() - sizes.min() <= 1
-    for label in set(labels):
-        per_fold = np.bincount(fold[np.array(labels) == label], minlength=5)
-        assert per_fold.max() - per_fold.min() <= 1, label
-    assert np.array_equal(fold, tune_models.stratified_folds(labels, 5, seed=3))
-    assert not np.array_equal(fold, tune_models.stratified_folds(labels, 5, seed=4))
-
-
-def test_fewer_than_two_folds_is_refused():
-    with pytest.raises(ValueError, match="folds must be >= 2"):
-        tune_models.stratified_folds(["a", "b"], 1)
 
 
 def test_paired_table_compares_fold_by_fold():

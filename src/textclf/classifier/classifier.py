@@ -30,7 +30,8 @@ from textclf.explain.contributions import explain
 from textclf.explain.inspection import ModelSummary, inspect_model, top_features
 from textclf.explain.records import Explanation
 from textclf.features.featurizer import Featurizer
-from textclf.features.settings import FeatureSettings
+from textclf.features.naive_bayes import Targets, check_interpolation, interpolate_trained
+from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models import FeedForwardNetwork, Model, new_model
 from textclf.models.settings import ModelSettings
 from textclf.training.loop import EpochCallback, Trainer
@@ -68,7 +69,7 @@ class TextClassifier:
 
     def __init__(self, **settings: Any):
         grouped = split_arguments(settings)
-        self.feature_settings = FeatureSettings(**grouped["features"])
+        self.feature_settings = FeatureSettings(**{**CLASSIFIER_DEFAULTS, **grouped["features"]})
         self.model_settings = ModelSettings(**grouped["model"])
         self.training_overrides = {name: TrainingSettings.declared[name].check(value)
                                    for name, value in grouped["training"].items()
@@ -137,17 +138,16 @@ class TextClassifier:
         if kind == "auto":
             kind = "logistic" if len(self.labels) == 2 else "softmax"
         if kind == "logistic" and len(self.labels) != 2:
-            raise DataError(
-                f"binary logistic regression needs exactly two classes, the data has "
-                f"{len(self.labels)}: {', '.join(self.labels[:10])}; use --model softmax "
-                "(or auto)"
-            )
+            raise DataError(f"binary logistic regression needs exactly two classes, the data "
+                            f"has {len(self.labels)}: {', '.join(self.labels[:10])}; use "
+                            "--model softmax (or auto)")
         return kind
 
     def build_model(self, n_features: int, overrides: dict[str, Any] | None = None) -> Model:
         """A fresh model for ``n_features`` columns and the labels; settles
         ``training_settings`` for its kind (with ``overrides`` on top of the arguments)."""
         kind = self.model_kind()
+        check_interpolation(self.feature_settings, kind)
         self.training_settings = t = default_settings(
             kind, {**self.training_overrides, **(overrides or {})})
         model = new_model(kind, n_features, len(self.labels), init=t.init, seed=t.seed,
@@ -158,8 +158,7 @@ class TextClassifier:
         return model
 
     def targets(self, labels: Sequence) -> np.ndarray:
-        """Class indices of ``labels`` (which must be known), or for a multi-label
-        classifier the 0/1 matrix of the label sets."""
+        """Class indices of ``labels`` (known ones), or a multi-label classifier's 0/1 matrix."""
         sets, _ = read_targets(labels, self.multi_label)
         return encode(sets, self.labels, self.multi_label)
 
@@ -202,13 +201,14 @@ class TextClassifier:
         dev_texts, dev_labels, has_dev = devset.checked_dev(dev_texts, dev_labels)
         devset.check_dev_needs(self, has_dev)
         self.labels = label_names(sets, self.multi_label)
-        sample_weight = checked_sample_weights(sample_weight, len(texts))
+        check_interpolation(self.feature_settings, self.model_kind())
+        y = encode(sets, self.labels, self.multi_label)
+        weights = self.document_weights(y, checked_sample_weights(sample_weight, len(texts)))
         self.featurizer = Featurizer(self.feature_settings.replace(), jobs=self.jobs,
                                      dtype=self.dtype)
-        X = self.featurizer.fit_transform(texts)
-        y = encode(sets, self.labels, self.multi_label)
+        X = self.featurizer.fit_transform(texts, self.nb_targets(y), weights)
         self.model = self.build_model(X.shape[1])
-        rows, weights = weighted_rows(self.document_weights(y, sample_weight))
+        rows, weights = weighted_rows(weights)
         if rows is not None and len(rows) < len(y):  # documents of weight 0 take no step
             X, y = X[rows], y[rows]
         dev = self.dev_set(dev_texts, dev_labels, dev_sample_weight) if has_dev else None
@@ -217,6 +217,10 @@ class TextClassifier:
                                            weights),
                    sign_key=sign_key)
         return self
+
+    def nb_targets(self, y: np.ndarray) -> Targets:
+        """What the nb ratios learn from: ``y`` over every label of the classifier."""
+        return Targets(y, len(self.labels), self.multi_label)
 
     def document_weights(self, y: np.ndarray,
                          sample_weight: np.ndarray | None) -> np.ndarray | None:
@@ -250,6 +254,7 @@ class TextClassifier:
 
         trainer.on_epoch_end = after_epoch
         self.history = trainer.fit(source, dev, shuffle=shuffle, resume=state)
+        interpolate_trained(self.model, self.featurizer.settings)  # nb_beta, if any
         devset.fit_on_dev(self, dev)
         if checkpoints is not None:
             checkpoints.finish(self)
@@ -304,16 +309,12 @@ class TextClassifier:
         return self
 
     def fit_dask(self, client: Any, data: Any, **options: Any) -> TextClassifier:
-        """Train on a Dask cluster (docs/distributed.md): ``data`` is one or more files,
-        globs or fsspec URLs that the workers can read (each file a shard, in any line
-        format), a ``dask.bag`` of documents (Documents, dicts, (text, label) pairs), or a
-        ``dask.dataframe`` with text and label columns (each partition a shard).
-        ``client`` is a ``distributed.Client``, an address (``local:N``,
-        ``tcp://HOST:PORT``), or None for the ``dask`` argument. ``options``: ``dev``
-        (texts, labels), ``fmt``, ``text_field``, ``label_field`` (as for
-        :func:`read_corpus`), ``on_epoch_end``. The ``distributed`` argument picks the
-        mode: ``exact`` (L-BFGS over the shards' gradient sums) or ``average`` (an SGD
-        epoch per worker, θ averaged after each)."""
+        """Train on a Dask cluster (docs/distributed.md). ``data``: files, globs or fsspec
+        URLs the workers read (each file a shard), a ``dask.bag`` of documents or a
+        ``dask.dataframe`` with text and label columns; ``client``: a
+        ``distributed.Client``, an address (``local:N``, ``tcp://HOST:PORT``) or None (the
+        ``dask`` argument); ``options``: ``dev`` (texts, labels), ``fmt``, ``text_field``,
+        ``label_field``, ``on_epoch_end``. Mode: the ``distributed`` argument."""
         return fit_on_dask(self, client, data, **options)
 
     # use ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ and the featuriser, the classifier makes the model for them."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from textclf.distributed import (
 )
 from textclf.distributed.shards import collection_kind
 from textclf.errors import SettingsError
+from textclf.features.settings import FeatureSettings
 from textclf.training.history import EpochCallback
 
 
@@ -45,6 +47,7 @@ def fit_on_dask(clf: Any, client: Any, data: Any, *,
         if on_epoch_end is not None:
             on_epoch_end(epoch, record)
 
+    clf.feature_settings = cluster_features(clf.feature_settings)  # what it will have trained
     job = ClusterJob(features=clf.feature_settings.replace(), mode=clf.distributed,
                      prepare=lambda labels, featurizer: prepare(
                          clf, labels, featurizer, overrides, dev if has_dev else None),
@@ -76,3 +79,19 @@ def prepare(clf: Any, labels: list[str], featurizer: Any, overrides: dict[str, A
     clf.featurizer = featurizer
     clf.model = clf.build_model(featurizer.n_features, overrides)
     return clf.model, clf.training_settings, clf.dev_set(*dev) if dev else None
+
+
+def cluster_features(settings: FeatureSettings) -> FeatureSettings:
+    """The features a cluster makes: word n-grams without labels in the counting pass. The
+    out-of-the-box nb weighting becomes its label-free base (tfidf-nb → tfidf, nb →
+    binary, with a warning) and character n-grams ``auto`` none; character n-grams asked
+    for by length are refused (the workers' counting pass does not make them yet)."""
+    if settings.char_ngrams not in (None, "auto"):
+        raise SettingsError("character n-grams are not made on a cluster yet: train with "
+                            "--char-ngrams none, or in one process")
+    base = {"tfidf-nb": "tfidf", "nb": "binary"}.get(settings.weighting, settings.weighting)
+    if base != settings.weighting:
+        warnings.warn(f"a cluster weighs features by {base}: the {settings.weighting} "
+                      "weighting needs per-label counts that the workers' counting pass does "
+                      "not make yet", UserWarning, stacklevel=3)
+    return settings.replace(weighting=base, char_ngrams=None, nb_beta=None)

@@ -10,16 +10,18 @@ network's bias vectors. **float16** (``--float16``): every parameter in half pre
 (11 significant bits). Loading turns both back into float32 arrays, so a compressed model
 predicts, explains and serves like any other.
 
-**The vocabulary**: terms sorted (the model's columns permuted with them: nothing else
-changes), then front-coded: each term stored as the number of leading characters it shares
+**The vocabulary**: terms sorted (within each block, with character n-grams; the model's
+columns, and the nb weightings' ratios, permuted with them: nothing else changes), then
+front-coded: each term stored as the number of leading characters it shares
 with the term before it (at most 255) and the rest of it in UTF-8, the rests separated by
 the byte 0xFF, which UTF-8 never uses. Document frequencies become uint16 or uint32, and
 idf is not stored where it is exactly ln((1 + N)/(1 + df)) + 1 of those (it is recomputed
-on loading).
+on loading). The nb ratios are stored as float32 where θ is quantised (else as they are).
 
 **Pruning** (``--prune-below ε``): the terms whose weights are all below ε in absolute value
 (every output's θⱼₖ, or every unit's W₁ row) are dropped from the vocabulary and θ. With
-tf-idf, a document's remaining values are then normalised without them.
+tf-idf (and the nb weightings), a document's remaining values are then normalised without
+them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from textclf.features.weighting import inverse_document_frequency
 QUANTIZERS = ("int8", "float16")
 SEPARATOR = 0xFF  # never a byte of UTF-8
 MAX_PREFIX = 255
+PER_TERM = ("document_frequency", "idf", "nb_scale")  # a vocabulary's arrays, a value a term
 
 
 # θ -------------------------------------------------------------------------------------------
@@ -119,9 +122,15 @@ def front_decode(shared: np.ndarray, rests: np.ndarray) -> list[str]:
     return terms
 
 
-def encode_vocabulary(meta: dict, arrays: dict) -> dict:
+def encode_vocabulary(meta: dict, arrays: dict, lossy: bool = False) -> dict:
     """The featuriser's arrays, compact: front-coded terms, df as uint16/uint32, idf left
-    out where it is recomputed exactly from df."""
+    out where it is recomputed exactly from df, the nb ratios as float32 where θ is
+    quantised (``lossy``); with blocks of words and characters, each block's (arrays
+    ``words.NAME``, ``chars.NAME``)."""
+    if "parts" in meta:
+        return {f"{unit}.{k}": v for unit in meta["parts"]
+                for k, v in encode_vocabulary(meta["parts"][unit], block_arrays(arrays, unit),
+                                              lossy).items()}
     utf8, offsets = arrays["terms_utf8"], arrays["terms_offsets"]
     data, bounds = utf8.tobytes(), offsets.tolist()
     terms = [data[a:b].decode("utf-8", "surrogatepass")
@@ -133,12 +142,25 @@ def encode_vocabulary(meta: dict, arrays: dict) -> dict:
                                                else np.uint32)}
     if not np.array_equal(inverse_document_frequency(df, meta["n_documents"]), arrays["idf"]):
         compact["idf"] = arrays["idf"]
+    if "nb_scale" in arrays:
+        compact["nb_scale"] = np.asarray(arrays["nb_scale"], np.float32 if lossy else None)
     return compact
+
+
+def block_arrays(arrays: dict, unit: str) -> dict:
+    """The arrays of block ``unit`` (named ``unit.NAME``), as NAME."""
+    return {k.removeprefix(f"{unit}."): v for k, v in arrays.items() if k.startswith(f"{unit}.")}
 
 
 def decode_vocabulary(meta: dict, arrays: dict) -> tuple[dict, dict]:
     """The featuriser's meta (with its ``terms``) and arrays as
-    :meth:`VocabularyFeaturizer.from_state` reads them."""
+    :meth:`VocabularyFeaturizer.from_state` reads them (each block's, with blocks)."""
+    if "parts" in meta:
+        parts, decoded = dict(meta["parts"]), {}
+        for unit in parts:
+            parts[unit], block = decode_vocabulary(parts[unit], block_arrays(arrays, unit))
+            decoded |= {f"{unit}.{k}": v for k, v in block.items()}
+        return {**meta, "parts": parts}, decoded
     terms = front_decode(arrays["terms_shared"], arrays["terms_rests"])
     df = arrays["document_frequency"]
     if df.dtype not in (np.uint16, np.uint32):
@@ -146,7 +168,10 @@ def decode_vocabulary(meta: dict, arrays: dict) -> tuple[dict, dict]:
     df = df.astype(np.int64)
     idf = arrays["idf"] if "idf" in arrays \
         else inverse_document_frequency(df, int(meta["n_documents"]))
-    return {**meta, "terms": terms}, {"document_frequency": df, "idf": idf}
+    decoded = {"document_frequency": df, "idf": idf}
+    if "nb_scale" in arrays:
+        decoded["nb_scale"] = arrays["nb_scale"]
+    return {**meta, "terms": terms}, decoded
 
 
 def repacked(terms: list[str]) -> dict:
@@ -163,7 +188,8 @@ def encode(meta: dict, arrays: dict[str, np.ndarray], model, spec: dict) -> None
     if meta["featurizer"].get("settings", {}).get("hash_bits") is None:
         featurizer = {k.removeprefix("featurizer."): arrays.pop(k)
                       for k in [k for k in arrays if k.startswith("featurizer.")]}
-        compact = encode_vocabulary(meta["featurizer"], featurizer)
+        compact = encode_vocabulary(meta["featurizer"], featurizer,
+                                    lossy=spec.get("quantize") is not None)
         arrays |= {f"featurizer.{k}": v for k, v in compact.items()}
         record["vocabulary"] = "front-coded"
     if spec.get("quantize") is not None:
@@ -220,13 +246,38 @@ def with_columns(model, columns: np.ndarray):
     return type(model).from_config(config, arrays)
 
 
+def blocks_of(featurizer) -> list[tuple[int, object]]:
+    """(first column, featuriser) of each block of a vocabulary: its words and characters,
+    or the one vocabulary."""
+    parts = list(getattr(featurizer, "parts", {}).values()) or [featurizer]
+    starts = np.cumsum([0, *(len(part.terms) for part in parts)])
+    return list(zip(starts[:-1].tolist(), parts, strict=True))
+
+
+def sorted_columns(featurizer, columns: np.ndarray) -> np.ndarray:
+    """``columns`` ordered by term within each block (the blocks stay in their order)."""
+    ordered = []
+    for start, part in blocks_of(featurizer):
+        mine = columns[(columns >= start) & (columns < start + len(part.terms))] - start
+        ordered += [start + j for j in sorted(mine.tolist(), key=part.terms.__getitem__)]
+    return np.array(ordered, dtype=np.int64)
+
+
 def featurizer_with_columns(featurizer, columns: np.ndarray):
-    """A vocabulary featuriser with the terms ``columns`` (in that order) of ``featurizer``."""
+    """A vocabulary featuriser with the terms ``columns`` (in that order, each block's
+    within the block) of ``featurizer``: their df, idf and nb ratios with them."""
+    if getattr(featurizer, "parts", None):
+        chosen = type(featurizer)(featurizer.settings, jobs=featurizer.jobs,
+                                  dtype=featurizer.dtype)
+        for start, part in blocks_of(featurizer):
+            mine = columns[(columns >= start) & (columns < start + len(part.terms))] - start
+            chosen.parts[part.unit] = featurizer_with_columns(part, mine)
+        chosen.learned_from_parts()
+        return chosen
     meta, arrays = featurizer.state()
     terms = [featurizer.terms[j] for j in columns.tolist()]
     arrays = {**arrays, **repacked(terms),
-              "document_frequency": arrays["document_frequency"][columns],
-              "idf": arrays["idf"][columns]}
+              **{name: arrays[name][columns] for name in PER_TERM if name in arrays}}
     chosen = type(featurizer).from_state({**meta, "n_terms": len(terms)}, arrays)
     chosen.jobs, chosen.dtype = featurizer.jobs, featurizer.dtype
     return chosen
@@ -248,8 +299,7 @@ def compress(clf, quantize: str | None = "int8", prune_below: float | None = Non
         else np.flatnonzero(weights >= prune_below)
     pruned = len(weights) - len(keep)
     if clf.featurizer.kind == "vocabulary":
-        terms = clf.featurizer.terms
-        keep = np.array(sorted(keep.tolist(), key=terms.__getitem__), dtype=np.int64)
+        keep = sorted_columns(clf.featurizer, keep)
         if pruned or not np.array_equal(keep, np.arange(len(weights))):
             clf.featurizer = featurizer_with_columns(clf.featurizer, keep)
             clf.model = with_columns(clf.model, keep)

@@ -27,10 +27,14 @@ from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
 from textclf.training.settings import TrainingSettings
 
+# A vocabulary (or one block of it: words or character n-grams); its arrays: terms_utf8 and
+# terms_offsets (or front-coded), document_frequency, idf, and nb_scale for the nb weightings.
+BLOCK_SCHEMA = {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?": int,
+                "unit?": str}
 META_SCHEMA = {
     "labels": [str],
-    "featurizer": {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?": int,
-                   "collisions?": int},
+    "featurizer": {**BLOCK_SCHEMA, "collisions?": int,
+                   "parts?": {"words?": BLOCK_SCHEMA, "chars?": BLOCK_SCHEMA}},
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
               "hidden?": [int], "activation?": str, "dropout?": float, "multi_label?": bool,
               "temperature?": float},
@@ -204,7 +208,8 @@ def restore(cls, parts: ClassifierParts):
     """A classifier of class ``cls`` (``TextClassifier``) made of ``parts``; an optimiser's
     averages the file keeps (a checkpoint's) are kept for training on."""
     clf = cls(**arguments(parts))
-    parts.featurizer.dtype = np.dtype(clf.dtype)
+    for featurizer in (parts.featurizer, *getattr(parts.featurizer, "parts", {}).values()):
+        featurizer.dtype = np.dtype(clf.dtype)  # each block's too: the values as trained
     clf.training_settings = parts.training_settings
     clf.featurizer, clf.model, clf.labels = parts.featurizer, parts.model, parts.labels
     clf.history, clf.tuning = parts.history, parts.tuning

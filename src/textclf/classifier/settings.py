@@ -22,7 +22,7 @@ from typing import Any
 from textclf.core.settings import Setting, Settings
 from textclf.distributed.settings import ClusterSettings
 from textclf.errors import SettingsError
-from textclf.features.settings import FeatureSettings
+from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models.settings import ModelSettings
 from textclf.training.settings import TrainingSettings
 
@@ -88,8 +88,13 @@ class Argument:
 
     @property
     def default(self) -> Any:
-        """None for training settings (the model kind's default), else the declared one."""
-        return None if self.group == "training" else self.setting.default
+        """None for training settings (the model kind's default); for features the
+        classifier's out-of-the-box value (``CLASSIFIER_DEFAULTS``); else the declared one."""
+        if self.group == "training":
+            return None
+        if self.group == "features":
+            return CLASSIFIER_DEFAULTS.get(self.setting.name, self.setting.default)
+        return self.setting.default
 
 
 ARGUMENTS: dict[str, Argument] = {

@@ -6,8 +6,8 @@ the training loop and dropped. Memory is θ, the featuriser's per-column arrays 
 chunks, whatever the size of the file.
 
 1. :func:`scan`: the label set and the number of documents N (the model's shape and the
-   learning-rate schedule need them), and for tf-idf the document frequency of each hashed
-   column;
+   learning-rate schedule need them), for tf-idf the document frequency of each hashed
+   column, and for the nb weightings each label's documents with each column (the ratios);
 2. :func:`featurised_chunks`, once per epoch: ``chunk_docs`` documents at a time, as rows
    of [X | 1] and their targets (and weights).
 
@@ -17,6 +17,7 @@ chunks, whatever the size of the file.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -31,6 +32,7 @@ from textclf.core.parallel import ordered_map
 from textclf.corpus.documents import Document
 from textclf.errors import DataError, SettingsError
 from textclf.features.hashing import HashingFeaturizer
+from textclf.features.naive_bayes import LabelTotals
 from textclf.features.weighting import weight_counts
 from textclf.training.sources import StreamedRows
 from textclf.training.weights import class_weights
@@ -86,6 +88,7 @@ class Scanned:
     weight_sums: dict[str, float] | None
     multi_label: bool = False
     weight_total: float = 0.0  # Σ of the documents' own weights
+    nb_totals: LabelTotals | None = None  # nb: per label, the documents with each column
 
 
 def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFeaturizer,
@@ -115,17 +118,23 @@ def scan(open_documents: Callable[[], Iterable[Document]], featurizer: HashingFe
         n += len(chunk)
 
     featurizer.reset()
-    if featurizer.settings.weighting == "tfidf":  # df: tokenise everything, on the workers
+    settings = featurizer.settings
+    totals = LabelTotals(featurizer.n_features - 1) if settings.uses_labels else None
+    if settings.uses_idf or totals is not None:  # tokenise everything, on the workers
         for chunk, X, keys, columns in hashed_chunks(open_documents, featurizer, chunk_docs,
                                                      with_keys=True):
             check(chunk)
             featurizer.add_counts(X, keys, columns)
+            if totals is not None:  # nb: the documents of each label with each column
+                own = None if chunk[0].weight is None \
+                    else np.fromiter((doc.weight for doc in chunk), np.float64, len(chunk))
+                totals.add(X, [doc.label_set for doc in chunk], own)
     else:
         for chunk in batches(open_documents(), chunk_docs):
             check(chunk)
         featurizer.n_documents = n
     return Scanned(sorted(counts), n, dict(counts), dict(weight_sums) if weighted else None,
-                   several, total)
+                   several, total, totals)
 
 
 def stream_weights(scanned: Scanned, class_weight) -> tuple[np.ndarray | None, float]:
@@ -157,7 +166,7 @@ def featurised_chunks(open_documents: Callable[[], Iterable[Document]],
     indices, or the 0/1 label matrix), and the rows' weights sᵢ = c_{yᵢ}·wᵢ·scale when the
     documents or classes are weighted (``by_class``: c_k per class)."""
     settings = featurizer.settings
-    idf = featurizer.idf if settings.weighting == "tfidf" else None
+    idf = featurizer.idf if settings.uses_idf else None
     known = set(labels)
     for chunk, counts, _, _ in hashed_chunks(open_documents, featurizer, chunk_docs,
                                              with_keys=False):
@@ -167,7 +176,7 @@ def featurised_chunks(open_documents: Callable[[], Iterable[Document]],
             raise DataError(f"label {stranger!r} was not in the file's first pass: the file "
                             "changed while training")
         y = encode(sets, labels, multi_label)
-        X = weight_counts(counts, settings, idf, featurizer.dtype)
+        X = featurizer.apply_label_weights(weight_counts(counts, settings, idf, featurizer.dtype))
         own = None if chunk[0].weight is None \
             else np.fromiter((doc.weight for doc in chunk), np.float64, len(chunk))
         if own is None and by_class is None:
@@ -187,8 +196,11 @@ def train_streamed(clf, open_documents: Callable[[], Iterable[Document]], dev: t
                             "(--hash-bits)")
     if not (isinstance(chunk_docs, int) and chunk_docs >= 1):
         raise SettingsError(f"chunk_docs must be at least 1, got {chunk_docs!r}")
-    featurizer = HashingFeaturizer(clf.feature_settings.replace(), jobs=clf.jobs,
-                                   dtype=clf.dtype)
+    settings = clf.feature_settings.replace()
+    if settings.char_ngrams == "auto":  # decided on the first chunk of the stream
+        settings = settings.resolved([doc.text for doc in itertools.islice(open_documents(),
+                                                                           chunk_docs)])
+    featurizer = HashingFeaturizer(settings, jobs=clf.jobs, dtype=clf.dtype)
     clf.featurizer = featurizer
     scanned = scan(open_documents, featurizer, chunk_docs)
     if scanned.n == 0:
@@ -203,6 +215,9 @@ def train_streamed(clf, open_documents: Callable[[], Iterable[Document]], dev: t
     m = clf.training_settings.batch_size
     chunk_docs = max(m, chunk_docs // m * m)  # whole batches per chunk
     by_class, scale = stream_weights(scanned, clf.training_settings.class_weight)
+    if scanned.nb_totals is not None:  # nb: the ratios, documents weighted as for training
+        featurizer.nb = scanned.nb_totals.scale(clf.labels, settings.nb_alpha,
+                                                clf.multi_label, by_class)
     source = StreamedRows(lambda: featurised_chunks(
         open_documents, featurizer, chunk_docs, clf.labels, clf.multi_label, by_class, scale),
         scanned.n)

@@ -1,7 +1,9 @@
-"""``textclf tune DATA --budget SECONDS -o MODEL``: search settings on dev, save the best model.
+"""``textclf tune DATA --budget SECONDS -o MODEL``: search settings, save the best model.
 
-The dev set is ``--dev DEV``, else DATA's dev split, else a stratified, seeded part of the
-training data held out for the search. The test split is never read.
+Trials are scored by k-fold cross-validation of the training split (``--folds``; by default
+5 folds when it has fewer than 50,000 documents and no ``--dev`` is given), else on a dev
+set: ``--dev DEV``, else DATA's dev split, else a stratified, seeded part of the training
+data held out for the search. The test split is never read.
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ from textclf.corpus import available_splits, hold_out
 from textclf.errors import DataError, SettingsError
 from textclf.features import WEIGHTINGS
 from textclf.models import MODEL_KINDS
-from textclf.tune import DEFAULT_DEV_FRACTION, METRICS, SearchSpace, tune
+from textclf.tune import (
+    DEFAULT_DEV_FRACTION,
+    DEFAULT_FOLDS,
+    METRICS,
+    SearchSpace,
+    tune,
+    tune_cv,
+)
+
+CROSS_VALIDATION_LIMIT = 50_000  # documents: beyond, one held-out part is a good enough judge
 
 
 def _listed(kind: type, allowed: tuple | None = None):
@@ -57,6 +68,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--dev-fraction", type=float, default=DEFAULT_DEV_FRACTION,
                         help="part of the training data held out when there is no dev set "
                         f"(default {DEFAULT_DEV_FRACTION})")
+    parser.add_argument("--folds", type=int, default=None, metavar="K",
+                        help="score each trial by K-fold cross-validation of the training "
+                        "data; 0: on a dev set (default: "
+                        f"{DEFAULT_FOLDS} folds under {CROSS_VALIDATION_LIMIT:,} training "
+                        "documents without --dev, else 0)")
     parser.add_argument("--metric", choices=METRICS, default="accuracy",
                         help="dev score to maximise (default accuracy)")
     space = SearchSpace()
@@ -68,7 +84,7 @@ def add_parser(subparsers) -> None:
                         help="n-gram lengths to search (default "
                         f"{','.join(map(str, space.ngrams))})")
     parser.add_argument("--features", type=_listed(str, WEIGHTINGS), default=space.weightings,
-                        help=f"feature weightings to search (default {','.join(WEIGHTINGS)})")
+                        help=f"feature weightings to search (default {','.join(space.weightings)})")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the search, the held-out split and training (default 0)")
     add_data_options(parser)
@@ -84,11 +100,25 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError("tune never reads the test split: choose another --split")
     checked_output(args)  # found out now, not after the whole search
     sign_key(args)
+    if not 0.0 < args.dev_fraction < 1.0:
+        raise SettingsError("--dev-fraction: the held-out fraction must be between 0 and 1, "
+                            f"got {args.dev_fraction}")
+    if args.folds is not None and (args.folds < 0 or args.folds == 1):
+        raise SettingsError(f"--folds must be 0 (a dev set) or at least 2, got {args.folds}")
+    if args.folds and args.dev:
+        raise SettingsError("--folds scores on the training data's folds: leave out --dev "
+                            "(or give --folds 0)")
     train = read_data(args, args.data, default_split="train")
     if train.multi_label:
         raise DataError(f"{args.data}: documents with zero or several labels; tune searches "
                         "single-label models (train multi-label models with textclf train: "
                         "docs/multilabel.md)")
+    folds = args.folds
+    if folds is None:
+        small = 2 * DEFAULT_FOLDS <= len(train.texts) < CROSS_VALIDATION_LIMIT
+        folds = DEFAULT_FOLDS if small and not args.dev else 0
+    if folds:
+        return run_cross_validated(args, train, folds, started)
     if args.dev:
         dev = read_data(argparse.Namespace(**{**vars(args), "split": None}), args.dev,
                         default_split="dev")
@@ -113,18 +143,50 @@ def run(args: argparse.Namespace) -> int:
         print(f"tuning on {len(texts)} documents from {args.data}, scoring on "
               f"{len(dev_texts)} dev documents from {dev_source}, budget {args.budget:g} s",
               file=out, flush=True)
-    space = SearchSpace(ngrams=args.ngrams, weightings=args.features)
-    if args.models is not None:
-        space.models = args.models
-    result = tune(texts, labels, dev_texts, dev_labels, args.budget, space=space,
+    result = tune(texts, labels, dev_texts, dev_labels, args.budget, space=search_space(args),
                   metric=args.metric, seed=args.seed, out=out, started=started)
     result.metadata["train"] = {"data": args.data, "documents": len(texts)}
     result.metadata["dev"] = {"source": dev_source, "documents": len(dev_texts)}
     result.classifier.save(args.output, sign_key(args))
     best = result.best
-    print(f"best: trial {best.number}: model {best.model}, ngrams {best.ngrams}, features "
-          f"{best.features}, eta {best.eta:.4g}, l2 {best.l2:.3g}, epochs {best.epochs}; "
-          f"dev {result.metric} {best.score:.4f}")
+    print(f"best: trial {best.number}: {described(best)}; dev {result.metric} {best.score:.4f}")
+    print(f"{len(result.trials)} trials; model saved to {args.output} "
+          f"({time.perf_counter() - started:.1f} s in all)")
+    return 0
+
+
+def search_space(args: argparse.Namespace) -> SearchSpace:
+    space = SearchSpace(ngrams=args.ngrams, weightings=args.features)
+    if args.models is not None:
+        space.models = args.models
+    return space
+
+
+def described(trial) -> str:
+    chars = "none" if trial.char_ngrams is None else "{}-{}".format(*trial.char_ngrams)
+    return (f"model {trial.model}, ngrams {trial.ngrams}, char n-grams {chars}, features "
+            f"{trial.features}, eta {trial.eta:.4g}, l2 {trial.l2:.3g}, epochs "
+            f"{trial.max_epochs}")
+
+
+def run_cross_validated(args: argparse.Namespace, train, folds: int, started: float) -> int:
+    """Trials scored by ``folds``-fold cross-validation of DATA's training split."""
+    out = None if args.quiet else sys.stdout
+    if out is not None:
+        print(f"tuning on {len(train.texts)} documents from {args.data} by {folds}-fold "
+              f"cross-validation (stratified, seed {args.seed}), budget {args.budget:g} s",
+              file=out, flush=True)
+    result = tune_cv(train.texts, train.labels, args.budget, folds=folds,
+                     space=search_space(args), metric=args.metric, seed=args.seed, out=out,
+                     started=started)
+    result.metadata["train"] = {"data": args.data, "documents": len(train.texts)}
+    result.classifier.save(args.output, sign_key(args))
+    best, default = result.best, result.trials[0]
+    kept = "the defaults (nothing beat them by more than the standard error)" \
+        if best is default else f"trial {best.number}"
+    print(f"chosen: {kept}: {described(best)}; {folds}-fold {result.metric} "
+          f"{best.score:.4f} (defaults {default.score:.4f}); trained on all "
+          f"{len(train.texts)} documents")
     print(f"{len(result.trials)} trials; model saved to {args.output} "
           f"({time.perf_counter() - started:.1f} s in all)")
     return 0

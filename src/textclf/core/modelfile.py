@@ -205,7 +205,11 @@ def read_array(path: Path, name: str, stream: IO[bytes], size: int,
     if stream.tell() + n_bytes != size:
         raise ModelFileError(f"{path}: array {name!r} declares {n_bytes} bytes of data but "
                              f"its member holds {size - stream.tell()}")
-    array = np.empty(shape, dtype)
+    try:  # a product of 0 (one dimension 0) can pass the size check with the rest enormous
+        array = np.empty(shape, dtype)
+    except (ValueError, MemoryError) as err:
+        raise ModelFileError(f"{path}: array {name!r} has the impossible shape "
+                             f"{list(shape)} ({err})") from err
     try:
         read = stream.readinto(memoryview(array.reshape(-1).view(np.uint8)))
     except (OSError, zipfile.BadZipFile, EOFError) as err:

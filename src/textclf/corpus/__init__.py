@@ -32,7 +32,7 @@ from textclf.corpus.sources import (
     read_corpus,
     read_lines,
 )
-from textclf.corpus.splits import hold_out
+from textclf.corpus.splits import hold_out, stratified_folds
 
 __all__ = [
     "FASTTEXT_PREFIX",
@@ -50,6 +50,7 @@ __all__ = [
     "detect_format",
     "has_split_folders",
     "hold_out",
+    "stratified_folds",
     "iter_builtin",
     "iter_delimited",
     "iter_documents",

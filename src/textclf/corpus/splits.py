@@ -1,4 +1,4 @@
-"""Stratified, seeded splits of a labelled corpus (by row index)."""
+"""Stratified, seeded splits of a labelled corpus (by row index): hold-out and k folds."""
 
 from __future__ import annotations
 
@@ -29,3 +29,25 @@ def hold_out(labels: Sequence, fraction: float, seed: int) -> tuple[np.ndarray, 
     is_held = np.zeros(len(labels), dtype=bool)
     is_held[np.asarray(held, dtype=np.int64)] = True
     return np.flatnonzero(~is_held), np.flatnonzero(is_held)
+
+
+def stratified_folds(labels: Sequence, k: int, seed: int) -> np.ndarray:
+    """The fold (0 … k−1) of every row: a stratified, seeded partition into k folds.
+
+    Each class's rows are shuffled and dealt to the folds in turn, the dealing going on
+    where the previous class stopped, so that every fold holds ⌊n_c/k⌋ or ⌈n_c/k⌉ rows of
+    each class c and the fold sizes differ by at most one.
+    """
+    if not (isinstance(k, int) and not isinstance(k, bool) and k >= 2):
+        raise SettingsError(f"the number of folds must be an integer ≥ 2, got {k!r}")
+    if len(labels) < k:
+        raise SettingsError(f"{k} folds need at least {k} documents, got {len(labels)}")
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels, dtype=object)
+    fold = np.empty(len(labels), dtype=np.int64)
+    dealt = 0
+    for label in sorted(set(labels.tolist()), key=str):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        fold[rows] = (dealt + np.arange(len(rows))) % k
+        dealt += len(rows)
+    return fold

@@ -22,7 +22,9 @@ reported as the remainder z_k − z_k(0) − Σⱼ aⱼₖ, so nothing is hidden
 Words. A feature is an n-gram (or, hashed, a column shared by the n-grams that fall in it);
 its contribution is shared equally by its occurrences in the document and, within an
 occurrence, equally by the n words, so the shares of the words add up to the sum of the
-contributions. This is what the coloured text shows.
+contributions. This is what the coloured text shows. A character n-gram's words are the
+tokens it overlaps ("e c" of "the cat": both), or the nearest token where it overlaps none
+(punctuation, spaces), so that the shares still add up to the contributions.
 """
 
 from __future__ import annotations
@@ -51,10 +53,11 @@ def spread_shares(occurrences: Sequence[tuple[Hashable, int, int]],
                   contribution: Mapping[Hashable, float], n_tokens: int) -> np.ndarray:
     """Each token's share: a feature occurring o times with contribution c gives c / (o·n)
     to each of the n words of each occurrence ``(feature, first token, n)``."""
-    counts = Counter(feature for feature, _, _ in occurrences)
+    counts = Counter(feature for feature, _, n in occurrences if n > 0)
     shares = np.zeros(n_tokens)
     for feature, i, n in occurrences:
-        shares[i : i + n] += contribution[feature] / (counts[feature] * n)
+        if n > 0:
+            shares[i : i + n] += contribution[feature] / (counts[feature] * n)
     return shares
 
 
@@ -65,14 +68,12 @@ def word_shares(tokens: list[str], ngrams: int, contribution_of: dict[str, float
     return spread_shares(found, contribution_of, len(tokens)).tolist()
 
 
-def feature_names(featurizer: Featurizer, tokens: list[str],
-                  occurrences: Sequence[tuple[int, int, int]],
+def feature_names(featurizer: Featurizer, occurrences: Sequence[tuple[int, int, int, str]],
                   columns: np.ndarray) -> dict[int, str]:
-    """A readable name for each column of the document: its term, or for a hashed column
-    the document's n-grams that fall in it (``a | b`` when several do)."""
+    """A readable name for each column of the document: the n-grams of the document that
+    make it (``a | b`` when several fall in one hashed column), else its term."""
     grams: dict[int, list[str]] = {}
-    for j, i, n in occurrences:
-        gram = " ".join(tokens[i : i + n])
+    for j, _, _, gram in occurrences:
         if gram not in grams.setdefault(j, []):
             grams[j].append(gram)
     terms = featurizer.terms
@@ -129,8 +130,9 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
         display, spans = featurizer.token_spans(text)
         tokens = [token for token, _, _ in spans]
         present = set(columns.tolist())
-        occurrences = [o for o in featurizer.ngram_columns(tokens) if o[0] in present]
-        names = feature_names(featurizer, tokens, occurrences, columns)
+        named = [o for o in featurizer.named_occurrences(text) if o[0] in present]
+        names = feature_names(featurizer, named, columns)
+        occurrences = [(j, i, n) for j, i, n, _ in named]
         if linear:
             weights = theta[columns]  # θⱼₖ, shape (nnz, C)
         else:  # ∂z_k/∂xⱼ at this document, one backward pass per score

@@ -53,24 +53,28 @@ def empty_documents(n_columns: int, n: int = 1) -> sp.csr_matrix:
     )
 
 
-def term_effects(model: Model, n_terms: int, batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+def term_effects(model: Model, n_terms: int, batch: int = 4096,
+                 values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """What each term alone does to each score: an (|F|, C) matrix and the (C,) baseline.
 
-    For a linear model this is the weight matrix w (and the bias b): exactly the change of
-    z_k when xⱼ goes from 0 to 1. For a network it is measured
-    (:func:`measured_term_effects`); this matches ``TextClassifier.top_features`` and
-    ``textclf inspect``.
+    ``values[j]`` is xⱼ in a document made of term j alone (default 1; with nb features
+    sign(rⱼ): ``Featurizer.lone_values``). For a linear model the effect is wⱼ·xⱼ (and the
+    baseline the bias b): exactly the change of z_k when xⱼ goes from 0 to that value. For a
+    network it is measured (:func:`measured_term_effects`); this matches
+    ``TextClassifier.top_features`` and ``textclf inspect``.
     """
     if is_linear(model):
         theta = linear_theta(model)
-        return theta[:-1], theta[-1]
-    return measured_term_effects(model, n_terms, batch)
+        weights = theta[:-1] if values is None else theta[:-1] * values[:, None]
+        return weights, theta[-1]
+    return measured_term_effects(model, n_terms, batch, values)
 
 
-def measured_term_effects(model: Model, n_terms: int,
-                          batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+def measured_term_effects(model: Model, n_terms: int, batch: int = 4096,
+                          values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """z_k(eⱼ) − z_k(0) for every term j, and z(0): the score of a document made of term j
-    alone (value 1, which is also what a one-word document gets under tf-idf) minus the
+    alone (value ``values[j]``, default 1, which is what a one-word document gets under
+    tf-idf; sign(rⱼ) under the nb weightings) minus the
     score of an empty document. With K > 2 softmax outputs the effects are centred over the
     classes (each row minus its mean), since softmax only sees differences between logits;
     a multi-label network's sigmoids each see their own logit, so they are not. The
@@ -82,8 +86,10 @@ def measured_term_effects(model: Model, n_terms: int,
         rows = np.arange(start, min(start + batch, n_terms))
         m = len(rows)
         indices = np.column_stack([rows, np.full(m, n_terms)]).ravel()
-        X = sp.csr_matrix((np.ones(2 * m), indices, np.arange(0, 2 * m + 1, 2)),
-                          shape=(m, n_columns))
+        data = np.ones(2 * m)
+        if values is not None:
+            data[0::2] = values[rows]
+        X = sp.csr_matrix((data, indices, np.arange(0, 2 * m + 1, 2)), shape=(m, n_columns))
         effects.append(scores(model, X) - baseline)
     if not effects:
         return np.zeros((0, len(baseline))), baseline

@@ -81,7 +81,7 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
     featurizer, model, labels = clf.featurizer, clf.model, clf.labels
     terms = list(featurizer.terms)
     df = np.asarray(featurizer.document_frequency)
-    effects, baseline = term_effects(model, len(terms))
+    effects, baseline = term_effects(model, len(terms), values=featurizer.lone_values())
     targets = output_labels(labels, effects.shape[1], model.multi_label)
     if effects.shape[1] == 1 and not model.multi_label:
         w = effects[:, 0]
@@ -180,15 +180,16 @@ def top_features(clf, k: int = 10) -> dict[str, list[tuple[str, float]]]:
     to ``labels[0]``. Softmax regression: for each class c the largest θ[j, c]; multi-label
     logistic regression: for each label its own column θ[:, l]. A network has no single
     weight per term; its "weight" of term j is what the term does alone: the logit of a
-    document holding only term j (feature value 1) minus that of the empty document (for a
-    linear model exactly θⱼ), for K softmax classes centred over the classes (logit_c −
-    mean of the logits, as softmax weights are).
+    document holding only term j minus that of the empty document (for a linear model
+    exactly θⱼ), for K softmax classes centred over the classes (logit_c − mean of the
+    logits, as softmax weights are). With the nb weightings a term alone has the value
+    sign(rⱼ), so its weight is θⱼ·sign(rⱼ) (``Featurizer.lone_values``).
     """
     clf.check_fitted()
     if k < 1:
         raise SettingsError(f"k must be at least 1, got {k}")
     terms = clf.featurizer.terms
-    weights, _ = term_effects(clf.model, len(terms))
+    weights, _ = term_effects(clf.model, len(terms), values=clf.featurizer.lone_values())
     if weights.shape[1] == 1 and not clf.model.multi_label:  # one logit: ± toward 1 / 0
         w = weights[:, 0]
         order = np.argsort(w, kind="stable")

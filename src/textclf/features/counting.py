@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from textclf.core import jit
 from textclf.core.sparse import count_matrix
-from textclf.features.splitter import Splitter, Vocabulary, encode
+from textclf.features.splitter import Splitter, Vocabulary
 from textclf.kernels.ngrams import count_ngrams
 
 TOKEN_SEPARATOR = "\x00"  # joins a chunk's tokens into one string (one object, not many)
@@ -71,9 +71,11 @@ class ChunkCounts:
 
 
 def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkCounts:
-    """Count every token and n-gram (n ≤ ``ngrams``) of each text, with local ids."""
+    """Count every token and n-gram (n ≤ ``ngrams``) of each text, with local ids (the
+    tokens are those of ``splitter.encode``: words, or the characters of
+    :class:`~textclf.features.chars.CharSplitter`)."""
     vocabulary = Vocabulary(grow=True)
-    tok, doc = encode(texts, splitter, vocabulary)
+    tok, doc = splitter.encode(texts, vocabulary)  # word tokens, or characters
     V = len(vocabulary)
     if jit.enabled() and len(tok) * max(ngrams, 1) < 2**31:  # (the kernels count in int32)
         # the same ids and counts, compiled (textclf.kernels.ngrams)

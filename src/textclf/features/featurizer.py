@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from textclf.core import jit
 from textclf.errors import SettingsError
+from textclf.features.naive_bayes import NaiveBayesScale
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter
 from textclf.features.tokenizer import Tokenizer
@@ -87,19 +88,70 @@ class Featurizer(ABC):
         self.tokenizer = Tokenizer(self.settings)
         self.splitter = Splitter(self.settings.token_pattern, self.settings.lowercase)
         self.n_documents = 0
+        self.nb: NaiveBayesScale | None = None  # learned from the labels (weighting nb)
 
     # learning and transforming --------------------------------------------------------------
     @abstractmethod
-    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """Learn what the featuriser needs from ``texts`` and return their [X | 1]."""
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None,
+                      sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
+        """Learn what the featuriser needs from ``texts`` (and, for the nb weightings, from
+        their ``labels``, each document counted ``sample_weight`` times) and return their
+        [X | 1]."""
 
     @abstractmethod
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """[X | 1] of ``texts`` with what was learned (a vocabulary's unknown terms dropped)."""
 
-    def fit(self, texts: Iterable[str]) -> Featurizer:
-        self.fit_transform(texts)
+    def fit(self, texts: Iterable[str], labels: Sequence | None = None,
+            sample_weight: np.ndarray | None = None) -> Featurizer:
+        self.fit_transform(texts, labels, sample_weight)
         return self
+
+    def learn_label_weights(self, X: sp.csr_matrix, labels: Sequence | None,
+                            sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
+        """For the nb weightings: learn the scale from [X | 1] (present or not) and the labels, and
+        return X scaled (see :mod:`textclf.features.naive_bayes`); else X."""
+        self.nb = None
+        if not self.settings.uses_labels:
+            return X
+        self.nb = NaiveBayesScale.fit(X, labels, self.settings.nb_alpha, sample_weight)
+        return self.nb.apply(X)
+
+    def apply_label_weights(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """X scaled by what :meth:`learn_label_weights` learned (in place)."""
+        if self.settings.uses_labels:
+            if self.nb is None:
+                raise SettingsError("the nb weighting was not learned: fit with labels first")
+            self.nb.apply(X)
+        return X
+
+    def lone_values(self) -> np.ndarray:
+        """xⱼ of a document made of feature j alone, for each j: 1 for count, binary and
+        tf-idf (a unit row); sign(rⱼ) with the nb weightings (r·x̂ scaled to unit length),
+        so that θⱼ·xⱼ is what the term alone does to the score."""
+        if self.nb is None:
+            return np.ones(len(self.terms))
+        return np.sign(self.nb.scale)
+
+    def label_weight_arrays(self) -> dict[str, np.ndarray]:
+        """The learned nb scale for the model file (none for other weightings)."""
+        return {"nb_scale": self.nb.scale} if self.nb is not None else {}
+
+    def restore_label_weights(self, arrays: dict[str, np.ndarray]) -> None:
+        """The nb scale from the model file, checked: one finite float per feature (none
+        for the other weightings)."""
+        scale = arrays.get("nb_scale")
+        if not self.settings.uses_labels:
+            if scale is not None:
+                raise SettingsError(f"nb_scale for weighting {self.settings.weighting!r}")
+            return
+        if scale is None or scale.shape != (len(self.terms),) \
+                or scale.dtype not in (np.float32, np.float64):
+            raise SettingsError(f"nb_scale must be floats of shape ({len(self.terms)},), got "
+                                f"{None if scale is None else f'{scale.dtype}{scale.shape}'}")
+        if not np.all(np.isfinite(scale)):
+            raise SettingsError("nb_scale holds values that are not finite")
+        self.nb = NaiveBayesScale(scale, self.settings.nb_alpha)
 
     @property
     def fitted(self) -> bool:
@@ -148,8 +200,16 @@ class Featurizer(ABC):
 
     def occurrences(self, text: str) -> list[tuple[int, int, int]]:
         """(column, first token, n) of every feature occurrence in ``text``: which words
-        make which columns (for explanations)."""
-        return self.ngram_columns(self.tokens(text))
+        make which columns (for explanations). A character n-gram's tokens are those it
+        overlaps (n = 0 where it overlaps none: spaces or characters outside every token)."""
+        return [(j, i, n) for j, i, n, _ in self.named_occurrences(text)]
+
+    def named_occurrences(self, text: str) -> list[tuple[int, int, int, str]]:
+        """:meth:`occurrences` with the n-gram that each one is: its words joined by spaces,
+        or a character n-gram in brackets (``[ th]``)."""
+        tokens = self.tokens(text)
+        return [(j, i, n, " ".join(tokens[i : i + n]))
+                for j, i, n in self.ngram_columns(tokens)]
 
     # the model file -------------------------------------------------------------------------------
     @abstractmethod

@@ -17,6 +17,12 @@ Distinct n-grams can share a column (a collision). They do not break anything (t
 counts add up in that column) and they are counted: :attr:`HashingFeaturizer.collisions` is
 the number of columns that received two or more distinct n-grams in the data fitted on.
 tf-idf needs the document frequency of each column, so ``fit`` still reads the data once.
+
+Character n-grams (``char_ngrams``) go to the same 2^b columns, by the same recurrence over
+their characters with H(c) = mix(code point of c ⊕ S) (S a fixed salt, so that a character
+n-gram and a word of the same letters fall apart): one feature space for words and
+characters. (The vocabulary featuriser keeps them in two blocks, each normalised on its
+own; hashed, the row is normalised as a whole.)
 """
 
 from __future__ import annotations
@@ -35,12 +41,14 @@ from textclf.core.hashing import GOLDEN_GAMMA, mix64
 from textclf.core.parallel import ordered_map
 from textclf.core.sparse import count_matrix, stack_rows
 from textclf.errors import SettingsError
+from textclf.features.chars import CharSplitter, char_term_name, token_range
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter, Vocabulary, encode
 from textclf.features.weighting import inverse_document_frequency, weight_counts
 
 TOKEN_HASH_CACHE = 1_000_000  # distinct tokens whose H is kept between chunks
+CHAR_SALT = np.uint64(0x243F6A8885A308D3)  # π's first 64 fraction bits: characters' H apart
 
 
 def token_hash(token: str) -> int:
@@ -66,26 +74,85 @@ def ngram_keys(H: np.ndarray, tok: np.ndarray, doc: np.ndarray,
     return np.concatenate(keys), np.concatenate(rows)
 
 
+def char_hashes(code_points: np.ndarray) -> np.ndarray:
+    """H(c) = mix(code point ⊕ S) of characters given by their code points."""
+    return mix64(np.asarray(code_points, np.uint64) ^ CHAR_SALT)
+
+
+def char_ngram_keys(tok: np.ndarray, doc: np.ndarray, H: np.ndarray, low: int, high: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(key, document) of every character n-gram, low ≤ n ≤ high, of the characters
+    ``tok`` (−1 between runs: no n-gram crosses it) with hashes ``H[tok]``."""
+    if len(H) == 0:  # no character at all (empty texts): every id is −1, no n-gram
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    run = np.cumsum(tok < 0)  # an n-gram lies in one run: no −1 among its characters
+    key = H[np.maximum(tok, 0)]
+    keys, rows = [], []
+    for k in range(1, high + 1):
+        m = len(tok) - k + 1
+        if m <= 0:
+            break
+        if k > 1:
+            key = mix64(key[:m] * GOLDEN_GAMMA + H[np.maximum(tok[k - 1 :], 0)])
+        if k >= low:
+            inside = (tok[:m] >= 0) & (run[k - 1 :] == run[:m])
+            keys.append(key[inside])
+            rows.append(doc[:m][inside])
+    if not keys:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(keys), np.concatenate(rows)
+
+
+def char_gram_keys(grams: Sequence[str]) -> np.ndarray:
+    """The key of each character n-gram given as a string (for explanations)."""
+    keys = np.zeros(len(grams), np.uint64)
+    lengths = np.fromiter(map(len, grams), np.int64, len(grams))
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
+        points = np.array([[ord(c) for c in grams[r]] for r in rows], np.uint64)
+        H = char_hashes(points)
+        key = H[:, 0]
+        for k in range(1, int(n)):
+            key = mix64(key * GOLDEN_GAMMA + H[:, k])
+        keys[rows] = key
+    return keys
+
+
 def hashed_column(keys: np.ndarray, bits: int) -> np.ndarray:
     """The column of each n-gram key: the top ``bits`` bits of mix(key)."""
     return (mix64(keys) >> np.uint64(64 - bits)).astype(np.int32)
 
 
 def hash_chunk(texts: list[str], splitter: Splitter, ngrams: int, bits: int,
-               cache: dict | None = None, with_keys: bool = True
+               cache: dict | None = None, with_keys: bool = True,
+               chars: tuple[CharSplitter, int, int] | None = None
                ) -> tuple[sp.csr_matrix, np.ndarray | None, np.ndarray | None]:
     """Counts per (document, hashed column) of one chunk, and the n-gram keys seen with
-    their columns (None, None without ``with_keys``: a worker need not send them)."""
-    vocabulary = Vocabulary(grow=True)
-    tok, doc = encode(texts, splitter, vocabulary)
-    tokens = vocabulary.tokens()
-    cache = {} if cache is None else cache
-    if len(cache) > TOKEN_HASH_CACHE:
-        cache.clear()
-    H = np.fromiter((cache[t] if t in cache else cache.setdefault(t, token_hash(t))
-                     for t in tokens), np.uint64, len(tokens))
-    all_keys, all_rows = ngram_keys(H, tok, doc, ngrams)
-    del tok
+    their columns (None, None without ``with_keys``: a worker need not send them).
+    ``chars`` = (splitter, low, high) adds the character n-grams."""
+    keys, rows = [], []
+    if ngrams >= 1:
+        vocabulary = Vocabulary(grow=True)
+        tok, doc = encode(texts, splitter, vocabulary)
+        tokens = vocabulary.tokens()
+        cache = {} if cache is None else cache
+        if len(cache) > TOKEN_HASH_CACHE:
+            cache.clear()
+        H = np.fromiter((cache[t] if t in cache else cache.setdefault(t, token_hash(t))
+                         for t in tokens), np.uint64, len(tokens))
+        word_keys, word_rows = ngram_keys(H, tok, doc, ngrams)
+        keys.append(word_keys)
+        rows.append(word_rows)
+        del tok
+    if chars is not None:
+        char_splitter, low, high = chars
+        characters = Vocabulary(grow=True)
+        tok, doc = char_splitter.encode(texts, characters)
+        H = char_hashes(np.fromiter(map(ord, characters.tokens()), np.uint64, len(characters)))
+        char_keys, char_rows = char_ngram_keys(tok, doc, H, low, high)
+        keys.append(char_keys)
+        rows.append(char_rows)
+    all_keys, all_rows = np.concatenate(keys), np.concatenate(rows)
     columns = hashed_column(all_keys, bits)
     all_rows = all_rows.astype(np.int32)
     order = np.argsort(all_rows, kind="stable")  # a few sorted runs: timsort merges them
@@ -167,7 +234,18 @@ class HashingFeaturizer(Featurizer):
         self.document_frequency = np.zeros(1 << self.bits, np.int64)
         self.collisions = CollisionCounter(1 << self.bits)
         self.token_hashes: dict = {}  # H of tokens seen, kept between chunks of one thread
+        self.chars = None
+        self.settle(None)
         self._lock = threading.Lock()
+
+    def settle(self, texts: Sequence[str] | None) -> None:
+        """Decide char_ngrams "auto" from ``texts`` (the first chunk when streaming), and
+        set up the character n-grams."""
+        if self.settings.char_ngrams == "auto" and texts is not None:
+            self.settings = self.settings.resolved(texts)
+        if self.settings.char_ngrams not in (None, "auto"):
+            self.chars = (CharSplitter(self.settings.lowercase, self.settings.char_mode),
+                          *self.settings.char_ngrams)
 
     def __getstate__(self) -> dict:  # for worker processes: locks do not pickle
         return {k: v for k, v in vars(self).items() if k != "_lock"}
@@ -181,20 +259,21 @@ class HashingFeaturizer(Featurizer):
 
     @property
     def fitted(self) -> bool:
-        # counts and binary features need nothing learned; tf-idf needs df
-        return self.n_documents > 0 or self.settings.weighting != "tfidf"
+        # counts and binary features need nothing learned; tf-idf needs df, nb its ratios
+        return self.n_documents > 0 or not (self.settings.uses_idf or self.settings.uses_labels)
 
     def hash_counts(self, texts: list[str], with_keys: bool = True, cache: dict | None = None):
         """(counts, n-gram keys, their columns) of one chunk (see :func:`hash_chunk`);
         ``cache`` keeps token hashes between the chunks of one reader."""
         return hash_chunk(texts, self.splitter, self.settings.ngrams, self.bits, cache,
-                          with_keys=with_keys)
+                          with_keys=with_keys, chars=self.chars)
 
     def partial_fit_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Add the chunk's documents to df and the collision count; return its counts."""
         with self._lock:  # the token-hash cache and the counts belong to one caller at a time
+            self.settle(texts)
             X, keys, columns = hash_chunk(list(texts), self.splitter, self.settings.ngrams,
-                                          self.bits, self.token_hashes)
+                                          self.bits, self.token_hashes, chars=self.chars)
             self.add_counts(X, keys, columns)
         return X
 
@@ -210,36 +289,54 @@ class HashingFeaturizer(Featurizer):
         self.n_documents = 0
         self.collisions = CollisionCounter(1 << self.bits)
 
-    def fit(self, texts: Iterable[str]) -> HashingFeaturizer:
+    def fit(self, texts: Iterable[str], labels: Sequence | None = None,
+            sample_weight: np.ndarray | None = None) -> HashingFeaturizer:
         """Document frequencies and collisions from ``texts`` (no matrix is kept)."""
+        if self.settings.uses_labels:  # the ratios need the matrix
+            self.fit_transform(texts, labels, sample_weight)
+            return self
         self.reset()
         for chunk in text_chunks(texts):
             self.partial_fit_counts(chunk)
         return self
 
-    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """Document frequencies and collisions from ``texts``, and their [X | 1]."""
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None,
+                      sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
+        """Document frequencies and collisions from ``texts`` (nb's ratios from ``labels``),
+        and their [X | 1]."""
         self.reset()
         counts = [self.partial_fit_counts(chunk) for chunk in text_chunks(texts)]
         if not counts:
             raise SettingsError("cannot fit the featurizer on zero documents")
         idf = self.idf
         parts = [weight_counts(c, self.settings, idf, self.dtype) for c in counts]
-        return stack_rows(parts, self.n_features, self.dtype)
+        return self.learn_label_weights(stack_rows(parts, self.n_features, self.dtype), labels,
+                                        sample_weight)
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """[X | 1] of ``texts`` (columns by hash: nothing is unknown)."""
         self.check_fitted()
-        idf = self.idf if self.settings.weighting == "tfidf" else None
+        idf = self.idf if self.settings.uses_idf else None
         count = partial(self.hash_counts, with_keys=False)
         parts = [weight_counts(result[0], self.settings, idf, self.dtype)
                  for result in ordered_map(count, text_chunks(texts), self.jobs, threads=False)]
         if not parts:
             return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
-        return stack_rows(parts, self.n_features, self.dtype)
+        return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
+
+    def named_occurrences(self, text: str) -> list[tuple[int, int, int, str]]:
+        found = super().named_occurrences(text)
+        if self.chars is None:
+            return found
+        splitter, low, high = self.chars
+        spans = splitter.spans(text, low, high)
+        columns = hashed_column(char_gram_keys([gram for gram, _, _ in spans]), self.bits)
+        token_spans = self.token_spans(text)[1]
+        return found + [(int(j), *token_range(token_spans, start, end), char_term_name(gram))
+                        for (gram, start, end), j in zip(spans, columns.tolist(), strict=True)]
 
     def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
-        if not tokens:
+        if not tokens or self.settings.ngrams < 1:
             return []
         H = np.fromiter(map(token_hash, tokens), np.uint64, len(tokens))
         n_tokens = len(tokens)
@@ -257,14 +354,17 @@ class HashingFeaturizer(Featurizer):
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {"settings": self.settings.as_dict(), "n_documents": self.n_documents,
                 "collisions": self.collisions.count}
-        arrays = {}
-        if self.settings.weighting == "tfidf":
+        arrays = self.label_weight_arrays()
+        if self.settings.uses_idf:
             arrays["document_frequency"] = self.document_frequency
         return meta, arrays
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> HashingFeaturizer:
         featurizer = cls(FeatureSettings.from_dict(meta["settings"]))
+        if featurizer.settings.char_ngrams == "auto":
+            raise SettingsError("char_ngrams 'auto' is decided at training: a model file "
+                                "holds what was decided")
         featurizer.n_documents = int(meta["n_documents"])
         if "document_frequency" in arrays:
             df = arrays["document_frequency"]
@@ -272,4 +372,5 @@ class HashingFeaturizer(Featurizer):
                 raise SettingsError(f"document_frequency has shape {df.shape}, expected "
                                     f"({1 << featurizer.bits},)")
             featurizer.document_frequency = df.astype(np.int64)
+        featurizer.restore_label_weights(arrays)
         return featurizer

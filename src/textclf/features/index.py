@@ -93,14 +93,19 @@ class GramIndex:
             prefix_id[longer] = inverse
 
     @classmethod
-    def from_terms(cls, terms: Sequence[str], ngrams: int) -> GramIndex:
-        """Rebuild the index from the term strings (tokens joined by single spaces)."""
-        length = np.fromiter(map(str.count, terms, itertools.repeat(" ")), np.int64,
-                             len(terms)) + 1
-        if len(terms) and length.max() > ngrams:
-            bad = terms[int(np.argmax(length))]
-            raise SettingsError(f"term {bad!r} has more than {ngrams} tokens")
-        words = " ".join(terms).split(" ") if terms else []
+    def from_terms(cls, terms: Sequence[str], ngrams: int, joiner: str = " ") -> GramIndex:
+        """Rebuild the index from the term strings (tokens joined by single spaces; with
+        ``joiner`` "", character n-grams: each character a token)."""
+        if joiner:
+            length = np.fromiter(map(str.count, terms, itertools.repeat(joiner)), np.int64,
+                                 len(terms)) + 1
+            words = joiner.join(terms).split(joiner) if terms else []
+        else:
+            length = np.fromiter(map(len, terms), np.int64, len(terms))
+            words = list("".join(terms))
+        if len(terms) and (length.max() > ngrams or length.min() < 1):
+            bad = terms[int(np.argmax((length > ngrams) | (length < 1)))]
+            raise SettingsError(f"term {bad!r} does not have 1 to {ngrams} tokens")
         tokens = list(dict.fromkeys(words))
         ids = dict(zip(tokens, range(len(tokens)), strict=True))
         flat = np.fromiter(map(ids.__getitem__, words), np.int64, len(words))

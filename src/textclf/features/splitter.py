@@ -159,6 +159,11 @@ class Splitter:
             return [piece]
         return self._findall(piece)
 
+    def encode(self, texts: Sequence[str], vocabulary: Vocabulary
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and document indices of ``texts`` (:func:`encode`)."""
+        return encode(texts, self, vocabulary)
+
 
 class Vocabulary:
     """Token strings and their integer ids; ``grow`` adds unseen tokens, else they are −1."""

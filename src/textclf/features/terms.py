@@ -29,14 +29,16 @@ def alphabetical_order(tokens: Sequence[str], T: np.ndarray) -> np.ndarray:
     return np.lexsort(R.T[::-1])
 
 
-def term_strings(tokens: Sequence[str], T: np.ndarray, length: np.ndarray) -> list[str]:
-    """``" ".join`` of each row's tokens: the readable names of the columns."""
+def term_strings(tokens: Sequence[str], T: np.ndarray, length: np.ndarray,
+                 joiner: str = " ") -> list[str]:
+    """``joiner.join`` of each row's tokens: the readable names of the columns (words joined
+    by a space; characters by nothing)."""
     pick = list(tokens).__getitem__
     out = np.empty(len(T), object)
     for k in range(1, T.shape[1] + 1):  # the rows of k tokens, joined by C-level map
         rows = np.flatnonzero(length == k)
         columns = [map(pick, T[rows, position].tolist()) for position in range(k)]
-        names = columns[0] if k == 1 else map(" ".join, zip(*columns, strict=True))
+        names = columns[0] if k == 1 else map(joiner.join, zip(*columns, strict=True))
         out[rows] = list(names)
     return out.tolist()
 
@@ -52,8 +54,9 @@ class TermNames(Sequence):
     repeated look-ups cost what they cost on a list.
     """
 
-    def __init__(self, tokens: list[str], T: np.ndarray, length: np.ndarray):
-        self.tokens, self.T, self.length = tokens, T, length
+    def __init__(self, tokens: list[str], T: np.ndarray, length: np.ndarray,
+                 joiner: str = " "):
+        self.tokens, self.T, self.length, self.joiner = tokens, T, length, joiner
         self._spelled: list[str] | None = None
 
     def __len__(self) -> int:
@@ -62,17 +65,17 @@ class TermNames(Sequence):
     def __getitem__(self, j):
         if isinstance(j, slice):
             rows = np.arange(len(self))[j]
-            return term_strings(self.tokens, self.T[rows], self.length[rows])
+            return term_strings(self.tokens, self.T[rows], self.length[rows], self.joiner)
         if not -len(self) <= j < len(self):
             raise IndexError(f"term {j} of {len(self)}")
         if self._spelled is not None:
             return self._spelled[j]
         row = self.T[j]
-        return " ".join(self.tokens[t] for t in row[: self.length[j]].tolist())
+        return self.joiner.join(self.tokens[t] for t in row[: self.length[j]].tolist())
 
     def _all(self) -> list[str]:
         if self._spelled is None:  # spelled in one vectorised pass, then kept
-            self._spelled = term_strings(self.tokens, self.T, self.length)
+            self._spelled = term_strings(self.tokens, self.T, self.length, self.joiner)
         return self._spelled
 
     def tolist(self) -> list[str]:
@@ -122,3 +125,15 @@ def unpack_terms(utf8: np.ndarray, offsets: np.ndarray) -> list[str]:
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     except UnicodeDecodeError as err:
         raise ValueError(f"a term is not valid UTF-8 ({err})") from err
+
+
+def most_frequent(order: np.ndarray, df: np.ndarray, limit: int | None) -> np.ndarray:
+    """The ``limit`` most frequent of the terms listed alphabetically by ``order`` (all if
+    None), still alphabetical: the highest df first, ties broken alphabetically, so that the
+    choice is deterministic."""
+    if limit is None or len(order) <= limit:
+        return order
+    alphabetical = np.empty(len(order), np.int64)
+    alphabetical[order] = np.arange(len(order))
+    top = np.lexsort((alphabetical, -df))[:limit]
+    return top[np.argsort(alphabetical[top])]

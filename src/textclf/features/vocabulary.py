@@ -6,6 +6,11 @@ idf(t). It gets the same counts as the lecture's :func:`~textclf.features.tokeni
 naive_count_matrix`, much faster: integer ids for tokens and n-grams
 (:mod:`~textclf.features.splitter`, :mod:`~textclf.features.counting`), in chunks of bounded
 size, on several workers (``jobs``); tests hold the two equal.
+
+With ``char_ngrams`` the featuriser holds two blocks, each a vocabulary featuriser of its
+own (``parts``): word n-grams (unless ``ngrams`` is 0) and character n-grams
+(:mod:`~textclf.features.chars`: the same counting with characters as tokens), side by side
+in one [X | 1] (:mod:`~textclf.features.blocks`).
 """
 
 from __future__ import annotations
@@ -24,28 +29,25 @@ from textclf.core.memory import large_blocks_mapped, release_free_memory
 from textclf.core.parallel import ordered_map
 from textclf.core.sparse import RowFiller, count_matrix, select_columns, stack_rows
 from textclf.errors import SettingsError
+from textclf.features.blocks import JoinedNames, block_scale, join_blocks
+from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_range
 from textclf.features.counting import count_chunk
 from textclf.features.featurizer import Featurizer, workers
 from textclf.features.index import GramIndex
 from textclf.features.merging import merge_chunks
 from textclf.features.settings import FeatureSettings
-from textclf.features.splitter import encode
-from textclf.features.terms import TermNames, alphabetical_order, pack_terms, unpack_terms
+from textclf.features.terms import (
+    TermNames,
+    alphabetical_order,
+    most_frequent,
+    pack_terms,
+    unpack_terms,
+)
 from textclf.features.tokenizer import naive_count_matrix
 from textclf.features.weighting import count_values, inverse_document_frequency, weight_counts
 from textclf.kernels.rows import fill_rows
 
-
-def most_frequent(order: np.ndarray, df: np.ndarray, limit: int | None) -> np.ndarray:
-    """The ``limit`` most frequent of the terms listed alphabetically by ``order`` (all if
-    None), still alphabetical: the highest df first, ties broken alphabetically, so that the
-    choice is deterministic."""
-    if limit is None or len(order) <= limit:
-        return order
-    alphabetical = np.empty(len(order), np.int64)
-    alphabetical[order] = np.arange(len(order))
-    top = np.lexsort((alphabetical, -df))[:limit]
-    return top[np.argsort(alphabetical[top])]
+UNITS = ("words", "chars")
 
 
 class VocabularyFeaturizer(Featurizer):
@@ -54,11 +56,29 @@ class VocabularyFeaturizer(Featurizer):
     kind = "vocabulary"
 
     def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
-                 dtype=np.float64, **kwargs: Any):
+                 dtype=np.float64, unit: str | None = None, **kwargs: Any):
         super().__init__(settings, jobs=jobs, dtype=dtype, **kwargs)
         if self.settings.hash_bits is not None:
             raise SettingsError("hashed features need HashingFeaturizer (or Featurizer(...), "
                                 "which chooses it)")
+        if unit not in (None, *UNITS):
+            raise SettingsError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+        # unit: what this vocabulary is made of (None: words, or both blocks with chars)
+        self.unit = unit
+        self.gram_length, self.min_length, self.joiner = self.settings.ngrams, 1, " "
+        if unit == "chars":
+            self.splitter = CharSplitter(self.settings.lowercase, self.settings.char_mode)
+            self.min_length, self.gram_length = self.settings.char_ngrams
+            self.joiner = ""
+        self.make_parts()
+
+    def make_parts(self) -> None:
+        """The blocks, where the settings ask for character n-grams (decided: not "auto")."""
+        self.parts: dict[str, VocabularyFeaturizer] = {}
+        if self.unit is None and self.settings.char_ngrams not in (None, "auto"):
+            units = ("words", "chars") if self.settings.word_grams else ("chars",)
+            self.parts = {u: VocabularyFeaturizer(self.settings, jobs=self.jobs,
+                                                  dtype=self.dtype, unit=u) for u in units}
         self.terms: Sequence[str] = []  # a TermNames after fit, a list after load
         self.document_frequency = np.zeros(0, dtype=np.int64)
         self.idf = np.zeros(0)
@@ -74,13 +94,43 @@ class VocabularyFeaturizer(Featurizer):
         vars(self).update(state, _lock=threading.Lock())
 
     # learning -------------------------------------------------------------------------------
-    def fit_transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """Learn the vocabulary from ``texts`` and return their feature matrix [X | 1]."""
+    def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None,
+                      sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
+        """Learn the vocabulary from ``texts`` (and nb's ratios from ``labels``) and return
+        their feature matrix [X | 1]."""
+        if self.settings.char_ngrams == "auto":  # decided now, for these documents
+            texts = texts if isinstance(texts, Sequence) else list(texts)
+            self.settings = self.settings.resolved(texts)
+            self.make_parts()
+        if self.parts:
+            texts = texts if isinstance(texts, Sequence) else list(texts)
+            blocks = [part.fit_transform(texts, labels, sample_weight)
+                      for part in self.parts.values()]
+            self.learned_from_parts()
+            return join_blocks(blocks, self.settings.weighting, self.dtype)
         with large_blocks_mapped():  # every large temporary freed goes back to the system
-            return self._learn(texts)
+            return self.learn_label_weights(self._learn(texts), labels, sample_weight)
+
+    def learned_from_parts(self) -> None:
+        """The names, df and idf of the columns of all blocks, in order."""
+        parts = list(self.parts.values())
+        self.terms = JoinedNames([part.column_names() for part in parts])
+        self.document_frequency = np.concatenate([p.document_frequency for p in parts])
+        self.idf = np.concatenate([p.idf for p in parts])
+        self.n_documents = parts[0].n_documents
+
+    def lone_values(self) -> np.ndarray:
+        if not self.parts:
+            return super().lone_values()
+        values = np.concatenate([part.lone_values() for part in self.parts.values()])
+        return values * block_scale(self.settings.weighting, len(self.parts))
+
+    def column_names(self) -> Sequence[str]:
+        """The names of this vocabulary's columns: its terms, bracketed for characters."""
+        return CharNames(self.terms) if self.unit == "chars" else self.terms
 
     def _learn(self, texts: Iterable[str]) -> sp.csr_matrix:
-        count = partial(count_chunk, splitter=self.splitter, ngrams=self.settings.ngrams)
+        count = partial(count_chunk, splitter=self.splitter, ngrams=self.gram_length)
         chunks = list(ordered_map(count, text_chunks(texts), workers(self.jobs),
                                   threads=jit.enabled()))
         if not chunks:
@@ -88,7 +138,7 @@ class VocabularyFeaturizer(Featurizer):
         release_free_memory()  # the counting's temporaries, before the merge's
         threads = workers(self.jobs) if jit.enabled() else 1  # numpy, scipy: no GIL either
         merged = merge_chunks(chunks, threads)
-        spaced = next((t for t in merged.tokens if " " in t), None)
+        spaced = next((t for t in merged.tokens if " " in t), None) if self.joiner else None
         if spaced is not None:
             raise SettingsError(
                 f"token_pattern made the token {spaced!r} with a space in it; n-gram terms "
@@ -106,6 +156,9 @@ class VocabularyFeaturizer(Featurizer):
         candidates = np.flatnonzero(df >= self.settings.min_df)
         release_free_memory()  # the merge's temporaries
         T, length = merged.token_matrix(candidates)
+        if self.min_length > 1:  # character n-grams shorter than asked for
+            long_enough = length >= self.min_length
+            candidates, T, length = candidates[long_enough], T[long_enough], length[long_enough]
         order = most_frequent(alphabetical_order(merged.tokens, T), df[candidates],
                               self.settings.max_features)
         kept = candidates[order]
@@ -138,7 +191,7 @@ class VocabularyFeaturizer(Featurizer):
                 out.append(part)
                 del part
                 release_free_memory()  # so the chunk's pages do not add to X's
-        self.terms = TermNames(tokens, T, length)  # spelled out only when asked for
+        self.terms = TermNames(tokens, T, length, self.joiner)  # spelled out when asked for
         return out.matrix()
 
     def _fill_compiled(self, out: RowFiller, chunks: list, column_maps: list,
@@ -151,7 +204,7 @@ class VocabularyFeaturizer(Featurizer):
         first_entry = np.cumsum([0, *(k + n for k, n in zip(kept_nnz, n_rows, strict=True))])
         n_columns = out.n_columns - 1
         idf = self.idf.astype(self.dtype)
-        tfidf = self.settings.weighting == "tfidf"
+        tfidf = self.settings.uses_idf
 
         def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
             counts, column_of = chunks[c].X, final[column_maps[c]]
@@ -173,17 +226,21 @@ class VocabularyFeaturizer(Featurizer):
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Feature matrix [X | 1] of ``texts``; terms outside the vocabulary are dropped."""
         self.check_fitted()
+        if self.parts:
+            texts = texts if isinstance(texts, Sequence) else list(texts)
+            return join_blocks([part.transform(texts) for part in self.parts.values()],
+                               self.settings.weighting, self.dtype)
         self.index()  # built once here, not in every worker
         parts = list(ordered_map(self.transform_chunk, text_chunks(texts), workers(self.jobs),
                                  threads=jit.enabled()))
         if not parts:
             return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
-        return stack_rows(parts, self.n_features, self.dtype)
+        return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
 
     def transform_chunk(self, texts: list[str]) -> sp.csr_matrix:
         """[X | 1] of one chunk of texts."""
         index = self.index()
-        tok, doc = encode(texts, self.splitter, index.token_vocabulary())
+        tok, doc = self.splitter.encode(texts, index.token_vocabulary())
         rows, columns = index.columns_of(tok, doc)
         return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
 
@@ -194,7 +251,7 @@ class VocabularyFeaturizer(Featurizer):
                 if self._index is None:
                     arrays = self._index_arrays
                     self._index = GramIndex(*arrays) if arrays is not None \
-                        else GramIndex.from_terms(self.terms, self.settings.ngrams)
+                        else GramIndex.from_terms(self.terms, self.gram_length, self.joiner)
                     self._index_arrays = None
         return self._index
 
@@ -215,6 +272,11 @@ class VocabularyFeaturizer(Featurizer):
         return self._term_columns
 
     def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
+        if self.parts:
+            words = self.parts.get("words")
+            return words.ngram_columns(tokens) if words is not None else []
+        if self.unit == "chars":
+            return []  # character n-grams need the text: see occurrences
         columns = self.term_columns()
         found = []
         for n in range(1, self.settings.ngrams + 1):
@@ -250,20 +312,67 @@ class VocabularyFeaturizer(Featurizer):
         featurizer.idf = inverse_document_frequency(featurizer.document_frequency, n_documents)
         return featurizer
 
+    def named_occurrences(self, text: str) -> list[tuple[int, int, int, str]]:
+        if self.parts:  # each block's, its columns shifted to where the block starts
+            found, offset = [], 0
+            for part in self.parts.values():
+                found += [(j + offset, i, n, name)
+                          for j, i, n, name in part.named_occurrences(text)]
+                offset += len(part.terms)
+            return found
+        if self.unit != "chars":
+            return super().named_occurrences(text)
+        columns = self.term_columns()
+        spans = self.token_spans(text)[1]
+        found = []
+        for gram, start, end in self.splitter.spans(text, self.min_length, self.gram_length):
+            j = columns.get(gram)
+            if j is not None:
+                found.append((j, *token_range(spans, start, end), char_term_name(gram)))
+        return found
+
     # the model file -----------------------------------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        if self.parts:  # each block's state, its arrays named "words.NAME", "chars.NAME"
+            meta: dict = {"settings": self.settings.as_dict(), "n_documents": self.n_documents,
+                          "parts": {}}
+            arrays = {}
+            for unit, part in self.parts.items():
+                meta["parts"][unit], part_arrays = part.state()
+                arrays |= {f"{unit}.{name}": array for name, array in part_arrays.items()}
+            return meta, arrays
         meta = {"settings": self.settings.as_dict(), "n_documents": self.n_documents,
                 "n_terms": len(self.terms)}
+        if self.unit is not None:
+            meta["unit"] = self.unit
         utf8, offsets = pack_terms(list(self.terms))
         arrays = {"document_frequency": self.document_frequency, "idf": self.idf,
-                  "terms_utf8": utf8, "terms_offsets": offsets}
+                  "terms_utf8": utf8, "terms_offsets": offsets, **self.label_weight_arrays()}
         return meta, arrays
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> VocabularyFeaturizer:
         """The featuriser :meth:`state` describes (version-1 files kept the terms in meta);
         a :class:`SettingsError` if the parts do not fit together."""
-        featurizer = cls(FeatureSettings.from_dict(meta["settings"]))
+        settings = FeatureSettings.from_dict(meta["settings"])
+        if "parts" in meta:
+            featurizer = cls(settings)
+            if not isinstance(meta["parts"], dict) \
+                    or set(meta["parts"]) != set(featurizer.parts):
+                raise SettingsError(f"the blocks {sorted(meta['parts'])} do not fit the "
+                                    f"settings (expected {sorted(featurizer.parts)})")
+            for unit in featurizer.parts:
+                prefix = unit + "."
+                featurizer.parts[unit] = cls.from_state(  # each block on the settings
+                    {**meta["parts"][unit], "settings": meta["settings"], "unit": unit},
+                    {k.removeprefix(prefix): v for k, v in arrays.items()
+                     if k.startswith(prefix)})
+            featurizer.learned_from_parts()
+            return featurizer
+        featurizer = cls(settings, unit=meta.get("unit"))
+        if featurizer.parts or settings.char_ngrams == "auto":
+            raise SettingsError("the settings ask for character n-grams (decided at training) "
+                                "but the featuriser holds no blocks of them")
         if "terms_utf8" in arrays:
             try:
                 terms = unpack_terms(arrays["terms_utf8"], arrays["terms_offsets"])
@@ -284,4 +393,5 @@ class VocabularyFeaturizer(Featurizer):
         featurizer.n_documents = int(meta["n_documents"])
         featurizer.document_frequency = df.astype(np.int64, copy=False)
         featurizer.idf = idf.astype(np.float64, copy=False)
+        featurizer.restore_label_weights(arrays)
         return featurizer

@@ -1,4 +1,5 @@
-"""Feature values from counts: count, binary or tf-idf, then the bias column.
+"""Feature values from counts: count, binary or tf-idf, then the bias column (the nb
+weighting starts from binary values: :mod:`textclf.features.naive_bayes`).
 
     tfidf(t, d) = tf(t, d) · idf(t),   tf = 1 + ln(count) (sublinear),
     idf(t) = ln((1 + N) / (1 + df(t))) + 1,
@@ -41,9 +42,9 @@ def count_values(counts: np.ndarray, settings: FeatureSettings,
     else:
         distinct, index = np.unique(counts, return_inverse=True)
         table = distinct.astype(dtype)
-    if settings.weighting == "binary":
+    if settings.weighting in ("binary", "nb"):  # nb: binary, scaled later by r
         return index, np.ones_like(table)
-    if settings.weighting == "tfidf" and settings.sublinear_tf:
+    if settings.uses_idf and settings.sublinear_tf:
         table[table == 0] = 1.0  # no document has a count of 0 (ln 0 would warn)
         return index, (1.0 + np.log(table)).astype(dtype)
     return index, table
@@ -56,7 +57,7 @@ def weight_counts(counts: sp.csr_matrix, settings: FeatureSettings, idf: np.ndar
         counts = reorder_rows(counts)
     index, value = count_values(counts.data, settings, dtype)
     X = sp.csr_matrix((value[index], counts.indices, counts.indptr), shape=counts.shape)
-    if settings.weighting == "tfidf":
+    if settings.uses_idf:
         X.data *= idf[X.indices].astype(dtype)
         normalize_rows(X)
     return add_bias_column(X)

@@ -13,6 +13,7 @@ from textclf.classifier import ARGUMENTS, TextClassifier
 from textclf.classifier.settings import DecisionSettings
 from textclf.evaluation.decisions import best_threshold, decide
 from textclf.features import FeatureSettings, Featurizer
+from textclf.features.naive_bayes import Targets, interpolate_trained
 from textclf.models import ModelSettings
 from textclf.sklearn.fitting import (
     ESTIMATOR_PARAMETERS,
@@ -26,6 +27,7 @@ from textclf.sklearn.fitting import (
     targets_of,
     training_settings,
 )
+from textclf.training.weights import document_weights
 
 MODELS = ModelSettings.model.choices
 # The classifier's arguments (features, model, training; scikit-learn's random_state stands
@@ -58,15 +60,33 @@ def as_texts(X: Any) -> list[str]:
     return texts
 
 
+def nb_targets(targets: np.ndarray, n_outputs: int) -> Targets:
+    """What the nb ratios learn from: class indices, or a label-indicator matrix."""
+    return Targets(targets, n_outputs, targets.ndim == 2)
+
+
+def first_batch_targets(y: np.ndarray, classes: Any) -> Targets | None:
+    """partial_fit's first batch for the nb ratios: y's indices in ``classes`` (every class
+    counted, present or not), or its label-indicator matrix; None without classes (refused
+    after, as scikit-learn's partial_fit does)."""
+    if np.ndim(y) == 2:
+        return nb_targets((np.asarray(y) != 0).astype(np.uint8), np.shape(y)[1])
+    if classes is None:
+        return None
+    names = np.unique(np.asarray(classes))
+    return nb_targets(np.minimum(np.searchsorted(names, y), len(names) - 1), len(names))
+
+
 class RawTextClassifier(ClassifierMixin, BaseEstimator):
     """Texts in, labels out: textclf's featuriser and model as one scikit-learn estimator.
 
     Its parameters are :class:`textclf.TextClassifier`'s arguments (declared once in
     :data:`textclf.classifier.ARGUMENTS`), with ``random_state`` for the seed:
-    Features: ``ngrams`` (1 = unigrams, 2 = uni+bigrams...), ``features`` ("tfidf",
-    "binary", "count"), ``min_df``, ``max_features``, ``lowercase``, ``token_pattern``,
-    ``sublinear_tf``, ``hash_bits``. Model: ``model``
-    ("auto" = logistic regression for two classes, softmax for more; "logistic",
+    Features: ``ngrams`` (1 = unigrams, 2 = uni+bigrams...), ``features`` ("tfidf-nb", the
+    default, "nb", "tfidf", "binary", "count"), ``nb_alpha``, ``nb_beta``, ``char_ngrams``
+    ("auto", the default, None or lengths such as (2, 5)), ``char_mode``, ``min_df``,
+    ``max_features``, ``lowercase``, ``token_pattern``, ``sublinear_tf``, ``hash_bits``.
+    Model: ``model`` ("auto" = logistic regression for two classes, softmax for more; "logistic",
     "softmax", "mlp"), the network's ``hidden``, ``activation``, ``dropout``. Training:
     ``eta``, ``epochs``, ``batch_size``, ``optimizer``, ``momentum``, ``schedule``,
     ``decay``, ``l2``, ``l1``, ``bias_rate``, ``init``, ``patience`` (None: the model kind's
@@ -106,13 +126,20 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         settings = training_settings(kind, self.get_params(), self.random_state)
         network = architecture(self.get_params()) if kind == "mlp" else None
         featurizer = Featurizer(self._feature_settings())
-        X_features = featurizer.fit_transform(texts)
+        if featurizer.settings.nb_beta is not None and (kind != "logistic"
+                                                        or targets.ndim == 2):
+            raise ValueError("nb_beta interpolates binary logistic regression's weights: it "
+                             "does not apply here (a multi-label y, or another model)")
+        X_features = featurizer.fit_transform(texts, nb_targets(targets, len(self.classes_)),
+                                              document_weights(
+            targets, [str(c) for c in self.classes_], settings.class_weight, weights))
         decisions = self._decision_settings()
         auto = targets.ndim == 2 and decisions.threshold == "auto"
         self.model_, self.history_, dev = fit_model(
             kind, X_features, targets, self.classes_, weights, settings, network,
             self.validation_fraction, hold_out_dev=auto,
         )
+        interpolate_trained(self.model_, featurizer.settings)
         self.threshold_ = None if not auto else best_threshold(
             self.model_.predict_proba(dev[0]), dev[1], decisions.top_k, decisions.at_least_one)
         self.featurizer_ = featurizer
@@ -128,8 +155,12 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         texts = as_texts(X)
         y = targets_of(y)
         check_consistent_length(texts, y)
-        if not hasattr(self, "model_"):
-            self.featurizer_ = Featurizer(self._feature_settings()).fit(texts)
+        if not hasattr(self, "model_"):  # the featuriser (nb: its ratios) from this batch
+            self.featurizer_ = Featurizer(self._feature_settings())
+            if self.featurizer_.settings.nb_beta is not None:
+                raise ValueError("nb_beta interpolates the weights of a finished training; "
+                                 "partial_fit's never finishes: leave nb_beta unset")
+            self.featurizer_.fit(texts, first_batch_targets(y, classes))
             self.label_dtype_ = y.dtype
             self.threshold_ = None
         kind = self._model_kind(len(classes) if classes is not None else

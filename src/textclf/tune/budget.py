@@ -39,6 +39,7 @@ class Budget:
 
 TRIAL_SHARE = 1 / 3  # the most of the budget one trial's training may take
 NETWORK_SLOWDOWN = 20.0  # a network's epoch / a linear model's, measured on the corpora
+CHARS_SLOWDOWN = 5.0  # featurising with character 2-5-grams / words alone, about (imdb: ~6)
 SAVE_BYTES_PER_SECOND = 10e6  # the model file deflates its arrays: ~10 MB/s of float64
 
 
@@ -53,16 +54,20 @@ class Costs:
     """Measured seconds, to predict whether a trial fits in what is left of the budget."""
 
     def __init__(self) -> None:
-        self.featurise: dict[int, float] = {}  # n-gram length -> seconds
+        self.featurise: dict[tuple, float] = {}  # (n-gram length, char n-grams) -> seconds
         self.epoch: dict[tuple, float] = {}  # Settings.cost_key() -> seconds of the last epoch
 
-    def featurise_seconds(self, ngrams: int) -> float:
-        if ngrams in self.featurise:
-            return self.featurise[ngrams]
+    def featurise_seconds(self, ngrams: int, chars: tuple | None = None) -> float:
+        if (ngrams, chars) in self.featurise:
+            return self.featurise[ngrams, chars]
         if not self.featurise:
             return 0.0
-        n, seconds = max(self.featurise.items(), key=lambda item: item[1])
-        return seconds * ngrams / n  # n-grams per document grow about linearly with n
+        (n, measured_chars), seconds = max(self.featurise.items(), key=lambda item: item[1])
+        # word n-grams per document grow about linearly with n; characters cost far more
+        factor = max(ngrams, 1) / max(n, 1)
+        if chars is not None and measured_chars is None:
+            factor *= CHARS_SLOWDOWN
+        return seconds * factor
 
     def epoch_seconds(self, settings: Point) -> float:
         key = settings.cost_key()

@@ -7,15 +7,17 @@ from dataclasses import asdict
 
 import numpy as np
 
-from textclf.features.settings import FeatureSettings
+from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.training.settings import MODEL_DEFAULTS
 from textclf.tune.space import Point, SearchSpace
 from textclf.tune.trial import Trial
 
 
-def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int) -> Point:
-    """The out-of-the-box settings for the data, within the space."""
-    defaults = FeatureSettings()
+def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int,
+                  texts: list[str] | None = None) -> Point:
+    """The out-of-the-box settings for the data (``texts`` decide char_ngrams "auto"),
+    within the space."""
+    defaults = FeatureSettings(**CLASSIFIER_DEFAULTS).resolved(texts or [])
     usual = "logistic" if n_classes == 2 else "softmax"
     model = usual if usual in models else models[0]
     ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]
@@ -23,7 +25,10 @@ def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int) -
                 else space.weightings[0])
     epochs = MODEL_DEFAULTS[model]["epochs"]
     max_epochs = min(space.max_epochs, key=lambda e: (abs(e - epochs), e))
-    return Point(model, ngrams, features, 0.0, 0.0, max_epochs)
+    chars = defaults.char_ngrams if defaults.char_ngrams in space.char_ngrams \
+        else space.char_ngrams[0]
+    l2 = MODEL_DEFAULTS[model].get("l2", 0.0)
+    return Point(model, ngrams, features, 0.0, l2, max_epochs, chars)
 
 
 def neighbours(point: Point, space: SearchSpace, models: tuple[str, ...]) -> list[Point]:
@@ -35,7 +40,8 @@ def neighbours(point: Point, space: SearchSpace, models: tuple[str, ...]) -> lis
         exponent = point.eta_exponent + step
         if abs(exponent) <= space.eta_decades:
             changed.append(Point(**{**asdict(point), "eta_exponent": exponent}))
-    for key, choices in (("ngrams", space.ngrams), ("features", space.weightings)):
+    for key, choices in (("ngrams", space.ngrams), ("features", space.weightings),
+                         ("char_ngrams", space.char_ngrams)):
         for value in choices:
             if value != getattr(point, key):
                 changed.append(Point(**{**asdict(point), key: value}))
@@ -69,7 +75,7 @@ def perturb(point: Point, space: SearchSpace, models: tuple[str, ...],
     if rng.random() < 0.3:
         new["max_epochs"] = int(rng.choice(space.max_epochs))
     for key, choices in (("model", models), ("ngrams", space.ngrams),
-                         ("features", space.weightings)):
+                         ("features", space.weightings), ("char_ngrams", space.char_ngrams)):
         if len(choices) > 1 and rng.random() < 0.15:
             new[key] = choices[int(rng.integers(len(choices)))]
     new["ngrams"] = int(new["ngrams"])

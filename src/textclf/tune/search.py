@@ -62,8 +62,8 @@ class Tuner:
         self,
         texts: Sequence[str],
         labels: Sequence[str],
-        dev_texts: Sequence[str],
-        dev_labels: Sequence[str],
+        dev_texts: Sequence[str] | None,
+        dev_labels: Sequence[str] | None,
         budget: Budget,
         *,
         space: SearchSpace | None = None,
@@ -73,24 +73,28 @@ class Tuner:
     ):
         if metric not in METRICS:
             raise SettingsError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-        if len(texts) != len(labels) or len(dev_texts) != len(dev_labels):
+        if len(texts) != len(labels):
             raise DataError("the number of texts and of labels differ")
         if not len(texts):
             raise DataError("the training corpus is empty")
-        if not len(dev_texts):
-            raise DataError("the dev set is empty: the search needs dev documents to score")
         self.labels = sorted(set(map(str, labels)))
         if len(self.labels) < 2:
             raise DataError(f"the training data has only one class ({self.labels[0]!r}); "
                             "a classifier needs at least two")
         index = {label: i for i, label in enumerate(self.labels)}
-        known = [i for i, label in enumerate(dev_labels) if str(label) in index]
-        if not known:
-            raise DataError("no dev document has a label seen in the training data")
         self.texts = list(texts)
         self.y = np.asarray([index[str(label)] for label in labels], dtype=np.int64)
-        self.dev_texts = [dev_texts[i] for i in known]
-        self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], dtype=np.int64)
+        if dev_texts is not None:  # (None: the subclass scores otherwise, by folds)
+            if len(dev_texts) != len(dev_labels):
+                raise DataError("the number of dev texts and of dev labels differ")
+            if not len(dev_texts):
+                raise DataError("the dev set is empty: the search needs dev documents to "
+                                "score")
+            known = [i for i, label in enumerate(dev_labels) if str(label) in index]
+            if not known:
+                raise DataError("no dev document has a label seen in the training data")
+            self.dev_texts = [dev_texts[i] for i in known]
+            self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], np.int64)
         self.space = space or SearchSpace()
         self.space.validate()
         self.models = self.space.model_kinds(len(self.labels))
@@ -111,7 +115,7 @@ class Tuner:
     # choosing settings ------------------------------------------------------------------------
     def predicted_seconds(self, settings: Point) -> float:
         featurise = (0.0 if settings.features_key() in self.cache
-                     else self.costs.featurise_seconds(settings.ngrams))
+                     else self.costs.featurise_seconds(settings.ngrams, settings.char_ngrams))
         return featurise + self.costs.epoch_seconds(settings)
 
     def fits(self, settings: Point) -> bool:
@@ -150,12 +154,14 @@ class Tuner:
         if key not in self.cache:
             started = self.budget.clock()
             featurizer = Featurizer(FeatureSettings(
-                ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df))
-            X = featurizer.fit_transform(self.texts)
+                ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df,
+                char_ngrams=settings.char_ngrams))
+            X = featurizer.fit_transform(self.texts, [self.labels[i] for i in self.y])
             X_dev = featurizer.transform(self.dev_texts)
             mean_squared_norm = float(X.multiply(X).sum()) / X.shape[0]
-            self.costs.featurise[settings.ngrams] = max(
-                self.budget.clock() - started, self.costs.featurise.get(settings.ngrams, 0.0))
+            cost_key = (settings.ngrams, settings.char_ngrams)
+            self.costs.featurise[cost_key] = max(
+                self.budget.clock() - started, self.costs.featurise.get(cost_key, 0.0))
             self.cache[key] = CachedFeatures(featurizer, X, X_dev, mean_squared_norm)
         return self.cache[key]
 
@@ -170,10 +176,11 @@ class Tuner:
         features = self.features(settings)
         eta = self.learning_rate(settings, features)
         trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
-                      eta, settings.l2, settings.max_epochs, started=started - self.budget.started)
+                      eta, settings.l2, settings.max_epochs, started=started - self.budget.started,
+                      char_ngrams=settings.char_ngrams)
         try:
             clf = TextClassifier(
-                ngrams=settings.ngrams, features=settings.features, min_df=self.space.min_df,
+                **settings.feature_settings(), min_df=self.space.min_df,
                 model=settings.model, eta=eta, epochs=settings.max_epochs, l2=settings.l2,
                 seed=self.seed,
             )
@@ -269,7 +276,7 @@ class Tuner:
 
     # the loop ---------------------------------------------------------------------------------
     def run(self, max_trials: int | None = None) -> TuneResult:
-        start = default_point(self.space, self.models, len(self.labels))
+        start = default_point(self.space, self.models, len(self.labels), self.texts)
         self.tried.add(start.key())
         self.run_trial(start)  # the first trial runs whatever the budget: there must be a model
         queue = longer(self.trials[0], start, self.space) + neighbours(start, self.space,
@@ -321,7 +328,15 @@ def tune(
     tuner = Tuner(texts, labels, dev_texts, dev_labels, budget, space=space, metric=metric,
                   seed=seed, out=out)
     result = tuner.run(max_trials=max_trials)
-    result.metadata = {
+    result.metadata = search_metadata(result, tuner, budget, seed)
+    result.classifier.tuning = result.metadata
+    return result
+
+
+def search_metadata(result: TuneResult, tuner: Tuner, budget: Budget, seed: int) -> dict:
+    """What the model file records of the search."""
+    metric = result.metric
+    return {
         "metric": metric,
         "budget_seconds": budget.seconds,
         "seconds": result.seconds,
@@ -331,5 +346,3 @@ def tune(
         "best_score": result.best.score,
         "trials": [trial.as_dict() for trial in result.trials],
     }
-    result.classifier.tuning = result.metadata
-    return result

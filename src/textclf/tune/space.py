@@ -21,6 +21,7 @@ class SearchSpace:
     models: tuple[str, ...] | None = None
     ngrams: tuple[int, ...] = FeatureSettings.ngrams.search
     weightings: tuple[str, ...] = FeatureSettings.weighting.search
+    char_ngrams: tuple = FeatureSettings.char_ngrams.search  # None: words alone
     eta_decades: float = 1.5  # η = base η · 10^u, u ∈ [−1.5, 1.5]
     l2: tuple[float, float] = TrainingSettings.l2.search  # λ log-uniform in this range, or 0
     max_epochs: tuple[int, ...] = TrainingSettings.epochs.search
@@ -39,6 +40,10 @@ class SearchSpace:
             raise SettingsError(
                 f"feature weightings must be among {', '.join(WEIGHTINGS)}, got "
                 f"{self.weightings!r}")
+        if not self.char_ngrams:
+            raise SettingsError("char_ngrams needs at least one choice (None: words alone)")
+        self.char_ngrams = tuple(None if c is None else FeatureSettings.char_ngrams.check(c)
+                                 for c in self.char_ngrams)
 
     def model_kinds(self, n_classes: int) -> tuple[str, ...]:
         if self.models is None:
@@ -59,15 +64,21 @@ class Point:
     eta_exponent: float  # u: η = base η · 10^u
     l2: float
     max_epochs: int
+    char_ngrams: tuple[int, int] | None = None
 
-    def features_key(self) -> tuple[int, str]:
-        return (self.ngrams, self.features)
+    def features_key(self) -> tuple:
+        return (self.ngrams, self.features, self.char_ngrams)
 
-    def cost_key(self) -> tuple[str, int, str, bool]:
+    def cost_key(self) -> tuple:
         # an L2 penalty touches every weight at every step: another cost per epoch
-        return (self.model, self.ngrams, self.features, self.l2 > 0)
+        return (self.model, self.ngrams, self.features, self.l2 > 0, self.char_ngrams)
 
     def key(self) -> tuple:
         """Settings this close count as already tried."""
         return (self.model, self.ngrams, self.features, round(self.eta_exponent, 2),
-                float(f"{self.l2:.2g}"), self.max_epochs)
+                float(f"{self.l2:.2g}"), self.max_epochs, self.char_ngrams)
+
+    def feature_settings(self) -> dict:
+        """The point's TextClassifier arguments for its features."""
+        return {"ngrams": self.ngrams, "features": self.features,
+                "char_ngrams": self.char_ngrams}

@@ -16,8 +16,8 @@ from textclf.training.settings import TrainingSettings
 from textclf.training.sources import InMemoryRows
 from textclf.tune.budget import Budget
 
-TABLE_HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6}  {'features':<8} {'eta':>9} "
-                f"{'l2':>8} {'epochs':>7} {'score':>7} {'seconds':>8}  status")
+TABLE_HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6} {'chars':>5}  {'features':<8} "
+                f"{'eta':>9} {'l2':>8} {'epochs':>7} {'score':>7} {'seconds':>8}  status")
 
 
 @dataclass
@@ -37,6 +37,8 @@ class Trial:
     started: float = 0.0  # seconds into the search when the trial began
     seconds: float = 0.0
     status: str = "ok"  # ok | out of time | failed: reason
+    char_ngrams: tuple[int, int] | None = None
+    fold_scores: list[float] | None = None  # cross-validation: the score on each fold
 
     def as_dict(self) -> dict:
         record = asdict(self)
@@ -48,7 +50,9 @@ class Trial:
         """One row of the table of trials (see :data:`TABLE_HEADER`)."""
         score_text = "-" if math.isnan(self.score) else f"{self.score:.4f}"
         epochs = f"{self.epochs}/{self.max_epochs}"
-        return (f"{self.number:>5}  {self.model:<8} {self.ngrams:>6}  {self.features:<8} "
+        chars = "-" if self.char_ngrams is None else "{}-{}".format(*self.char_ngrams)
+        return (f"{self.number:>5}  {self.model:<8} {self.ngrams:>6} {chars:>5}  "
+                f"{self.features:<8} "
                 f"{self.eta:>9.3g} {self.l2:>8.2g} {epochs:>7} {score_text:>7} "
                 f"{self.seconds:>8.1f}  {self.status}{'  *best' if is_best else ''}")
 
