@@ -28,7 +28,7 @@ distributed = pytest.importorskip("distributed", reason="the dask extra: pip ins
 WORDS = {"features": "tfidf", "char_ngrams": None}
 TIGHT = {"l2": 1e-2, "tolerance": 1e-10, "epochs": 500}  # L-BFGS run to its minimum
 # A few L-BFGS iterations: the same sums give the same path, to rounding
-FEW = {"l2": 1e-2, "epochs": 6}
+FEW = {"l2": 1e-2, "epochs": 6, "distributed": "exact"}
 
 
 def local_cluster(workers: int):
@@ -195,7 +195,7 @@ def test_missing_shards_and_folders_are_refused_before_any_work(client, tmp_path
 def test_settings_a_mode_cannot_use_are_refused(client, binary):
     paths, _, _ = binary
     with pytest.raises(SettingsError, match="exact mode .* minimises with L-BFGS, not adam"):
-        TextClassifier(optimizer="adam").fit_dask(client, paths)
+        TextClassifier(distributed="exact", optimizer="adam").fit_dask(client, paths)
     with pytest.raises(SettingsError, match="average mode .* runs SGD epochs"):
         TextClassifier(distributed="average", optimizer="lbfgs").fit_dask(client, paths)
     with pytest.raises(SettingsError, match="logistic and softmax regression"):

@@ -9,8 +9,8 @@ from textclf.core.settings import Setting, Settings
 from textclf.errors import SettingsError
 
 MODES = ("exact", "average")
-# The mode with the better accuracy in benchmarks/RESULTS.md (section 7).
-DEFAULT_MODE = "exact"
+# The mode with the better accuracy (and speed) in benchmarks/RESULTS.md, section 12.
+DEFAULT_MODE = "average"
 LOCAL = re.compile(r"local:(\d+)")
 
 
