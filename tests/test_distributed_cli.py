@@ -88,7 +88,8 @@ def test_textclf_train_on_a_running_cluster_of_two_workers(shards, tmp_path):
     model = tmp_path / "cluster.textclf"
     with dask_cluster(workers=2) as (address, _):
         result = textclf_train(str(shards[0].parent / "part-*"), "-o", str(model),
-                               "--dask", address, "--l2", "1e-3", "--epochs", "8", "--top", "2")
+                               "--dask", address, "--distributed", "exact", "--l2", "1e-3",
+                               "--epochs", "8", "--top", "2")
     assert result.returncode == 0, result.stderr
     assert "2 worker(s)" in result.stderr and "iteration   1/8" in result.stderr
     assert "400 documents in 4 shard(s) on 2 worker thread(s)" in result.stdout
