@@ -31,13 +31,12 @@ from textclf.core import jit
 from textclf.errors import SettingsError, TrainingError
 from textclf.models.base import Model
 from textclf.training.history import (
+    EarlyStopping,
     EpochCallback,
     best_epoch,
     dev_record,
     format_epoch,
     log,
-    restore,
-    snapshot,
 )
 from textclf.training.lbfgs import FullBatchLBFGS, block_sums
 from textclf.training.plain_step import PlainStep
@@ -95,7 +94,7 @@ class Trainer:
         self.quiet, self.on_epoch_end, self.on_progress = quiet, on_epoch_end, on_progress
         self.report_every = report_every  # batches between progress reports, at most
         self.history: list[dict] = []
-        self.best: tuple[float, int, dict[str, np.ndarray]] | None = None
+        self.stopping = EarlyStopping(model, settings.patience, quiet)
         self.step, self.epoch = 0, 0
         self.rng = np.random.default_rng(settings.seed)
         self.stepper: Step | None = None
@@ -103,6 +102,11 @@ class Trainer:
 
     def log(self, message: str) -> None:
         log(message, self.quiet)
+
+    @property
+    def best(self) -> tuple[float, int, dict[str, np.ndarray]] | None:
+        """(dev loss, epoch, parameters) of the best epoch so far, with early stopping."""
+        return self.stopping.best
 
     def start(self, n_rows: int) -> None:
         """Get ready for epochs of ``n_rows`` rows: the schedule over all the epochs' steps
@@ -156,21 +160,12 @@ class Trainer:
             self.history.append(record)
             self.epoch = epoch
             self.log(format_epoch(record, settings.epochs))
-            if settings.patience is not None \
-                    and (self.best is None or record["dev_loss"] < self.best[0]):
-                self.best = (record["dev_loss"], epoch, snapshot(model))
+            stop = self.stopping.should_stop(record)  # (the best epoch noted before a checkpoint)
             if self.on_epoch_end is not None:
                 self.on_epoch_end(epoch, record)
-            if self.stopped_early():
-                self.log(f"early stop: no lower dev loss for {settings.patience} epoch(s)")
+            if stop:
                 break
-        if self.best is not None:
-            restore(model, self.best[2])
-            for record in self.history:
-                record["best"] = record["epoch"] == self.best[1]
-            if self.best[1] != self.history[-1]["epoch"]:
-                self.log(f"restored the parameters of epoch {self.best[1]} "
-                         f"(dev loss {self.best[0]:.4f})")
+        self.stopping.finish(self.history)
         return self.history
 
     def partial_fit(self, source: RowSource, shuffle: bool = True) -> dict:
@@ -274,7 +269,7 @@ class Trainer:
                 if k.startswith("step.")})
             if meta.get("best") is not None:
                 loss, epoch = meta["best"]
-                self.best = (float(loss), int(epoch), {
+                self.stopping.best = (float(loss), int(epoch), {
                     k.removeprefix("best."): np.array(v) for k, v in state.arrays.items()
                     if k.startswith("best.")})
         except (KeyError, TypeError, ValueError) as err:
