@@ -219,3 +219,13 @@ def test_average_mode_warns_of_shards_sorted_by_label(client, tmp_path):
     paths = write_shards(tmp_path, [texts[i] for i in order], [labels[i] for i in order])
     with pytest.warns(UserWarning, match="worker group 0 hold other labels than the corpus"):
         TextClassifier(distributed="average", epochs=1).fit_dask(client, paths)
+
+
+def test_a_cluster_run_calibrates_on_dev_data_as_one_process_does(client, binary):
+    paths, texts, labels = binary
+    clf = TextClassifier(calibrate=True, epochs=3).fit_dask(client, paths,
+                                                           dev=(texts[:60], labels[:60]))
+    assert clf.calibration is not None and clf.model.temperature == \
+        clf.calibration["temperature"] != 1.0
+    with pytest.raises(SettingsError, match="calibration .* is fitted on dev data"):
+        TextClassifier(calibrate=True).fit_dask(client, paths)

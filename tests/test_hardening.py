@@ -518,3 +518,23 @@ def rewrite_unsigned(path: Path, key: Path) -> Path:
     out = path.with_name("resealed.textclf")
     out.write_bytes(modelfile.model_bytes(meta, arrays))
     return out
+
+
+def test_training_on_and_compressing_a_signed_model_keep_its_signature(tmp_path, capsys):
+    """--init-from and compress read MODEL with --sign-key and sign what they write."""
+    key = tmp_path / "team.key"
+    key.write_bytes(b"a secret of the team")
+    first, second, small = (tmp_path / name for name in ("a.textclf", "b.textclf", "c.textclf"))
+    status, _, err = run_cli(capsys, "train", BASE, "-o", first, "--sign-key", key, *QUICK)
+    assert status == 0, err
+    status, _, err = run_cli(capsys, "train", BASE, "--init-from", first, "-o", second,
+                             "--sign-key", key, "--epochs", "1", "-q")
+    assert status == 0, err
+    status, _, err = run_cli(capsys, "compress", second, "-o", small, "--bits", "8",
+                             "--sign-key", key)
+    assert status == 0, err
+    for path in (second, small):
+        refused(*run_cli(capsys, "inspect", path)[::2], "is signed; give its key")
+        assert run_cli(capsys, "inspect", path, "--sign-key", key)[0] == 0
+    refused(*run_cli(capsys, "train", BASE, "--init-from", first, "-o", tmp_path / "d.textclf",
+                     "-q")[::2], "is signed; give its key")

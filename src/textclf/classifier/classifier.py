@@ -294,8 +294,8 @@ class TextClassifier:
         optimiser's averages where a checkpoint file kept them), with its featuriser and
         labels; ``extend_vocabulary`` adds the new documents' terms (rows of θ at 0).
         ``options``: training settings to change (epochs, eta, ...), ``sample_weight``,
-        ``dev_sample_weight``, ``checkpoint``, ``resume``, ``on_epoch_end``. Returns the
-        number of terms added (docs/continued-training.md)."""
+        ``dev_sample_weight``, ``checkpoint``, ``resume``, ``on_epoch_end``, ``sign_key``.
+        Returns the number of terms added (docs/continued-training.md)."""
         return incremental.continue_training(self, texts, labels, dev_texts, dev_labels,
                                              extend_vocabulary=extend_vocabulary, **options)
 

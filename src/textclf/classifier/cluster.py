@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from textclf.classifier import devset
 from textclf.classifier.targets import label_names
 from textclf.distributed import (
     ClusterJob,
@@ -37,10 +38,9 @@ def fit_on_dask(clf: Any, client: Any, data: Any, *,
                             "class weights (multi_label and class_weight do not apply)")
     overrides = mode_settings(clf.distributed, clf.training_overrides)
     has_dev = dev is not None and len(dev[0]) > 0
-    if clf.training_overrides.get("patience") is not None and not has_dev:
-        raise SettingsError("early stopping (patience) needs dev data to watch: give dev "
-                            "texts and labels (on the command line --dev DATA)")
-    clf.history = []
+    clf.multi_label = False
+    devset.check_dev_needs(clf, has_dev)  # patience, calibrate: refused without dev data
+    clf.history, dev_rows = [], []
 
     def after_epoch(epoch: int, record: dict) -> None:  # a checkpoint holds the history
         clf.history.append(record)
@@ -50,7 +50,8 @@ def fit_on_dask(clf: Any, client: Any, data: Any, *,
     clf.feature_settings = cluster_features(clf.feature_settings)  # what it will have trained
     job = ClusterJob(features=clf.feature_settings.replace(), mode=clf.distributed,
                      prepare=lambda labels, featurizer: prepare(
-                         clf, labels, featurizer, overrides, dev if has_dev else None),
+                         clf, labels, featurizer, overrides, dev if has_dev else None,
+                         dev_rows),
                      read=ReadOptions(fmt, text_field, label_field), jobs=clf.jobs,
                      dtype=clf.dtype, quiet=clf.quiet, timeout=clf.dask_timeout,
                      on_epoch_end=after_epoch)
@@ -66,11 +67,12 @@ def fit_on_dask(clf: Any, client: Any, data: Any, *,
     else:
         clf.history = fit_on_cluster(client, data, job)
     clf.cluster_report = job.report
+    devset.fit_on_dev(clf, dev_rows[0] if dev_rows else None)  # the temperature, as in memory
     return clf
 
 
 def prepare(clf: Any, labels: list[str], featurizer: Any, overrides: dict[str, Any],
-            dev: tuple[Sequence[str], Sequence[str]] | None) -> tuple:
+            dev: tuple[Sequence[str], Sequence[str]] | None, dev_rows: list) -> tuple:
     """Give ``clf`` the labels and the featuriser the cluster found: a fresh model for
     them; returns the model, its training settings and the dev set's (X, y) (None
     without). A cluster trains one class per document."""
@@ -78,7 +80,8 @@ def prepare(clf: Any, labels: list[str], featurizer: Any, overrides: dict[str, A
     clf.labels = label_names([(label,) for label in labels], False)
     clf.featurizer = featurizer
     clf.model = clf.build_model(featurizer.n_features, overrides)
-    return clf.model, clf.training_settings, clf.dev_set(*dev) if dev else None
+    dev_rows.append(clf.dev_set(*dev) if dev else None)
+    return clf.model, clf.training_settings, dev_rows[-1]
 
 
 def cluster_features(settings: FeatureSettings) -> FeatureSettings:

@@ -131,9 +131,10 @@ def extended_block(featurizer: Featurizer, texts: list[str], targets,
 def continue_training(clf, texts, labels, dev_texts=None, dev_labels=None, *,
                       extend_vocabulary: bool = False, sample_weight=None,
                       dev_sample_weight=None, checkpoint=None, resume: bool = False,
-                      on_epoch_end=None, **settings) -> int:
+                      on_epoch_end=None, sign_key: bytes | None = None, **settings) -> int:
     """Train the fitted ``clf`` on (see the module docstring); ``settings`` override the
-    model's training settings (epochs, eta, ...). Returns the number of terms added."""
+    model's training settings (epochs, eta, ...); ``sign_key`` signs the checkpoints.
+    Returns the number of terms added."""
     clf.check_fitted()
     texts = checked_texts(texts)
     sets = known_targets(clf, labels)
@@ -178,7 +179,7 @@ def continue_training(clf, texts, labels, dev_texts=None, dev_labels=None, *,
                                     for a in clf.model.parameters().values())).hexdigest()
     clf.train(InMemoryRows(X, y, weights), dev, on_epoch_end, checkpoint, resume,
               lambda: run_fingerprint([clf.get_settings(), start], clf.labels, X, y, dev,
-                                      weights), step_state=step_state)
+                                      weights), step_state=step_state, sign_key=sign_key)
     return added
 
 

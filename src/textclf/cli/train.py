@@ -153,7 +153,9 @@ def run_init_from(args: argparse.Namespace) -> int:
     """``--init-from MODEL``: MODEL's θ, featuriser and labels, trained on DATA."""
     if args.stream:
         raise SettingsError("--init-from trains on DATA held in memory; it does not --stream")
-    clf = TextClassifier.load(args.init_from, trust_pattern=args.trust_pattern)
+    # --sign-key: MODEL must carry that key's signature, and the new model gets it
+    clf = TextClassifier.load(args.init_from, trust_pattern=args.trust_pattern,
+                              sign_key=sign_key(args))
     clf.quiet, clf.jobs = args.quiet, args.jobs
     train_corpus = read_data(args, args.data, default_split="train")
     dev_corpus = read_dev(args)
@@ -165,8 +167,9 @@ def run_init_from(args: argparse.Namespace) -> int:
         dev_corpus.targets(clf.multi_label) if dev_corpus else None,
         extend_vocabulary=args.extend_vocabulary, sample_weight=train_corpus.weights,
         dev_sample_weight=dev_corpus.weights if dev_corpus else None,
-        checkpoint=args.output if args.checkpoint else None, resume=args.resume, **given)
-    clf.save(args.output)
+        checkpoint=args.output if args.checkpoint else None, resume=args.resume,
+        sign_key=sign_key(args), **given)
+    clf.save(args.output, sign_key(args))
     print(f"trained on from {args.init_from}: {len(clf.history)} epoch(s) on "
           f"{len(train_corpus)} documents"
           + (f"; {added} new terms added to the vocabulary" if args.extend_vocabulary else ""))

@@ -58,7 +58,8 @@ def decode_document(raw: bytes, where: str) -> str:
 def open_binary(path: Path | RemoteFile) -> IO[bytes]:
     """Open a file (or a pipe, or a URL) for binary reading, un-gzipping ``.gz`` files."""
     if isinstance(path, RemoteFile):
-        return path.open_binary()
+        handle = path.open_binary()
+        return GzipReader(handle) if path.suffix == ".gz" else handle
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:

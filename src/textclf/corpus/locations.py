@@ -63,10 +63,11 @@ class RemoteFile(str):
         return bool(fs.isdir(path))
 
     def open_binary(self) -> IO[bytes]:
-        """The file's bytes, un-gzipped for a ``.gz`` name."""
+        """The file's bytes as stored (:func:`~textclf.corpus.decoding.open_binary`
+        un-gzips a ``.gz`` name)."""
         fs, path = self.file_system()
         try:
-            return fs.open(path, "rb", compression="gzip" if self.suffix == ".gz" else None)
+            return fs.open(path, "rb")
         except FileNotFoundError:
             raise DataError(f"{self}: no such file or folder") from None
         except OSError as err:

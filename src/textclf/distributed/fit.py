@@ -32,6 +32,7 @@ from textclf.distributed.cluster import import_distributed
 from textclf.distributed.exact import fit_exact
 from textclf.distributed.featurising import featurise, featurizer_from, scan, summary_of
 from textclf.distributed.reduction import tree_reduce
+from textclf.distributed.settings import DEFAULT_MODE
 from textclf.distributed.shards import (
     ReadOptions,
     collection_kind,
@@ -58,7 +59,7 @@ class ClusterJob:
 
     features: FeatureSettings
     prepare: Prepare
-    mode: str = "exact"
+    mode: str = DEFAULT_MODE
     read: ReadOptions = field(default_factory=ReadOptions)
     jobs: int | None = None
     dtype: Any = np.float64

@@ -43,7 +43,7 @@ from textclf.training.plain_step import PlainStep
 from textclf.training.regularization import Regularizer
 from textclf.training.schedules import Schedule
 from textclf.training.settings import TrainingSettings
-from textclf.training.sources import InMemoryRows, RowSource
+from textclf.training.sources import InMemoryRows, RowSource, as_block
 from textclf.training.sparse_step import BATCHES_PER_CALL, CompiledStep, SparseStep, supports
 from textclf.training.step import Step
 
@@ -132,8 +132,14 @@ class Trainer:
             if resume is not None:
                 raise SettingsError("--resume goes on with mini-batch epochs; the lbfgs "
                                     "optimizer starts again (train without --resume)")
+            def after_iteration(iteration: int, record: dict) -> None:
+                self.history.append(record)  # what a checkpoint written now holds
+                self.epoch = iteration
+                if self.on_epoch_end is not None:
+                    self.on_epoch_end(iteration, record)
+
             lbfgs = FullBatchLBFGS(model, settings, quiet=self.quiet,
-                                   on_epoch_end=self.on_epoch_end)
+                                   on_epoch_end=after_iteration)
             self.history = lbfgs.fit(lambda: block_sums(model, source.blocks(None)), dev)
             return self.history
         self.start(n)
@@ -175,6 +181,10 @@ class Trainer:
         passes before. Returns the pass's record (also appended to the history)."""
         if source.n_rows == 0:
             raise SettingsError("partial_fit needs at least one document")
+        if self.settings.optimizer == "lbfgs":
+            raise SettingsError("partial_fit takes mini-batch steps: the lbfgs optimizer "
+                                "minimises over all the data at once (choose sgd, momentum "
+                                "or adam)")
         if self.stepper is None:
             schedule = Schedule("constant", self.settings.eta, 1, 1)
             self.stepper = choose_step(self.model, self.settings, schedule, self.engine,
@@ -223,8 +233,7 @@ class Trainer:
 
             try:
                 for block in source.blocks(rng):
-                    X, y, weights, order = block if len(block) == 4 else (*block[:2], None,
-                                                                          block[2])
+                    X, y, weights, order = as_block(block)
                     result = self.stepper.run(X, y, order, self.step, progress, weights)
                     loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
                     self.step, eta, seen = result.step, result.eta, seen + len(y)

@@ -37,6 +37,12 @@ class Block(NamedTuple):
     order: np.ndarray | None  # the order to step through the rows, None: their own
 
 
+def as_block(block: tuple) -> Block:
+    """A source's block as a :class:`Block`; an old-style ``(X, y, order)`` is rows of
+    weight 1."""
+    return block if len(block) == 4 else Block(block[0], block[1], None, block[2])
+
+
 class RowSource(Protocol):
     n_rows: int  # rows per epoch (the learning-rate schedule counts the steps from it)
 
