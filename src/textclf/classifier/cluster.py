@@ -89,6 +89,9 @@ def cluster_features(settings: FeatureSettings) -> FeatureSettings:
     out-of-the-box nb weighting becomes its label-free base (tfidf-nb → tfidf, nb →
     binary, with a warning) and character n-grams ``auto`` none; character n-grams asked
     for by length are refused (the workers' counting pass does not make them yet)."""
+    if settings.nb_beta is not None:
+        raise SettingsError("nb_beta interpolates with the nb weighting, which a cluster "
+                            "does not make yet: train without nb_beta, or in one process")
     if settings.char_ngrams not in (None, "auto"):
         raise SettingsError("character n-grams are not made on a cluster yet: train with "
                             "--char-ngrams none, or in one process")

@@ -45,7 +45,7 @@ from textclf.training.history import (
     format_epoch,
     log,
 )
-from textclf.training.loop import Trainer
+from textclf.training.loop import Trainer, check_finite
 from textclf.training.regularization import Regularizer
 from textclf.training.settings import TrainingSettings
 from textclf.training.sources import ShardedRows
@@ -149,6 +149,7 @@ def fit_average(client: Any, groups: list[list[Any]], group_rows: list[int],
         record = {"epoch": epoch, "train_loss": mixed.loss_sum / n,
                   "train_accuracy": mixed.correct / n, "eta": mixed.etas[0],
                   "groups": len(groups)}
+        check_finite(model, settings, epoch, record["train_loss"])
         if penalty.active:
             record["penalty"] = penalty.penalty(model.parameters())
         record.update(dev_record(model, dev))

@@ -1,6 +1,7 @@
 """The training loop: epochs of shuffled mini-batches, history, progress, early stopping.
 
-One loop trains every model, from memory or from a stream. Each epoch the rows are
+One loop trains every model, from memory or from a stream (``optimizer="lbfgs"`` hands the
+whole fit to full-batch L-BFGS, :mod:`textclf.training.lbfgs`). Each epoch the rows are
 shuffled by a seeded generator and cut into mini-batches of m rows; a step strategy
 (:mod:`textclf.training.step`) takes the steps: the lecture's plain step
 θ ← θ − η∇ for any model and optimiser, or the same SGD steps in O(nnz) for linear models
@@ -242,16 +243,7 @@ class Trainer:
         return loss_sum, correct, seen, eta
 
     def check_finite(self, epoch: int, loss: float) -> None:
-        """Stop, saying what to change, when the loss or θ is no longer finite."""
-        if math.isfinite(loss) and all(np.all(np.isfinite(array))
-                                       for array in self.model.parameters().values()):
-            return
-        s = self.settings
-        raise TrainingError(
-            f"training diverged in epoch {epoch}: the training loss is {loss}; lower the "
-            f"learning rate (eta is {s.eta:g}), or take --schedule linear or --optimizer "
-            "adam; no model was written for this epoch"
-        )
+        check_finite(self.model, self.settings, epoch, loss)
 
     # checkpoints ------------------------------------------------------------------------------
     def state(self) -> TrainingState:
@@ -284,6 +276,19 @@ class Trainer:
         except (KeyError, TypeError, ValueError) as err:
             raise SettingsError(f"the checkpoint's training state cannot be used ({err})") \
                 from err
+
+
+def check_finite(model: Model, settings: TrainingSettings, epoch: int, loss: float) -> None:
+    """Stop, saying what to change, when the loss or θ is no longer finite (after an epoch
+    of any way of training by steps: here, or averaged over a cluster's workers)."""
+    if math.isfinite(loss) and all(np.all(np.isfinite(array))
+                                   for array in model.parameters().values()):
+        return
+    raise TrainingError(
+        f"training diverged in epoch {epoch}: the training loss is {loss}; lower the "
+        f"learning rate (eta is {settings.eta:g}), or take --schedule linear or --optimizer "
+        "adam; no model was written for this epoch"
+    )
 
 
 def train(
