@@ -23,7 +23,7 @@ from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, train_streamed
 from textclf.classifier.targets import encode, label_names, read_targets
 from textclf.corpus.documents import Document, checked_texts
 from textclf.errors import DataError, NotFittedError
-from textclf.evaluation.decisions import decide
+from textclf.evaluation.decisions import chosen_labels, decide
 from textclf.evaluation.metrics import EvaluationReport
 from textclf.evaluation.multilabel import MultiLabelReport
 from textclf.explain.contributions import explain
@@ -339,8 +339,7 @@ class TextClassifier:
         the labels each text gets (:meth:`decide`)."""
         X = self.transform(texts)
         if self.multi_label:
-            chosen = self.decide(self.model.predict_proba(X))
-            return [[self.labels[j] for j in np.flatnonzero(row)] for row in chosen]
+            return chosen_labels(self.decide(self.model.predict_proba(X)), self.labels)
         return [self.labels[i] for i in self.model.predict(X)]
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:

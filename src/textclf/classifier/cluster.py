@@ -75,8 +75,7 @@ def prepare(clf: Any, labels: list[str], featurizer: Any, overrides: dict[str, A
             dev: tuple[Sequence[str], Sequence[str]] | None, dev_rows: list) -> tuple:
     """Give ``clf`` the labels and the featuriser the cluster found: a fresh model for
     them; returns the model, its training settings and the dev set's (X, y) (None
-    without). A cluster trains one class per document."""
-    clf.multi_label = False
+    without). A cluster trains one class per document (``fit_on_dask`` settled it)."""
     clf.labels = label_names([(label,) for label in labels], False)
     clf.featurizer = featurizer
     clf.model = clf.build_model(featurizer.n_features, overrides)

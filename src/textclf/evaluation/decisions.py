@@ -36,6 +36,11 @@ def decide(P: np.ndarray, threshold: float = 0.5, top_k: int | None = None,
     return chosen
 
 
+def chosen_labels(chosen: np.ndarray, labels: list[str]) -> list[list[str]]:
+    """Each row of a :func:`decide` matrix as the list of its labels' names."""
+    return [[labels[j] for j in np.flatnonzero(row)] for row in chosen]
+
+
 def micro_f1(chosen: np.ndarray, Y: np.ndarray) -> float:
     """2·TP / (2·TP + FP + FN) over all documents and labels (0 with nothing to count)."""
     Y = np.asarray(Y, dtype=bool)

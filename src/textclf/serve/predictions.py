@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from textclf.classifier import TextClassifier
+from textclf.evaluation.decisions import chosen_labels
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,7 @@ def predict(clf: TextClassifier, texts: Sequence[str]) -> Predictions:
     """Label ``texts`` with one call to the classifier's vectorised path; a multi-label
     model's labels are decided from the same probabilities (its threshold, top k)."""
     probabilities = clf.predict_proba(texts)
-    chosen = None
-    if clf.multi_label:
-        chosen = [[clf.labels[j] for j in np.flatnonzero(row)]
-                  for row in clf.decide(probabilities)]
+    chosen = chosen_labels(clf.decide(probabilities), clf.labels) if clf.multi_label else None
     return Predictions(list(clf.labels), probabilities, np.argmax(probabilities, axis=1),
                        chosen)
 

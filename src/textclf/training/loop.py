@@ -158,7 +158,7 @@ class Trainer:
                 source, epoch, self.rng if shuffle else None, eta)
             record = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1),
                       "train_accuracy": correct / max(seen, 1), "eta": eta}
-            self.check_finite(epoch, record["train_loss"])
+            check_finite(self.model, self.settings, epoch, record["train_loss"])
             if penalty.active:
                 record["penalty"] = penalty.penalty(model.parameters())
             if dev is not None:
@@ -199,7 +199,7 @@ class Trainer:
         record = {"epoch": self.epoch, "train_loss": loss_sum / max(seen, 1),
                   "train_accuracy": correct / max(seen, 1), "eta": eta, "documents": seen,
                   "train_seconds": time.perf_counter() - started}
-        self.check_finite(self.epoch, record["train_loss"])
+        check_finite(self.model, self.settings, self.epoch, record["train_loss"])
         self.history.append(record)
         return record
 
@@ -241,9 +241,6 @@ class Trainer:
             finally:
                 self.model.training_mode = False
         return loss_sum, correct, seen, eta
-
-    def check_finite(self, epoch: int, loss: float) -> None:
-        check_finite(self.model, self.settings, epoch, loss)
 
     # checkpoints ------------------------------------------------------------------------------
     def state(self) -> TrainingState:
