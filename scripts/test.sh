@@ -19,3 +19,7 @@ fi
 "$VENV/bin/ruff" check .
 "$VENV/bin/lint-imports" --no-cache
 "$VENV/bin/python" -m pytest "$@"
+# The numpy paths on their own (pip install textclf without the fast extra): the everyday
+# commands and the default settings, with the compiled kernels switched off.
+TEXTCLF_NO_JIT=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
+    tests/test_everyday.py tests/test_default_settings.py

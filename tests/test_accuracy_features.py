@@ -89,11 +89,15 @@ def test_nb_needs_labels_and_explains_weighted_values(tmp_path):
     loaded = TextClassifier.load(path)
     np.testing.assert_array_equal(loaded.featurizer.nb.scale, clf.featurizer.nb.scale)
     explanation = loaded.explain("a great film")
-    values = {c.term: c.value for c in explanation.classes[0].contributions}
+    items = {c.term: c for c in explanation.classes[0].contributions}
     x = loaded.transform(["a great film"])
-    great = list(loaded.featurizer.terms).index("great")
-    assert values["great"] == pytest.approx(x[0, great])  # the weighted value, r·x̂ scaled
-    assert values["great"] > 0 > values["film"] or values["film"] >= 0  # r's sign kept
+    terms = list(loaded.featurizer.terms)
+    r = loaded.featurizer.nb.scale
+    for term in ("great", "film"):  # value: x̂ in the unit row (x = r·value); weight θ·r
+        j = terms.index(term)
+        assert items[term].value == pytest.approx(x[0, j] / r[j]) and items[term].value > 0
+        assert items[term].weight == pytest.approx(loaded.model.theta[j] * r[j])
+        assert items[term].contribution == pytest.approx(loaded.model.theta[j] * x[0, j])
 
 
 def test_nb_beta_interpolates_the_weights():
@@ -181,16 +185,19 @@ def test_char_ngram_settings():
     assert short.char_ngrams == (2, 5) and long.char_ngrams is None
 
 
-def test_top_features_with_nb_are_what_each_term_does_alone():
-    """x of a term alone is sign(r) under nb: a negative-class word has r < 0, so its
-    weight θ alone says little; θ·sign(r) is its effect."""
+def test_top_features_with_nb_are_weights_per_unit_of_value():
+    """Under nb a negative-class word has r < 0, so θ alone says little; its weight is θ·r,
+    the effect per unit of its own (binary or tf-idf) value, signed like its effect."""
     clf = TextClassifier(features="nb", min_df=1, char_ngrams=None, epochs=30).fit(
         TEXTS, LABELS)
     x = clf.transform(["dull"])
     dull = list(clf.featurizer.terms).index("dull")
-    effect = clf.model.theta[dull] * x[0, dull]
+    r = clf.featurizer.nb.scale[dull]
+    effect = clf.model.theta[dull] * x[0, dull]  # what "dull" alone does: value 1/|r|
     top = dict(clf.top_features(len(clf.featurizer.terms)))
-    assert dict(top["pos"])["dull"] == pytest.approx(effect) and effect < 0
+    weight = dict(top["pos"])["dull"]
+    assert weight == pytest.approx(clf.model.theta[dull] * r) and weight < 0
+    assert effect == pytest.approx(weight / abs(r))
     assert top["neg"][0][0] in {"dull", "boring"}
     both = TextClassifier(features="nb", min_df=1, char_ngrams="2-3").fit(TEXTS, LABELS)
     values = both.featurizer.lone_values()

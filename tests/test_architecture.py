@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "textclf"
 MODULES = sorted(PACKAGE.rglob("*.py"))
-MAX_LINES = 400
+MAX_LINES = 500  # issue 21: modules under ~500 lines, never a class split to meet a count
 
 
 def test_lint_imports_keeps_every_contract():

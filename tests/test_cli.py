@@ -172,17 +172,17 @@ def test_predict_from_stdin_with_undecodable_bytes(trained: Path, capsys,
     assert "textclf: warning: <stdin>, line 2" in err and "not valid UTF-8" in err
 
 
-def test_predict_files(trained: Path, tmp_path: Path, capsys) -> None:
+def test_predict_whole_files(trained: Path, tmp_path: Path, capsys) -> None:
     good = write(tmp_path, "good.txt", "a brilliant film\nwith wonderful music\n")
     bad = write(tmp_path, "bad.txt", "dull and boring")
-    status, out, _ = run_cli(capsys, "predict", trained, good, bad)
+    status, out, _ = run_cli(capsys, "predict", trained, good, bad, "--whole-files")
     assert status == 0
     rows = [line.split("\t") for line in out.splitlines()]
     assert [(row[0], row[1]) for row in rows] == [(str(good), "pos"), (str(bad), "neg")]
 
-    status, out, _ = run_cli(capsys, "predict", trained, good, "--json")
+    status, out, _ = run_cli(capsys, "predict", trained, good, "--json", "--whole-files")
     record = json.loads(out)
-    assert status == 0 and record["file"] == str(good) and record["label"] == "pos"
+    assert status == 0 and record["id"] == str(good) and record["label"] == "pos"
 
 
 def test_empty_documents_are_classified_by_the_bias(trained: Path, tmp_path: Path,
@@ -195,7 +195,7 @@ def test_empty_documents_are_classified_by_the_bias(trained: Path, tmp_path: Pat
     assert clf.predict([""]) == [clf.labels[int(clf.model.bias > 0)]]
 
     empty = write(tmp_path, "empty.txt", "")
-    status, out, _ = run_cli(capsys, "predict", trained, empty, "--json")
+    status, out, _ = run_cli(capsys, "predict", trained, empty, "--json", "--whole-files")
     assert status == 0
     assert json.loads(out)["probabilities"]["pos"] == pytest.approx(expected, rel=1e-12)
 

@@ -189,9 +189,12 @@ def test_cli_explain_file_and_stdin(model_file, tmp_path, capsys, monkeypatch):
     assert "prediction: neg" in capsys.readouterr().out
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("superb"))
-    assert main(["explain", model_file, "-"]) == 0
-    assert "prediction: pos" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("superb\nterrible, terrible\n"))
+    assert main(["explain", model_file, "-"]) == 0  # one explanation per line
+    out = capsys.readouterr().out
+    assert out.count("prediction: ") == 2
+    assert "prediction: pos" in out.split("== <stdin>:2")[0]
+    assert "prediction: neg" in out.split("== <stdin>:2")[1]
 
 
 def test_cli_explain_top_limits_the_table(model_file, capsys):
@@ -210,7 +213,10 @@ def test_cli_explain_top_limits_the_table(model_file, capsys):
         (["explain", "{model}", "text", "--class", "sports"], "--class 'sports'"),
     ],
 )
-def test_cli_explain_bad_input(argv, message, model_file, capsys):
+def test_cli_explain_bad_input(argv, message, model_file, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no INPUT: the lines of stdin, none
     argv = [a.replace("{model}", model_file) for a in argv]
     assert main(argv) == 1
     err = capsys.readouterr().err
@@ -331,7 +337,10 @@ def test_network_attribution_is_gradient_times_input(which, request):
                 Xs.data[position] += step
                 scores.append(clf.model.decision_function(Xs).reshape(1, -1)[0, k])
             derivative = (scores[0] - scores[1]) / (2 * eps)
-            assert item.weight == pytest.approx(derivative, rel=1e-5, abs=1e-8)
+            # the weight is per unit of the term's own value: ∂z/∂xⱼ times the nb scale sⱼ
+            scale = clf.featurizer.column_scale()[column]
+            assert item.weight == pytest.approx(derivative * scale, rel=1e-5, abs=1e-8)
+            assert item.value == pytest.approx(X.data[position] / scale) and item.value >= 0
             assert item.contribution == pytest.approx(item.weight * item.value, abs=1e-15)
 
 

@@ -58,7 +58,9 @@ def test_softmax_top_features_are_the_largest_weights_per_class(softmax_clf) -> 
         weights = [w for _, w in features]
         assert weights == sorted(weights, reverse=True)
         column = softmax_clf.labels.index(label)
-        assert weights[0] == pytest.approx(softmax_clf.model.weights[:, column].max())
+        # a term's weight: θⱼₖ per unit of its value, times the nb scale sⱼ (docs/explain.md)
+        scaled = softmax_clf.model.weights[:, column] * softmax_clf.featurizer.column_scale()
+        assert weights[0] == pytest.approx(scaled.max())
 
 
 def test_network_top_features_are_what_each_term_does_alone(mlp_clf) -> None:

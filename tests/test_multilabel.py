@@ -362,7 +362,7 @@ def test_cli_refuses_mismatched_models_and_data_in_one_line(multi_files, tmp_pat
     TextClassifier(**SMALL).fit(TRAIN_TEXTS, TRAIN_LABELS).save(single)
     for argv, message in [
         (["test", single, test_file], "labels, and the model gives one class per document"),
-        (["predict", single, "--top-k", "2"], "decide the labels of a multi-label model"),
+        (["predict", single, "--threshold", "0.3"], "decide the labels of a multi-label model"),
         (["train", train_file, "-o", tmp_path / "x.textclf", "--class-weight", "balanced"],
          "class weights need single-label data"),
         (["train", train_file, "-o", tmp_path / "x.textclf", "--threshold", "1.5"],

@@ -195,9 +195,13 @@ def test_import_textclf_does_not_import_sklearn():
 def test_textclf_sklearn_does_not_shadow_scikit_learn():
     import sklearn
 
+    import textclf
     import textclf.sklearn
 
-    assert "textclf" not in Path(sklearn.__file__).parts
+    # scikit-learn's own package, not textclf's subpackage (whatever folder the clone is in:
+    # `git clone` names it textclf)
+    package = Path(textclf.__file__).resolve().parent
+    assert package not in Path(sklearn.__file__).resolve().parents
     assert textclf.sklearn.__name__ == "textclf.sklearn"
     assert hasattr(sklearn, "__version__")
 

@@ -20,7 +20,13 @@ from textclf.classifier.settings import (
     split_arguments,
 )
 from textclf.classifier.streaming import DEFAULT_CHUNK_DOCS, train_streamed
-from textclf.classifier.targets import encode, label_names, read_targets
+from textclf.classifier.targets import (
+    encode,
+    label_names,
+    label_names_of,
+    read_targets,
+    typed_label,
+)
 from textclf.corpus.documents import Document, checked_texts
 from textclf.errors import DataError, NotFittedError
 from textclf.evaluation.decisions import chosen_labels, decide
@@ -86,7 +92,8 @@ class TextClassifier:
                                                   self.training_overrides)
         if kind == "mlp":  # check the architecture now, not after featurising
             FeedForwardNetwork(**self.architecture())
-        self.labels: list[str] = []
+        self.labels: list[str] = []  # the label names, in the order of predict_proba's columns
+        self.label_type = "str"  # the type they were given in: str, int or bool
         self.featurizer: Featurizer | None = None
         self.model: Model | None = None
         self.history: list[dict] = []
@@ -193,6 +200,7 @@ class TextClassifier:
         checks the one resumed).
         """
         texts = checked_texts(texts)
+        labels, self.label_type = label_names_of(labels)
         sets, self.multi_label = read_targets(labels, self.model_settings.multi_label)
         if len(texts) != len(sets):
             raise DataError(f"{len(texts)} texts but {len(sets)} labels")
@@ -200,7 +208,7 @@ class TextClassifier:
             raise DataError("the training corpus is empty")
         dev_texts, dev_labels, has_dev = devset.checked_dev(dev_texts, dev_labels)
         devset.check_dev_needs(self, has_dev)
-        self.labels = label_names(sets, self.multi_label)
+        self.labels = label_names(sets, self.multi_label, self.label_type)
         check_interpolation(self.feature_settings, self.model_kind())
         y = encode(sets, self.labels, self.multi_label)
         weights = self.document_weights(y, checked_sample_weights(sample_weight, len(texts)))
@@ -334,13 +342,21 @@ class TextClassifier:
         X = self.transform(texts)  # (checks that the classifier is trained)
         return self.model.predict_proba(X)
 
+    @property
+    def classes(self) -> list:
+        """The labels in the order of :meth:`predict_proba`'s columns, in the type they were
+        given in (str, int or bool)."""
+        return [typed_label(name, self.label_type) for name in self.labels]
+
     def predict(self, texts: Sequence[str]) -> list:
-        """The most probable label of each text; for a multi-label classifier, the list of
-        the labels each text gets (:meth:`decide`)."""
+        """The most probable label of each text, in the type the training labels were given
+        in; for a multi-label classifier, the list of the labels each text gets
+        (:meth:`decide`)."""
         X = self.transform(texts)
+        classes = self.classes
         if self.multi_label:
-            return chosen_labels(self.decide(self.model.predict_proba(X)), self.labels)
-        return [self.labels[i] for i in self.model.predict(X)]
+            return chosen_labels(self.decide(self.model.predict_proba(X)), classes)
+        return [classes[i] for i in self.model.predict(X)]
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         """Multi-label: the boolean matrix of the labels each document gets from their
@@ -380,7 +396,7 @@ class TextClassifier:
         persistence.write(path, persistence.ClassifierParts(
             self.featurizer, self.model, self.labels, self.training_settings, self.history,
             self.tuning, self.float32, resume, resume_arrays, decision, self.calibration,
-            self.compression), sign_key)
+            self.compression, self.label_type), sign_key)
 
     def compress(self, quantize: str | None = "int8",
                  prune_below: float | None = None) -> dict:

@@ -28,7 +28,7 @@ import numpy as np
 from textclf.classifier import devset
 from textclf.classifier.checkpoints import run_fingerprint
 from textclf.classifier.devset import checked_dev
-from textclf.classifier.targets import encode, label_names
+from textclf.classifier.targets import encode, label_names, label_names_of
 from textclf.corpus.documents import checked_label_sets, checked_texts
 from textclf.errors import DataError, SettingsError
 from textclf.features.featurizer import Featurizer
@@ -44,7 +44,7 @@ from textclf.training.weights import BALANCED, checked_sample_weights, weighted_
 def known_targets(clf, labels: object, what: str = "labels") -> list[tuple[str, ...]]:
     """The documents' labels, all of which the classifier must know (single-label: one
     each)."""
-    sets, _ = checked_label_sets(labels, what)
+    sets, _ = checked_label_sets(label_names_of(labels, what)[0], what)
     known = set(clf.labels)
     for i, labels_of_i in enumerate(sets):
         if not clf.multi_label and len(labels_of_i) != 1:
@@ -187,13 +187,15 @@ def partial_fit(clf, texts, labels, classes: Sequence | None = None,
                 sample_weight=None) -> None:
     """One pass of mini-batch SGD over one batch (see the module docstring)."""
     texts = checked_texts(texts)
+    labels, label_type = label_names_of(labels)
     sets, as_lists = checked_label_sets(labels, "labels")
     if len(texts) != len(sets) or not texts:
         raise DataError(f"{len(texts)} texts and {len(sets)} labels: partial_fit needs as "
                         "many of each, at least one")
-    names = None if classes is None else sorted(
-        {label for labels_of_i in checked_label_sets(list(classes), "classes")[0]
-         for label in labels_of_i})
+    if classes is not None:
+        classes, label_type = label_names_of(classes, "classes")
+    names = None if classes is None else label_names(
+        checked_label_sets(list(classes), "classes")[0], True, label_type)
     if clf.training_settings.class_weight == BALANCED:
         raise SettingsError("class_weight 'balanced' needs the class counts of all the data; "
                             "partial_fit takes named weights (LABEL=WEIGHT), as scikit-learn's")
@@ -203,7 +205,8 @@ def partial_fit(clf, texts, labels, classes: Sequence | None = None,
                                 "data will have, as scikit-learn's partial_fit does")
         forced = clf.model_settings.multi_label
         clf.multi_label = bool(forced) or (forced is None and as_lists)
-        clf.labels = label_names([(name,) for name in names], clf.multi_label)
+        clf.labels = label_names([(name,) for name in names], clf.multi_label, label_type)
+        clf.label_type = label_type
         if clf.feature_settings.nb_beta is not None:
             raise SettingsError("nb_beta interpolates the weights of a finished training; "
                                 "partial_fit's training never finishes: leave nb_beta unset")
@@ -215,7 +218,7 @@ def partial_fit(clf, texts, labels, classes: Sequence | None = None,
             first, checked_sample_weights(sample_weight, len(texts))))
         clf.model = clf.build_model(clf.featurizer.n_features)
         clf.history = []
-    elif names is not None and names != sorted(clf.labels):
+    elif names is not None and names != clf.labels:
         raise SettingsError(f"classes {', '.join(names)} differ from the classifier's "
                             f"({', '.join(clf.labels)})")
     if clf.partial_trainer is None or clf.partial_trainer.model is not clf.model:

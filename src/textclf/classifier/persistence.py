@@ -10,6 +10,7 @@ a classifier is built from it; what does not fit is a :class:`ModelFileError`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from textclf.classifier import compression
 from textclf.classifier.settings import DecisionSettings
+from textclf.classifier.targets import LABEL_TYPES
 from textclf.core import modelfile
 from textclf.core.schema import SchemaError, check
 from textclf.errors import ModelFileError, SettingsError
@@ -33,6 +35,7 @@ BLOCK_SCHEMA = {"settings": dict, "n_documents": int, "terms?": [str], "n_terms?
                 "unit?": str}
 META_SCHEMA = {
     "labels": [str],
+    "label_type?": str,
     "featurizer": {**BLOCK_SCHEMA, "collisions?": int,
                    "parts?": {"words?": BLOCK_SCHEMA, "chars?": BLOCK_SCHEMA}},
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
@@ -53,6 +56,7 @@ META_SCHEMA = {
 # Token patterns textclf writes itself (they are known to run in linear time); any other
 # pattern in a file runs only when the loader trusts the file (trust_pattern).
 TRUSTED_PATTERNS = tuple(FAST_PATTERNS)
+INTEGER = re.compile(r"-?[0-9]{1,4300}")  # a label name of an int (Python's digit limit)
 
 
 @dataclass
@@ -71,6 +75,7 @@ class ClassifierParts:
     decision: dict = field(default_factory=dict)  # a multi-label model's decision settings
     calibration: dict | None = None  # the fitted temperature and the dev losses
     compression: dict | None = None  # how to write it small (classifier.compression)
+    label_type: str = "str"  # the type the labels were given in (targets.LABEL_TYPES)
 
 
 def write(path: str | Path, parts: ClassifierParts, sign_key: bytes | None = None) -> None:
@@ -79,6 +84,7 @@ def write(path: str | Path, parts: ClassifierParts, sign_key: bytes | None = Non
     featurizer_meta, featurizer_arrays = parts.featurizer.state()
     meta = {
         "labels": parts.labels,
+        "label_type": parts.label_type,
         "featurizer": featurizer_meta,
         "model": parts.model.config(),
         "training": parts.training_settings.as_dict(),
@@ -128,12 +134,26 @@ def read(path: str | Path, trust_pattern: bool = False,
         decision = checked_decision(meta.get("decision", {}))
     except (KeyError, TypeError, ValueError, SettingsError) as err:
         raise ModelFileError(f"{path}: inconsistent model file ({err})") from err
-    labels = meta["labels"]
+    labels, label_type = meta["labels"], meta.get("label_type", "str")
     check_parts(path, featurizer, model, labels, trust_pattern)
+    check_label_type(path, labels, label_type)
     return ClassifierParts(featurizer, model, labels, training, meta.get("history", []),
                            meta.get("tuning"), bool(meta.get("float32", False)),
                            meta.get("resume"), with_prefix(arrays, "resume."), decision,
-                           meta.get("calibration"), compression_spec(stored))
+                           meta.get("calibration"), compression_spec(stored), label_type)
+
+
+def check_label_type(path: str | Path, labels: list[str], label_type: str) -> None:
+    """The labels' type is one textclf knows, and every label is a name of that type."""
+    if label_type not in LABEL_TYPES:
+        raise ModelFileError(f"{path}: unknown label type {label_type!r} (known: "
+                             f"{', '.join(LABEL_TYPES)})")
+    names_a = {"int": lambda name: bool(INTEGER.fullmatch(name)) and name == str(int(name)),
+               "bool": lambda name: name in ("False", "True"),
+               "str": lambda name: True}[label_type]
+    bad = next((label for label in labels if not names_a(label)), None)
+    if bad is not None:
+        raise ModelFileError(f"{path}: label {bad!r} is not the name of a {label_type}")
 
 
 def compression_spec(stored: dict | None) -> dict | None:
@@ -213,6 +233,7 @@ def restore(cls, parts: ClassifierParts):
     clf.training_settings = parts.training_settings
     clf.featurizer, clf.model, clf.labels = parts.featurizer, parts.model, parts.labels
     clf.history, clf.tuning = parts.history, parts.tuning
+    clf.label_type = parts.label_type
     clf.multi_label = parts.model.multi_label
     clf.chosen_threshold = parts.decision.get("chosen_threshold")
     clf.calibration, clf.compression = parts.calibration, parts.compression

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
+
 import numpy as np
 
-from textclf.classifier.targets import read_targets
+from textclf.classifier.targets import label_names_of, read_targets
 from textclf.corpus.documents import checked_labels, checked_texts
 from textclf.errors import DataError
 from textclf.evaluation.calibration import calibration_of_classes
@@ -21,13 +24,32 @@ def evaluate(clf, texts, labels) -> EvaluationReport | MultiLabelReport:
         sets, _ = read_targets(labels, True)
         if len(texts) != len(sets):
             raise DataError(f"{len(texts)} texts but {len(sets)} labels")
+        check_known(clf.labels, [label for labels in sets for label in labels], "label")
         P = clf.predict_proba(texts)
         return evaluate_label_sets(sets, clf.decide(P), clf.labels, P)
-    labels = checked_labels(labels, "labels")
+    labels = checked_labels(label_names_of(labels)[0], "labels")
     if len(texts) != len(labels):
         raise DataError(f"{len(texts)} texts but {len(labels)} labels")
+    check_known(clf.labels, labels, "document")
     P = clf.predict_proba(texts)
     report = evaluate_labels(labels, [clf.labels[k] for k in np.argmax(P, axis=1)], clf.labels)
     index = {label: k for k, label in enumerate(clf.labels)}
     report.calibration = calibration_of_classes(P, [index.get(y, -1) for y in labels])
     return report
+
+
+def check_known(known: list[str], given: list[str], counted: str) -> None:
+    """Refuse data none of whose labels the model knows (the wrong model, or the wrong
+    field); warn when only some are unknown (they are counted as errors)."""
+    names = set(known)
+    unknown = Counter(label for label in given if label not in names)
+    if not unknown:
+        return
+    shown = ", ".join(sorted(unknown)[:10]) + (", ..." if len(unknown) > 10 else "")
+    if sum(unknown.values()) == len(given):
+        raise DataError(f"none of the data's labels ({shown}) is one the model knows "
+                        f"({', '.join(known[:10])}{', ...' if len(known) > 10 else ''}): "
+                        "the wrong model, or the wrong label field?")
+    warnings.warn(f"{sum(unknown.values())} {counted}(s) of {len(given)} have labels the model "
+                  f"does not know ({shown}); they are counted as errors",
+                  UserWarning, stacklevel=3)

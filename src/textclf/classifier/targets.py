@@ -13,19 +13,71 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from textclf.corpus.documents import checked_label_sets
+from textclf.corpus.documents import checked_label_sets, sequence_of
 from textclf.errors import DataError
 from textclf.evaluation.multilabel import indicator
 
 LabelSets = list[tuple[str, ...]]
+# The types labels may be given in. Inside, a label is its name (a string: "pos", "3",
+# "True"); predict gives it back in the type it was given, as scikit-learn does.
+LABEL_TYPES = ("str", "int", "bool")
+
+
+def type_of_label(value: object) -> str | None:
+    """"bool", "int" (Python or numpy integers) or "str"; None for anything else (refused
+    later, by name)."""
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, int | np.integer):
+        return "int"
+    return "str" if isinstance(value, str) else None
+
+
+def label_names_of(labels: object, what: str = "labels") -> tuple[list, str]:
+    """``labels`` (one per document, each a label or a collection of labels) with every
+    label as its name, and the type they were given in (:data:`LABEL_TYPES`): numpy
+    integers become ints (named by their decimal digits), booleans "False"/"True". Labels
+    of several types are refused (scikit-learn refuses them too)."""
+    types: set[str] = set()
+
+    def name(value: object) -> object:
+        kind = type_of_label(value)
+        if kind is not None:
+            types.add(kind)
+        if kind == "bool":
+            return str(bool(value))
+        return int(value) if kind == "int" else value
+
+    named = []
+    for value in sequence_of(labels, what, "labels"):
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if isinstance(value, set | frozenset):
+            value = sorted(value, key=str)
+        named.append([name(v) for v in value] if isinstance(value, list | tuple)
+                     else name(value))
+    if len(types) > 1:
+        raise DataError(f"{what}: labels of several types ({', '.join(sorted(types))}); give "
+                        "every label as the same type")
+    return named, types.pop() if types else "str"
+
+
+def typed_label(name: str, label_type: str) -> str | int | bool:
+    """A label name back in the type the labels were given in."""
+    if label_type == "int":
+        return int(name)
+    if label_type == "bool":
+        return name == "True"
+    return name
 
 
 def read_targets(labels: object, multi_label: bool | None,
                  what: str = "labels") -> tuple[LabelSets, bool]:
-    """Each document's labels as a tuple, and whether the data is multi-label: when a
-    document has zero or several labels (``multi_label`` None), or when forced (True).
-    ``multi_label`` False refuses such data."""
-    sets, _ = checked_label_sets(labels, what)
+    """Each document's labels as a tuple of names (:func:`label_names_of`), and whether the
+    data is multi-label: when a document has zero or several labels (``multi_label``
+    None), or when forced (True). ``multi_label`` False refuses such data."""
+    named, _ = label_names_of(labels, what)
+    sets, _ = checked_label_sets(named, what)
     odd = next((i for i, s in enumerate(sets) if len(s) != 1), None)
     if multi_label is False and odd is not None:
         raise DataError(f"{what}: document {odd} has {len(sets[odd])} labels, and multi_label "
@@ -34,9 +86,10 @@ def read_targets(labels: object, multi_label: bool | None,
     return sets, bool(multi_label) or odd is not None
 
 
-def label_names(sets: LabelSets, multi_label: bool) -> list[str]:
-    """The sorted labels of the training data; at least two."""
-    names = sorted({label for labels in sets for label in labels})
+def label_names(sets: LabelSets, multi_label: bool, label_type: str = "str") -> list[str]:
+    """The labels of the training data in sorted order (integers by value); at least two."""
+    names = sorted({label for labels in sets for label in labels},
+                   key=int if label_type == "int" else None)
     if len(names) < 2:
         what = "label" if multi_label else "class"
         found = f"one {what} ({names[0]!r})" if names else f"no {what}"

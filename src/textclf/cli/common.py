@@ -11,6 +11,7 @@ from textclf.cli.options import add_setting, names_in
 from textclf.core.modelfile import is_model_file
 from textclf.core.output import check_output
 from textclf.corpus import FORMATS, Corpus, available_splits, read_corpus
+from textclf.corpus.inputs import INPUT_FORMATS
 from textclf.errors import DataError, SettingsError
 
 
@@ -89,19 +90,67 @@ def sign_key(args: argparse.Namespace) -> bytes | None:
     return key
 
 
-def load_model(args: argparse.Namespace) -> TextClassifier:
-    """MODEL, with the decision options given on the command line (if the verb has them)."""
+def load_model(args: argparse.Namespace, decisions: bool = True) -> TextClassifier:
+    """MODEL, with the decision options given on the command line (if the verb has them,
+    and ``decisions``)."""
     clf = TextClassifier.load(args.model, trust_pattern=args.trust_pattern,
                               sign_key=sign_key(args))
-    apply_decision_options(clf, args)
+    if decisions:
+        apply_decision_options(clf, args)
     return clf
 
 
-def add_decision_options(parser: argparse.ArgumentParser) -> None:
-    """--threshold, --top-k, --at-least-one for a multi-label MODEL, in place of its own."""
+def add_decision_options(parser: argparse.ArgumentParser, top_k_for_all: bool = False) -> None:
+    """--threshold, --top-k, --at-least-one for a multi-label MODEL, in place of its own
+    (``top_k_for_all``: --top-k also lists a single-label model's K most probable classes)."""
     group = parser.add_argument_group("multi-label decisions (default: the model's)")
     for name in names_in("decision"):
+        if name == "top_k" and top_k_for_all:
+            group.add_argument("--top-k", type=positive_int, metavar="K",
+                               help="the K most probable labels with their probabilities (a "
+                               "multi-label model: its K most probable labels, with "
+                               "--threshold those of them that reach it)")
+            continue
         add_setting(group, name, model_default=True)
+
+
+def positive_int(text: str) -> int:
+    """An option's value that must be a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """MODEL and the documents to label (:mod:`textclf.corpus.inputs`): INPUT..., --text,
+    and how to read them."""
+    add_model_options(parser)
+    parser.add_argument("inputs", metavar="INPUT", nargs="*",
+                        help="a corpus file (one document per record), a folder (one per file), "
+                        "a text file (one per line), or - (standard input, the default)")
+    group = parser.add_argument_group("the documents")
+    group.add_argument("--text", dest="texts", action="append", metavar="TEXT",
+                       help="a document's text itself (repeatable; before the INPUTs)")
+    group.add_argument("--format", choices=INPUT_FORMATS,
+                       help="how to read every INPUT (default: from its name; lines = plain "
+                       "text, one document per line)")
+    group.add_argument("--text-field", default="text",
+                       help="JSON field / CSV column holding the text (default: text)")
+    group.add_argument("--whole-files", action="store_true",
+                       help="a plain text file is one document (not one per line)")
+    group.add_argument("--split", help="the split of a built-in corpus (default: test)")
+
+
+def input_options(args: argparse.Namespace):
+    """The :class:`~textclf.corpus.inputs.InputOptions` of the options."""
+    from textclf.corpus.inputs import InputOptions
+
+    return InputOptions(args.format, args.text_field, args.whole_files,
+                        getattr(args, "keep_fields", False), args.split)
 
 
 def apply_decision_options(clf: TextClassifier, args: argparse.Namespace) -> None:

@@ -15,8 +15,9 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from textclf.errors import ModelFileError
 
@@ -32,7 +33,7 @@ def folder_of(path: Path) -> Path:
 
 
 def check_output(path: str | Path, is_ours: Callable[[Path], bool], force: bool = False,
-                 option: str = "-o") -> Path:
+                 option: str = "-o", what: str = "model file") -> Path:
     """``path`` if it may be written: a new file in a writable folder, or an existing file
     that ``is_ours`` recognises (or any regular file with ``force``). Otherwise a
     :class:`ModelFileError` naming the path and what to do."""
@@ -46,9 +47,9 @@ def check_output(path: str | Path, is_ours: Callable[[Path], bool], force: bool 
             mode = path.stat().st_mode if path.exists() else 0
         if not stat.S_ISREG(mode):
             kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-            raise ModelFileError(f"{path}: is {kind}; {option} names the model file to write")
+            raise ModelFileError(f"{path}: is {kind}; {option} names the {what} to write")
         if not force and not is_ours(path):
-            raise ModelFileError(f"{path}: exists and is not a textclf model file; refusing to "
+            raise ModelFileError(f"{path}: exists and is not a textclf {what}; refusing to "
                                  f"replace it (choose another {option}, or add --force)")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ModelFileError(f"{path}: folder {folder} is not writable ({option})")
@@ -85,8 +86,17 @@ def process_runs(pid: int) -> bool:
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename. A file that existed
-    keeps its permissions; a new one gets those the umask gives (as ``open`` would)."""
+    """Write ``data`` to ``path`` through a temporary file and a rename (:func:`atomic_file`)."""
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """A file to write ``path`` through: a temporary file beside it, renamed over ``path``
+    when the block ends without an error (removed when it raises), so a reader or a crash
+    sees the old file or the new one, never half of one. A file that existed keeps its
+    permissions; a new one gets those the umask gives (as ``open`` would)."""
     path = Path(path)
     folder = folder_of(path)
     if not folder.is_dir():
@@ -103,7 +113,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
         raise ModelFileError(f"{path}: cannot be written ({err.strerror or err})") from err
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)

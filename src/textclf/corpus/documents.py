@@ -18,7 +18,9 @@ class Document:
 
     ``labels`` holds every label of a document read from a source that can give several (a
     JSON list, several ``__label__`` tags, a CSV field split by ``--label-sep``), possibly
-    none; ``label`` is then its label when it has exactly one, else None.
+    none; ``label`` is then its label when it has exactly one, else None. ``fields``: the
+    record's fields (a JSON object, a CSV row by column) where the reader was asked to keep
+    them (``predict --keep-fields``).
     """
 
     text: str
@@ -26,6 +28,7 @@ class Document:
     id: str
     weight: float | None = None
     labels: tuple[str, ...] | None = None
+    fields: dict | None = field(default=None, compare=False)  # the record's own, when kept
 
     @property
     def label_set(self) -> tuple[str, ...] | None:
@@ -36,9 +39,10 @@ class Document:
 
 
 def labelled(text: str, labels: tuple[str, ...], doc_id: str,
-             weight: float | None = None) -> Document:
+             weight: float | None = None, fields: dict | None = None) -> Document:
     """A document of a source that may give several labels: ``label`` set only for one."""
-    return Document(text, labels[0] if len(labels) == 1 else None, doc_id, weight, labels)
+    return Document(text, labels[0] if len(labels) == 1 else None, doc_id, weight, labels,
+                    fields)
 
 
 @dataclass

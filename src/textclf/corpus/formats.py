@@ -29,10 +29,11 @@ FASTTEXT_PREFIX = "__label__"
 
 def iter_jsonl(
     path: str | Path | RemoteFile, text_field: str = "text", label_field: str = "label",
-    weight_field: str | None = None,
+    weight_field: str | None = None, keep_fields: bool = False,
 ) -> Iterator[Document]:
     """Documents from JSON lines ``{"text": ..., "label": ...}`` (blank lines skipped); with
-    ``weight_field``, each record's weight (a number ≥ 0) from that field.
+    ``weight_field``, each record's weight (a number ≥ 0) from that field; with
+    ``keep_fields``, each record's object as the document's ``fields``.
 
     A list in the label field, ``{"text": ..., "labels": ["joy", "love"]}``, gives the
     document all of them (possibly none); ``"labels"`` is read where the default field
@@ -67,12 +68,13 @@ def iter_jsonl(
             if weight_field not in record:
                 raise DataError(f"{where}: field {weight_field!r} (the weight) is missing")
             weight = checked_weight(record[weight_field], f"{where}, field {weight_field!r}")
+        fields = record if keep_fields else None
         if isinstance(label, list):
             labels = checked_label_list(label, f"{where}, field {field!r}")
-            yield labelled(text, labels, f"{path.name}:{number}", weight)
+            yield labelled(text, labels, f"{path.name}:{number}", weight, fields)
             continue
         label = None if label is None else checked_label(label, f"{where}, field {field!r}")
-        yield Document(text, label, f"{path.name}:{number}", weight)
+        yield Document(text, label, f"{path.name}:{number}", weight, fields=fields)
 
 
 def iter_delimited(
@@ -82,10 +84,12 @@ def iter_delimited(
     label_column: str = "label",
     weight_column: str | None = None,
     label_sep: str | None = None,
+    keep_fields: bool = False,
 ) -> Iterator[Document]:
     """Documents from CSV/TSV with a header row naming the text and label columns (and the
     weight column, if given). With ``label_sep``, the label field holds any number of
-    labels separated by it (``joy|love``; an empty field: no label).
+    labels separated by it (``joy|love``; an empty field: no label); with ``keep_fields``,
+    each row by column name as the document's ``fields``.
 
     Quoted fields keep their line breaks; a record's line is the one it starts on."""
     path = file_path(path)
@@ -128,23 +132,26 @@ def iter_delimited(
             where = f"{path}, line {number}, column {label_column!r}"
             weight = None if weight_at is None else checked_weight(
                 row[weight_at], f"{path}, line {number}, column {weight_column!r}")
+            fields = dict(zip(header, row, strict=True)) if keep_fields else None
             if label_sep is not None and label_at is not None:
                 parts = [part.strip() for part in row[label_at].split(label_sep)]
                 labels = checked_label_list([part for part in parts if part], where)
-                yield labelled(row[text_at], labels, f"{path.name}:{number}", weight)
+                yield labelled(row[text_at], labels, f"{path.name}:{number}", weight, fields)
                 continue
             label = None if label_at is None else checked_label(row[label_at], where)
-            yield Document(row[text_at], label, f"{path.name}:{number}", weight)
+            yield Document(row[text_at], label, f"{path.name}:{number}", weight, fields=fields)
     except csv.Error as err:
         raise DataError(f"{path}, line {line_numbers[0]}: {err}") from err
 
 
-def iter_fasttext(path: str | Path | RemoteFile) -> Iterator[Document]:
+def iter_fasttext(path: str | Path | RemoteFile,
+                  require_labels: bool = True) -> Iterator[Document]:
     """Documents from fastText lines ``__label__A [__label__B ...] text``.
 
     A line with several labels gives its document all of them: a corpus with such lines is
     multi-label (:attr:`~textclf.corpus.documents.Corpus.multi_label`). Repeated tags count
-    once.
+    once. Without ``require_labels`` (documents to label) a line without tags is a
+    document without labels.
     """
     path = file_path(path)
     for number, line in numbered_lines(path):
@@ -154,6 +161,9 @@ def iter_fasttext(path: str | Path | RemoteFile) -> Iterator[Document]:
         labels = []
         while words and words[0].startswith(FASTTEXT_PREFIX):
             labels.append(words.pop(0)[len(FASTTEXT_PREFIX):])
+        if not labels and not require_labels:
+            yield Document(" ".join(words), None, f"{path.name}:{number}")
+            continue
         if not labels or not labels[0]:
             raise DataError(f"{path}, line {number}: no {FASTTEXT_PREFIX}LABEL at the start")
         labels = checked_label_list(labels, f"{path}, line {number}")

@@ -115,6 +115,7 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
     opposite = labels[0] if n_outputs == 1 and not multi_label else None
     chosen = clf.decide(P) if multi_label else None  # the labels each document gets
     bias_column = X.shape[1] - 1
+    scale = featurizer.column_scale()  # sⱼ: xⱼ = sⱼ·(the term's own value)
     linear = is_linear(model)
     if linear:
         theta = linear_theta(model)
@@ -126,7 +127,10 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
         start, end = X.indptr[row], X.indptr[row + 1]
         columns, values = X.indices[start:end], X.data[start:end]
         is_term = columns != bias_column
-        columns, values = columns[is_term], values[is_term]
+        columns, x = columns[is_term], values[is_term].astype(np.float64)
+        s = scale[columns]
+        # the value before the label-dependent scaling: count, binary or tf-idf (≥ 0)
+        values = np.divide(x, s, out=np.zeros(len(x)), where=s != 0)
         display, spans = featurizer.token_spans(text)
         tokens = [token for token, _, _ in spans]
         present = set(columns.tolist())
@@ -134,12 +138,13 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
         names = feature_names(featurizer, named, columns)
         occurrences = [(j, i, n) for j, i, n, _ in named]
         if linear:
-            weights = theta[columns]  # θⱼₖ, shape (nnz, C)
+            gradient = theta[columns]  # ∂z_k/∂xⱼ = θⱼₖ, shape (nnz, C)
         else:  # ∂z_k/∂xⱼ at this document, one backward pass per score
-            weights = np.column_stack([
+            gradient = np.column_stack([
                 np.asarray(model.input_gradient(X[row], k), dtype=np.float64)[0, columns]
                 for k in range(n_outputs)
             ]).reshape(len(columns), n_outputs)
+        weights = gradient * s[:, None]  # per unit of the value: θⱼₖ·sⱼ (weight × value = θⱼₖxⱼ)
         explained = [
             class_explanation(label, opposite, float(Z[row, k]), float(baseline[k]),
                               float(P[row, labels.index(label)]), names, columns, values,
@@ -158,6 +163,7 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
             probabilities={label: float(p) for label, p in zip(labels, P[row], strict=True)},
             multi_label=multi_label,
             temperature=float(model.temperature),
+            weighting=featurizer.settings.weighting,
             predicted_labels=None if chosen is None
             else [labels[j] for j in np.flatnonzero(chosen[row])],
             classes=explained,

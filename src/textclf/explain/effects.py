@@ -54,20 +54,28 @@ def empty_documents(n_columns: int, n: int = 1) -> sp.csr_matrix:
 
 
 def term_effects(model: Model, n_terms: int, batch: int = 4096,
-                 values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """What each term alone does to each score: an (|F|, C) matrix and the (C,) baseline.
+                 values: np.ndarray | None = None,
+                 scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each term's weight toward each score: an (|F|, C) matrix, and the (C,) baseline.
 
-    ``values[j]`` is xⱼ in a document made of term j alone (default 1; with nb features
-    sign(rⱼ): ``Featurizer.lone_values``). For a linear model the effect is wⱼ·xⱼ (and the
-    baseline the bias b): exactly the change of z_k when xⱼ goes from 0 to that value. For a
-    network it is measured (:func:`measured_term_effects`); this matches
-    ``TextClassifier.top_features`` and ``textclf inspect``.
+    A term's weight is its effect per unit of its count / binary / tf-idf value, before any
+    label-dependent scaling (docs/explain.md). ``scale[j]`` is that scaling sⱼ (the nb
+    weightings' rⱼ; default 1) and ``values[j]`` the value xⱼ a document made of term j
+    alone has (``Featurizer.lone_values``; default 1). For a linear model the weight is
+    θⱼ·sⱼ exactly, and the baseline the bias b. For a network it is the measured effect of
+    the lone-term document, z_k(xⱼeⱼ) − z_k(0) (:func:`measured_term_effects`), per unit of
+    the term's value in it, xⱼ/sⱼ; this matches ``TextClassifier.top_features`` and
+    ``textclf inspect``.
     """
+    scale = np.ones(n_terms) if scale is None else np.asarray(scale, dtype=np.float64)
     if is_linear(model):
         theta = linear_theta(model)
-        weights = theta[:-1] if values is None else theta[:-1] * values[:, None]
-        return weights, theta[-1]
-    return measured_term_effects(model, n_terms, batch, values)
+        return theta[:-1] * scale[:, None], theta[-1]
+    values = np.ones(n_terms) if values is None else np.asarray(values, dtype=np.float64)
+    effects, baseline = measured_term_effects(model, n_terms, batch, values)
+    unscaled = np.divide(values, scale, out=np.zeros(n_terms), where=scale != 0)
+    per_unit = np.divide(1.0, unscaled, out=np.zeros(n_terms), where=unscaled != 0)
+    return effects * per_unit[:, None], baseline
 
 
 def measured_term_effects(model: Model, n_terms: int, batch: int = 4096,

@@ -81,7 +81,8 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
     featurizer, model, labels = clf.featurizer, clf.model, clf.labels
     terms = list(featurizer.terms)
     df = np.asarray(featurizer.document_frequency)
-    effects, baseline = term_effects(model, len(terms), values=featurizer.lone_values())
+    effects, baseline = term_effects(model, len(terms), values=featurizer.lone_values(),
+                                     scale=featurizer.column_scale())
     targets = output_labels(labels, effects.shape[1], model.multi_label)
     if effects.shape[1] == 1 and not model.multi_label:
         w = effects[:, 0]
@@ -182,14 +183,16 @@ def top_features(clf, k: int = 10) -> dict[str, list[tuple[str, float]]]:
     weight per term; its "weight" of term j is what the term does alone: the logit of a
     document holding only term j minus that of the empty document (for a linear model
     exactly θⱼ), for K softmax classes centred over the classes (logit_c − mean of the
-    logits, as softmax weights are). With the nb weightings a term alone has the value
-    sign(rⱼ), so its weight is θⱼ·sign(rⱼ) (``Featurizer.lone_values``).
+    logits, as softmax weights are). With the nb weightings a term's weight is θⱼ·rⱼ: its
+    effect per unit of its tf-idf (or binary) value, before the label-dependent scaling
+    (``Featurizer.column_scale``; docs/explain.md).
     """
     clf.check_fitted()
     if k < 1:
         raise SettingsError(f"k must be at least 1, got {k}")
     terms = clf.featurizer.terms
-    weights, _ = term_effects(clf.model, len(terms), values=clf.featurizer.lone_values())
+    weights, _ = term_effects(clf.model, len(terms), values=clf.featurizer.lone_values(),
+                              scale=clf.featurizer.column_scale())
     if weights.shape[1] == 1 and not clf.model.multi_label:  # one logit: ± toward 1 / 0
         w = weights[:, 0]
         order = np.argsort(w, kind="stable")

@@ -13,9 +13,9 @@ class Contribution:
     """One feature of the document: cⱼ = weight · value (or xⱼ · ∂z/∂xⱼ for a network)."""
 
     term: str
-    value: float  # xⱼ, the feature's value in this document
-    weight: float  # θⱼₖ, or ∂z_k/∂xⱼ for a network
-    contribution: float
+    value: float  # the term's count, binary or tf-idf value in this document (≥ 0)
+    weight: float  # its effect per unit of value: θⱼₖ (nb: θⱼₖ·rⱼ), or ∂z_k/∂ per unit
+    contribution: float  # weight × value: θⱼₖxⱼ (gradient × input for a network)
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Explanation:
     multi_label: bool = False  # one sigmoid score per label, each on its own
     predicted_labels: list[str] | None = None  # multi-label: the labels the text gets
     temperature: float = 1.0  # probabilities are of z/T (a calibrated model: T ≠ 1)
+    weighting: str = ""  # the feature values: count, binary, tfidf, nb or tfidf-nb
 
     @property
     def exact(self) -> bool:

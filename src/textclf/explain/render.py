@@ -57,9 +57,9 @@ def format_class(e, c, top: int | None) -> list[str]:
     """The table of one score: contributions sorted by size, bias, sum, probability."""
     exact = e.exact
     lines = [class_header(c)]
-    weight_name = "weight θⱼ" if exact else "∂z/∂xⱼ"
+    weight_name = "weight" if exact else "∂z/∂value"
     name = "contribution" if exact else "attribution"
-    lines.append(f"  {name:>12} {weight_name:>10} {'value xⱼ':>9}  feature")
+    lines.append(f"  {name:>12} {weight_name:>10} {'value':>9}  feature")
     shown = c.top(top)
     for item in shown:
         lines.append(f"  {item.contribution:>+12.4f} {item.weight:>+10.4f} "
@@ -85,6 +85,22 @@ def format_class(e, c, top: int | None) -> list[str]:
     return lines
 
 
+VALUE_NAMES = {"count": "its count in the document", "binary": "1 (present)",
+               "tfidf": "its tf-idf value", "nb": "1 (present), scaled with the row",
+               "tfidf-nb": "its tf-idf value, scaled with the row"}
+
+
+def values_line(weighting: str, exact: bool) -> str:
+    """What a term's value and weight are for this weighting (docs/explain.md)."""
+    value = VALUE_NAMES.get(weighting, "its feature value")
+    gain = "θⱼ" if exact else "∂z/∂xⱼ"
+    if weighting in ("nb", "tfidf-nb"):
+        return (f"a term's value: {value} (never negative); its weight: {gain}·rⱼ, with rⱼ "
+                "its naive Bayes log-count ratio (two classes: negative where the term is "
+                "more frequent in the first; more: its largest size over the classes)")
+    return f"a term's value: {value}; its weight: {gain}"
+
+
 def format_explanation(e, top: int | None = 20, classes: list[str] | None = None,
                        color: bool = False, max_chars: int = 3000) -> str:
     """Prediction, one contribution table per explained class, and the coloured words."""
@@ -100,11 +116,13 @@ def format_explanation(e, top: int | None = 20, classes: list[str] | None = None
                  f"{probabilities})"]
     if e.exact:
         lines.append(f"model: {MODEL_NAMES.get(e.model_kind, e.model_kind)}; each contribution "
-                     "is θⱼ·xⱼ, and the contributions plus the bias add up to the score z")
+                     "is weight × value (= θⱼ·xⱼ), and the contributions plus the bias add up "
+                     "to the score z")
     else:
         lines.append(f"model: {MODEL_NAMES.get(e.model_kind, e.model_kind)}; attributions are "
                      "gradient × input, xⱼ·∂z/∂xⱼ: a first-order estimate of each feature's "
                      "part, not an exact decomposition")
+    lines.append(values_line(e.weighting, e.exact))
     default = (e.predicted_labels or [e.predicted]) if e.multi_label else [e.predicted]
     wanted = [e.for_class(label) for label in (classes or default)]
     seen: list = []

@@ -101,7 +101,8 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
         X = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), offset))
         X.has_sorted_indices = False  # columns in order of first occurrence
         return packed_counts(vocabulary, levels, X)
-    columns, rows = [tok], [doc]
+    known = tok >= 0  # −1: a break between character runs, or a token a fixed vocabulary lacks
+    columns, rows = [tok[known]], [doc[known]]
     levels: list[LevelTable] = []
     offset, prev = V, tok
     for k in range(2, ngrams + 1):

@@ -125,6 +125,15 @@ class Featurizer(ABC):
             self.nb.apply(X)
         return X
 
+    def column_scale(self) -> np.ndarray:
+        """The label-dependent factor sⱼ of each feature column: the nb weightings' rⱼ (for
+        K > 2 classes or multi-label data max_c |r_cⱼ|), else 1. A feature's value xⱼ is
+        sⱼ times its count / binary / tf-idf value, so θⱼ·sⱼ is its weight per unit of that
+        value (what explanations and inspection call a term's weight: docs/explain.md)."""
+        if self.nb is None:
+            return np.ones(len(self.terms))
+        return np.asarray(self.nb.scale, dtype=np.float64)
+
     def lone_values(self) -> np.ndarray:
         """xⱼ of a document made of feature j alone, for each j: 1 for count, binary and
         tf-idf (a unit row); sign(rⱼ) with the nb weightings (r·x̂ scaled to unit length),

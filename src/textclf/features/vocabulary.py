@@ -119,6 +119,11 @@ class VocabularyFeaturizer(Featurizer):
         self.idf = np.concatenate([p.idf for p in parts])
         self.n_documents = parts[0].n_documents
 
+    def column_scale(self) -> np.ndarray:
+        if not self.parts:
+            return super().column_scale()
+        return np.concatenate([part.column_scale() for part in self.parts.values()])
+
     def lone_values(self) -> np.ndarray:
         if not self.parts:
             return super().lone_values()
