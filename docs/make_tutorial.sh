@@ -24,7 +24,7 @@ from textclf.models.functional import sigmoid
 print(sigmoid([-4.0, -1.0, 0.0, 1.0, 4.0]).round(4))
 PY
 
-textclf train builtin:rt -o rt.textclf --eta 5 --schedule constant --epochs 10 --features tfidf --char-ngrams none > out/train.txt 2>&1
+textclf train builtin:rt -o rt.textclf --eta 5 --schedule constant --epochs 10 --weighting tfidf --char-ngrams none > out/train.txt 2>&1
 textclf gradcheck --model logistic --classes 2 > out/gradcheck_logistic.txt 2>&1
 textclf gradcheck --model mlp > out/gradcheck_mlp.txt 2>&1
 textclf inspect rt.textclf --top 8 > out/inspect.txt
@@ -43,11 +43,11 @@ with open("xor.jsonl", "w") as f:
         for text, label in rows:
             f.write(json.dumps({"text": text, "label": label}) + "\n")
 PY
-XOR_FEATURES="--ngrams 1 --features binary --min-df 1"
+XOR_FEATURES="--ngrams 1 --weighting binary --min-df 1"
 textclf train xor.jsonl -o xor-logistic.textclf $XOR_FEATURES --epochs 30 > out/xor_logistic.txt 2>&1
 textclf train xor.jsonl -o xor-mlp.textclf $XOR_FEATURES --model mlp --hidden 4 \
     --activation tanh --eta 0.05 --epochs 30 > out/xor_mlp.txt 2>&1
-textclf train xor.jsonl -o xor-bigrams.textclf --ngrams 2 --features binary --min-df 1 \
+textclf train xor.jsonl -o xor-bigrams.textclf --ngrams 2 --weighting binary --min-df 1 \
     --epochs 30 -q > out/xor_bigrams.txt 2>&1
 textclf test xor-bigrams.textclf xor.jsonl > out/xor_bigrams_test.txt
 textclf inspect xor-mlp.textclf > out/xor_inspect.txt

@@ -82,6 +82,15 @@ TRAIN_LABELS = [label for _, label in TRAIN_DOCS]
 SMALL = {"min_df": 1, "epochs": 20, "batch_size": 4, "eta": 1.0, "char_ngrams": None}
 
 
+def in_order_fit(options: dict, texts, labels, **fit_options):
+    """The in-memory fit of textclf's one fitting route with the rows in their own order
+    (no shuffling): what a stream read in order must reproduce."""
+    from textclf.fitting import FitSettings, RunOptions, fit
+
+    return fit(FitSettings.from_arguments(**options), texts, labels,
+               options=RunOptions(shuffle=False), **fit_options)
+
+
 def sealed(contents) -> bytes:
     """A zip of ``contents`` (a dict, or (name, content) pairs, duplicates allowed; a content
     that is an int is that many spaces, streamed) with a valid checksum trailer, as

@@ -37,7 +37,7 @@ def topic_classifier() -> TextClassifier:
 
 def other_binary_classifier() -> TextClassifier:
     """Another model of the same corpus: unigrams, so its probabilities differ."""
-    return TextClassifier(**SMALL, ngrams=1, features="count").fit(TRAIN_TEXTS, TRAIN_LABELS)
+    return TextClassifier(**SMALL, ngrams=1, weighting="count").fit(TRAIN_TEXTS, TRAIN_LABELS)
 
 
 # Fixtures shared by the serve tests: a test module imports them (``models_fixture`` ...)

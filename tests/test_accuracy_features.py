@@ -83,7 +83,7 @@ def test_same_ratio_from_the_vocabulary_and_the_hashed_featuriser(weighting, ngr
 def test_nb_needs_labels_and_explains_weighted_values(tmp_path):
     with pytest.raises(SettingsError, match="learns from the labels"):
         Featurizer(weighting="nb", char_ngrams=None).fit_transform(TEXTS)
-    clf = TextClassifier(features="nb", min_df=1, char_ngrams=None).fit(TEXTS, LABELS)
+    clf = TextClassifier(weighting="nb", min_df=1, char_ngrams=None).fit(TEXTS, LABELS)
     path = tmp_path / "m.textclf"
     clf.save(path)
     loaded = TextClassifier.load(path)
@@ -101,13 +101,13 @@ def test_nb_needs_labels_and_explains_weighted_values(tmp_path):
 
 
 def test_nb_beta_interpolates_the_weights():
-    plain = TextClassifier(features="nb", min_df=1, char_ngrams=None).fit(TEXTS, LABELS)
-    mixed = TextClassifier(features="nb", min_df=1, char_ngrams=None, nb_beta=0.25).fit(
+    plain = TextClassifier(weighting="nb", min_df=1, char_ngrams=None).fit(TEXTS, LABELS)
+    mixed = TextClassifier(weighting="nb", min_df=1, char_ngrams=None, nb_beta=0.25).fit(
         TEXTS, LABELS)
     w = plain.model.theta[:-1]
     np.testing.assert_allclose(mixed.model.theta[:-1], 0.75 * np.abs(w).mean() + 0.25 * w)
     with pytest.raises(SettingsError, match="nb_beta"):
-        TextClassifier(features="nb", nb_beta=1.5)
+        TextClassifier(weighting="nb", nb_beta=1.5)
 
 
 # character n-grams -------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def test_char_ngram_settings():
 def test_top_features_with_nb_are_weights_per_unit_of_value():
     """Under nb a negative-class word has r < 0, so θ alone says little; its weight is θ·r,
     the effect per unit of its own (binary or tf-idf) value, signed like its effect."""
-    clf = TextClassifier(features="nb", min_df=1, char_ngrams=None, epochs=30).fit(
+    clf = TextClassifier(weighting="nb", min_df=1, char_ngrams=None, epochs=30).fit(
         TEXTS, LABELS)
     x = clf.transform(["dull"])
     dull = list(clf.featurizer.terms).index("dull")
@@ -199,7 +199,7 @@ def test_top_features_with_nb_are_weights_per_unit_of_value():
     assert weight == pytest.approx(clf.model.theta[dull] * r) and weight < 0
     assert effect == pytest.approx(weight / abs(r))
     assert top["neg"][0][0] in {"dull", "boring"}
-    both = TextClassifier(features="nb", min_df=1, char_ngrams="2-3").fit(TEXTS, LABELS)
+    both = TextClassifier(weighting="nb", min_df=1, char_ngrams="2-3").fit(TEXTS, LABELS)
     values = both.featurizer.lone_values()
     lone = both.transform(["dull"]).toarray()[0, :-1]
     np.testing.assert_allclose(values[lone != 0] ** 2 * 2, 1.0)  # ±1/√2 in two blocks

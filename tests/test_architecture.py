@@ -8,7 +8,6 @@ import importlib
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -63,29 +62,10 @@ def test_modules_are_of_one_job_and_short(path: Path):
     assert lines <= MAX_LINES, f"{path.name}: {lines} lines; split it by job"
 
 
-@pytest.mark.parametrize("old, new, name", [
-    ("textclf.train", "textclf.training", "train"),
-    ("textclf.inspection", "textclf.explain", "inspect_model"),
-    ("textclf.gradcheck", "textclf.models.gradcheck", "gradient_check"),
-])
-def test_old_module_paths_still_work_and_say_where_things_moved(old: str, new: str, name: str):
+@pytest.mark.parametrize("old", ["textclf.train", "textclf.inspection", "textclf.gradcheck",
+                                 "textclf.stream", "textclf.classifier.settings"])
+def test_module_paths_of_the_unreleased_version_are_gone(old: str):
+    """Paths that existed only inside the same unreleased 0.1.0 were removed (issue 21)."""
     sys.modules.pop(old, None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        module = importlib.import_module(old)
-    assert getattr(module, name) is getattr(importlib.import_module(new), name)
-    assert any(issubclass(w.category, DeprecationWarning) and new in str(w.message)
-               for w in caught)
-
-
-def test_old_stream_path_trains(tmp_path: Path):
-    sys.modules.pop("textclf.stream", None)
-    with pytest.warns(DeprecationWarning, match="fit_stream"):
-        from textclf.stream import fit_stream
-    from conftest import TRAIN_DOCS
-
-    from textclf import Document, TextClassifier
-
-    docs = [Document(text, label, str(i)) for i, (text, label) in enumerate(TRAIN_DOCS)]
-    clf = fit_stream(TextClassifier(hash_bits=8, epochs=2, batch_size=4), lambda: iter(docs))
-    assert clf.model is not None and clf.labels == ["neg", "pos"]
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(old)

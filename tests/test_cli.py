@@ -323,6 +323,6 @@ def test_bad_settings(tmp_path: Path, capsys, option: str, value: str, message: 
 
 def test_malformed_options_are_argparse_errors(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        run_cli(capsys, "train", SPLITS, "-o", "m.textclf", "--features", "bm25")
+        run_cli(capsys, "train", SPLITS, "-o", "m.textclf", "--weighting", "bm25")
     assert exit_info.value.code == 2
     assert "invalid choice: 'bm25'" in capsys.readouterr().err

@@ -10,14 +10,14 @@ from conftest import DEV_DOCS, SMALL, TRAIN_LABELS, TRAIN_TEXTS, run_cli
 from topic_corpus import MULTI_TRAIN, TEST, TRAIN
 
 from textclf import ModelFileError, TextClassifier, read_corpus
-from textclf.classifier.compression import (
+from textclf.core import modelfile
+from textclf.errors import SettingsError
+from textclf.fitting.compression import (
     front_code,
     front_decode,
     quantize_int8,
     term_weights,
 )
-from textclf.core import modelfile
-from textclf.errors import SettingsError
 
 DEV_TEXTS = [t for t, _ in DEV_DOCS]
 PROBE = DEV_TEXTS + ["a film", "terrible", "wonderful music", "nothing known here"]
@@ -97,11 +97,9 @@ def test_a_compressed_model_loads_predicts_and_explains(kind, quantize, tmp_path
 
 
 def test_sorting_the_vocabulary_permutes_the_columns_and_nothing_else(tmp_path):
-    from textclf.classifier.incremental import continue_training
-
-    clf = TextClassifier(**SMALL, features="binary").fit(TRAIN_TEXTS, TRAIN_LABELS)
-    continue_training(clf, ["zebra stripes", "aardvark burrows"], ["pos", "neg"],
-                      extend_vocabulary=True)  # appended terms: no longer sorted
+    clf = TextClassifier(**SMALL, weighting="binary").fit(TRAIN_TEXTS, TRAIN_LABELS)
+    clf.continue_training(["zebra stripes", "aardvark burrows"], ["pos", "neg"],
+                          extend_vocabulary=True)  # appended terms: no longer sorted
     terms = list(clf.featurizer.terms)
     assert terms != sorted(terms)
     expected = clf.model.decision_function(clf.transform(PROBE))
@@ -133,7 +131,7 @@ def test_pruning_drops_the_features_of_small_weight():
 
 
 @pytest.mark.parametrize(("features", "changed"), [
-    ({"features": "tfidf", "char_ngrams": None}, 2),  # word tf-idf, the features
+    ({"weighting": "tfidf", "char_ngrams": None}, 2),  # word tf-idf, the features
     ({}, 3),  # the defaults (tfidf-nb, character n-grams: 3× the columns): 3 measured
 ])
 def test_a_real_corpus_shrinks_and_keeps_its_accuracy(features, changed, tmp_path):

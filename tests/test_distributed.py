@@ -25,7 +25,7 @@ distributed = pytest.importorskip("distributed", reason="the dask extra: pip ins
 
 # what a cluster makes: word n-grams weighted without labels (the nb weightings and
 # character n-grams of the out-of-the-box features are not made on a cluster yet)
-WORDS = {"features": "tfidf", "char_ngrams": None}
+WORDS = {"weighting": "tfidf", "char_ngrams": None}
 TIGHT = {"l2": 1e-2, "tolerance": 1e-10, "epochs": 500}  # L-BFGS run to its minimum
 # A few L-BFGS iterations: the same sums give the same path, to rounding
 FEW = {"l2": 1e-2, "epochs": 6, "distributed": "exact"}

@@ -162,7 +162,7 @@ def test_top_k_and_all_probabilities_on_a_softmax_model(tmp_path, capsys):
 
 @pytest.mark.parametrize("features", ["tfidf-nb", "nb", "tfidf", "count"])
 def test_explain_and_inspect_give_a_term_one_weight(features):
-    clf = TextClassifier(**{**SMALL, "features": features}).fit(TRAIN_TEXTS, TRAIN_LABELS)
+    clf = TextClassifier(**{**SMALL, "weighting": features}).fit(TRAIN_TEXTS, TRAIN_LABELS)
     text = "a dull and boring film with wonderful music"
     explanation = clf.explain(text)
     weights = {term: w for term, w in clf.top_features(len(clf.featurizer.terms))["pos"]}
@@ -262,3 +262,19 @@ def test_numpy_paths_match_the_compiled_ones_on_the_defaults(texts, labels):
     assert (abs(X_ref - X_compiled) > 1e-12).nnz == 0
     for name, theta in reference.model.parameters().items():
         np.testing.assert_allclose(theta, compiled.model.parameters()[name], atol=1e-9)
+
+
+# one name per concept: the old spelling of an option still works, with a warning ---------------
+
+
+def test_the_old_name_of_the_weighting_still_works_with_a_warning(tmp_path, capsys):
+    with pytest.warns(FutureWarning, match="'features' is now called 'weighting'"):
+        clf = TextClassifier(**{**SMALL, "features": "binary"})
+    assert clf.settings.features.weighting == "binary"
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "label": y}) + "\n"
+                            for t, y in zip(TRAIN_TEXTS, TRAIN_LABELS, strict=True)))
+    status, _, err = run_cli(capsys, "train", data, "-o", tmp_path / "m.textclf", "--min-df",
+                             "1", "--features", "count", "--char-ngrams", "none", "-q")
+    assert status == 0 and "--features is now called --weighting" in err
+    assert TextClassifier.load(tmp_path / "m.textclf").feature_settings.weighting == "count"

@@ -25,14 +25,14 @@ DOCUMENTS = [
 @pytest.fixture(scope="module")
 def binary_clf() -> TextClassifier:
     texts, labels = make_corpus(BINARY_MARKERS)
-    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, eta=0.5,
+    return TextClassifier(ngrams=1, weighting="binary", min_df=1, char_ngrams=None, eta=0.5,
                           epochs=15, batch_size=8).fit(texts, labels)
 
 
 @pytest.fixture(scope="module")
 def bigram_clf() -> TextClassifier:
     texts, labels = make_corpus(BINARY_MARKERS, seed=1)
-    return TextClassifier(ngrams=2, features="tfidf", min_df=1, char_ngrams=None, eta=2.0,
+    return TextClassifier(ngrams=2, weighting="tfidf", min_df=1, char_ngrams=None, eta=2.0,
                           epochs=5).fit(texts, labels)
 
 
@@ -271,7 +271,7 @@ def softmax_clf() -> TextClassifier:
 @pytest.fixture(scope="module")
 def mlp_clf() -> TextClassifier:
     texts, labels = make_corpus(TOPIC_MARKERS)
-    return TextClassifier(ngrams=1, features="binary", min_df=1, model="mlp", hidden=8,
+    return TextClassifier(ngrams=1, weighting="binary", min_df=1, model="mlp", hidden=8,
                           activation="tanh", eta=0.02, epochs=15).fit(texts, labels)
 
 

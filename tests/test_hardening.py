@@ -52,7 +52,7 @@ def test_l2_of_any_strength_trains_a_finite_model(tmp_path, capsys, l2, model):
 def test_a_diverging_run_stops_with_advice_and_writes_no_model(tmp_path, capsys):
     path = tmp_path / "m.textclf"
     status, _, err = run_cli(capsys, "train", BASE, "-o", path, "--eta", "1e308",
-                             "--schedule", "constant", "--features", "count", *QUICK)
+                             "--schedule", "constant", "--weighting", "count", *QUICK)
     refused(status, err, "training diverged in epoch", "lower the learning rate")
     assert not path.exists()
 

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import in_order_fit
 
 from textclf import TextClassifier
 from textclf.cli import main
@@ -96,13 +97,7 @@ def test_streaming_gives_the_in_memory_theta_on_the_same_order(rt, tmp_path, mod
     path = tmp_path / "train.jsonl.gz"
     _write_jsonl(path, texts, labels)
     options = dict(hash_bits=14, epochs=2, batch_size=16, model=model, eta=2.0)
-    in_memory = TextClassifier(**options)
-    in_memory.fit(texts, labels)  # shuffles; redo the same with shuffle=False below
-    from textclf.training import train
-
-    X = in_memory.featurizer.fit_transform(texts, labels)
-    reference = in_memory.build_model(X.shape[1])
-    train(reference, X, in_memory.targets(labels), in_memory.training_settings, shuffle=False)
+    reference = in_order_fit(options, texts, labels).model
     streamed = TextClassifier(jobs=jobs, **options)
     streamed.fit_stream(lambda: iter_documents(path), chunk_docs=100, shuffle=False)
     assert np.abs(streamed.model.theta - reference.theta).max() < 1e-10

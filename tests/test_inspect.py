@@ -26,7 +26,7 @@ def corpus():
 def binary_clf(corpus) -> TextClassifier:
     texts, labels = corpus
     dev_texts, dev_labels = make_corpus(BINARY_MARKERS, n_per_class=10, seed=5)
-    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, eta=0.5,
+    return TextClassifier(ngrams=1, weighting="binary", min_df=1, char_ngrams=None, eta=0.5,
                           epochs=4, batch_size=8).fit(texts, labels, dev_texts, dev_labels)
 
 
@@ -114,14 +114,14 @@ def topic_corpus():
 @pytest.fixture(scope="module")
 def softmax_clf(topic_corpus) -> TextClassifier:
     texts, labels = topic_corpus
-    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, model="softmax",
+    return TextClassifier(ngrams=1, weighting="binary", min_df=1, char_ngrams=None, model="softmax",
                           epochs=8).fit(texts, labels)
 
 
 @pytest.fixture(scope="module")
 def mlp_clf(topic_corpus) -> TextClassifier:
     texts, labels = topic_corpus
-    return TextClassifier(ngrams=1, features="binary", min_df=1, char_ngrams=None, model="mlp",
+    return TextClassifier(ngrams=1, weighting="binary", min_df=1, char_ngrams=None, model="mlp",
                           hidden=16, eta=0.02, epochs=20).fit(texts, labels)
 
 

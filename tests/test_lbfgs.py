@@ -211,14 +211,11 @@ def test_a_model_weighs_what_its_parameters_weigh():
     assert sys.getsizeof(model) >= model.theta.nbytes  # what a Dask scheduler weighs
 
 
-def test_old_style_blocks_and_weights_give_the_same_sums(rows):
-    """Blocks written before weights, (X, y, order), are rows of weight 1; a weight of 2
-    counts a row twice."""
+def test_a_weight_of_two_counts_a_row_twice_in_the_sums(rows):
     X, y = rows
     model = SoftmaxRegression(X.shape[1], 3, init="random", seed=1)
     new = block_sums(model, [(X, y, None, None)])
-    old = block_sums(model, [(X, y, None)])
-    assert old.loss == new.loss and old.rows == new.rows == 300
+    assert new.rows == 300
     doubled = block_sums(model, [(X, y, np.full(300, 2.0), None)])
     assert doubled.rows == 600 and doubled.loss == pytest.approx(2 * new.loss, rel=1e-12)
 
@@ -227,7 +224,7 @@ def test_an_lbfgs_run_checkpoints_its_iterations_and_refuses_partial_fit(tmp_pat
     texts = [f"{w} film {i}" for i in range(40) for w in ("good", "bad")]
     labels = ["pos", "neg"] * 40
     path = tmp_path / "m.textclf"
-    clf = TextClassifier(optimizer="lbfgs", epochs=5, min_df=1, features="tfidf",
+    clf = TextClassifier(optimizer="lbfgs", epochs=5, min_df=1, weighting="tfidf",
                          char_ngrams=None)
     clf.fit(texts, labels, checkpoint=path)
     saved = TextClassifier.load(path)

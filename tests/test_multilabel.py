@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import SMALL, TRAIN_LABELS, TRAIN_TEXTS, run_cli, shared_corpus
+from conftest import SMALL, TRAIN_LABELS, TRAIN_TEXTS, in_order_fit, run_cli, shared_corpus
 from topic_corpus import MULTI_DEV, MULTI_TEST, MULTI_TRAIN
 
 from textclf import TextClassifier
@@ -302,10 +302,8 @@ def test_streaming_multilabel_gives_the_in_memory_theta(tmp_path):
     options = dict(hash_bits=10, epochs=2, batch_size=8, eta=2.0)
     streamed = TextClassifier(**options).fit_stream(lambda: iter_documents(path),
                                                     chunk_docs=16, shuffle=False)
-    in_memory = TextClassifier(**options).fit(texts, sets)
-    X = in_memory.featurizer.transform(texts)
-    reference = in_memory.build_model(X.shape[1])
-    train(reference, X, in_memory.targets(sets), in_memory.training_settings, shuffle=False)
+    in_memory = in_order_fit(options, texts, sets)
+    reference = in_memory.model
     assert streamed.multi_label and streamed.labels == in_memory.labels
     assert np.abs(streamed.model.theta - reference.theta).max() < 1e-10
 
@@ -392,7 +390,7 @@ def test_scikit_learn_estimators_take_a_label_indicator_matrix():
     assert (predicted == expected).all(axis=1).mean() > 0.85
     assert raw.predict_proba(MULTI_TEST[0]).shape == (40, 3)
     clf = raw.to_text_classifier()
-    assert clf.multi_label and clf.predict(["goal penalty"]) == [["1"]]
+    assert clf.multi_label and clf.predict(["goal penalty"]) == [[1]]  # ints, as given
     auto = RawTextClassifier(min_df=1, epochs=20, batch_size=8, eta=2.0,
                              threshold="auto").fit(texts, Y)
     assert 0 < auto.threshold_ < 1

@@ -13,14 +13,14 @@ from conftest import SMALL, TRAIN_LABELS, TRAIN_TEXTS, sealed
 from topic_corpus import MULTI_TRAIN, TRAIN
 
 from textclf import ModelFileError, TextClassifier
-from textclf.classifier.incremental import extended_vocabulary, widened
 from textclf.corpus.documents import labelled
 from textclf.errors import SettingsError
 from textclf.features import Featurizer
 from textclf.features.naive_bayes import NaiveBayesScale, Targets
+from textclf.fitting.incremental import extended_vocabulary, widened
 from textclf.sklearn import RawTextClassifier
 
-WORDS = {**SMALL, "features": "nb"}  # words alone, binary values times r
+WORDS = {**SMALL, "weighting": "nb"}  # words alone, binary values times r
 NB = {"min_df": 1, "weighting": "nb", "char_ngrams": None}  # the same, for a featuriser
 NEW_TEXTS = ["a splendid luminous film", "tedious and dull", "splendid work", "tedious plot"]
 NEW_LABELS = ["pos", "neg", "pos", "neg"]
@@ -156,7 +156,7 @@ def test_scikit_learn_estimator_with_nb_partial_fit_and_label_matrix():
     assert list(blocks) == ["words", "chars"]
     assert all(part.nb.scale.shape == (len(part.terms),) for part in blocks.values())
     assert est.predict(texts).shape == Y.shape
-    part = RawTextClassifier(min_df=1, char_ngrams=None, features="nb")
+    part = RawTextClassifier(min_df=1, char_ngrams=None, weighting="nb")
     part.partial_fit(TRAIN_TEXTS, np.array(TRAIN_LABELS), classes=["neg", "pos"])
     assert part.featurizer_.nb is not None and part.score(TRAIN_TEXTS, TRAIN_LABELS) > 0.5
 
@@ -166,8 +166,8 @@ def test_scikit_learn_estimator_with_nb_partial_fit_and_label_matrix():
 def test_extending_an_nb_vocabulary_learns_the_new_terms_ratios(chars, tmp_path):
     clf = TextClassifier(**{**WORDS, "char_ngrams": chars}).fit(TRAIN_TEXTS, TRAIN_LABELS)
     old = clf.featurizer
-    y = clf.targets(NEW_LABELS)
-    new, at = extended_vocabulary(old, NEW_TEXTS, clf.nb_targets(y))
+    y = np.array([clf.labels.index(label) for label in NEW_LABELS])
+    new, at = extended_vocabulary(old, NEW_TEXTS, Targets(y, len(clf.labels)))
     old_blocks = list(old.parts.values()) if chars else [old]
     new_blocks = list(new.parts.values()) if chars else [new]
     rows, start = [], 0
@@ -307,5 +307,5 @@ def test_float32_blocks_and_empty_texts_load_exactly(hashed, tmp_path):
     probe = [*texts, "", "unseen words here"]
     np.testing.assert_array_equal(TextClassifier.load(tmp_path / "m.textclf").predict_proba(
         probe), clf.predict_proba(probe))
-    empty = TextClassifier(**options, features="count").fit(["", "", "", ""], ["x", "y"] * 2)
+    empty = TextClassifier(**options, weighting="count").fit(["", "", "", ""], ["x", "y"] * 2)
     assert empty.transform(["", ""]).nnz == 2  # the bias alone

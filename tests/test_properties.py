@@ -243,7 +243,7 @@ def test_crafted_members_with_a_valid_checksum_are_refused(tmp_path_factory, mod
 # --- the command line ----------------------------------------------------------------------------
 
 TOKENS = ["train", "test", "predict", "explain", "inspect", "tune", "gradcheck", "report",
-          "--epochs", "--eta", "--ngrams", "--hash-bits", "--features", "--model", "--hidden",
+          "--epochs", "--eta", "--ngrams", "--hash-bits", "--weighting", "--model", "--hidden",
           "--l2", "--min-df", "--max-features", "--batch-size", "--dropout", "--budget",
           "--format", "--split", "--text-field", "--label-field", "--json", "--top", "--stream",
           "--dev", "--patience", "--momentum", "--optimizer", "--init", "--checkpoint",
@@ -297,7 +297,7 @@ def test_save_and_load_keep_predictions_exactly(tmp_path_factory, texts, ngrams,
     labels = [["x", "y", "z"][i % 3] for i in range(len(texts))]
     if model == "auto":
         labels = [["x", "y"][i % 2] for i in range(len(texts))]
-    settings_ = {"ngrams": ngrams, "features": features, "min_df": 1, "epochs": 2,
+    settings_ = {"ngrams": ngrams, "weighting": features, "min_df": 1, "epochs": 2,
                  "batch_size": 3, "seed": seed, "model": model, "float32": float32}
     if hashed:
         settings_["hash_bits"] = 6

@@ -127,7 +127,7 @@ def test_report_embedded_images(binary_clf, test_data, tmp_path):
 
 def test_report_of_a_multiclass_network(tmp_path):
     texts, labels = make_corpus(TOPIC_MARKERS, length=5)
-    clf = TextClassifier(ngrams=1, features="binary", min_df=1, model="mlp", hidden=8,
+    clf = TextClassifier(ngrams=1, weighting="binary", min_df=1, model="mlp", hidden=8,
                          eta=0.02, epochs=5).fit(texts[:120], labels[:120], texts[120:],
                                                  labels[120:])
     test_texts, test_labels = make_corpus(TOPIC_MARKERS, n_per_class=10, seed=4)

@@ -4,6 +4,7 @@ tuner's search space; validation names the setting."""
 
 from __future__ import annotations
 
+import argparse
 import inspect
 
 import pytest
@@ -23,7 +24,7 @@ def train_options() -> dict[str, str]:
     parser = build_parser()
     train = parser._subparsers._group_actions[0].choices["train"]  # noqa: SLF001 (argparse)
     return {action.dest: action.option_strings[0] for action in train._actions
-            if action.option_strings}
+            if action.option_strings and action.help != argparse.SUPPRESS}
 
 
 def test_every_argument_is_a_classifier_argument_and_a_command_line_option():
@@ -60,8 +61,8 @@ def test_the_search_space_comes_from_the_declarations():
     ({"ngrams": 0}, "ngrams 0 leaves no features: give char_ngrams too"),
     ({"ngrams": 1.5}, "ngrams must be an integer ≥ 0, got 1.5"),
     ({"ngrams": True}, "ngrams must be an integer"),
-    ({"features": "bm25"},
-     "features must be one of count, binary, tfidf, nb, tfidf-nb, got 'bm25'"),
+    ({"weighting": "bm25"},
+     "weighting must be one of count, binary, tfidf, nb, tfidf-nb, got 'bm25'"),
     ({"eta": float("inf")}, "eta must be a number > 0, got inf"),
     ({"dropout": 1.0}, "dropout must be a number ≥ 0 and < 1, got 1.0"),
     ({"lowercase": "yes"}, "lowercase must be true or false, got 'yes'"),

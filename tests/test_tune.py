@@ -303,13 +303,13 @@ def test_cli_with_a_dev_file(tmp_path, capsys):
     dev = jsonl(tmp_path / "dev.jsonl", trigram_corpus(30, 16))
     model = tmp_path / "m.textclf"
     status, out, err = run_cli(capsys, "tune", train, "--dev", dev, "--budget", "20", "-o",
-                               model, "--ngrams", "1,3", "--features", "tfidf,binary",
+                               model, "--ngrams", "1,3", "--weightings", "tfidf,binary",
                                "--metric", "macro_f1")
     assert status == 0, err
     tuning = TextClassifier.load(model).tuning
     assert tuning["metric"] == "macro_f1" and tuning["dev"]["source"] == str(dev)
     assert {t["ngrams"] for t in tuning["trials"]} <= {1, 3}
-    assert {t["features"] for t in tuning["trials"]} <= {"tfidf", "binary"}
+    assert {t["weighting"] for t in tuning["trials"]} <= {"tfidf", "binary"}
 
 
 @pytest.mark.parametrize(("argv", "message"), [

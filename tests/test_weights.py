@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import SMALL, TRAIN_LABELS, TRAIN_TEXTS, run_cli
+from conftest import SMALL, TRAIN_LABELS, TRAIN_TEXTS, in_order_fit, run_cli
 
 from textclf import TextClassifier
 from textclf.core import jit
@@ -185,7 +185,7 @@ def test_weighted_rows_leave_out_weight_zero_and_scale_to_mean_one():
 def test_a_weight_of_two_in_the_classifier_equals_the_document_twice():
     """With binary features (no idf to change) and one batch per epoch, fit with
     sample_weight 2 on some texts gives the θ of fit on those texts duplicated."""
-    options = dict(features="binary", min_df=1, batch_size=64, epochs=8, eta=1.0)
+    options = dict(weighting="binary", min_df=1, batch_size=64, epochs=8, eta=1.0)
     twice = [0, 5, 9]
     weights = [2.0 if i in twice else 1.0 for i in range(len(TRAIN_TEXTS))]
     weighted = TextClassifier(**options).fit(TRAIN_TEXTS, TRAIN_LABELS, sample_weight=weights)
@@ -228,7 +228,8 @@ def test_the_dev_loss_is_weighted_like_the_training_loss():
     clf = TextClassifier(**{**SMALL, "epochs": 1}).fit(
         TRAIN_TEXTS, TRAIN_LABELS, dev_texts, dev_labels, dev_sample_weight=[3, 0, 0, 0, 0, 0])
     X = clf.featurizer.transform(dev_texts[:1])
-    expected = clf.model.loss_sum(X, clf.targets(dev_labels[:1]))  # only the first counts
+    y = np.array([clf.labels.index(dev_labels[0])])
+    expected = clf.model.loss_sum(X, y)  # only the first counts
     assert clf.history[-1]["dev_loss"] == pytest.approx(expected, rel=1e-12)
 
 
@@ -345,32 +346,8 @@ def test_streaming_with_weights_gives_the_in_memory_theta(tmp_path):
     data = _weighted_corpus(tmp_path)
     options = dict(hash_bits=10, epochs=2, batch_size=4, eta=2.0, class_weight={"neg": 2})
     corpus = read_corpus(data, weight_field="w")
-    in_memory = TextClassifier(**options)
     streamed = TextClassifier(**options).fit_stream(
         lambda: iter_documents(data, weight_field="w"), chunk_docs=8, shuffle=False)
-    in_memory.fit(corpus.texts, corpus.labels, sample_weight=corpus.weights)
-    X = in_memory.featurizer.transform(corpus.texts)
-    reference = in_memory.build_model(X.shape[1])
-    y = in_memory.targets(corpus.labels)
-    _, weights = weighted_rows(in_memory.document_weights(y, np.array(corpus.weights)))
-    train(reference, X, y, in_memory.training_settings, weights=weights, shuffle=False)
+    reference = in_order_fit(options, corpus.texts, corpus.labels,
+                             sample_weight=corpus.weights).model
     assert np.abs(streamed.model.theta - reference.theta).max() < 1e-10
-
-
-def test_a_row_source_of_three_tuples_still_trains_unweighted():
-    """A source written before weights, blocks (X, y, order), takes the unweighted steps."""
-    from textclf.training import InMemoryRows, Trainer
-
-    X, y = _problem(40, 6, 2, seed=9)
-
-    class Unweighted:
-        n_rows = 40
-
-        def blocks(self, rng):
-            yield X, y, rng.permutation(40)
-
-    settings = TrainingSettings(epochs=3, batch_size=8, eta=1.0)
-    old_style, new_style = _model("logistic", 7, 2), _model("logistic", 7, 2)
-    Trainer(old_style, settings, engine="plain").fit(Unweighted())
-    Trainer(new_style, settings, engine="plain").fit(InMemoryRows(X, y))
-    np.testing.assert_array_equal(old_style.theta, new_style.theta)

@@ -9,7 +9,7 @@ class TextclfError(Exception):
     """A problem with the user's input or settings, explained in the message."""
 
 
-class DataError(TextclfError):
+class DataError(TextclfError, ValueError):
     """A corpus cannot be read: missing file, bad record, unknown format."""
 
 

@@ -1,4 +1,4 @@
-"""A trained classifier scored on labelled texts: ``TextClassifier.evaluate``."""
+"""A fitted classifier scored on labelled texts: ``TextClassifier.evaluate``."""
 
 from __future__ import annotations
 
@@ -7,33 +7,35 @@ from collections import Counter
 
 import numpy as np
 
-from textclf.classifier.targets import label_names_of, read_targets
 from textclf.corpus.documents import checked_labels, checked_texts
 from textclf.errors import DataError
 from textclf.evaluation.calibration import calibration_of_classes
 from textclf.evaluation.metrics import EvaluationReport, evaluate_labels
 from textclf.evaluation.multilabel import MultiLabelReport, evaluate_label_sets
+from textclf.fitting.fitted import Fitted
+from textclf.fitting.labels import label_names_of, read_targets
 
 
-def evaluate(clf, texts, labels) -> EvaluationReport | MultiLabelReport:
+def evaluate(fitted: Fitted, texts, labels) -> EvaluationReport | MultiLabelReport:
     """Accuracy, per-class scores, the confusion matrix and the calibration (ECE, Brier) of
     the predicted class's probability; for a multi-label classifier the label-set scores and
     the calibration of every (document, label) pair."""
     texts = checked_texts(texts)
-    if clf.multi_label:
+    if fitted.multi_label:
         sets, _ = read_targets(labels, True)
         if len(texts) != len(sets):
             raise DataError(f"{len(texts)} texts but {len(sets)} labels")
-        check_known(clf.labels, [label for labels in sets for label in labels], "label")
-        P = clf.predict_proba(texts)
-        return evaluate_label_sets(sets, clf.decide(P), clf.labels, P)
+        check_known(fitted.labels, [label for labels in sets for label in labels], "label")
+        P = fitted.predict_proba(texts)
+        return evaluate_label_sets(sets, fitted.decide(P), fitted.labels, P)
     labels = checked_labels(label_names_of(labels)[0], "labels")
     if len(texts) != len(labels):
         raise DataError(f"{len(texts)} texts but {len(labels)} labels")
-    check_known(clf.labels, labels, "document")
-    P = clf.predict_proba(texts)
-    report = evaluate_labels(labels, [clf.labels[k] for k in np.argmax(P, axis=1)], clf.labels)
-    index = {label: k for k, label in enumerate(clf.labels)}
+    check_known(fitted.labels, labels, "document")
+    P = fitted.predict_proba(texts)
+    predicted = [fitted.labels[k] for k in np.argmax(P, axis=1)]
+    report = evaluate_labels(labels, predicted, fitted.labels)
+    index = {label: k for k, label in enumerate(fitted.labels)}
     report.calibration = calibration_of_classes(P, [index.get(y, -1) for y in labels])
     return report
 

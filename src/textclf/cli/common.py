@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 
 from textclf.classifier import TextClassifier
-from textclf.classifier.settings import ARGUMENTS
 from textclf.cli.options import add_setting, names_in
 from textclf.core.modelfile import is_model_file
 from textclf.core.output import check_output
 from textclf.corpus import FORMATS, Corpus, available_splits, read_corpus
 from textclf.corpus.inputs import INPUT_FORMATS
 from textclf.errors import DataError, SettingsError
+from textclf.fitting.settings import ARGUMENTS
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:

@@ -9,9 +9,11 @@ import numpy as np
 from textclf.cli.common import add_data_options, read_data
 from textclf.errors import SettingsError
 from textclf.features import Featurizer
-from textclf.models import FeedForwardNetwork, Model, new_model
+from textclf.fitting.kinds import model_kind, new_model
+from textclf.models import FeedForwardNetwork, Model
 from textclf.models.gradcheck import TOLERANCE, BlockCheck, gradient_check, random_problem
 from textclf.models.layers import ACTIVATIONS
+from textclf.training.settings import TrainingSettings
 
 
 def add_parser(subparsers) -> None:
@@ -68,11 +70,9 @@ def _problem(args: argparse.Namespace):
 
 
 def _model(args: argparse.Namespace, n_features: int, n_classes: int) -> Model:
-    kind = args.model
-    if kind == "auto":
-        kind = "logistic" if n_classes == 2 else "softmax"
-    return new_model(kind, n_features, n_classes, seed=args.seed, hidden=args.hidden,
-                     activation=args.activation, dropout=args.dropout)
+    kind = model_kind(args.model, [str(k) for k in range(n_classes)], multi_label=False)
+    network = {"hidden": args.hidden, "activation": args.activation, "dropout": args.dropout}
+    return new_model(kind, n_features, n_classes, TrainingSettings(seed=args.seed), network)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,11 +9,12 @@ when a value is refused.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterable
 from typing import Any
 
-from textclf.classifier.settings import ARGUMENTS, Argument
 from textclf.errors import SettingsError
+from textclf.fitting.settings import ARGUMENTS, Argument
 
 # On the command line a run shows its progress unless asked not to.
 COMMAND_LINE_DEFAULTS = {"quiet": False}
@@ -28,6 +29,25 @@ def default_text(argument: Argument, default: Any) -> str:
     if isinstance(default, tuple):
         return ",".join(map(str, default))
     return str(default).lower() if isinstance(default, bool) else str(default)
+
+
+class RenamedOption(argparse.Action):
+    """An option's old spelling: still works, with a warning that names the new one."""
+
+    def __init__(self, *args: Any, new_flag: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.new_flag = new_flag
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"textclf: warning: {option_string} is now called {self.new_flag}; the old "
+              "name will go", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_renamed(group: Any, old_flag: str, new_flag: str, dest: str, **kwargs: Any) -> None:
+    """Accept ``old_flag`` for the option now called ``new_flag`` (hidden from --help)."""
+    group.add_argument(old_flag, dest=dest, action=RenamedOption, new_flag=new_flag,
+                       help=argparse.SUPPRESS, **kwargs)
 
 
 def add_setting(group: Any, name: str, model_default: bool = False) -> None:
@@ -47,6 +67,9 @@ def add_setting(group: Any, name: str, model_default: bool = False) -> None:
     kind = setting.kind if setting.kind in (int, float) and not setting.words else str
     group.add_argument(*flags, dest=name, type=kind, choices=setting.choices, default=default,
                        metavar=None if setting.choices else setting.metavar, help=help_text)
+    if setting.renamed_from:
+        add_renamed(group, "--" + setting.renamed_from.replace("_", "-"), setting.flag, name,
+                    type=kind, choices=setting.choices)
 
 
 def add_settings(group: Any, names: Iterable[str]) -> None:

@@ -156,7 +156,7 @@ def run_init_from(args: argparse.Namespace) -> int:
     # --sign-key: MODEL must carry that key's signature, and the new model gets it
     clf = TextClassifier.load(args.init_from, trust_pattern=args.trust_pattern,
                               sign_key=sign_key(args))
-    clf.quiet, clf.jobs = args.quiet, args.jobs
+    clf.settings.run = clf.settings.run.replace(quiet=args.quiet, jobs=args.jobs)
     train_corpus = read_data(args, args.data, default_split="train")
     dev_corpus = read_dev(args)
     given = {name: value for name, value in settings_from(args).items()
@@ -252,8 +252,7 @@ def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
     dev_corpus = read_dev(args) if args.dev else None
     saved: list[str] = []
 
-    def checkpoint(epoch: int, record: dict) -> None:
-        clf.save(args.output, sign_key(args))
+    def note(epoch: int, record: dict) -> None:
         saved.append(f"{'iteration' if 'objective' in record else 'epoch'} {epoch}")
 
     if not args.quiet:
@@ -264,10 +263,11 @@ def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
             clf.fit_dask(None, args.data,
                          dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
                          fmt=args.format, text_field=args.text_field,
-                         label_field=args.label_field,
-                         on_epoch_end=checkpoint if args.checkpoint else None)
+                         label_field=args.label_field, on_epoch_end=note,
+                         checkpoint=args.output if args.checkpoint else None,
+                         sign_key=sign_key(args))
     except ClusterError as err:
-        if saved:
+        if saved and args.checkpoint:
             raise ClusterError(f"{err}; {args.output} holds the model of {saved[-1]} "
                                "(--checkpoint)") from err
         raise

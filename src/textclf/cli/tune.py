@@ -19,6 +19,7 @@ from textclf.cli.common import (
     read_data,
     sign_key,
 )
+from textclf.cli.options import add_renamed
 from textclf.corpus import available_splits, hold_out
 from textclf.errors import DataError, SettingsError
 from textclf.features import WEIGHTINGS
@@ -83,8 +84,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--ngrams", type=_listed(int), default=space.ngrams,
                         help="n-gram lengths to search (default "
                         f"{','.join(map(str, space.ngrams))})")
-    parser.add_argument("--features", type=_listed(str, WEIGHTINGS), default=space.weightings,
-                        help=f"feature weightings to search (default {','.join(space.weightings)})")
+    parser.add_argument("--weightings", type=_listed(str, WEIGHTINGS), default=space.weightings,
+                        help="feature weightings to search (default "
+                        f"{','.join(space.weightings)})")
+    add_renamed(parser, "--features", "--weightings", "weightings",
+                type=_listed(str, WEIGHTINGS))
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the search, the held-out split and training (default 0)")
     add_data_options(parser)
@@ -156,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def search_space(args: argparse.Namespace) -> SearchSpace:
-    space = SearchSpace(ngrams=args.ngrams, weightings=args.features)
+    space = SearchSpace(ngrams=args.ngrams, weightings=args.weightings)
     if args.models is not None:
         space.models = args.models
     return space
@@ -164,8 +168,8 @@ def search_space(args: argparse.Namespace) -> SearchSpace:
 
 def described(trial) -> str:
     chars = "none" if trial.char_ngrams is None else "{}-{}".format(*trial.char_ngrams)
-    return (f"model {trial.model}, ngrams {trial.ngrams}, char n-grams {chars}, features "
-            f"{trial.features}, eta {trial.eta:.4g}, l2 {trial.l2:.3g}, epochs "
+    return (f"model {trial.model}, ngrams {trial.ngrams}, char n-grams {chars}, weighting "
+            f"{trial.weighting}, eta {trial.eta:.4g}, l2 {trial.l2:.3g}, epochs "
             f"{trial.max_epochs}")
 
 

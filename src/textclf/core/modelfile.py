@@ -46,7 +46,7 @@ CHECKSUM_PREFIX = b"textclf-sha256:"
 SIGNATURE_PREFIX = b"textclf-signed:"  # HMAC-SHA256 with a key: who wrote it, not only intact
 TRAILER_LENGTH = len(CHECKSUM_PREFIX) + 64
 # int8 and float16: a compressed model's quantised θ; uint16, uint32: its document
-# frequencies (textclf.classifier.compression)
+# frequencies (textclf.fitting.compression)
 ALLOWED_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int8", "uint32",
                   "uint16", "uint8", "bool")
 MAX_META_BYTES = 8 << 20

@@ -29,7 +29,8 @@ class Setting:
     forms (e.g. the command line's strings) into the value; ``check`` adds a test of its own
     and returns the value. ``argument`` is the name users pass (default: the attribute's);
     ``search`` is what the tuner may try (a tuple of values, or a domain object); ``words``
-    are strings allowed besides values of ``kind`` (e.g. ``"auto"`` for a number)."""
+    are strings allowed besides values of ``kind`` (e.g. ``"auto"`` for a number);
+    ``renamed_from`` is an older name of the argument, still accepted with a warning."""
 
     def __init__(self, kind: type, default: Any, help: str, *,  # noqa: A002 (argparse's word)
                  choices: Iterable | None = None, minimum: float | None = None,
@@ -39,7 +40,8 @@ class Setting:
                  aliases: tuple[str, ...] = (), metavar: str | None = None,
                  parse: Callable[[Any], Any] | None = None,
                  check: Callable[[Any], Any] | None = None, search: Any = None,
-                 stored: bool = True, words: tuple[str, ...] = ()):
+                 stored: bool = True, words: tuple[str, ...] = (),
+                 renamed_from: str | None = None):
         self.kind, self.default, self.help = kind, default, help
         self.choices = tuple(choices) if choices is not None else None
         self.minimum, self.maximum, self.above, self.below = minimum, maximum, above, below
@@ -47,6 +49,7 @@ class Setting:
         self.argument, self.flag, self.aliases, self.metavar = argument, flag, aliases, metavar
         self.parse, self.extra_check, self.search, self.stored = parse, check, search, stored
         self.words = tuple(words)
+        self.renamed_from = renamed_from
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:

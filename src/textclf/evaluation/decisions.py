@@ -14,10 +14,26 @@ micro-F1 there (micro-F1 = 2·TP / (2·TP + FP + FN), counted over every documen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 # Candidates for the automatic threshold: 0.005, 0.010, ..., 0.995.
 THRESHOLD_GRID = np.round(np.arange(1, 200) * 0.005, 3)
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """How a multi-label model's labels are chosen: a threshold (0: none), the top k, and
+    whether a document always gets one (see the module)."""
+
+    threshold: float = 0.5
+    top_k: int | None = None
+    at_least_one: bool = False
+
+    def apply(self, P: np.ndarray) -> np.ndarray:
+        """The boolean matrix of the labels each document gets (:func:`decide`)."""
+        return decide(P, self.threshold, self.top_k, self.at_least_one)
 
 
 def decide(P: np.ndarray, threshold: float = 0.5, top_k: int | None = None,

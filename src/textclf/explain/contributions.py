@@ -31,9 +31,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
+from textclf.errors import NotFittedError
 from textclf.explain.effects import (
     METHOD_GRADIENT,
     METHOD_LINEAR,
@@ -99,12 +101,22 @@ def class_explanation(label: str, opposite: str | None, score: float, baseline: 
                             contributions=items, word_shares=shares)
 
 
-def explain_rows(clf, texts: list[str]) -> list[Explanation]:
-    """Explanations of several documents (features computed together) by a trained
-    classifier: anything with ``featurizer``, ``model`` and ``labels``."""
-    featurizer: Featurizer = clf.featurizer
-    model: Model = clf.model
-    labels = clf.labels
+class Trained(Protocol):
+    """What explanations read of a trained classifier (a ``Fitted``, or a classifier that
+    holds one): its featuriser, model and label names, and for a multi-label model the rule
+    that chooses a document's labels."""
+
+    featurizer: Featurizer
+    model: Model
+    labels: list[str]
+    decision_rule: Any  # a multi-label model's DecisionRule (evaluation.decisions); None
+
+
+def explain_rows(trained: Trained, texts: list[str]) -> list[Explanation]:
+    """Explanations of several documents (features computed together)."""
+    featurizer, model, labels = trained.featurizer, trained.model, trained.labels
+    if model is None:
+        raise NotFittedError("the classifier is not trained: call fit or load first")
     X = featurizer.transform(texts).tocsr()
     X.sort_indices()
     Z = scores(model, X)
@@ -113,7 +125,7 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
     multi_label = bool(model.multi_label)
     targets = output_labels(labels, n_outputs, multi_label)
     opposite = labels[0] if n_outputs == 1 and not multi_label else None
-    chosen = clf.decide(P) if multi_label else None  # the labels each document gets
+    chosen = trained.decision_rule.apply(P) if multi_label else None  # each one's labels
     bias_column = X.shape[1] - 1
     scale = featurizer.column_scale()  # sⱼ: xⱼ = sⱼ·(the term's own value)
     linear = is_linear(model)
@@ -174,8 +186,8 @@ def explain_rows(clf, texts: list[str]) -> list[Explanation]:
     return results
 
 
-def explain(clf, text: str) -> Explanation:
-    """Why ``clf`` (a trained :class:`~textclf.classifier.TextClassifier`) labels ``text``.
+def explain(trained: Trained, text: str) -> Explanation:
+    """Why a trained classifier (a ``Fitted``, or a ``TextClassifier``) labels ``text``.
 
     Example::
 
@@ -183,8 +195,7 @@ def explain(clf, text: str) -> Explanation:
         e = explain(clf, "a wonderful, moving film")
         e.predicted, e.probabilities
         for c in e.predicted_class.contributions[:5]:
-            print(c.term, c.contribution)       # wⱼxⱼ, largest |wⱼxⱼ| first
+            print(c.term, c.contribution)       # weight × value = θⱼxⱼ, largest first
         print(e.format(top=10))
     """
-    clf.check_fitted()
-    return explain_rows(clf, [text])[0]
+    return explain_rows(trained, [text])[0]

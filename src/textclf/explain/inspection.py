@@ -14,11 +14,14 @@ frequency, the number of training documents that contained it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
-from textclf.errors import SettingsError
+from textclf.errors import NotFittedError, SettingsError
 from textclf.explain.effects import MODEL_NAMES, is_linear, output_labels, term_effects
+from textclf.features.featurizer import Featurizer
+from textclf.models.base import Model
 
 
 @dataclass
@@ -44,6 +47,8 @@ class ModelSummary:
     settings: dict = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
     multi_label: bool = False  # a sigmoid per label: ``labels`` are labels, not classes
+    decision: dict | None = None  # multi-label: threshold (as applied), top_k, at_least_one
+    provenance: dict = field(default_factory=dict)  # the model card: data, date, dev scores
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,8 +72,22 @@ def _ranked(values: np.ndarray, terms: list[str], df: np.ndarray, top: int,
     return [FeatureWeight(terms[j], float(values[j]), int(df[j])) for j in order]
 
 
-def inspect_model(clf, top: int = 10) -> ModelSummary:
-    """The strongest ``top`` features of each class of a trained ``TextClassifier``.
+class Trained(Protocol):
+    """What inspection reads of a trained classifier (a ``Fitted``, or a classifier that
+    holds one)."""
+
+    featurizer: Featurizer
+    model: Model
+    labels: list[str]
+    training_settings: Any
+    history: list[dict]
+    decision_rule: Any  # a multi-label model's DecisionRule (evaluation.decisions); None
+    provenance: dict
+
+
+def inspect_model(trained: Trained, top: int = 10) -> ModelSummary:
+    """The strongest ``top`` features of each class of a trained classifier, its bias,
+    settings, history, decision rule and model card.
 
     Example::
 
@@ -77,8 +96,9 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
         summary.strongest["pos"]   # [FeatureWeight(term='great', weight=2.1, ...), ...]
         print(summary.format())
     """
-    clf.check_fitted()
-    featurizer, model, labels = clf.featurizer, clf.model, clf.labels
+    featurizer, model, labels = trained.featurizer, trained.model, trained.labels
+    if model is None:
+        raise NotFittedError("the classifier is not trained: call fit or load first")
     terms = list(featurizer.terms)
     df = np.asarray(featurizer.document_frequency)
     effects, baseline = term_effects(model, len(terms), values=featurizer.lone_values(),
@@ -95,7 +115,7 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
     settings = {
         "model": model.config(),
         "features": featurizer.settings.as_dict(),
-        "training": clf.training_settings.as_dict(),
+        "training": trained.training_settings.as_dict(),
     }
     return ModelSummary(
         model_kind=model.kind,
@@ -108,8 +128,10 @@ def inspect_model(clf, top: int = 10) -> ModelSummary:
         bias={label: float(b) for label, b in zip(targets, baseline, strict=True)},
         strongest=strongest,
         settings=settings,
-        history=list(clf.history),
+        history=list(trained.history),
         multi_label=bool(model.multi_label),
+        decision=None if trained.decision_rule is None else asdict(trained.decision_rule),
+        provenance=dict(trained.provenance or {}),
     )
 
 
@@ -167,6 +189,14 @@ def format_summary(s: ModelSummary) -> str:
         lines.append(f"  {column:>10} {'documents':>10}  feature")
         for f in features:
             lines.append(f"  {f.weight:>+10.4f} {f.document_frequency:>10}  {f.term}")
+    if s.decision is not None:
+        d = s.decision
+        lines.append(f"\ndecision: a label is given where its probability ≥ {d['threshold']:g}"
+                     + (f", at most the {d['top_k']} most probable" if d["top_k"] else "")
+                     + (", and at least the most probable one" if d["at_least_one"] else ""))
+    if s.provenance:
+        lines.append("\nmodel card")
+        lines.extend(f"  {key:<28} {value}" for key, value in _flat(s.provenance))
     lines.append("\nsettings")
     lines.extend(f"  {key:<28} {value}" for key, value in _flat(s.settings))
     lines.append("\ntraining history")
@@ -174,7 +204,7 @@ def format_summary(s: ModelSummary) -> str:
     return "\n".join(lines)
 
 
-def top_features(clf, k: int = 10) -> dict[str, list[tuple[str, float]]]:
+def top_features(trained: Trained, k: int = 10) -> dict[str, list[tuple[str, float]]]:
     """The k terms with the strongest weight towards each class of a trained classifier.
 
     Binary logistic regression: the largest wⱼ point to ``labels[1]``, the most negative
@@ -187,19 +217,20 @@ def top_features(clf, k: int = 10) -> dict[str, list[tuple[str, float]]]:
     effect per unit of its tf-idf (or binary) value, before the label-dependent scaling
     (``Featurizer.column_scale``; docs/explain.md).
     """
-    clf.check_fitted()
+    if trained.model is None:
+        raise NotFittedError("the classifier is not trained: call fit or load first")
     if k < 1:
         raise SettingsError(f"k must be at least 1, got {k}")
-    terms = clf.featurizer.terms
-    weights, _ = term_effects(clf.model, len(terms), values=clf.featurizer.lone_values(),
-                              scale=clf.featurizer.column_scale())
-    if weights.shape[1] == 1 and not clf.model.multi_label:  # one logit: ± toward 1 / 0
+    terms = trained.featurizer.terms
+    weights, _ = term_effects(trained.model, len(terms), values=trained.featurizer.lone_values(),
+                              scale=trained.featurizer.column_scale())
+    if weights.shape[1] == 1 and not trained.model.multi_label:  # one logit: ± toward 1 / 0
         w = weights[:, 0]
         order = np.argsort(w, kind="stable")
-        return {clf.labels[1]: [(terms[j], float(w[j])) for j in order[::-1][:k]],
-                clf.labels[0]: [(terms[j], float(w[j])) for j in order[:k]]}
+        return {trained.labels[1]: [(terms[j], float(w[j])) for j in order[::-1][:k]],
+                trained.labels[0]: [(terms[j], float(w[j])) for j in order[:k]]}
     top = {}
-    for c, label in enumerate(clf.labels):
+    for c, label in enumerate(trained.labels):
         order = np.argsort(-weights[:, c], kind="stable")[:k]
         top[label] = [(terms[j], float(weights[j, c])) for j in order]
     return top

@@ -69,7 +69,7 @@ class FeatureSettings(Settings):
                         "tfidf (1 + ln(count), times idf, rows of unit length), nb (binary "
                         "times the naive Bayes log-count ratio r learned from the labels, "
                         "rows of unit length) or tfidf-nb (tf-idf times r, rows of unit "
-                        "length)", choices=WEIGHTINGS, argument="features",
+                        "length)", choices=WEIGHTINGS, renamed_from="features",
                         search=("tfidf", "tfidf-nb", "nb", "binary"))
     nb_alpha = Setting(float, 1.0, "nb, tfidf-nb: smoothing α added to every feature's "
                        "count per class",

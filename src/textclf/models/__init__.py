@@ -9,7 +9,7 @@ siblings add ``fit`` to these classes).
 """
 
 from textclf.models.base import Model
-from textclf.models.catalog import MODEL_KINDS, new_model
+from textclf.models.catalog import MODEL_KINDS
 from textclf.models.logistic import LogisticRegression
 from textclf.models.mlp import FeedForwardNetwork
 from textclf.models.multilabel import MultiLabelLogisticRegression
@@ -28,5 +28,4 @@ __all__ = [
     "MultiLabelLogisticRegression",
     "RowSparse",
     "SoftmaxRegression",
-    "new_model",
 ]

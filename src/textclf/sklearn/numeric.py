@@ -15,14 +15,14 @@ from textclf.sklearn.fitting import (
     ESTIMATOR_PARAMETERS,
     architecture,
     encode_targets,
-    fit_model,
+    estimator_settings,
+    fit_numeric,
     kind_parameters,
     logits_of,
     parameters_init,
-    partial_fit_model,
+    partial_fit_numeric,
     sample_weights,
     targets_of,
-    training_settings,
 )
 
 # Numeric problems are often small: few mini-batches per epoch, so a network needs a larger
@@ -63,12 +63,13 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
         weights = sample_weights(sample_weight, X.shape[0])
         self.classes_, targets = encode_targets(y, weights)
         self.label_dtype_ = y.dtype  # multi-label predict gives y's dtype back
-        settings = training_settings(self._kind, self.get_params(), self.random_state)
-        self.model_, self.history_, _ = fit_model(
-            self._kind, with_bias(X), targets, self.classes_, weights, settings,
-            self._network(), self.validation_fraction,
-        )
-        self.training_ = settings
+        settings = estimator_settings(self._kind, self.get_params(), self.random_state,
+                                      self._network())
+        fitted = fit_numeric(self._kind, with_bias(X), targets, self.classes_, weights,
+                             settings, self.validation_fraction)
+        self.fitted_, self.partial_ = fitted, None  # partial_fit after fit goes on from it
+        self.model_, self.history_ = fitted.model, fitted.history
+        self.training_ = fitted.training_settings
         self.n_iter_ = len(self.history_)
         self._set_coefficients()
         return self
@@ -84,8 +85,8 @@ class _NumericClassifier(ClassifierMixin, BaseEstimator):
         if fresh:
             self._check_target_type(y)
             self.label_dtype_ = y.dtype
-        partial_fit_model(self, self._kind, with_bias(X), y, classes, sample_weight,
-                          self._network())
+        partial_fit_numeric(self, self._kind, with_bias(X), y, classes, sample_weight,
+                            self._network())
         self._set_coefficients()
         return self
 
@@ -132,7 +133,9 @@ class LogisticRegressionClassifier(_NumericClassifier):
     "linear") with ``decay``, ``l2`` and ``l1`` penalties on w, ``bias_rate`` (the bias's
     learning rate relative to η), ``init`` ("zeros" or
     "random"), ``patience`` (early stopping on a held-out ``validation_fraction``),
-    ``random_state``. Defaults: textclf's for the logistic model.
+    ``random_state``. Defaults: full-batch L-BFGS (``optimizer="lbfgs"``: up to 100
+    iterations, λ₂ = 1e-5), as scikit-learn's LogisticRegression solves the whole objective;
+    ``optimizer="sgd"`` gives textclf's mini-batch training.
 
     Learned: ``classes_`` (two), ``coef_`` (1, d) = w, ``intercept_`` (1,) = b, ``model_``
     (textclf's :class:`~textclf.models.LogisticRegression`), ``history_`` (per epoch),
@@ -142,7 +145,8 @@ class LogisticRegressionClassifier(_NumericClassifier):
     _kind = "logistic"
     _multi_label = True
 
-    __init__ = parameters_init({**kind_parameters("logistic"), **ESTIMATOR_PARAMETERS})
+    __init__ = parameters_init({**kind_parameters("logistic", optimizer="lbfgs"),
+                                **ESTIMATOR_PARAMETERS})
 
     def _check_target_type(self, y: np.ndarray) -> None:
         y_type = type_of_target(y, input_name="y")
@@ -169,7 +173,7 @@ class LogisticRegressionClassifier(_NumericClassifier):
 class SoftmaxRegressionClassifier(_NumericClassifier):
     """Softmax (multinomial logistic) regression Ŷ = softmax([x | 1]θ), K ≥ 2 classes.
 
-    Settings as :class:`LogisticRegressionClassifier`, defaults textclf's for softmax.
+    Settings as :class:`LogisticRegressionClassifier`; defaults: full-batch L-BFGS.
     Learned: ``coef_`` (K, d) = θ[:-1]ᵀ, ``intercept_`` (K,) = θ's bias row, ``model_``
     (:class:`~textclf.models.SoftmaxRegression`), ``history_``, ``n_iter_``. For two classes
     ``decision_function`` is the log-odds z₁ − z₀, as scikit-learn expects.
@@ -177,7 +181,8 @@ class SoftmaxRegressionClassifier(_NumericClassifier):
 
     _kind = "softmax"
 
-    __init__ = parameters_init({**kind_parameters("softmax"), **ESTIMATOR_PARAMETERS})
+    __init__ = parameters_init({**kind_parameters("softmax", optimizer="lbfgs"),
+                                **ESTIMATOR_PARAMETERS})
 
     def _set_coefficients(self) -> None:
         theta = self.model_.theta

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -10,26 +12,19 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from textclf.classifier import ARGUMENTS, TextClassifier
-from textclf.classifier.settings import DecisionSettings
-from textclf.evaluation.decisions import best_threshold, decide
-from textclf.features import FeatureSettings, Featurizer
-from textclf.features.naive_bayes import Targets, interpolate_trained
-from textclf.models import ModelSettings
+from textclf.fitting.labels import type_of_label
+from textclf.fitting.persistence import arguments
 from textclf.sklearn.fitting import (
     ESTIMATOR_PARAMETERS,
-    architecture,
+    class_indices,
     encode_targets,
-    fit_model,
     logits_of,
     parameters_init,
-    partial_fit_model,
     sample_weights,
+    seed_of,
     targets_of,
-    training_settings,
 )
-from textclf.training.weights import document_weights
 
-MODELS = ModelSettings.model.choices
 # The classifier's arguments (features, model, training; scikit-learn's random_state stands
 # for the seed; y's type says whether it is multi-label), then those of every estimator here.
 TEXT_PARAMETERS = {
@@ -60,21 +55,12 @@ def as_texts(X: Any) -> list[str]:
     return texts
 
 
-def nb_targets(targets: np.ndarray, n_outputs: int) -> Targets:
-    """What the nb ratios learn from: class indices, or a label-indicator matrix."""
-    return Targets(targets, n_outputs, targets.ndim == 2)
-
-
-def first_batch_targets(y: np.ndarray, classes: Any) -> Targets | None:
-    """partial_fit's first batch for the nb ratios: y's indices in ``classes`` (every class
-    counted, present or not), or its label-indicator matrix; None without classes (refused
-    after, as scikit-learn's partial_fit does)."""
-    if np.ndim(y) == 2:
-        return nb_targets((np.asarray(y) != 0).astype(np.uint8), np.shape(y)[1])
-    if classes is None:
-        return None
-    names = np.unique(np.asarray(classes))
-    return nb_targets(np.minimum(np.searchsorted(names, y), len(names) - 1), len(names))
+def index_labels(targets: np.ndarray) -> list:
+    """Class indices as labels (ints), or each row of a label-indicator matrix as the list
+    of its labels' indices: what the TextClassifier behind the estimator is fitted on."""
+    if targets.ndim == 2:
+        return [np.flatnonzero(row).tolist() for row in targets]
+    return targets.tolist()
 
 
 class RawTextClassifier(ClassifierMixin, BaseEstimator):
@@ -82,7 +68,7 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
 
     Its parameters are :class:`textclf.TextClassifier`'s arguments (declared once in
     :data:`textclf.classifier.ARGUMENTS`), with ``random_state`` for the seed:
-    Features: ``ngrams`` (1 = unigrams, 2 = uni+bigrams...), ``features`` ("tfidf-nb", the
+    Features: ``ngrams`` (1 = unigrams, 2 = uni+bigrams...), ``weighting`` ("tfidf-nb", the
     default, "nb", "tfidf", "binary", "count"), ``nb_alpha``, ``nb_beta``, ``char_ngrams``
     ("auto", the default, None or lengths such as (2, 5)), ``char_mode``, ``min_df``,
     ``max_features``, ``lowercase``, ``token_pattern``, ``sublinear_tf``, ``hash_bits``.
@@ -93,26 +79,35 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
     default, as in :class:`textclf.TextClassifier`), ``validation_fraction`` (held out for
     early stopping), ``random_state``.
 
-    Learned: ``classes_``, ``featurizer_`` (:class:`~textclf.features.Featurizer`),
-    ``model_``, ``history_``, ``training_``, ``n_iter_``. :meth:`to_text_classifier` gives
+    Learned: ``classes_``, ``text_classifier_`` (the :class:`textclf.TextClassifier` it
+    fitted, its labels the indices of ``classes_``), ``featurizer_``
+    (:class:`~textclf.features.Featurizer`), ``model_``, ``history_``, ``training_``,
+    ``threshold_``, ``n_iter_``. :meth:`to_text_classifier` gives
     the equivalent :class:`textclf.TextClassifier` (to save a model file, explain, serve).
     """
 
     __init__ = parameters_init(TEXT_PARAMETERS)
 
-    def _feature_settings(self) -> FeatureSettings:
-        return FeatureSettings(**{setting.name: getattr(self, setting.argument)
-                                  for setting in FeatureSettings.declared.values()})
-
-    def _model_kind(self, n_classes: int, multi_label: bool = False) -> str:
-        if self.model not in MODELS:
-            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {self.model!r}")
-        if self.model == "auto":
-            return "logistic" if n_classes == 2 or multi_label else "softmax"
-        return self.model
+    def _text_classifier(self, multi_label: bool) -> TextClassifier:
+        """A TextClassifier with these parameters, its labels the indices of ``classes_``
+        (class weights keyed by index as well)."""
+        arguments = {name: getattr(self, name) for name in TEXT_PARAMETERS if name in ARGUMENTS}
+        arguments["seed"] = seed_of(self.random_state)
+        arguments["multi_label"] = True if multi_label else None
+        weights = arguments.get("class_weight")
+        if isinstance(weights, Mapping):
+            index = {str(c): k for k, c in enumerate(self.classes_)}
+            unknown = sorted(str(c) for c in weights if str(c) not in index)
+            if unknown:
+                raise ValueError(f"class_weight names classes {', '.join(unknown)} that y does "
+                                 f"not have (classes: {', '.join(map(str, self.classes_))})")
+            arguments["class_weight"] = {index[str(c)]: w for c, w in weights.items()}
+        return TextClassifier(**arguments)
 
     def fit(self, X, y, sample_weight=None):
-        """Learn the vocabulary from the texts X, then θ from them and the labels y.
+        """Learn the vocabulary from the texts X, then θ from them and the labels y, through
+        :meth:`textclf.TextClassifier.fit` (a held-out ``validation_fraction`` as the dev
+        set where one is needed).
 
         ``sample_weight`` weighs each text's loss (Σᵢ sᵢ L⁽ⁱ⁾). Returns the estimator.
         """
@@ -122,30 +117,18 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         weights = sample_weights(sample_weight, len(texts))
         self.classes_, targets = encode_targets(y, weights)
         self.label_dtype_ = y.dtype
-        kind = self._model_kind(len(self.classes_), targets.ndim == 2)
-        settings = training_settings(kind, self.get_params(), self.random_state)
-        network = architecture(self.get_params()) if kind == "mlp" else None
-        featurizer = Featurizer(self._feature_settings())
-        if featurizer.settings.nb_beta is not None and (kind != "logistic"
-                                                        or targets.ndim == 2):
-            raise ValueError("nb_beta interpolates binary logistic regression's weights: it "
-                             "does not apply here (a multi-label y, or another model)")
-        X_features = featurizer.fit_transform(texts, nb_targets(targets, len(self.classes_)),
-                                              document_weights(
-            targets, [str(c) for c in self.classes_], settings.class_weight, weights))
-        decisions = self._decision_settings()
-        auto = targets.ndim == 2 and decisions.threshold == "auto"
-        self.model_, self.history_, dev = fit_model(
-            kind, X_features, targets, self.classes_, weights, settings, network,
-            self.validation_fraction, hold_out_dev=auto,
-        )
-        interpolate_trained(self.model_, featurizer.settings)
-        self.threshold_ = None if not auto else best_threshold(
-            self.model_.predict_proba(dev[0]), dev[1], decisions.top_k, decisions.at_least_one)
-        self.featurizer_ = featurizer
-        self.training_ = settings
-        self.n_iter_ = len(self.history_)
+        clf = self._text_classifier(targets.ndim == 2)
+        clf.fit(texts, index_labels(targets), sample_weight=weights,
+                validation_fraction=self.validation_fraction,
+                classes=range(len(self.classes_)))
+        self._fitted(clf)
         return self
+
+    def _fitted(self, clf: TextClassifier) -> None:
+        self.text_classifier_ = clf
+        self.featurizer_, self.model_, self.history_ = clf.featurizer, clf.model, clf.history
+        self.training_, self.threshold_ = clf.training_settings, clf.chosen_threshold
+        self.n_iter_ = len(self.history_)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass of mini-batch SGD over the texts X and labels y, as
@@ -155,19 +138,27 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         texts = as_texts(X)
         y = targets_of(y)
         check_consistent_length(texts, y)
-        if not hasattr(self, "model_"):  # the featuriser (nb: its ratios) from this batch
-            self.featurizer_ = Featurizer(self._feature_settings())
-            if self.featurizer_.settings.nb_beta is not None:
-                raise ValueError("nb_beta interpolates the weights of a finished training; "
-                                 "partial_fit's never finishes: leave nb_beta unset")
-            self.featurizer_.fit(texts, first_batch_targets(y, classes))
+        multi_label = np.ndim(y) == 2
+        clf = getattr(self, "text_classifier_", None)
+        if clf is None:
+            if classes is None and not multi_label:
+                raise ValueError("classes must be passed on the first call to partial_fit "
+                                 "(every class y will hold)")
+            self.classes_ = np.arange(np.shape(y)[1]) if multi_label \
+                else np.unique(np.asarray(classes))
             self.label_dtype_ = y.dtype
-            self.threshold_ = None
-        kind = self._model_kind(len(classes) if classes is not None else
-                                len(getattr(self, "classes_", [])), y.ndim == 2)
-        partial_fit_model(self, kind, self.featurizer_.transform(texts), y, classes,
-                          sample_weight, architecture(self.get_params()) if kind == "mlp"
-                          else None)
+            clf = self._text_classifier(multi_label)
+        elif classes is not None and not multi_label \
+                and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError(f"classes {np.unique(classes)} differ from the classes of the "
+                             f"first call to partial_fit {self.classes_}")
+        if multi_label != clf.multi_label and clf.fitted is not None:
+            raise ValueError("y is multi-label where the model is not, or the reverse")
+        targets = (np.asarray(y) != 0).astype(np.uint8) if multi_label \
+            else class_indices(y, self.classes_)
+        clf.partial_fit(texts, index_labels(targets), classes=range(len(self.classes_)),
+                        sample_weight=sample_weights(sample_weight, len(texts)))
+        self._fitted(clf)
         return self
 
     def transform_texts(self, X) -> sp.csr_matrix:
@@ -192,36 +183,24 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         ``at_least_one``: docs/multilabel.md)."""
         X = self.transform_texts(X)
         if self.model_.multi_label:
-            s = self._decision_settings()
-            chosen = decide(self.model_.predict_proba(X), s.effective_threshold(self.threshold_),
-                            s.top_k, s.at_least_one)
+            chosen = self.text_classifier_.decide(self.model_.predict_proba(X))
             return chosen.astype(self.label_dtype_)
         return self.classes_[self.model_.predict(X)]
-
-    def _decision_settings(self) -> DecisionSettings:
-        """threshold, top_k, at_least_one (multi-label decisions), checked."""
-        return DecisionSettings(**{setting.name: getattr(self, setting.argument)
-                                   for setting in DecisionSettings.declared.values()})
 
     def to_text_classifier(self) -> TextClassifier:
         """The fitted featuriser and model as a :class:`textclf.TextClassifier`.
 
-        Its labels are ``str(c)`` for c in ``classes_``, in the same order.
+        Its labels are ``str(c)`` for c in ``classes_``, in the same order (integers and
+        booleans come back as such from its ``predict``).
         """
         check_is_fitted(self)
-        settings = {name: getattr(self, name) for name in TEXT_PARAMETERS
-                    if name in ARGUMENTS}
-        settings |= {name: getattr(self.training_, name)
-                     for name in self.training_.as_dict()}
-        settings["model"] = "logistic" if self.model_.kind == "multilabel" else self.model_.kind
-        settings["multi_label"] = True if self.model_.multi_label else None
-        clf = TextClassifier(**settings)
-        clf.multi_label = self.model_.multi_label
-        clf.training_settings = self.training_
-        clf.featurizer, clf.model = self.featurizer_, self.model_
-        clf.labels = [str(label) for label in self.classes_]
-        clf.history = list(self.history_)
-        clf.chosen_threshold = self.threshold_
+        kinds = {type_of_label(c) for c in self.classes_}
+        label_type = kinds.pop() if len(kinds) == 1 and None not in kinds else "str"
+        fitted = dataclasses.replace(self.text_classifier_.fitted,
+                                     labels=[str(c) for c in self.classes_],
+                                     label_type=label_type)
+        clf = TextClassifier(**arguments(fitted))
+        clf.fitted = fitted
         return clf
 
     def save(self, path, quantize: str | None = None, prune_below: float | None = None) -> None:

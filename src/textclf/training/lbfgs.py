@@ -41,7 +41,7 @@ from textclf.training.history import (
 )
 from textclf.training.regularization import Regularizer
 from textclf.training.settings import TrainingSettings
-from textclf.training.sources import Block, as_block
+from textclf.training.sources import Block
 
 RELATIVE_DECREASE = 64 * np.finfo(np.float64).eps  # stop when J falls by less (as scikit-learn)
 LINE_SEARCH_STEPS = 50
@@ -84,7 +84,7 @@ def partial_sums(model: Model, X, y: np.ndarray,
 def block_sums(model: Model, blocks: Iterable[Block]) -> PartialSums:
     """The sums over every block of rows (a row source's epoch, unshuffled)."""
     total = None
-    for X, y, weights, _ in map(as_block, blocks):
+    for X, y, weights, _ in blocks:
         sums = partial_sums(model, X, y, weights)
         total = sums if total is None else total + sums
     if total is None:

@@ -44,7 +44,7 @@ from textclf.training.plain_step import PlainStep
 from textclf.training.regularization import Regularizer
 from textclf.training.schedules import Schedule
 from textclf.training.settings import TrainingSettings
-from textclf.training.sources import InMemoryRows, RowSource, as_block
+from textclf.training.sources import InMemoryRows, RowSource
 from textclf.training.sparse_step import BATCHES_PER_CALL, CompiledStep, SparseStep, supports
 from textclf.training.step import Step
 
@@ -234,7 +234,7 @@ class Trainer:
 
             try:
                 for block in source.blocks(rng):
-                    X, y, weights, order = as_block(block)
+                    X, y, weights, order = block
                     result = self.stepper.run(X, y, order, self.step, progress, weights)
                     loss_sum, correct = loss_sum + result.loss_sum, correct + result.correct
                     self.step, eta, seen = result.step, result.eta, seen + len(y)

@@ -14,9 +14,6 @@ every step strategy multiplies each row's loss and gradient term by its weight
 * :class:`ShardedRows`: several matrices (a cluster worker's shards) taken as one,
   shuffled as a whole: the batches of :class:`InMemoryRows` over the stacked rows,
   without stacking them.
-
-(A source written before weights, whose blocks are ``(X, y, order)``, is read as rows of
-weight 1.)
 """
 
 from __future__ import annotations
@@ -35,12 +32,6 @@ class Block(NamedTuple):
     y: np.ndarray
     weights: np.ndarray | None  # sᵢ per row, None: all 1
     order: np.ndarray | None  # the order to step through the rows, None: their own
-
-
-def as_block(block: tuple) -> Block:
-    """A source's block as a :class:`Block`; an old-style ``(X, y, order)`` is rows of
-    weight 1."""
-    return block if len(block) == 4 else Block(block[0], block[1], None, block[2])
 
 
 class RowSource(Protocol):

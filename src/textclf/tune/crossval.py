@@ -29,6 +29,7 @@ from textclf.classifier import TextClassifier
 from textclf.corpus.splits import stratified_folds
 from textclf.errors import SettingsError, TextclfError
 from textclf.features.featurizer import Featurizer
+from textclf.features.naive_bayes import Targets
 from textclf.features.settings import FeatureSettings
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS
@@ -95,10 +96,10 @@ class CrossValidatedTuner(Tuner):
         held = self.fold_of == fold
         train_rows, dev_rows = np.flatnonzero(~held), np.flatnonzero(held)
         featurizer = Featurizer(FeatureSettings(
-            ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df,
+            ngrams=settings.ngrams, weighting=settings.weighting, min_df=self.space.min_df,
             char_ngrams=settings.char_ngrams))
         X = featurizer.fit_transform([self.texts[i] for i in train_rows],
-                                     [self.labels[i] for i in self.y[train_rows]])
+                                     Targets(self.y[train_rows], len(self.labels)))
         X_dev = featurizer.transform([self.texts[i] for i in dev_rows])
         cost_key = (settings.ngrams, settings.char_ngrams)
         self.costs.featurise[cost_key] = max(self.budget.clock() - started,
@@ -122,7 +123,7 @@ class CrossValidatedTuner(Tuner):
         key = (settings.model, settings.features_key(), round(settings.eta_exponent, 6))
         if key not in self.etas:
             base = MODEL_DEFAULTS[settings.model]["eta"]
-            if settings.model in LINEAR_KINDS and settings.features not in NORMALIZED:
+            if settings.model in LINEAR_KINDS and settings.weighting not in NORMALIZED:
                 base *= 2.0 / max(features.mean_squared_norm, 1e-12)
             self.etas[key] = base * 10**settings.eta_exponent
         return self.etas[key]
@@ -135,7 +136,7 @@ class CrossValidatedTuner(Tuner):
     # a trial: k fits --------------------------------------------------------------------------
     def run_trial(self, settings: Point) -> Trial:
         started = self.budget.clock()
-        trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
+        trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.weighting,
                       0.0, settings.l2, settings.max_epochs,
                       started=started - self.budget.started, char_ngrams=settings.char_ngrams,
                       fold_scores=[])
@@ -144,9 +145,8 @@ class CrossValidatedTuner(Tuner):
             for fold in range(self.k):
                 features = self.fold_features(settings, fold)
                 trial.eta = self.eta(settings, features)
-                clf = self.classifier(settings, trial.eta)
-                clf.labels = self.labels
-                model = clf.build_model(features.X.shape[1])
+                _, training, model = self.trial_model(settings, trial.eta,
+                                                      features.X.shape[1])
                 held = self.fold_of == fold
                 y, y_dev = self.y[~held], self.y[held]
                 curve: list[float] = []
@@ -166,7 +166,7 @@ class CrossValidatedTuner(Tuner):
 
                 guard = ClockGuard(model, self.budget, enforce=True, cap_until=math.inf)
                 with np.errstate(over="ignore", invalid="ignore"):
-                    train(model, features.X, y, clf.training_settings, after_epoch, guard)
+                    train(model, features.X, y, training, after_epoch, guard)
                 curves.append(curve)
                 trial.fold_scores.append(curve[-1])
                 if self.default is None and fold == 0 and not self.budget.fits(
@@ -251,7 +251,7 @@ class CrossValidatedTuner(Tuner):
             **settings.feature_settings(), min_df=self.space.min_df, model=settings.model,
             epochs=settings.max_epochs, l2=settings.l2, seed=self.seed)
         try:
-            clf.fit(self.texts, [self.labels[i] for i in self.y])
+            clf.fit(self.texts, [self.classes[i] for i in self.y])
         except TextclfError as err:
             raise SettingsError(f"the chosen settings failed on all the data: {err}") from err
         return TuneResult(clf, trial, self.trials, self.budget.elapsed(), self.metric)

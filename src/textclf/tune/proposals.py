@@ -21,14 +21,14 @@ def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int,
     usual = "logistic" if n_classes == 2 else "softmax"
     model = usual if usual in models else models[0]
     ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]
-    features = (defaults.weighting if defaults.weighting in space.weightings
+    weighting = (defaults.weighting if defaults.weighting in space.weightings
                 else space.weightings[0])
     epochs = MODEL_DEFAULTS[model]["epochs"]
     max_epochs = min(space.max_epochs, key=lambda e: (abs(e - epochs), e))
     chars = defaults.char_ngrams if defaults.char_ngrams in space.char_ngrams \
         else space.char_ngrams[0]
     l2 = MODEL_DEFAULTS[model].get("l2", 0.0)
-    return Point(model, ngrams, features, 0.0, l2, max_epochs, chars)
+    return Point(model, ngrams, weighting, 0.0, l2, max_epochs, chars)
 
 
 def neighbours(point: Point, space: SearchSpace, models: tuple[str, ...]) -> list[Point]:
@@ -40,7 +40,7 @@ def neighbours(point: Point, space: SearchSpace, models: tuple[str, ...]) -> lis
         exponent = point.eta_exponent + step
         if abs(exponent) <= space.eta_decades:
             changed.append(Point(**{**asdict(point), "eta_exponent": exponent}))
-    for key, choices in (("ngrams", space.ngrams), ("features", space.weightings),
+    for key, choices in (("ngrams", space.ngrams), ("weighting", space.weightings),
                          ("char_ngrams", space.char_ngrams)):
         for value in choices:
             if value != getattr(point, key):
@@ -75,7 +75,7 @@ def perturb(point: Point, space: SearchSpace, models: tuple[str, ...],
     if rng.random() < 0.3:
         new["max_epochs"] = int(rng.choice(space.max_epochs))
     for key, choices in (("model", models), ("ngrams", space.ngrams),
-                         ("features", space.weightings), ("char_ngrams", space.char_ngrams)):
+                         ("weighting", space.weightings), ("char_ngrams", space.char_ngrams)):
         if len(choices) > 1 and rng.random() < 0.15:
             new[key] = choices[int(rng.integers(len(choices)))]
     new["ngrams"] = int(new["ngrams"])

@@ -22,9 +22,14 @@ import numpy as np
 from textclf.classifier import TextClassifier
 from textclf.errors import DataError, SettingsError, TextclfError
 from textclf.features.featurizer import Featurizer
+from textclf.features.naive_bayes import Targets
 from textclf.features.settings import FeatureSettings
+from textclf.fitting import FitSettings, Fitted, new_model, problem_of, problem_of_names
+from textclf.fitting.kinds import architecture
+from textclf.fitting.labels import typed_label
+from textclf.models.base import Model
 from textclf.models.settings import LINEAR_KINDS
-from textclf.training.settings import MODEL_DEFAULTS
+from textclf.training.settings import MODEL_DEFAULTS, TrainingSettings
 from textclf.tune.budget import TRIAL_SHARE, Budget, Costs, save_seconds
 from textclf.tune.proposals import default_point, longer, neighbours, perturb
 from textclf.tune.scoring import METRICS, score
@@ -77,13 +82,11 @@ class Tuner:
             raise DataError("the number of texts and of labels differ")
         if not len(texts):
             raise DataError("the training corpus is empty")
-        self.labels = sorted(set(map(str, labels)))
-        if len(self.labels) < 2:
-            raise DataError(f"the training data has only one class ({self.labels[0]!r}); "
-                            "a classifier needs at least two")
+        problem = problem_of(labels, FitSettings.from_arguments(multi_label=False))
+        self.labels, self.label_type, self.y = problem.labels, problem.label_type, problem.y
+        self.classes = [typed_label(name, self.label_type) for name in self.labels]
         index = {label: i for i, label in enumerate(self.labels)}
         self.texts = list(texts)
-        self.y = np.asarray([index[str(label)] for label in labels], dtype=np.int64)
         if dev_texts is not None:  # (None: the subclass scores otherwise, by folds)
             if len(dev_texts) != len(dev_labels):
                 raise DataError("the number of dev texts and of dev labels differ")
@@ -154,9 +157,9 @@ class Tuner:
         if key not in self.cache:
             started = self.budget.clock()
             featurizer = Featurizer(FeatureSettings(
-                ngrams=settings.ngrams, weighting=settings.features, min_df=self.space.min_df,
+                ngrams=settings.ngrams, weighting=settings.weighting, min_df=self.space.min_df,
                 char_ngrams=settings.char_ngrams))
-            X = featurizer.fit_transform(self.texts, [self.labels[i] for i in self.y])
+            X = featurizer.fit_transform(self.texts, Targets(self.y, len(self.labels)))
             X_dev = featurizer.transform(self.dev_texts)
             mean_squared_norm = float(X.multiply(X).sum()) / X.shape[0]
             cost_key = (settings.ngrams, settings.char_ngrams)
@@ -164,6 +167,27 @@ class Tuner:
                 self.budget.clock() - started, self.costs.featurise.get(cost_key, 0.0))
             self.cache[key] = CachedFeatures(featurizer, X, X_dev, mean_squared_norm)
         return self.cache[key]
+
+    def trial_model(self, settings: Point, eta: float | None,
+                    n_features: int) -> tuple[FitSettings, TrainingSettings, Model]:
+        """A trial's settings, its training settings, and a fresh model for them (made by
+        the fitting layer, as every model is)."""
+        fit_settings = FitSettings.from_arguments(
+            **settings.feature_settings(), min_df=self.space.min_df, model=settings.model,
+            eta=eta, epochs=settings.max_epochs, l2=settings.l2, seed=self.seed)
+        problem = problem_of_names(self.labels, fit_settings, False, self.label_type)
+        training = fit_settings.training_for(problem.kind)
+        return fit_settings, training, new_model(problem.kind, n_features, problem.n_outputs,
+                                                 training, architecture(fit_settings.model))
+
+    def classifier_of(self, settings: FitSettings, training: TrainingSettings,
+                      featurizer: Featurizer, model: Model,
+                      history: list[dict]) -> TextClassifier:
+        """A classifier of the trial's featuriser and model (at its best epoch)."""
+        clf = TextClassifier(**settings.arguments())
+        clf.fitted = Fitted(featurizer, model, self.labels, training, history,
+                            label_type=self.label_type)
+        return clf
 
     def learning_rate(self, settings: Point, features: CachedFeatures) -> float:
         base = MODEL_DEFAULTS[settings.model]["eta"]
@@ -175,17 +199,12 @@ class Tuner:
         started = self.budget.clock()
         features = self.features(settings)
         eta = self.learning_rate(settings, features)
-        trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.features,
+        trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.weighting,
                       eta, settings.l2, settings.max_epochs, started=started - self.budget.started,
                       char_ngrams=settings.char_ngrams)
         try:
-            clf = TextClassifier(
-                **settings.feature_settings(), min_df=self.space.min_df,
-                model=settings.model, eta=eta, epochs=settings.max_epochs, l2=settings.l2,
-                seed=self.seed,
-            )
-            clf.labels = self.labels
-            model = clf.build_model(features.X.shape[1])  # also settles training_settings
+            fit_settings, model_training, model = self.trial_model(settings, eta,
+                                                                   features.X.shape[1])
         except TextclfError as err:
             trial.status = f"failed: {err}"
             return self._finish(trial, started)
@@ -228,7 +247,7 @@ class Tuner:
 
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                train(model, features.X, self.y, clf.training_settings, after_epoch, guard)
+                train(model, features.X, self.y, model_training, after_epoch, guard)
         except NoProgressError:
             pass
         except (OutOfTimeError, TrialCappedError) as stop:
@@ -246,10 +265,10 @@ class Tuner:
         for name, array in model.parameters().items():
             array[...] = best["parameters"][name]  # back to the best epoch, in place
         trial.score, trial.epochs = best["score"], best["epoch"]
-        clf.featurizer, clf.model = features.featurizer, model
         for record in history:  # as early stopping marks the epoch whose parameters are kept
             record["best"] = record["epoch"] == best["epoch"]
-        clf.history = history
+        clf = self.classifier_of(fit_settings, model_training, features.featurizer, model,
+                                 history)
         if self.best is None or trial.score > self.best[0].score:
             self.best = (trial, settings, clf)
             self.budget.reserve = save_seconds(clf)

@@ -60,25 +60,25 @@ class Point:
 
     model: str
     ngrams: int
-    features: str
+    weighting: str
     eta_exponent: float  # u: η = base η · 10^u
     l2: float
     max_epochs: int
     char_ngrams: tuple[int, int] | None = None
 
     def features_key(self) -> tuple:
-        return (self.ngrams, self.features, self.char_ngrams)
+        return (self.ngrams, self.weighting, self.char_ngrams)
 
     def cost_key(self) -> tuple:
         # an L2 penalty touches every weight at every step: another cost per epoch
-        return (self.model, self.ngrams, self.features, self.l2 > 0, self.char_ngrams)
+        return (self.model, self.ngrams, self.weighting, self.l2 > 0, self.char_ngrams)
 
     def key(self) -> tuple:
         """Settings this close count as already tried."""
-        return (self.model, self.ngrams, self.features, round(self.eta_exponent, 2),
+        return (self.model, self.ngrams, self.weighting, round(self.eta_exponent, 2),
                 float(f"{self.l2:.2g}"), self.max_epochs, self.char_ngrams)
 
     def feature_settings(self) -> dict:
         """The point's TextClassifier arguments for its features."""
-        return {"ngrams": self.ngrams, "features": self.features,
+        return {"ngrams": self.ngrams, "weighting": self.weighting,
                 "char_ngrams": self.char_ngrams}

@@ -16,7 +16,7 @@ from textclf.training.settings import TrainingSettings
 from textclf.training.sources import InMemoryRows
 from textclf.tune.budget import Budget
 
-TABLE_HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6} {'chars':>5}  {'features':<8} "
+TABLE_HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6} {'chars':>5}  {'weighting':<9} "
                 f"{'eta':>9} {'l2':>8} {'epochs':>7} {'score':>7} {'seconds':>8}  status")
 
 
@@ -27,7 +27,7 @@ class Trial:
     number: int
     model: str
     ngrams: int
-    features: str
+    weighting: str
     eta: float
     l2: float
     max_epochs: int
@@ -52,7 +52,7 @@ class Trial:
         epochs = f"{self.epochs}/{self.max_epochs}"
         chars = "-" if self.char_ngrams is None else "{}-{}".format(*self.char_ngrams)
         return (f"{self.number:>5}  {self.model:<8} {self.ngrams:>6} {chars:>5}  "
-                f"{self.features:<8} "
+                f"{self.weighting:<9} "
                 f"{self.eta:>9.3g} {self.l2:>8.2g} {epochs:>7} {score_text:>7} "
                 f"{self.seconds:>8.1f}  {self.status}{'  *best' if is_best else ''}")
 

@@ -1,4 +1,4 @@
-"""What a classifier learns to predict: the label names and the targets, single- or multi-label.
+"""Labels as given to a fit: their names and type, and the targets, single- or multi-label.
 
 Single-label data (every document has exactly one label): the targets are class indices
 into the sorted label names. Multi-label data (a document has zero or several labels, or
@@ -86,15 +86,10 @@ def read_targets(labels: object, multi_label: bool | None,
     return sets, bool(multi_label) or odd is not None
 
 
-def label_names(sets: LabelSets, multi_label: bool, label_type: str = "str") -> list[str]:
-    """The labels of the training data in sorted order (integers by value); at least two."""
-    names = sorted({label for labels in sets for label in labels},
-                   key=int if label_type == "int" else None)
-    if len(names) < 2:
-        what = "label" if multi_label else "class"
-        found = f"one {what} ({names[0]!r})" if names else f"no {what}"
-        raise DataError(f"the training data has only {found}; a classifier needs at least two")
-    return names
+def label_names(sets: LabelSets, label_type: str = "str") -> list[str]:
+    """The labels of the training data in sorted order (integers by value)."""
+    return sorted({label for labels in sets for label in labels},
+                  key=int if label_type == "int" else None)
 
 
 def encode(sets: Sequence[tuple[str, ...]], names: Sequence[str],

@@ -1,4 +1,4 @@
-"""Every setting of a text classifier, from the layers that declare them.
+"""Every setting of a fit, from the layers that declare them.
 
 Each setting is declared once, where it belongs: how text becomes features
 (:class:`~textclf.features.FeatureSettings`), which model (:class:`~textclf.models.
@@ -10,21 +10,26 @@ pass; ``TextClassifier``'s arguments, the command line's options, the scikit-lea
 estimators' parameters and the tuner's search space are made from it.
 
 Training settings left out take the defaults of the model kind (``MODEL_DEFAULTS``), so
-their argument's default is None.
+their argument's default is None. :class:`FitSettings` holds one fit's settings, grouped.
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from textclf.core.settings import Setting, Settings
 from textclf.distributed.settings import ClusterSettings
 from textclf.errors import SettingsError
+from textclf.evaluation.decisions import DecisionRule
 from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models.settings import ModelSettings
-from textclf.training.settings import TrainingSettings
+from textclf.training.settings import TrainingSettings, default_settings
 
 
 class RunSettings(ClusterSettings):
@@ -64,6 +69,10 @@ class DecisionSettings(Settings):
         if self.threshold is not None:
             return self.threshold
         return 0.0 if self.top_k is not None else 0.5
+
+    def rule(self, chosen: float | None = None) -> DecisionRule:
+        """The rule these settings give (``chosen``: the threshold ``auto`` chose)."""
+        return DecisionRule(self.effective_threshold(chosen), self.top_k, self.at_least_one)
 
 
 GROUPS: dict[str, type[Settings]] = {
@@ -125,3 +134,74 @@ def split_arguments(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
         argument = ARGUMENTS[name]
         grouped[argument.group][argument.setting.name] = value
     return grouped
+
+
+# Old spellings of arguments, accepted with a warning naming the new one.
+RENAMED_ARGUMENTS = {argument.setting.renamed_from: name for name, argument in ARGUMENTS.items()
+                     if argument.setting.renamed_from}
+
+
+def renamed(values: Mapping[str, Any], stacklevel: int = 3) -> dict[str, Any]:
+    """``values`` with old argument names replaced by their new ones (and a warning)."""
+    values = dict(values)
+    for old, new in RENAMED_ARGUMENTS.items():
+        if old in values:
+            if new in values:
+                raise TypeError(f"give {new!r} or its old name {old!r}, not both")
+            warnings.warn(f"the argument {old!r} is now called {new!r}", FutureWarning,
+                          stacklevel=stacklevel)
+            values[new] = values.pop(old)
+    return values
+
+
+@dataclass
+class FitSettings:
+    """The settings of one fit, by group: how text becomes features, which model, its
+    training settings as given (left out: the model kind's defaults, :meth:`training_for`),
+    a multi-label model's decisions, how the work is run."""
+
+    features: FeatureSettings = field(default_factory=lambda: FeatureSettings(
+        **CLASSIFIER_DEFAULTS))
+    model: ModelSettings = field(default_factory=ModelSettings)
+    training: dict[str, Any] = field(default_factory=dict)
+    decision: DecisionSettings = field(default_factory=DecisionSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+
+    @classmethod
+    def from_arguments(cls, **values: Any) -> FitSettings:
+        """From the classifier's arguments (:data:`ARGUMENTS`), each checked by its
+        declaration; unknown names are a TypeError."""
+        grouped = split_arguments(renamed(values, stacklevel=4))
+        return cls(FeatureSettings(**{**CLASSIFIER_DEFAULTS, **grouped["features"]}),
+                   ModelSettings(**grouped["model"]),
+                   {name: TrainingSettings.declared[name].check(value)
+                    for name, value in grouped["training"].items() if value is not None},
+                   DecisionSettings(**grouped["decision"]), RunSettings(**grouped["run"]))
+
+    def arguments(self) -> dict[str, Any]:
+        """The arguments that make these settings (training ones: None = the default)."""
+        values = {s.argument: getattr(self.features, s.name)
+                  for s in FeatureSettings.declared.values()}
+        values |= {s.argument: getattr(self.model, s.name)
+                   for s in ModelSettings.declared.values()}
+        values |= {s.argument: self.training.get(s.name)
+                   for s in TrainingSettings.declared.values()}
+        values |= {s.argument: getattr(self.decision, s.name)
+                   for s in DecisionSettings.declared.values()}
+        return values | {s.argument: getattr(self.run, s.name)
+                         for s in RunSettings.declared.values()}
+
+    def training_for(self, kind: str, overrides: Mapping[str, Any] | None = None
+                     ) -> TrainingSettings:
+        """The training settings of a ``kind`` model: its defaults, the settings given,
+        then ``overrides``."""
+        return default_settings(kind, {**self.training, **(overrides or {})})
+
+    def replace(self, **changes: Any) -> FitSettings:
+        """These settings with some arguments changed (by their argument names)."""
+        return FitSettings.from_arguments(**{**self.arguments(), **changes})
+
+    @property
+    def dtype(self) -> type:
+        """The type of X's values (and of a linear model's θ during SGD training)."""
+        return np.float32 if self.run.float32 else np.float64

@@ -11,7 +11,7 @@ chunks, whatever the size of the file.
 2. :func:`featurised_chunks`, once per epoch: ``chunk_docs`` documents at a time, as rows
    of [X | 1] and their targets (and weights).
 
-:func:`train_streamed` puts the two together for ``TextClassifier.fit_stream``.
+:func:`fit_stream` puts the two together for ``TextClassifier.fit_stream``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textclf.classifier import devset
-from textclf.classifier.targets import encode, label_names
 from textclf.core.chunking import batches
 from textclf.core.parallel import ordered_map
 from textclf.corpus.documents import Document
@@ -34,6 +32,13 @@ from textclf.errors import DataError, SettingsError
 from textclf.features.hashing import HashingFeaturizer
 from textclf.features.naive_bayes import LabelTotals
 from textclf.features.weighting import weight_counts
+from textclf.fitting.devset import check_dev_needs, dev_rows
+from textclf.fitting.fitted import Fitted
+from textclf.fitting.kinds import architecture, new_model
+from textclf.fitting.labels import encode, label_names
+from textclf.fitting.problem import problem_of_names
+from textclf.fitting.run import RunOptions, train_fitted
+from textclf.fitting.settings import FitSettings
 from textclf.training.sources import StreamedRows
 from textclf.training.weights import class_weights
 
@@ -186,42 +191,50 @@ def featurised_chunks(open_documents: Callable[[], Iterable[Document]],
         yield X, y, weights if by_class is None else weights * by_class[y]
 
 
-def train_streamed(clf, open_documents: Callable[[], Iterable[Document]], dev: tuple | None,
-                   chunk_docs: int, shuffle: bool, on_epoch_end, checkpoint,
-                   resume: bool, sign_key: bytes | None = None) -> None:
-    """``TextClassifier.fit_stream``'s work: the first pass, the model, then the epochs
-    over the featurised chunks (whole mini-batches each)."""
-    if clf.feature_settings.hash_bits is None:
+def fit_stream(settings: FitSettings, open_documents: Callable[[], Iterable[Document]],
+               dev: tuple | None = None, chunk_docs: int = DEFAULT_CHUNK_DOCS,
+               options: RunOptions | None = None) -> Fitted:
+    """``TextClassifier.fit_stream``'s work: the first pass, the problem and the model,
+    then the epochs over the featurised chunks (whole mini-batches each). ``dev``: (texts,
+    labels) or (texts, labels, weights)."""
+    options = options or RunOptions()
+    if settings.features.hash_bits is None:
         raise SettingsError("streaming training needs hashed features: give hash_bits "
                             "(--hash-bits)")
     if not (isinstance(chunk_docs, int) and chunk_docs >= 1):
         raise SettingsError(f"chunk_docs must be at least 1, got {chunk_docs!r}")
-    settings = clf.feature_settings.replace()
-    if settings.char_ngrams == "auto":  # decided on the first chunk of the stream
-        settings = settings.resolved([doc.text for doc in itertools.islice(open_documents(),
+    features = settings.features.replace()
+    if features.char_ngrams == "auto":  # decided on the first chunk of the stream
+        features = features.resolved([doc.text for doc in itertools.islice(open_documents(),
                                                                            chunk_docs)])
-    featurizer = HashingFeaturizer(settings, jobs=clf.jobs, dtype=clf.dtype)
-    clf.featurizer = featurizer
+    featurizer = HashingFeaturizer(features, jobs=settings.run.jobs, dtype=settings.dtype)
     scanned = scan(open_documents, featurizer, chunk_docs)
     if scanned.n == 0:
         raise DataError("the training corpus is empty")
-    forced = clf.model_settings.multi_label
+    forced = settings.model.multi_label
     if forced is False and scanned.multi_label:
         raise DataError("a document has zero or several labels, and multi_label is off")
-    clf.multi_label = bool(forced) or scanned.multi_label
-    clf.labels = label_names([(label,) for label in scanned.labels], clf.multi_label)
-    devset.check_dev_needs(clf, dev is not None)
-    clf.model = clf.build_model(featurizer.n_features)
-    m = clf.training_settings.batch_size
+    multi_label = bool(forced) or scanned.multi_label
+    problem = problem_of_names(label_names([(label,) for label in scanned.labels]), settings,
+                               multi_label)
+    check_dev_needs(settings, multi_label, dev is not None)
+    training = settings.training_for(problem.kind)
+    model = new_model(problem.kind, featurizer.n_features, problem.n_outputs, training,
+                      architecture(settings.model), settings.dtype, multi_label)
+    m = training.batch_size
     chunk_docs = max(m, chunk_docs // m * m)  # whole batches per chunk
-    by_class, scale = stream_weights(scanned, clf.training_settings.class_weight)
+    by_class, scale = stream_weights(scanned, training.class_weight)
     if scanned.nb_totals is not None:  # nb: the ratios, documents weighted as for training
-        featurizer.nb = scanned.nb_totals.scale(clf.labels, settings.nb_alpha,
-                                                clf.multi_label, by_class)
+        featurizer.nb = scanned.nb_totals.scale(problem.labels, features.nb_alpha,
+                                                multi_label, by_class)
     source = StreamedRows(lambda: featurised_chunks(
-        open_documents, featurizer, chunk_docs, clf.labels, clf.multi_label, by_class, scale),
+        open_documents, featurizer, chunk_docs, problem.labels, multi_label, by_class, scale),
         scanned.n)
-    dev_set = clf.dev_set(*dev) if dev is not None else None
-    clf.train(source, dev_set, on_epoch_end, checkpoint, resume,
-              lambda: stream_fingerprint(clf.get_settings(), scanned, featurizer, chunk_docs,
-                                         dev_set), shuffle, sign_key=sign_key)
+    dev_set = None if dev is None else dev_rows(featurizer, problem, dev[0], dev[1],
+                                                 dev[2] if len(dev) > 2 else None,
+                                                 training.class_weight)
+    fitted = Fitted(featurizer, model, problem.labels, training, decision=settings.decision,
+                    float32=settings.run.float32)
+    return train_fitted(fitted, source, dev_set, options,
+                        lambda: stream_fingerprint(settings.arguments(), scanned, featurizer,
+                                                   chunk_docs, dev_set))

@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.classifier import persistence
 from textclf.errors import SettingsError
+from textclf.fitting import persistence
+from textclf.fitting.fitted import Fitted
 from textclf.training.loop import Trainer, TrainingState
 
 COMPLETED = "completed"
@@ -47,33 +48,33 @@ class Checkpoints:
     def __init__(self, path: str | Path, fingerprint: str, sign_key: bytes | None = None):
         self.path, self.fingerprint, self.sign_key = Path(path), fingerprint, sign_key
 
-    def resume(self, clf) -> TrainingState | str | None:
-        """The state to go on from (θ put back into ``clf.model``), :data:`COMPLETED` when
-        the file holds this run finished (θ and history put back), or None when there is no
-        file to resume. A file of another run is refused."""
+    def resume(self, fitted: Fitted) -> TrainingState | str | None:
+        """The state to go on from (θ put back into ``fitted.model``), :data:`COMPLETED`
+        when the file holds this run finished (θ and history put back), or None when there
+        is no file to resume. A file of another run is refused."""
         if not self.path.exists():
             return None
-        parts = persistence.read(self.path, trust_pattern=True, sign_key=self.sign_key)
-        resume = parts.resume or {}
+        stored = persistence.read(self.path, trust_pattern=True, sign_key=self.sign_key)
+        resume, arrays = stored.resume or ({}, {})
         if resume.get("fingerprint") != self.fingerprint:
             raise SettingsError(
                 f"{self.path}: holds no checkpoint of this run (other data or settings, or no "
                 "--checkpoint when it was written); remove it or train without --resume")
-        for name, array in clf.model.parameters().items():
-            array[...] = parts.model.parameters()[name]
+        for name, array in fitted.model.parameters().items():
+            array[...] = stored.model.parameters()[name]
         if resume.get(COMPLETED):
-            clf.history = parts.history
+            fitted.history = stored.history
             return COMPLETED
-        return TrainingState(resume.get("trainer", {}), parts.resume_arrays)
+        return TrainingState(resume.get("trainer", {}), arrays)
 
-    def write(self, clf, trainer: Trainer) -> None:
+    def write(self, fitted: Fitted, trainer: Trainer) -> None:
         """Rewrite the model file with θ now and the state to go on from."""
         state = trainer.state()
-        clf.checkpoint = ({"fingerprint": self.fingerprint, "trainer": state.meta},
-                          state.arrays)
-        clf.history = trainer.history
-        clf.save(self.path, self.sign_key)
+        fitted.resume = ({"fingerprint": self.fingerprint, "trainer": state.meta},
+                         state.arrays)
+        fitted.history = trainer.history
+        persistence.write(self.path, fitted, self.sign_key)
 
-    def finish(self, clf) -> None:
+    def finish(self, fitted: Fitted) -> None:
         """The run is complete: the next save marks it so (no training state kept)."""
-        clf.checkpoint = ({"fingerprint": self.fingerprint, COMPLETED: True}, {})
+        fitted.resume = ({"fingerprint": self.fingerprint, COMPLETED: True}, {})

@@ -1,4 +1,4 @@
-"""A classifier in the model file: what is written, and checking everything read back.
+"""A fitted classifier in the model file: what is written, and checking everything read back.
 
 The file (:mod:`textclf.core.modelfile`) holds ``meta.json`` with the labels, the
 featuriser's state, the model's configuration, the training settings and history (and the
@@ -11,20 +11,20 @@ a classifier is built from it; what does not fit is a :class:`ModelFileError`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from textclf.classifier import compression
-from textclf.classifier.settings import DecisionSettings
-from textclf.classifier.targets import LABEL_TYPES
 from textclf.core import modelfile
 from textclf.core.schema import SchemaError, check
 from textclf.errors import ModelFileError, SettingsError
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import FAST_PATTERNS
+from textclf.fitting import compression
+from textclf.fitting.fitted import Fitted
+from textclf.fitting.labels import LABEL_TYPES
+from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
 from textclf.training.settings import TrainingSettings
@@ -50,6 +50,7 @@ META_SCHEMA = {
                   "chosen_threshold?": object},
     "calibration?": {"temperature": float, "dev_loss_before": "number",
                      "dev_loss_after": "number"},
+    "provenance?": dict,
     "compression?": {"quantize?": object, "prune_below?": object, "pruned?": int,
                      "vocabulary?": str, "parameters?": dict},
 }
@@ -59,51 +60,36 @@ TRUSTED_PATTERNS = tuple(FAST_PATTERNS)
 INTEGER = re.compile(r"-?[0-9]{1,4300}")  # a label name of an int (Python's digit limit)
 
 
-@dataclass
-class ClassifierParts:
-    """Everything a trained classifier is made of."""
-
-    featurizer: Featurizer
-    model: Model
-    labels: list[str]
-    training_settings: TrainingSettings
-    history: list[dict]
-    tuning: dict | None = None
-    float32: bool = False
-    resume: dict | None = None  # a checkpoint's training state (meta and arrays)
-    resume_arrays: dict[str, np.ndarray] = field(default_factory=dict)
-    decision: dict = field(default_factory=dict)  # a multi-label model's decision settings
-    calibration: dict | None = None  # the fitted temperature and the dev losses
-    compression: dict | None = None  # how to write it small (classifier.compression)
-    label_type: str = "str"  # the type the labels were given in (targets.LABEL_TYPES)
-
-
-def write(path: str | Path, parts: ClassifierParts, sign_key: bytes | None = None) -> None:
-    """Write ``parts`` to one model file (atomically). θ is stored in the dtype it was
+def write(path: str | Path, fitted: Fitted, sign_key: bytes | None = None) -> None:
+    """Write ``fitted`` to one model file (atomically). θ is stored in the dtype it was
     trained in, so a float32 model predicts the same after loading."""
-    featurizer_meta, featurizer_arrays = parts.featurizer.state()
+    featurizer_meta, featurizer_arrays = fitted.featurizer.state()
     meta = {
-        "labels": parts.labels,
-        "label_type": parts.label_type,
+        "labels": fitted.labels,
+        "label_type": fitted.label_type,
         "featurizer": featurizer_meta,
-        "model": parts.model.config(),
-        "training": parts.training_settings.as_dict(),
-        "history": parts.history,
-        "float32": parts.float32,
+        "model": fitted.model.config(),
+        "training": fitted.training_settings.as_dict(),
+        "history": fitted.history,
+        "float32": fitted.float32,
     }
-    if parts.tuning is not None:
-        meta["tuning"] = parts.tuning
-    if parts.model.multi_label:
-        meta["decision"] = parts.decision
-    if parts.calibration is not None:
-        meta["calibration"] = parts.calibration
+    if fitted.provenance:
+        meta["provenance"] = fitted.provenance
+    if fitted.tuning is not None:
+        meta["tuning"] = fitted.tuning
+    if fitted.multi_label:
+        meta["decision"] = {**fitted.decision.as_dict(),
+                            "chosen_threshold": fitted.chosen_threshold}
+    if fitted.calibration is not None:
+        meta["calibration"] = fitted.calibration
     arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
-    arrays |= {f"model.{k}": np.asarray(v) for k, v in parts.model.parameters().items()}
-    if parts.resume is not None:
-        meta["resume"] = parts.resume
-        arrays |= {f"resume.{k}": v for k, v in parts.resume_arrays.items()}
-    if parts.compression is not None:
-        compression.encode(meta, arrays, parts.model, parts.compression)
+    arrays |= {f"model.{k}": np.asarray(v) for k, v in fitted.model.parameters().items()}
+    if fitted.resume is not None:
+        resume, resume_arrays = fitted.resume
+        meta["resume"] = resume
+        arrays |= {f"resume.{k}": v for k, v in resume_arrays.items()}
+    if fitted.compression is not None:
+        compression.encode(meta, arrays, fitted.model, fitted.compression)
     modelfile.save(path, meta, arrays, sign_key)
 
 
@@ -113,7 +99,7 @@ def with_prefix(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndar
 
 
 def read(path: str | Path, trust_pattern: bool = False,
-         sign_key: bytes | None = None) -> ClassifierParts:
+         sign_key: bytes | None = None) -> Fitted:
     """Read a model file written by :func:`write`, checking that every part is well formed
     and that the parts fit together (and its signature, with ``sign_key``)."""
     meta, arrays = modelfile.load(path, sign_key)
@@ -131,29 +117,26 @@ def read(path: str | Path, trust_pattern: bool = False,
             raise SettingsError(f"unknown model kind {kind!r}")
         model = MODEL_KINDS[kind].from_config(meta["model"], with_prefix(arrays, "model."))
         training = TrainingSettings.from_dict(meta["training"])
-        decision = checked_decision(meta.get("decision", {}))
+        decision, chosen = checked_decision(meta.get("decision", {}))
     except (KeyError, TypeError, ValueError, SettingsError) as err:
         raise ModelFileError(f"{path}: inconsistent model file ({err})") from err
     labels, label_type = meta["labels"], meta.get("label_type", "str")
     check_parts(path, featurizer, model, labels, trust_pattern)
     check_label_type(path, labels, label_type)
-    return ClassifierParts(featurizer, model, labels, training, meta.get("history", []),
-                           meta.get("tuning"), bool(meta.get("float32", False)),
-                           meta.get("resume"), with_prefix(arrays, "resume."), decision,
-                           meta.get("calibration"), compression_spec(stored), label_type)
-
-
-def check_label_type(path: str | Path, labels: list[str], label_type: str) -> None:
-    """The labels' type is one textclf knows, and every label is a name of that type."""
-    if label_type not in LABEL_TYPES:
-        raise ModelFileError(f"{path}: unknown label type {label_type!r} (known: "
-                             f"{', '.join(LABEL_TYPES)})")
-    names_a = {"int": lambda name: bool(INTEGER.fullmatch(name)) and name == str(int(name)),
-               "bool": lambda name: name in ("False", "True"),
-               "str": lambda name: True}[label_type]
-    bad = next((label for label in labels if not names_a(label)), None)
-    if bad is not None:
-        raise ModelFileError(f"{path}: label {bad!r} is not the name of a {label_type}")
+    float32 = bool(meta.get("float32", False))
+    for block in (featurizer, *getattr(featurizer, "parts", {}).values()):
+        block.dtype = np.dtype(np.float32 if float32 else np.float64)  # values as trained
+    resume_arrays = with_prefix(arrays, "resume.")
+    fitted = Fitted(featurizer, model, labels, training, meta.get("history", []), label_type,
+                    decision, chosen, meta.get("calibration"), float32, meta.get("tuning"),
+                    compression_spec(stored), meta.get("provenance", {}))
+    if meta.get("resume") is not None:
+        fitted.resume = (meta["resume"], resume_arrays)
+        trainer = meta["resume"].get("trainer") or {}
+        steps = with_prefix(resume_arrays, "step.")
+        if isinstance(trainer.get("step_state"), dict) and (steps or trainer["step_state"]):
+            fitted.step_state = (trainer["step_state"], steps)
+    return fitted
 
 
 def compression_spec(stored: dict | None) -> dict | None:
@@ -167,7 +150,7 @@ def compression_spec(stored: dict | None) -> dict | None:
             "pruned": stored.get("pruned", 0)}
 
 
-def checked_decision(decision: dict) -> dict:
+def checked_decision(decision: dict) -> tuple[DecisionSettings, float | None]:
     """A multi-label model's decision settings, each checked by its declaration, and the
     threshold chosen on dev data (a number in (0, 1), or None)."""
     settings = DecisionSettings.from_dict(decision)
@@ -178,24 +161,24 @@ def checked_decision(decision: dict) -> dict:
             raise SettingsError("the chosen threshold must be a number")
     if settings.threshold == "auto" and chosen is None:
         raise SettingsError("threshold 'auto' without the threshold it chose")
-    return {**settings.as_dict(), "chosen_threshold": chosen}
+    return settings, chosen
 
 
-def arguments(parts: ClassifierParts) -> dict:
-    """The arguments of ``TextClassifier`` that remake the classifier of ``parts``."""
-    model = parts.model
-    values = {s.argument: getattr(parts.featurizer.settings, s.name)
+def arguments(fitted: Fitted) -> dict:
+    """The arguments of ``TextClassifier`` that remake the classifier of ``fitted``."""
+    model = fitted.model
+    values = {s.argument: getattr(fitted.featurizer.settings, s.name)
               for s in FeatureSettings.declared.values()}
-    values |= {s.argument: getattr(parts.training_settings, s.name)
+    values |= {s.argument: getattr(fitted.training_settings, s.name)
                for s in TrainingSettings.declared.values()}
-    values |= {s.argument: parts.decision[s.name] for s in DecisionSettings.declared.values()
-               if s.name in parts.decision}
+    values |= {s.argument: getattr(fitted.decision, s.name)
+               for s in DecisionSettings.declared.values()}
     values["model"] = "logistic" if model.kind == "multilabel" else model.kind
     values["multi_label"] = True if model.multi_label else None
     if model.kind == "mlp":
         values |= {"hidden": model.hidden, "activation": model.activation,
                    "dropout": model.dropout}
-    return values | {"float32": parts.float32}
+    return values | {"float32": fitted.float32}
 
 
 def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: list[str],
@@ -224,21 +207,14 @@ def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: 
         )
 
 
-def restore(cls, parts: ClassifierParts):
-    """A classifier of class ``cls`` (``TextClassifier``) made of ``parts``; an optimiser's
-    averages the file keeps (a checkpoint's) are kept for training on."""
-    clf = cls(**arguments(parts))
-    for featurizer in (parts.featurizer, *getattr(parts.featurizer, "parts", {}).values()):
-        featurizer.dtype = np.dtype(clf.dtype)  # each block's too: the values as trained
-    clf.training_settings = parts.training_settings
-    clf.featurizer, clf.model, clf.labels = parts.featurizer, parts.model, parts.labels
-    clf.history, clf.tuning = parts.history, parts.tuning
-    clf.label_type = parts.label_type
-    clf.multi_label = parts.model.multi_label
-    clf.chosen_threshold = parts.decision.get("chosen_threshold")
-    clf.calibration, clf.compression = parts.calibration, parts.compression
-    trainer = (parts.resume or {}).get("trainer") or {}
-    steps = with_prefix(parts.resume_arrays, "step.")
-    if isinstance(trainer.get("step_state"), dict) and (steps or trainer["step_state"]):
-        clf.optimizer_state = (trainer["step_state"], steps)
-    return clf
+def check_label_type(path: str | Path, labels: list[str], label_type: str) -> None:
+    """The labels' type is one textclf knows, and every label is a name of that type."""
+    if label_type not in LABEL_TYPES:
+        raise ModelFileError(f"{path}: unknown label type {label_type!r} (known: "
+                             f"{', '.join(LABEL_TYPES)})")
+    names_a = {"int": lambda name: bool(INTEGER.fullmatch(name)) and name == str(int(name)),
+               "bool": lambda name: name in ("False", "True"),
+               "str": lambda name: True}[label_type]
+    bad = next((label for label in labels if not names_a(label)), None)
+    if bad is not None:
+        raise ModelFileError(f"{path}: label {bad!r} is not the name of a {label_type}")

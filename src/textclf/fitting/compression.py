@@ -283,30 +283,30 @@ def featurizer_with_columns(featurizer, columns: np.ndarray):
     return chosen
 
 
-def compress(clf, quantize: str | None = "int8", prune_below: float | None = None) -> dict:
-    """Make ``clf`` small (see the module docstring): its terms sorted, those below
-    ``prune_below`` dropped (a hashed model's rows set to 0), and ``clf.compression`` set,
-    so that :meth:`save` writes θ as ``quantize`` asks. Returns what was done."""
-    clf.check_fitted()
+def compress(fitted, quantize: str | None = "int8", prune_below: float | None = None) -> dict:
+    """Make ``fitted`` (a :class:`~textfitted.fitting.fitted.Fitted`) small (see the module
+    docstring): its terms sorted, those below ``prune_below`` dropped (a hashed model's rows
+    set to 0), and ``fitted.compression`` set, so that saving writes θ as ``quantize``
+    asks. Returns what was done."""
     if quantize not in (None, *QUANTIZERS):
         raise SettingsError(f"quantize must be one of {', '.join(QUANTIZERS)} or None, got "
                             f"{quantize!r}")
     if prune_below is not None and not (isinstance(prune_below, int | float)
                                         and np.isfinite(prune_below) and prune_below >= 0):
         raise SettingsError(f"prune_below must be a number ≥ 0, got {prune_below!r}")
-    weights = term_weights(clf.model)
+    weights = term_weights(fitted.model)
     keep = np.arange(len(weights)) if prune_below is None \
         else np.flatnonzero(weights >= prune_below)
     pruned = len(weights) - len(keep)
-    if clf.featurizer.kind == "vocabulary":
-        keep = sorted_columns(clf.featurizer, keep)
+    if fitted.featurizer.kind == "vocabulary":
+        keep = sorted_columns(fitted.featurizer, keep)
         if pruned or not np.array_equal(keep, np.arange(len(weights))):
-            clf.featurizer = featurizer_with_columns(clf.featurizer, keep)
-            clf.model = with_columns(clf.model, keep)
+            fitted.featurizer = featurizer_with_columns(fitted.featurizer, keep)
+            fitted.model = with_columns(fitted.model, keep)
     elif pruned:  # hashed columns stay; their weights go to 0
         dropped = np.setdiff1d(np.arange(len(weights)), keep)
-        for name, array in clf.model.parameters().items():
+        for name, array in fitted.model.parameters().items():
             if name in ("theta", "hidden1.W"):
                 array[dropped] = 0.0
-    clf.compression = {"quantize": quantize, "prune_below": prune_below, "pruned": pruned}
+    fitted.compression = {"quantize": quantize, "prune_below": prune_below, "pruned": pruned}
     return {"features": len(weights), "pruned": pruned, "quantize": quantize}
