@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpora import DEFAULT_DATA_DIR, Split, load_corpus, tuning_splits  # noqa: E402
 
@@ -94,7 +96,8 @@ def main() -> None:
         clf = TextClassifier(seed=0).fit(train.texts, train.labels)
         seconds = time.perf_counter() - started
         print(row("textclf", clf.evaluate(test.texts, test.labels), seconds), flush=True)
-        fitted = fit_temperature(clf.model, clf.dev_set(dev.texts, dev.labels))
+        y_dev = np.array([clf.labels.index(label) for label in dev.labels])
+        fitted = fit_temperature(clf.model, (clf.transform(dev.texts), y_dev))
         clf.model.temperature = fitted.temperature
         print(row("textclf + temperature", clf.evaluate(test.texts, test.labels), None,
                   fitted.temperature), flush=True)

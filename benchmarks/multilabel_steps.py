@@ -25,20 +25,25 @@ from corpora import DEFAULT_DATA_DIR  # noqa: E402
 
 
 def main() -> None:
-    from textclf import TextClassifier, read_corpus
+    from textclf import read_corpus
     from textclf.training import train
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     args = parser.parse_args()
     corpus = read_corpus(args.data_dir / "goemotions" / "train.jsonl.gz")
-    clf = TextClassifier(seed=0)
-    clf.multi_label, clf.labels = True, sorted({y for s in corpus.label_sets for y in s})
     from textclf.features import Featurizer
+    from textclf.fitting import FitSettings, new_model, problem_of
 
-    clf.featurizer = Featurizer(clf.feature_settings)
-    X = clf.featurizer.fit_transform(corpus.texts)
-    Y = clf.targets(corpus.label_sets)
+    settings = FitSettings.from_arguments(seed=0)
+    problem = problem_of(corpus.label_sets, settings)  # multi-label: a 0/1 column per label
+    X = Featurizer(settings.features).fit_transform(corpus.texts, problem.nb_targets())
+    Y = problem.y
+    training = settings.training_for(problem.kind)
+
+    def fresh_model():
+        return new_model(problem.kind, X.shape[1], problem.n_outputs, training)
+
     print(f"- Machine: {platform.machine()}, Python {platform.python_version()}, "
           f"{platform.platform()}")
     print(f"\nX: {X.shape[0]} × {X.shape[1]}, {X.nnz} non-zeros; {Y.shape[1]} labels\n")
@@ -46,13 +51,11 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     reference = None
     for engine in ("plain", "sparse", "compiled"):
-        model = clf.build_model(X.shape[1])
-        settings = clf.training_settings
+        model = fresh_model()
         if engine == "compiled":  # compile outside the clock
-            train(clf.build_model(X.shape[1]), X[:64], Y[:64], settings.replace(epochs=1),
-                  engine="compiled")
+            train(fresh_model(), X[:64], Y[:64], training.replace(epochs=1), engine="compiled")
         started = time.perf_counter()
-        history = train(model, X, Y, settings, engine=engine)
+        history = train(model, X, Y, training, engine=engine)
         seconds = time.perf_counter() - started
         difference = 0.0 if reference is None else float(np.abs(model.theta - reference).max())
         reference = model.theta.copy() if reference is None else reference

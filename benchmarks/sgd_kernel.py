@@ -1,7 +1,7 @@
 """Training time of the default fit, numpy SparseSGD against the compiled SGD kernel.
 
 Runs ``TextClassifier(seed=0).fit`` with the default settings and times the call of
-``textclf.train.train`` in it (wall and CPU seconds, ``time.perf_counter`` /
+the training loop in it (``Trainer.fit``; wall and CPU seconds, ``time.perf_counter`` /
 ``time.process_time``; featurisation is not counted), and within it the wall seconds of the
 SGD steps (``SparseSGD.epoch``; the rest is mostly the train accuracy after each epoch);
 reports the test accuracy. With numba, the first fit of a process includes loading the

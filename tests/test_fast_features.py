@@ -1,7 +1,7 @@
 """The fast featuriser gives exactly the counts of the naive one and of scikit-learn.
 
 The tests taking ``engine`` run twice: on the numpy path and on the compiled kernels
-(:mod:`textclf.jit`, where numba is installed).
+(:mod:`textclf.core.jit`, where numba is installed).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The compiled kernels of textclf.jit against plain Python references."""
+"""The compiled kernels (textclf.kernels, compiled by textclf.core.jit) against plain Python
+references."""
 
 from __future__ import annotations
 

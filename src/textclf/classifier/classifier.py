@@ -22,8 +22,8 @@ from textclf.fitting import compression, persistence
 from textclf.fitting.cluster import fit_cluster
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.incremental import PartialFit, continue_fit
-from textclf.fitting.kinds import check_network
 from textclf.fitting.pipeline import fit
+from textclf.fitting.problem import check_network
 from textclf.fitting.run import RunOptions
 from textclf.fitting.settings import ARGUMENTS, DecisionSettings, FitSettings, signature
 from textclf.fitting.streaming import DEFAULT_CHUNK_DOCS, fit_stream

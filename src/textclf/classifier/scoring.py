@@ -13,7 +13,7 @@ from textclf.evaluation.calibration import calibration_of_classes
 from textclf.evaluation.metrics import EvaluationReport, evaluate_labels
 from textclf.evaluation.multilabel import MultiLabelReport, evaluate_label_sets
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.labels import label_names_of, read_targets
+from textclf.fitting.problem import label_names_of, read_targets
 
 
 def evaluate(fitted: Fitted, texts, labels) -> EvaluationReport | MultiLabelReport:

@@ -9,7 +9,7 @@ import numpy as np
 from textclf.cli.common import add_data_options, read_data
 from textclf.errors import SettingsError
 from textclf.features import Featurizer
-from textclf.fitting.kinds import model_kind, new_model
+from textclf.fitting.problem import model_kind, new_model
 from textclf.models import FeedForwardNetwork, Model
 from textclf.models.gradcheck import TOLERANCE, BlockCheck, gradient_check, random_problem
 from textclf.models.layers import ACTIVATIONS

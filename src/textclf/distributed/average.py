@@ -46,7 +46,7 @@ from textclf.training.history import (
     log,
 )
 from textclf.training.loop import Trainer, check_finite
-from textclf.training.regularization import Regularizer
+from textclf.training.optimizers import Regularizer
 from textclf.training.settings import TrainingSettings
 from textclf.training.sources import ShardedRows
 

@@ -13,9 +13,8 @@ memory; :func:`fit_features` of a feature matrix), ``streaming`` (:func:`fit_str
 """
 
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.kinds import model_kind, new_model
 from textclf.fitting.pipeline import fit, fit_features
-from textclf.fitting.problem import Problem, problem_of, problem_of_names
+from textclf.fitting.problem import Problem, model_kind, new_model, problem_of, problem_of_names
 from textclf.fitting.run import RunOptions
 from textclf.fitting.settings import (
     ARGUMENTS,

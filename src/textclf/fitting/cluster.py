@@ -21,12 +21,9 @@ from textclf.distributed.shards import collection_kind
 from textclf.errors import SettingsError
 from textclf.features.settings import FeatureSettings
 from textclf.fitting import persistence
-from textclf.fitting.devset import check_dev_needs, dev_rows, fit_on_dev
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.kinds import new_model
-from textclf.fitting.labels import label_names
-from textclf.fitting.problem import problem_of_names
-from textclf.fitting.run import RunOptions, provenance
+from textclf.fitting.problem import label_names, new_model, problem_of_names
+from textclf.fitting.run import RunOptions, check_dev_needs, dev_rows, fit_on_dev, provenance
 from textclf.fitting.settings import FitSettings
 
 

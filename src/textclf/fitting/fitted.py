@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from textclf.corpus.documents import checked_texts
 from textclf.evaluation.decisions import DecisionRule, chosen_labels
 from textclf.features.featurizer import Featurizer
-from textclf.fitting.labels import typed_label
+from textclf.fitting.problem import typed_label
 from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model
 from textclf.training.settings import TrainingSettings

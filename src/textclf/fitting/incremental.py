@@ -31,12 +31,17 @@ from textclf.features.featurizer import Featurizer
 from textclf.features.terms import pack_terms
 from textclf.features.weighting import inverse_document_frequency
 from textclf.fitting.checkpoints import run_fingerprint
-from textclf.fitting.devset import check_dev_needs, checked_dev, dev_rows
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.kinds import architecture, new_model
-from textclf.fitting.labels import encode, label_names, label_names_of
-from textclf.fitting.problem import Problem, problem_of_names
-from textclf.fitting.run import RunOptions, train_fitted
+from textclf.fitting.problem import (
+    Problem,
+    architecture,
+    encode,
+    label_names,
+    label_names_of,
+    new_model,
+    problem_of_names,
+)
+from textclf.fitting.run import RunOptions, check_dev_needs, checked_dev, dev_rows, train_fitted
 from textclf.fitting.settings import FitSettings
 from textclf.models.base import Model
 from textclf.training.loop import Trainer

@@ -23,7 +23,7 @@ from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import FAST_PATTERNS
 from textclf.fitting import compression
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.labels import LABEL_TYPES
+from textclf.fitting.problem import LABEL_TYPES
 from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS

@@ -24,17 +24,17 @@ from textclf.corpus.documents import checked_texts
 from textclf.errors import DataError
 from textclf.features.featurizer import Featurizer
 from textclf.fitting.checkpoints import run_fingerprint
-from textclf.fitting.devset import (
+from textclf.fitting.fitted import Fitted
+from textclf.fitting.problem import Problem, architecture, new_model, problem_of
+from textclf.fitting.run import (
+    RunOptions,
     check_dev_needs,
     checked_dev,
     dev_rows,
     held_out_rows,
     needs_dev,
+    train_fitted,
 )
-from textclf.fitting.fitted import Fitted
-from textclf.fitting.kinds import architecture, new_model
-from textclf.fitting.problem import Problem, problem_of
-from textclf.fitting.run import RunOptions, train_fitted
 from textclf.fitting.settings import FitSettings
 from textclf.training.sources import InMemoryRows
 

@@ -1,28 +1,217 @@
 """What a fit learns to predict, settled once from the labels before any other work.
 
-A :class:`Problem` holds the label names (in the order of the model's outputs), the type
-the labels were given in, whether the data is multi-label, the model kind for them
-(:func:`~textclf.fitting.kinds.model_kind`), the training documents' targets (class indices
-or the 0/1 label matrix) and their weights sᵢ = c_{yᵢ}·wᵢ (a class weight times the
-document's own: :mod:`textclf.training.weights`). Every way of training builds one, from
-labels given in memory (:func:`problem_of`) or from the names a first pass over a stream
-or a cluster found (:func:`problem_of_names`).
+Labels as given (:func:`label_names_of`): strings, integers (Python or numpy) or booleans,
+or per document a collection of them; inside, a label is its name, and ``predict`` gives it
+back in its type. Single-label data (every document has exactly one label): the targets
+are class indices into the sorted label names. Multi-label data (a document has zero or
+several labels, or ``multi_label=True``): the targets are the 0/1 matrix Y with Yᵢₗ = 1
+where document i has label l, a column per label.
+
+The model kind (:func:`model_kind`, the one rule): ``auto`` is binary logistic regression
+for two classes and softmax regression for more; multi-label data gets a sigmoid per
+label, the multi-label logistic regression, or the network with sigmoid outputs; binary
+logistic regression needs exactly two classes, softmax one class per document.
+:func:`new_model` is the only place a model is made for training.
+
+A :class:`Problem` holds the label names (in the order of the model's outputs), their
+type, whether the data is multi-label, the model kind, the training documents' targets
+and their weights sᵢ = c_{yᵢ}·wᵢ (a class weight times the document's own:
+:mod:`textclf.training.weights`). Every way of training builds one, from labels given in
+memory (:func:`problem_of`), from targets already encoded (:func:`problem_of_targets`) or
+from the names a first pass over a stream or a cluster found (:func:`problem_of_names`).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from textclf.corpus.documents import checked_label_sets
-from textclf.errors import DataError
+from textclf.corpus.documents import checked_label_sets, sequence_of
+from textclf.errors import DataError, SettingsError
+from textclf.evaluation.multilabel import indicator
 from textclf.features.naive_bayes import Targets, check_interpolation
-from textclf.fitting.kinds import model_kind
-from textclf.fitting.labels import encode, label_names, label_names_of, read_targets
 from textclf.fitting.settings import FitSettings
+from textclf.models import (
+    FeedForwardNetwork,
+    LogisticRegression,
+    Model,
+    MultiLabelLogisticRegression,
+    SoftmaxRegression,
+)
+from textclf.models.settings import ModelSettings
+from textclf.training.settings import TrainingSettings
+from textclf.training.sparse_step import supports
 from textclf.training.weights import checked_sample_weights, document_weights, weighted_rows
+
+LabelSets = list[tuple[str, ...]]
+# The types labels may be given in. Inside, a label is its name (a string: "pos", "3",
+# "True"); predict gives it back in the type it was given, as scikit-learn does.
+LABEL_TYPES = ("str", "int", "bool")
+
+
+def type_of_label(value: object) -> str | None:
+    """"bool", "int" (Python or numpy integers) or "str"; None for anything else (refused
+    later, by name)."""
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, int | np.integer):
+        return "int"
+    return "str" if isinstance(value, str) else None
+
+
+def label_names_of(labels: object, what: str = "labels") -> tuple[list, str]:
+    """``labels`` (one per document, each a label or a collection of labels) with every
+    label as its name, and the type they were given in (:data:`LABEL_TYPES`): numpy
+    integers become ints (named by their decimal digits), booleans "False"/"True". Labels
+    of several types are refused (scikit-learn refuses them too)."""
+    types: set[str] = set()
+
+    def name(value: object) -> object:
+        kind = type_of_label(value)
+        if kind is not None:
+            types.add(kind)
+        if kind == "bool":
+            return str(bool(value))
+        return int(value) if kind == "int" else value
+
+    named = []
+    for value in sequence_of(labels, what, "labels"):
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if isinstance(value, set | frozenset):
+            value = sorted(value, key=str)
+        named.append([name(v) for v in value] if isinstance(value, list | tuple)
+                     else name(value))
+    if len(types) > 1:
+        raise DataError(f"{what}: labels of several types ({', '.join(sorted(types))}); give "
+                        "every label as the same type")
+    return named, types.pop() if types else "str"
+
+
+def typed_label(name: str, label_type: str) -> str | int | bool:
+    """A label name back in the type the labels were given in."""
+    if label_type == "int":
+        return int(name)
+    if label_type == "bool":
+        return name == "True"
+    return name
+
+
+def read_targets(labels: object, multi_label: bool | None,
+                 what: str = "labels") -> tuple[LabelSets, bool]:
+    """Each document's labels as a tuple of names (:func:`label_names_of`), and whether the
+    data is multi-label: when a document has zero or several labels (``multi_label``
+    None), or when forced (True). ``multi_label`` False refuses such data."""
+    named, _ = label_names_of(labels, what)
+    sets, _ = checked_label_sets(named, what)
+    odd = next((i for i, s in enumerate(sets) if len(s) != 1), None)
+    if multi_label is False and odd is not None:
+        raise DataError(f"{what}: document {odd} has {len(sets[odd])} labels, and multi_label "
+                        "is off (leave it unset, or --multi-label, to train a multi-label "
+                        "model)")
+    return sets, bool(multi_label) or odd is not None
+
+
+def label_names(sets: LabelSets, label_type: str = "str") -> list[str]:
+    """The labels of the training data in sorted order (integers by value)."""
+    return sorted({label for labels in sets for label in labels},
+                  key=int if label_type == "int" else None)
+
+
+def encode(sets: Sequence[tuple[str, ...]], names: Sequence[str],
+           multi_label: bool) -> np.ndarray:
+    """Class indices (single-label; every label must be known) or the 0/1 label matrix."""
+    if multi_label:
+        return indicator(sets, names)
+    index = {label: i for i, label in enumerate(names)}
+    return np.fromiter((index[labels[0]] for labels in sets), dtype=np.int64, count=len(sets))
+
+
+def known_dev_rows(sets: LabelSets, names: Sequence[str],
+                   multi_label: bool) -> tuple[list[int], LabelSets]:
+    """The dev documents the model can be scored on, and their labels: single-label, those
+    whose label the model knows; multi-label, every document, without the labels the model
+    does not know. A warning says what was left out."""
+    known = set(names)
+    if multi_label:
+        dropped = sum(label not in known for labels in sets for label in labels)
+        if dropped:
+            warnings.warn(f"{dropped} label(s) of dev documents are not in the training data; "
+                          "they are left out of the dev loss and accuracy",
+                          UserWarning, stacklevel=4)
+        return list(range(len(sets))), [tuple(x for x in s if x in known) for s in sets]
+    rows = [i for i, labels in enumerate(sets) if labels[0] in known]
+    if len(rows) < len(sets):
+        warnings.warn(f"{len(sets) - len(rows)} dev document(s) have labels not in the "
+                      "training data; they are left out of the dev loss and accuracy",
+                      UserWarning, stacklevel=4)
+    return rows, [sets[i] for i in rows]
+
+
+def model_kind(requested: str, labels: Sequence[str], multi_label: bool) -> str:
+    """The model kind for ``labels`` (at least two; a single-label problem's classes, or a
+    multi-label problem's labels) of the ``requested`` model (auto, logistic, softmax,
+    mlp); the problem's shape checked against it."""
+    if len(labels) < 2:
+        what = "label" if multi_label else "class"
+        found = f"one {what} ({labels[0]!r})" if labels else f"no {what}"
+        raise DataError(f"the training data has only {found}; a classifier needs at least two")
+    if multi_label:
+        if requested == "softmax":
+            raise DataError("softmax regression gives each document one class; multi-label "
+                            "data needs --model logistic (a sigmoid per label, the default) "
+                            "or --model mlp")
+        return "mlp" if requested == "mlp" else "multilabel"
+    if requested == "auto":
+        return "logistic" if len(labels) == 2 else "softmax"
+    if requested == "logistic" and len(labels) != 2:
+        raise DataError(f"binary logistic regression needs exactly two classes, the data "
+                        f"has {len(labels)}: {', '.join(map(str, labels[:10]))}; use "
+                        "--model softmax (or auto)")
+    return requested
+
+
+def architecture(settings: ModelSettings) -> dict[str, Any]:
+    """The network's shape from the model settings: hidden sizes, activation, dropout."""
+    return {"hidden": settings.hidden, "activation": settings.activation,
+            "dropout": settings.dropout}
+
+
+def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSettings,
+              network: dict[str, Any] | None = None, dtype: Any = np.float64,
+              multi_label: bool = False) -> Model:
+    """A freshly initialised ``kind`` model over [X | 1] with ``n_features`` columns (the
+    dummy feature included) and ``n_outputs`` classes or labels: θ = 0 or small random
+    values (``training.init``, ``training.seed``) for the linear models, the network's
+    ``network`` shape with its own initialisation (``multi_label``: a sigmoid per label).
+    With ``dtype`` float32, a linear model's θ is float32 too where the sparse SGD steps
+    train it (they update it in place)."""
+    if kind == "logistic":
+        model = LogisticRegression(n_features, init=training.init, seed=training.seed)
+    elif kind == "softmax":
+        model = SoftmaxRegression(n_features, n_outputs, init=training.init, seed=training.seed)
+    elif kind == "multilabel":
+        model = MultiLabelLogisticRegression(n_features, n_outputs, init=training.init,
+                                             seed=training.seed)
+    elif kind == "mlp":
+        model = FeedForwardNetwork(n_features, n_outputs, seed=training.seed,
+                                   multi_label=multi_label, **(network or {}))
+    else:
+        raise SettingsError(f"unknown model kind {kind!r}")
+    if np.dtype(dtype) == np.float32 and supports(model, training):
+        model.theta = model.theta.astype(np.float32)  # half θ's memory
+    return model
+
+
+def check_network(settings: ModelSettings) -> None:
+    """Refuse a network shape that cannot be built, before any work (the sizes against
+    the machine's memory are checked when the model is made)."""
+    if settings.model == "mlp":
+        FeedForwardNetwork(**architecture(settings))
 
 
 @dataclass

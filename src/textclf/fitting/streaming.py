@@ -32,12 +32,9 @@ from textclf.errors import DataError, SettingsError
 from textclf.features.hashing import HashingFeaturizer
 from textclf.features.naive_bayes import LabelTotals
 from textclf.features.weighting import weight_counts
-from textclf.fitting.devset import check_dev_needs, dev_rows
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.kinds import architecture, new_model
-from textclf.fitting.labels import encode, label_names
-from textclf.fitting.problem import problem_of_names
-from textclf.fitting.run import RunOptions, train_fitted
+from textclf.fitting.problem import architecture, encode, label_names, new_model, problem_of_names
+from textclf.fitting.run import RunOptions, check_dev_needs, dev_rows, train_fitted
 from textclf.fitting.settings import FitSettings
 from textclf.training.sources import StreamedRows
 from textclf.training.weights import class_weights

@@ -16,7 +16,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.functional import log_softmax, one_hot, row_weighted, sigmoid
+from textclf.models.functional import (
+    binary_cross_entropy_from_logits,
+    log_softmax,
+    one_hot,
+    row_weighted,
+    sigmoid,
+)
 from textclf.models.sparse_gradient import RowSparse, transpose_product
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -189,7 +195,7 @@ class SigmoidCrossEntropy:
         self.z = Z.reshape(-1)
         self.y = np.asarray(y, dtype=np.float64)
         self.sample_weight = sample_weight
-        losses = np.logaddexp(0.0, self.z) - self.y * self.z
+        losses = binary_cross_entropy_from_logits(self.z, self.y)
         return float(row_weighted(losses, sample_weight).sum())
 
     def backward(self) -> np.ndarray:
@@ -207,7 +213,7 @@ class SoftmaxCrossEntropy:
         self.log_Y_hat = log_softmax(Z)
         self.y = np.asarray(y, dtype=np.int64)
         self.sample_weight = sample_weight
-        losses = -self.log_Y_hat[np.arange(len(self.y)), self.y]
+        losses = -self.log_Y_hat[np.arange(len(self.y)), self.y]  # (softmax_cross_entropy's)
         return float(row_weighted(losses, sample_weight).sum())
 
     def backward(self) -> np.ndarray:
@@ -227,7 +233,7 @@ class MultiLabelCrossEntropy:
         self.Z = Z
         self.Y = np.asarray(Y, dtype=np.float64)
         self.sample_weight = sample_weight
-        losses = (np.logaddexp(0.0, Z) - self.Y * Z).sum(axis=1)
+        losses = binary_cross_entropy_from_logits(Z, self.Y).sum(axis=1)
         return float(row_weighted(losses, sample_weight).sum())
 
     def backward(self) -> np.ndarray:

@@ -12,8 +12,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from textclf.classifier import ARGUMENTS, TextClassifier
-from textclf.fitting.labels import type_of_label
 from textclf.fitting.persistence import arguments
+from textclf.fitting.problem import type_of_label
 from textclf.sklearn.fitting import (
     ESTIMATOR_PARAMETERS,
     class_indices,

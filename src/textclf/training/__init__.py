@@ -13,9 +13,17 @@ from textclf.training.estimators import FeedForwardNetwork, LogisticRegression, 
 from textclf.training.history import best_epoch, format_epoch
 from textclf.training.lbfgs import FullBatchLBFGS, Objective, PartialSums, partial_sums
 from textclf.training.loop import ENGINES, Trainer, choose_step, train
-from textclf.training.optimizers import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
-from textclf.training.regularization import Regularizer, scale_biases
-from textclf.training.schedules import SCHEDULES, Schedule
+from textclf.training.optimizers import (
+    OPTIMIZERS,
+    SCHEDULES,
+    SGD,
+    Adam,
+    Momentum,
+    Regularizer,
+    Schedule,
+    make_optimizer,
+    scale_biases,
+)
 from textclf.training.settings import (
     LBFGS_ITERATIONS,
     LBFGS_L2,

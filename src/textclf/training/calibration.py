@@ -35,6 +35,7 @@ from textclf.models.functional import (
     log_softmax,
     row_weighted,
     sigmoid,
+    softmax_cross_entropy_from_logits,
 )
 
 T_MIN, T_MAX = 0.05, 20.0
@@ -62,7 +63,7 @@ def mean_loss(Z: np.ndarray, y: np.ndarray, output: str, beta: float = 1.0,
         losses = binary_cross_entropy_from_logits(beta * Z, np.asarray(y, np.float64))
         losses = losses if losses.ndim == 1 else losses.sum(axis=1)
     else:
-        losses = -log_softmax(beta * Z)[np.arange(len(y)), np.asarray(y, np.int64)]
+        losses = softmax_cross_entropy_from_logits(beta * Z, y)
     total = len(losses) if sample_weight is None else float(np.sum(sample_weight))
     return float(row_weighted(losses, sample_weight).sum() / total)
 

@@ -39,7 +39,7 @@ from textclf.training.history import (
     format_epoch,
     log,
 )
-from textclf.training.regularization import Regularizer
+from textclf.training.optimizers import Regularizer
 from textclf.training.settings import TrainingSettings
 from textclf.training.sources import Block
 

@@ -40,9 +40,8 @@ from textclf.training.history import (
     log,
 )
 from textclf.training.lbfgs import FullBatchLBFGS, block_sums
+from textclf.training.optimizers import Regularizer, Schedule
 from textclf.training.plain_step import PlainStep
-from textclf.training.regularization import Regularizer
-from textclf.training.schedules import Schedule
 from textclf.training.settings import TrainingSettings
 from textclf.training.sources import InMemoryRows, RowSource
 from textclf.training.sparse_step import BATCHES_PER_CALL, CompiledStep, SparseStep, supports

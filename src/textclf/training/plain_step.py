@@ -4,7 +4,7 @@ For each batch of m rows the model returns the summed loss and gradient over its
 row's term times its sample weight sᵢ (1 without weights); the mean gradient
 ∇ = (1/m)·Σᵢ sᵢ∇L⁽ⁱ⁾ (its bias entries times ``bias_rate``) goes to the
 optimiser with the step's learning rate η_t from the schedule (plain SGD: θ ← θ − η_t∇),
-with the penalties as :class:`~textclf.training.regularization.Regularizer` applies them.
+with the penalties as :class:`~textclf.training.optimizers.Regularizer` applies them.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.models.base import Model
-from textclf.training.optimizers import make_optimizer
-from textclf.training.regularization import Regularizer, scale_biases
-from textclf.training.schedules import Schedule
+from textclf.training.optimizers import Regularizer, Schedule, make_optimizer, scale_biases
 from textclf.training.settings import TrainingSettings
 from textclf.training.step import Progress, StepResult
 

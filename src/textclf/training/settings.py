@@ -7,8 +7,7 @@ from typing import Any
 
 from textclf.core.settings import Setting, Settings
 from textclf.models.init import INITS
-from textclf.training.optimizers import OPTIMIZERS
-from textclf.training.schedules import SCHEDULES
+from textclf.training.optimizers import OPTIMIZERS, SCHEDULES
 from textclf.training.weights import parse_class_weight
 
 

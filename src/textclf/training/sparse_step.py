@@ -29,7 +29,7 @@ from textclf.models.base import Model
 from textclf.models.functional import binary_cross_entropy_from_logits, log_softmax, row_weighted
 from textclf.models.logistic import LogisticRegression
 from textclf.models.softmax import SoftmaxRegression
-from textclf.training.schedules import Schedule
+from textclf.training.optimizers import Schedule
 from textclf.training.settings import TrainingSettings
 from textclf.training.step import Progress, StepResult
 

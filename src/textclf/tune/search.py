@@ -25,8 +25,7 @@ from textclf.features.featurizer import Featurizer
 from textclf.features.naive_bayes import Targets
 from textclf.features.settings import FeatureSettings
 from textclf.fitting import FitSettings, Fitted, new_model, problem_of, problem_of_names
-from textclf.fitting.kinds import architecture
-from textclf.fitting.labels import typed_label
+from textclf.fitting.problem import architecture, typed_label
 from textclf.models.base import Model
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS, TrainingSettings
