@@ -203,7 +203,7 @@ def test_cli_calibrates_reports_ece_and_draws_the_reliability_diagram(tmp_path, 
                            for t, y in zip(*TEST, strict=True)), encoding="utf-8")
     model = tmp_path / "m.textclf"
     status, out, err = run_cli(capsys, "train", data, "--dev", dev, "-o", model, "--calibrate",
-                               "--min-df", "1", "--epochs", "5", "-q")
+                               "--min-df", "1", "--epochs", "5")
     assert status == 0, err
     assert "temperature T = " in out and "fitted on the dev set" in out
     status, out, _ = run_cli(capsys, "test", model, dev, "--json")

@@ -125,7 +125,7 @@ def test_custom_fields_and_format_options(tmp_path: Path, capsys) -> None:
 
 def test_several_fasttext_labels_train_a_multilabel_model(tmp_path: Path, capsys) -> None:
     status, out, err = run_cli(capsys, "train", CORPUS / "multilabel.ft", "-o",
-                               tmp_path / "m.textclf", *SMALL_ARGS, "-q")
+                               tmp_path / "m.textclf", *SMALL_ARGS)
     assert status == 0, err
     assert "multi-label logistic regression (5 sigmoid outputs)" in out
     assert TextClassifier.load(tmp_path / "m.textclf").labels == ["bad", "good", "neg", "pos",

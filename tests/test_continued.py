@@ -220,7 +220,7 @@ def test_cli_trains_on_from_a_model(tmp_path, capsys):
     status, _, err = run_cli(capsys, "train", first, "-o", model, "--min-df", "1", "-q")
     assert status == 0, err
     status, out, err = run_cli(capsys, "train", new, "--init-from", model, "-o", grown,
-                               "--extend-vocabulary", "--epochs", "8", "--eta", "5", "-q")
+                               "--extend-vocabulary", "--epochs", "8", "--eta", "5")
     assert status == 0, err
     assert "trained on from" in out and "new terms added to the vocabulary" in out
     clf = TextClassifier.load(grown)

@@ -278,3 +278,57 @@ def test_the_old_name_of_the_weighting_still_works_with_a_warning(tmp_path, caps
                              "1", "--features", "count", "--char-ngrams", "none", "-q")
     assert status == 0 and "--features is now called --weighting" in err
     assert TextClassifier.load(tmp_path / "m.textclf").feature_settings.weighting == "count"
+
+
+# the command line as people expect it --------------------------------------------------------
+
+
+@pytest.fixture
+def small_data(tmp_path) -> Path:
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "label": y}) + "\n"
+                            for t, y in zip(TRAIN_TEXTS, TRAIN_LABELS, strict=True)))
+    return data
+
+
+def test_fasttext_spellings_of_the_options(small_data, tmp_path, capsys):
+    model = tmp_path / "m.textclf"
+    status, _, err = run_cli(capsys, "train", small_data, "-o", model, "--lr", "0.5",
+                             "--epoch", "3", "--wordNgrams", "1", "--min-df", "1", "-q")
+    assert status == 0, err
+    clf = TextClassifier.load(model)
+    assert clf.training_settings.eta == 0.5 and clf.training_settings.epochs == 3
+    assert clf.feature_settings.ngrams == 1
+
+
+def test_quiet_training_prints_nothing(small_data, tmp_path, capsys):
+    status, out, err = run_cli(capsys, "train", small_data, "-o", tmp_path / "m.textclf",
+                               "--min-df", "1", "--quiet")
+    assert status == 0 and out == "" and err == ""
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_ctrl_c_says_how_to_resume(small_data, tmp_path, capsys, monkeypatch, checkpoint):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(TextClassifier, "fit", interrupted)
+    extra = ["--checkpoint"] if checkpoint else []
+    status, _, err = run_cli(capsys, "train", small_data, "-o", tmp_path / "m.textclf",
+                             "-q", *extra)
+    assert status == 130 and err.startswith("textclf: interrupted; ")
+    assert ("--resume" in err) and (("--checkpoint" in err) != checkpoint)
+
+
+def test_the_model_card_names_the_data_and_inspect_shows_it(small_data, tmp_path, capsys):
+    import hashlib
+
+    model = tmp_path / "m.textclf"
+    run_cli(capsys, "train", small_data, "-o", model, "--min-df", "1", "-q", "--dev",
+            small_data)
+    card = TextClassifier.load(model).provenance
+    digest = hashlib.sha256(small_data.read_bytes()).hexdigest()
+    assert card["data"][0] == {"role": "train", "name": str(small_data), "sha256": digest}
+    assert card["documents"] == len(TRAIN_TEXTS) and "dev" in card and card["trained"]
+    status, out, _ = run_cli(capsys, "inspect", model)
+    assert status == 0 and "model card" in out and digest in out

@@ -128,7 +128,7 @@ def test_cli_streams_and_reports_collisions(rt, tmp_path, capsys):
     _write_jsonl(path, texts[:400], labels[:400])
     out = tmp_path / "m.textclf"
     code = main(["train", str(path), "-o", str(out), "--stream", "--hash-bits", "12",
-                 "--epochs", "2", "--chunk-docs", "64", "-q", "--top", "0"])
+                 "--epochs", "2", "--chunk-docs", "64", "--top", "0"])
     assert code == 0
     assert "hashed columns" in capsys.readouterr().out
     assert TextClassifier.load(out).predict(["a fine film"])[0] in ("neg", "pos")

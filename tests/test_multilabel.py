@@ -325,7 +325,7 @@ def test_cli_trains_tests_predicts_explains_and_reports(multi_files, tmp_path, c
     model = tmp_path / "m.textclf"
     status, out, err = run_cli(capsys, "train", train_file, "--dev", dev_file, "-o", model,
                                "--min-df", "1", "--epochs", "20", "--batch-size", "8",
-                               "--eta", "2", "--threshold", "auto", "-q")
+                               "--eta", "2", "--threshold", "auto")
     assert status == 0, err
     assert "multi-label logistic regression (3 sigmoid outputs)" in out
     assert "threshold chosen on the dev set" in out and "micro   precision" in out

@@ -54,8 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TextclfError as err:
         print(f"textclf: error: {err}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("textclf: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:  # (a verb may say what to do next)
+        print(f"textclf: interrupted{'; ' + str(interrupt) if str(interrupt) else ''}",
+              file=sys.stderr)
         return 130
     except MemoryError:
         print("textclf: error: not enough memory (a smaller --hidden, --hash-bits or "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 
 from textclf.classifier import TextClassifier
@@ -204,3 +205,29 @@ def add_output_options(parser: argparse.ArgumentParser, sign: bool = True) -> No
 def checked_output(args: argparse.Namespace) -> Path:
     """-o, checked before any work starts: nothing but a new file or a model is replaced."""
     return check_output(args.output, is_model_file, force=args.force)
+
+
+def data_card(args: argparse.Namespace) -> list[dict]:
+    """The training (and dev) data for a model card: each name, and the SHA-256 of its bytes
+    (a folder: of its files' paths and bytes, in order; a built-in corpus: its name)."""
+    specs = [("train", spec) for spec in ([args.data] if isinstance(args.data, str)
+                                          else args.data)]
+    if getattr(args, "dev", None):
+        specs.append(("dev", args.dev))
+    return [{"role": role, "name": str(spec), **digest_of(str(spec))} for role, spec in specs]
+
+
+def digest_of(spec: str) -> dict:
+    """``{"sha256": ...}`` of a local file or folder (nothing for other sources)."""
+    path = Path(spec)
+    if spec.startswith("builtin:") or not (path.is_file() or path.is_dir()):
+        return {}
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode("utf-8") + b"\0")
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return {"sha256": digest.hexdigest()}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from textclf.classifier import TextClassifier
@@ -12,6 +14,7 @@ from textclf.cli.common import (
     add_output_options,
     add_weight_option,
     checked_output,
+    data_card,
     labels_for,
     read_data,
     read_dev,
@@ -114,26 +117,51 @@ def run(args: argparse.Namespace) -> int:
         return run_stream(args, clf)
     train_corpus = read_data(args, args.data, default_split="train")
     dev_corpus = read_dev(args)
-    say = print if not args.quiet else (lambda *a, **k: None)
-    say(f"training on {len(train_corpus)} documents from {args.data}"
-        + (f", reporting on {len(dev_corpus)} dev documents" if dev_corpus else ""),
-        file=sys.stderr)
-    clf.fit(
-        train_corpus.texts, train_corpus.targets(args.multi_label),
-        dev_corpus.texts if dev_corpus else None,
-        dev_corpus.targets(clf.multi_label) if dev_corpus else None,
-        sample_weight=train_corpus.weights,
-        dev_sample_weight=dev_corpus.weights if dev_corpus else None,
-        checkpoint=args.output if args.checkpoint else None, resume=args.resume,
-        sign_key=sign_key(args),
-    )
-    clf.save(args.output, sign_key(args))
+    if not args.quiet:
+        print(f"training on {len(train_corpus)} documents from {args.data}"
+              + (f", reporting on {len(dev_corpus)} dev documents" if dev_corpus else ""),
+              file=sys.stderr)
+    with resumable(args):
+        clf.fit(
+            train_corpus.texts, train_corpus.targets(args.multi_label),
+            dev_corpus.texts if dev_corpus else None,
+            dev_corpus.targets(clf.multi_label) if dev_corpus else None,
+            sample_weight=train_corpus.weights,
+            dev_sample_weight=dev_corpus.weights if dev_corpus else None,
+            checkpoint=args.output if args.checkpoint else None, resume=args.resume,
+            sign_key=sign_key(args),
+        )
+    save(args, clf)
     report(args, clf, dev_corpus)
     return 0
 
 
+@contextmanager
+def resumable(args: argparse.Namespace) -> Iterator[None]:
+    """Ctrl-C while training: say how to make the run resumable, or how to resume it."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if args.checkpoint:
+            hint = (f"{args.output} holds the last finished epoch: run the same command with "
+                    "--resume to go on from it")
+        else:
+            hint = ("nothing was saved; train with --checkpoint to keep each finished epoch "
+                    "and go on after an interruption with --resume")
+        raise KeyboardInterrupt(hint) from None
+
+
+def save(args: argparse.Namespace, clf: TextClassifier) -> None:
+    """MODEL, with the training data's names and SHA-256 in its model card."""
+    clf.provenance["data"] = data_card(args)
+    clf.save(args.output, sign_key(args))
+
+
 def report(args: argparse.Namespace, clf: TextClassifier, dev_corpus) -> None:
-    """What training made: the model, early stopping, the dev set, the strongest terms."""
+    """What training made: the model, early stopping, the dev set, the strongest terms
+    (nothing with --quiet)."""
+    if args.quiet:
+        return
     print_summary(clf)
     best = best_epoch(clf.history)
     if best is not None and best != clf.history[-1]["epoch"]:
@@ -161,21 +189,24 @@ def run_init_from(args: argparse.Namespace) -> int:
     dev_corpus = read_dev(args)
     given = {name: value for name, value in settings_from(args).items()
              if name in names_in("training") and value is not None}
-    added = clf.continue_training(
-        train_corpus.texts, train_corpus.targets(clf.multi_label),
-        dev_corpus.texts if dev_corpus else None,
-        dev_corpus.targets(clf.multi_label) if dev_corpus else None,
-        extend_vocabulary=args.extend_vocabulary, sample_weight=train_corpus.weights,
-        dev_sample_weight=dev_corpus.weights if dev_corpus else None,
-        checkpoint=args.output if args.checkpoint else None, resume=args.resume,
-        sign_key=sign_key(args), **given)
-    clf.save(args.output, sign_key(args))
-    print(f"trained on from {args.init_from}: {len(clf.history)} epoch(s) on "
-          f"{len(train_corpus)} documents"
-          + (f"; {added} new terms added to the vocabulary" if args.extend_vocabulary else ""))
-    print_summary(clf)
-    print_dev(clf, dev_corpus)
-    print(f"\nmodel saved to {args.output}")
+    with resumable(args):
+        added = clf.continue_training(
+            train_corpus.texts, train_corpus.targets(clf.multi_label),
+            dev_corpus.texts if dev_corpus else None,
+            dev_corpus.targets(clf.multi_label) if dev_corpus else None,
+            extend_vocabulary=args.extend_vocabulary, sample_weight=train_corpus.weights,
+            dev_sample_weight=dev_corpus.weights if dev_corpus else None,
+            checkpoint=args.output if args.checkpoint else None, resume=args.resume,
+            sign_key=sign_key(args), **given)
+    save(args, clf)
+    if not args.quiet:
+        print(f"trained on from {args.init_from}: {len(clf.history)} epoch(s) on "
+              f"{len(train_corpus)} documents" + (
+                  f"; {added} new terms added to the vocabulary" if args.extend_vocabulary
+                  else ""))
+        print_summary(clf)
+        print_dev(clf, dev_corpus)
+        print(f"\nmodel saved to {args.output}")
     return 0
 
 
@@ -226,14 +257,16 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
               file=sys.stderr)
     dev = None if dev_corpus is None else (dev_corpus.texts, dev_corpus.label_sets,
                                            dev_corpus.weights)
-    clf.fit_stream(open_documents, dev=dev,
-                   chunk_docs=args.chunk_docs,
-                   checkpoint=args.output if args.checkpoint else None, resume=args.resume,
-                   sign_key=sign_key(args))
-    clf.save(args.output, sign_key(args))
-    print_summary(clf)
-    print_dev(clf, dev_corpus)
-    print(f"\nmodel saved to {args.output}")
+    with resumable(args):
+        clf.fit_stream(open_documents, dev=dev,
+                       chunk_docs=args.chunk_docs,
+                       checkpoint=args.output if args.checkpoint else None,
+                       resume=args.resume, sign_key=sign_key(args))
+    save(args, clf)
+    if not args.quiet:
+        print_summary(clf)
+        print_dev(clf, dev_corpus)
+        print(f"\nmodel saved to {args.output}")
     return 0
 
 
@@ -271,8 +304,9 @@ def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
             raise ClusterError(f"{err}; {args.output} holds the model of {saved[-1]} "
                                "(--checkpoint)") from err
         raise
-    clf.save(args.output, sign_key(args))
-    print_cluster_report(clf)
+    save(args, clf)
+    if not args.quiet:
+        print_cluster_report(clf)
     report(args, clf, dev_corpus)
     return 0
 

@@ -196,7 +196,11 @@ def format_summary(s: ModelSummary) -> str:
                      + (", and at least the most probable one" if d["at_least_one"] else ""))
     if s.provenance:
         lines.append("\nmodel card")
-        lines.extend(f"  {key:<28} {value}" for key, value in _flat(s.provenance))
+        card = {k: v for k, v in s.provenance.items() if k != "data"}
+        lines.extend(f"  {key:<28} {value}" for key, value in _flat(card))
+        for data in s.provenance.get("data", []):
+            digest = f" (SHA-256 {data['sha256']})" if data.get("sha256") else ""
+            lines.append(f"  {'data.' + str(data.get('role', '')):<28} {data.get('name')}{digest}")
     lines.append("\nsettings")
     lines.extend(f"  {key:<28} {value}" for key, value in _flat(s.settings))
     lines.append("\ntraining history")

@@ -64,6 +64,7 @@ class FeatureSettings(Settings):
 
     ngrams = Setting(int, 2, "word n-grams: 1 = unigrams, 2 = unigrams and bigrams, ...; 0 = "
                      "none (character n-grams alone)", minimum=0, metavar="N",
+                     aliases=("--wordNgrams",),
                      search=(1, 2, 3))
     weighting = Setting(str, "tfidf", "feature values: count, binary (1 if present), "
                         "tfidf (1 + ln(count), times idf, rows of unit length), nb (binary "

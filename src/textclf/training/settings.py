@@ -21,9 +21,9 @@ class TrainingSettings(Settings):
     """
 
     eta = Setting(float, 10.0, "learning rate η (the first, with a schedule)", above=0.0,
-                  metavar="ETA")
+                  metavar="ETA", aliases=("--lr",))
     epochs = Setting(int, 10, "passes over the data", minimum=1, metavar="E",
-                     search=(5, 10, 20, 40))
+                     aliases=("--epoch",), search=(5, 10, 20, 40))
     batch_size = Setting(int, 32, "mini-batch size m", minimum=1, metavar="M")
     init = Setting(str, "zeros", "initial θ of logistic/softmax regression", choices=INITS)
     seed = Setting(int, 0, "seed for shuffling, initialisation and dropout", minimum=0,
