@@ -102,20 +102,26 @@ def iter_delimited(
             path, len(first), text_column, label_column, weight_column)
         width_of = f"line {first_number} has"
 
+    known: set[str] = set()  # labels found good: each distinct one is tested once
+
     def document(row: list[str], number: int) -> Document:
         if len(row) != len(names):
             raise DataError(f"{path}, line {number}: {len(row)} fields where {width_of} "
                             f"{len(names)}")
         doc_id = f"{path.name}:{number}"
-        where = f"{path}, line {number}, column {label_column!r}"
         weight = None if weight_at is None else checked_weight(
             row[weight_at], f"{path}, line {number}, column {weight_column!r}")
         fields = dict(zip(names, row, strict=True)) if keep_fields else None
-        if label_sep is not None and label_at is not None:
+        if label_at is None:
+            return Document(row[text_at], None, doc_id, weight, fields=fields)
+        if label_sep is not None:
             parts = [part.strip() for part in row[label_at].split(label_sep)]
-            labels = checked_label_list([part for part in parts if part], where)
+            labels = checked_label_list([part for part in parts if part],
+                                        f"{path}, line {number}, column {label_column!r}")
             return labelled(row[text_at], labels, doc_id, weight, fields)
-        label = None if label_at is None else checked_label(row[label_at], where)
+        label = row[label_at]
+        if label not in known:
+            known.add(checked_label(label, f"{path}, line {number}, column {label_column!r}"))
         return Document(row[text_at], label, doc_id, weight, fields=fields)
 
     if not header:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from textclf.corpus.builtin import iter_builtin
+from textclf.corpus.builtin import builtin_batch, iter_builtin
 from textclf.corpus.columnar import (
     COLUMNAR_FORMATS,
     ColumnNames,
@@ -199,7 +199,10 @@ def read_corpus(
                   require_labels)
     spec = str(spec)
     fmt = checked_format(spec, split, fmt, how)
-    if fmt == "jsonl" or fmt in COLUMNAR_FORMATS:
+    if fmt == "builtin":
+        corpus = Corpus.from_batches([builtin_batch(spec.removeprefix("builtin:"), split)],
+                                     source=spec)
+    elif fmt == "jsonl" or fmt in COLUMNAR_FORMATS:
         corpus = Corpus.from_batches(block_batches(spec, fmt, how), source=spec)
     else:
         corpus = Corpus.from_documents(line_documents(spec, split, fmt, how), source=spec)

@@ -1,9 +1,11 @@
 """JSON lines read fast (blocks, msgspec, labels tested a block at a time) give exactly what a
 line-by-line reader with the standard json module gives: the same documents, ids, weights,
-fields, warnings and error messages; the same without msgspec."""
+fields, warnings and error messages; the same without msgspec. A built-in corpus read once
+for all its splits gives what its CSV says."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import warnings
@@ -13,7 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textclf.corpus import DecodingWarning, blocks, jsonlines, read_corpus
+from textclf.corpus import (
+    DecodingWarning,
+    blocks,
+    builtin_split_assignment,
+    iter_documents,
+    jsonlines,
+    read_corpus,
+)
+from textclf.corpus.builtin import builtin_csv
 from textclf.corpus.decoding import numbered_lines
 from textclf.corpus.documents import Corpus
 from textclf.corpus.jsonlines import JsonFields, jsonl_batches, record_document
@@ -204,3 +214,18 @@ def test_json_round_trip_through_the_fast_path(tmp_path: Path) -> None:
     assert corpus.labels == [d["label"] for d in docs]
     assert corpus.weights == [d["w"] for d in docs]
     assert corpus.ids[-1] == "many.jsonl:3000"
+
+
+def test_a_builtin_corpus_gives_what_its_csv_says() -> None:
+    with builtin_csv() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["source"] == "rotten_tomatoes"]
+    labels = [{"0": "neg", "1": "pos"}[r["label"]] for r in rows]
+    splits = builtin_split_assignment(labels)
+    for split in ("train", "dev", "test"):
+        expected = [(r["text"], y, f"builtin:rt:{i}")
+                    for i, (r, y, s) in enumerate(zip(rows, labels, splits, strict=True))
+                    if s == split]
+        docs = [(d.text, d.label, d.id) for d in iter_documents("builtin:rt", split)]
+        corpus = read_corpus("builtin:rt", split=split)
+        assert docs == expected
+        assert list(zip(corpus.texts, corpus.labels, corpus.ids, strict=True)) == expected
