@@ -8,7 +8,9 @@
    ``train`` reads them), each in a process of its own, alternating the trees: before, after,
    and for JSONL after without msgspec (the standard json module's path); with ``--train``, the
    whole ``textclf train builtin:imdb -o m`` process. Prints a Markdown table: median and
-   every run's seconds, and the largest peak resident memory (ru_maxrss) of the runs.
+   every run's seconds, and the largest peak resident memory (VmHWM) of the runs. The
+   peer, in the same alternation: pandas (``read_json(lines=True)``, ``read_csv``) to lists
+   of texts and labels.
 
 Usage::
 
@@ -34,8 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dask_bench import generate, machine  # noqa: E402 (a script beside this one)
 
 ROOT = Path(__file__).resolve().parents[1]
-READ = """
-import resource, sys, time
+PEAK = """
+def peak():  # VmHWM, kB: this process's own peak (ru_maxrss keeps the parent's across exec)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+"""
+READ = PEAK + """
+import sys, time
 if sys.argv[2] == "json":
     sys.modules["msgspec"] = None  # (an import of it fails: the standard json path)
 from textclf.corpus import read_corpus
@@ -44,13 +51,23 @@ start = time.perf_counter()
 n = len(read_corpus(spec))
 if spec.startswith("builtin:"):
     n += len(read_corpus(spec, split="dev"))
-print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, n)
+print(time.perf_counter() - start, peak(), n)
 """
-TRAIN = """
-import resource, sys
+PANDAS = PEAK + """
+import sys, time
+import pandas
+spec = sys.argv[1]
+start = time.perf_counter()
+frame = (pandas.read_csv(spec) if spec.endswith(".csv") else pandas.read_json(spec, lines=True))
+texts, labels = frame["text"].tolist(), frame["label"].tolist()
+print(time.perf_counter() - start, peak(),
+      len(texts))
+"""
+TRAIN = PEAK + """
+import sys
 from textclf.cli import main
 main(["train", "builtin:imdb", "-o", sys.argv[1], "--quiet", "--top", "0"])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(peak())
 """
 
 
@@ -101,6 +118,10 @@ def main() -> None:
                     seconds, rss, _ = measured([sys.executable, "-c", READ, spec, flag], src)
                     times.setdefault((spec, tree), []).append((float(seconds),
                                                                float(rss) / 1024))
+                if not spec.startswith("builtin:"):  # the peer: pandas, to lists of str
+                    seconds, rss, _ = measured([sys.executable, "-c", PANDAS, spec], ROOT)
+                    times.setdefault((spec, "pandas (peer)"), []).append(
+                        (float(seconds), float(rss) / 1024))
         if args.train:
             for _ in range(args.runs):
                 for tree in ("before", "after"):

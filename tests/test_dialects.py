@@ -87,6 +87,9 @@ def test_no_header_names_columns_by_number(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"bare\.csv: without a header \(--no-header\) columns "
                        r"are named by number.*'text' is not one \(--text-field N\)"):
         read_corpus(path, header=False)
+    with pytest.raises(DataError, match=r"no column '3' in the header .*; with --no-header "
+                       "columns are named by number"):
+        read_corpus(path, text_field="3", label_field="1")
     with pytest.raises(DataError, match=r"no column 7 \(the label column, --label-field\): "
                        "the first row has 4 fields"):
         read_corpus(path, text_field="3", label_field="7", header=False)
@@ -111,6 +114,9 @@ def test_standard_input_is_read_once_in_the_format_named(monkeypatch) -> None:
     with pytest.raises(DataError, match="-: standard input has no name to tell its format by; "
                        "give --format"):
         read_corpus("-")
+    with pytest.raises(DataError, match="<stdin>: standard input was read already and can "
+                       "be read once"):  # (an epoch at a time would read nothing the second)
+        list(iter_documents("-", fmt="jsonl"))
     packed = io.BufferedReader(io.BytesIO(gzip.compress(jsonl.encode())))
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(packed))
     assert read_corpus("-", fmt="jsonl").texts == corpus.texts  # gzip bytes, un-gzipped

@@ -83,8 +83,16 @@ def open_binary(path: Path | RemoteFile | StandardInput) -> IO[bytes]:
     return handle
 
 
+LAST_READ: list = [None]  # the standard input stream read last: it cannot be read again
+
+
 def open_standard_input() -> IO[bytes]:
-    """Standard input's bytes, left open when the reader closes them (the process owns it)."""
+    """Standard input's bytes, left open when the reader closes them (the process owns it).
+    It can be read once: opening it again is a :class:`DataError`, not an empty corpus."""
+    if sys.stdin is LAST_READ[0]:
+        raise DataError("<stdin>: standard input was read already and can be read once (to "
+                        "read data more than once, e.g. an epoch at a time, give a file)")
+    LAST_READ[0] = sys.stdin
     raw = getattr(sys.stdin, "buffer", None)
     if raw is None:  # a text stream put in its place (e.g. by a test): its text as UTF-8
         raw = io.BytesIO(sys.stdin.read().encode("utf-8"))
