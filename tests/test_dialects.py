@@ -184,3 +184,16 @@ def test_cli_trains_from_standard_input(tmp_path: Path, capsys, monkeypatch) -> 
     assert status == 1 and err.count("\n") == 1 and "--stream reads DATA" in err
     status, _, err = run_cli(capsys, "train", "-", "-o", tmp_path / "n.textclf", *TRAINING)
     assert status == 1 and "give --format" in err
+
+
+def test_a_bad_row_among_the_first_lines_is_named_by_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"text;label\na;b\nc\rx;d\ne;f\n")  # (a lone CR ends a csv line)
+    with pytest.warns(ReadingWarning), pytest.raises(DataError, match=r"cr\.csv, line 3: "
+                                                     "new-line character seen"):
+        read_corpus(path)
+    path.write_bytes(b'"te\nxt",label\na,b\n')
+    with pytest.raises(DataError) as caught:
+        read_corpus(path)
+    assert "(columns: 'te\\nxt', label)" in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from textclf.corpus.delimited import shown_names
 from textclf.corpus.documents import (
     Batch,
     Document,
@@ -78,7 +79,7 @@ def columnar_batches(path: str | Path | RemoteFile | StandardInput, fmt: str,
             (columns.label, "label", "--label-field", columns.require_label),
             (columns.weight, "weight", "--weight-field", columns.weight is not None)):
         if needed and column not in names:
-            raise DataError(f"{path}: no column {column!r} (columns: {', '.join(names)}); "
+            raise DataError(f"{path}: no column {column!r} (columns: {shown_names(names)}); "
                             f"name the {what} column with {option}")
     first = 1
     for batch in batches:

@@ -63,14 +63,7 @@ def iter_delimited(
     path = file_path(path)
     checked_delimiter(delimiter)
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))  # (the csv module's)
-    line_numbers: list[int] = [0]
-
-    def decoded_lines() -> Iterator[str]:
-        for number, line in numbered_lines(path, keep_ends=True):
-            line_numbers[0] = number
-            yield line
-
-    lines = decoded_lines()
+    lines: Iterator[str] = (line for _, line in numbered_lines(path, keep_ends=True))
     if delimiter is None:
         sample = list(islice(lines, SNIFF_LINES))
         delimiter = guessed_delimiter(sample, len(sample) == SNIFF_LINES,
@@ -89,8 +82,8 @@ def iter_delimited(
             start = reader.line_num + 1
     except StopIteration:
         return
-    except csv.Error as err:
-        raise DataError(f"{path}, line {line_numbers[0]}: {err}") from err
+    except csv.Error as err:  # (the reader counts the lines it has taken)
+        raise DataError(f"{path}, line {reader.line_num}: {err}") from err
     if header:
         names = first
         text_at, label_at, weight_at = columns_by_name(
@@ -132,7 +125,7 @@ def iter_delimited(
             if row:
                 yield document(row, number)
     except csv.Error as err:
-        raise DataError(f"{path}, line {line_numbers[0]}: {err}") from err
+        raise DataError(f"{path}, line {reader.line_num}: {err}") from err
 
 
 def checked_delimiter(delimiter: str | None) -> None:
@@ -161,12 +154,15 @@ def guessed_delimiter(sample: list[str], cut: bool, text_column: str | None) -> 
 
 
 def sample_rows(sample: list[str], delimiter: str, cut: bool) -> list[list[str]]:
-    """The rows of ``sample`` split by ``delimiter`` (blank ones left out; the last one too
-    when the sample is ``cut``); none where the csv module cannot read it."""
+    """The rows of ``sample`` split by ``delimiter``, blank ones left out; the last one too
+    when the sample is ``cut`` (it may be cut short), and any from one the csv module cannot
+    read on."""
+    rows: list[list[str]] = []
+    reader = csv.reader(sample, delimiter=delimiter)
     try:
-        rows = [row for row in csv.reader(sample, delimiter=delimiter) if row]
+        rows.extend(row for row in reader if row)
     except csv.Error:
-        return []
+        cut = True
     return rows[:-1] if cut and len(rows) > 1 else rows
 
 
@@ -187,7 +183,7 @@ def columns_by_name(path: object, header: list[str], text_column: Column,
         if str(column).isdigit():
             hint += "; with --no-header columns are named by number"
         return DataError(f"{path}: no column {column!r} in the header (columns: "
-                         f"{', '.join(header)}); {hint}")
+                         f"{shown_names(header)}); {hint}")
 
     if text_column not in header:
         raise missing(text_column, "text", "--text-field")
@@ -198,6 +194,12 @@ def columns_by_name(path: object, header: list[str], text_column: Column,
         raise missing(weight_column, "weight", "--weight-field")
     weight_at = None if weight_column is None else header.index(weight_column)
     return header.index(text_column), label_at, weight_at
+
+
+def shown_names(names: list[str]) -> str:
+    """Column names for a one-line message: each as it is, or quoted where it holds a line
+    break or another character that does not print."""
+    return ", ".join(name if name.isprintable() else repr(name) for name in names)
 
 
 def columns_by_number(path: object, width: int, text_column: Column,

@@ -165,7 +165,7 @@ def block_parser(path: Path | RemoteFile | StandardInput,
     def parse(block: LineBlock) -> Batch | None:
         try:
             return block_batch(block, decode_line, prefix, fields)
-        except Exception:  # noqa: BLE001 (whatever it is, the exact reader says it)
+        except Exception:  # (whatever it is, the exact reader says what is wrong)
             return None
 
     return parse
