@@ -4,6 +4,7 @@ the other formats, and a missing column or a refused value is one line naming it
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -162,3 +163,11 @@ def test_cli_trains_on_parquet_and_predicts_per_row(tmp_path: Path, capsys) -> N
     status, _, err = run_cli(capsys, "train", path, "-o", tmp_path / "n.textclf")
     assert status == 1 and err.count("\n") == 1
     assert "no column 'text' (columns: body, y)" in err
+
+
+def test_without_pyarrow_one_line_says_what_to_install(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, "d.parquet", {"text": ["a"], "label": ["x"]})
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # (its import fails)
+    with pytest.raises(DataError, match=r"d\.parquet: reading Parquet and Arrow files needs "
+                       r"pyarrow \(pip install 'textclf\[parquet\]'\)"):
+        read_corpus(path)

@@ -72,7 +72,17 @@ def columnar_batches(path: str | Path | RemoteFile | StandardInput, fmt: str,
     """The documents of :func:`iter_columnar`, a record batch (or row group part) each."""
     path = file_path(path)
     pa = require_pyarrow(path)
-    names, batches = open_batches(pa, path, fmt, columns)
+    source = opened_source(pa, path)
+    try:
+        yield from table_batches(pa, path, source, fmt, columns)
+    finally:
+        if hasattr(source, "close"):  # (a file of a URL; a memory map)
+            source.close()
+
+
+def table_batches(pa: Any, path: Path | RemoteFile | StandardInput, source: Any, fmt: str,
+                  columns: ColumnNames) -> Iterator[Batch]:
+    names, batches = open_batches(pa, path, source, fmt, columns)
     label = columns.label if columns.label in names else None
     for column, what, option, needed in (
             (columns.text, "text", "--text-field", True),
@@ -92,27 +102,36 @@ def columnar_batches(path: str | Path | RemoteFile | StandardInput, fmt: str,
             rows.labels(pa, batch.column(label), label, columns.label_sep)
         weights = None if columns.weight is None else \
             rows.weights(pa, batch.column(columns.weight), columns.weight)
-        ids = list(map(f"{path.name}:".__add__, map(str, range(first, first + n))))
+        ids = [f"{path.name}:{row}" for row in range(first, first + n)]
         fields = batch.to_pylist() if columns.keep else None
         yield Batch(texts, labels, ids, weights, lists, fields)
         first += n
 
 
-def open_batches(pa: Any, path: Path | RemoteFile | StandardInput, fmt: str,
-                 columns: ColumnNames) -> tuple[list[str], Iterator[Any]]:
-    """The file's column names and its record batches (of the needed columns only, unless
-    every row is kept)."""
+def opened_source(pa: Any, path: Path | RemoteFile | StandardInput) -> Any:
+    """What pyarrow reads ``path`` from: a memory map of a local file, a URL's file, the
+    bytes of standard input."""
     if isinstance(path, StandardInput):
         from textclf.corpus.decoding import open_binary
 
         with open_binary(path) as handle:
-            source: Any = pa.BufferReader(handle.read())
-    elif isinstance(path, RemoteFile):
-        source = path.open_binary()
-    else:
-        if not path.exists():
-            raise DataError(f"{path}: no such file or folder")
-        source = str(path)
+            return pa.BufferReader(handle.read())
+    if isinstance(path, RemoteFile):
+        return path.open_binary()
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, expected a file")
+    try:
+        return pa.memory_map(str(path))
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err})") from err
+
+
+def open_batches(pa: Any, path: object, source: Any, fmt: str,
+                 columns: ColumnNames) -> tuple[list[str], Iterator[Any]]:
+    """The file's column names and its record batches (of the needed columns only, unless
+    every row is kept)."""
     wanted = [c for c in (columns.text, columns.label, columns.weight) if c is not None]
     try:
         if fmt == "parquet":
@@ -131,11 +150,9 @@ def open_batches(pa: Any, path: Path | RemoteFile | StandardInput, fmt: str,
 
 
 def arrow_table(pa: Any, source: Any) -> Any:
-    """An Arrow IPC file (Feather version 2) or stream, memory-mapped where it can be."""
+    """An Arrow IPC file (Feather version 2) or stream (a memory map's: no copy)."""
     import pyarrow.ipc as ipc
 
-    if isinstance(source, str):
-        source = pa.memory_map(source)
     try:
         return ipc.open_file(source).read_all()
     except pa.ArrowInvalid:
