@@ -29,8 +29,6 @@ from textclf.corpus.documents import Corpus
 from textclf.corpus.jsonlines import JsonFields, jsonl_batches, record_document
 from textclf.errors import DataError
 
-msgspec = pytest.importorskip("msgspec")
-
 # Lines a corpus may hold, plain and odd: each is read the same way on every path.
 GOOD = [
     b'{"text": "a fine film", "label": "pos", "w": 1}',
@@ -141,6 +139,7 @@ def test_every_odd_line_alone_reads_the_same(tmp_path: Path, monkeypatch) -> Non
 
 
 def test_the_fast_path_is_taken_for_plain_records(tmp_path: Path) -> None:
+    assert jsonlines.fast_decoder() is not None  # msgspec: the test extra installs it
     path = tmp_path / "plain.jsonl"
     path.write_bytes(b"\n".join(GOOD[:12]) + b"\n")
     parse = jsonlines.block_parser(path, FIELDS)
