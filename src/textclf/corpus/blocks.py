@@ -21,8 +21,8 @@ from textclf.corpus.decoding import READ_ERRORS, first_line_bytes, open_binary
 from textclf.corpus.locations import RemoteFile, StandardInput
 from textclf.errors import DataError
 
-BLOCK_BYTES = 1 << 20  # bytes read at once: some two thousand lines of a corpus
-BLOCKS_AHEAD = 4  # blocks the thread may read before the caller takes them
+BLOCK_BYTES = 1 << 18  # bytes read at once: some five hundred lines of a corpus
+BLOCKS_AHEAD = 2  # blocks the thread may read before the caller takes them
 END = object()  # what the thread sends after the last block
 
 
