@@ -277,7 +277,8 @@ def test_csv_without_text_column(tmp_path: Path, capsys) -> None:
     assert_refused(status, err, "reviews.csv: no column 'text'", "--text-field")
     status, _, err = run_cli(capsys, "train", data, "-o", tmp_path / "m.textclf",
                              "--label-field", "sentiment", "--text-field", "review")
-    assert_refused(status, err, "has no label (field 'sentiment')")
+    assert_refused(status, err, "no column 'sentiment' in the header (columns: review, label)",
+                   "--label-field")
 
 
 def test_invalid_json_line(tmp_path: Path, capsys) -> None:

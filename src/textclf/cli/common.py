@@ -17,36 +17,65 @@ from textclf.fitting.settings import ARGUMENTS
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """How to read DATA: format, field names, split."""
+    """How to read DATA: format, field names, split, CSV's dialect."""
     group = parser.add_argument_group("reading the data")
-    group.add_argument("--format", choices=FORMATS, help="input format (default: guessed)")
+    group.add_argument("--format", choices=FORMATS,
+                       help="input format (default: guessed from the name; give it for "
+                       "standard input, DATA -)")
     group.add_argument("--text-field", default="text",
-                       help="JSON field / CSV column holding the text (default: text)")
+                       help="JSON field / CSV or Parquet column holding the text (default: "
+                       "text; with --no-header a column number, from 1)")
     group.add_argument("--label-field", default="label",
-                       help="JSON field / CSV column holding the label (default: label)")
+                       help="JSON field / CSV or Parquet column holding the label (default: "
+                       "label; with --no-header a column number, from 1)")
     group.add_argument("--split", help="split to read from split folders or a built-in corpus")
     group.add_argument("--label-sep", metavar="SEP",
-                       help="CSV/TSV: the label field holds several labels separated by SEP "
-                       "(multi-label data; JSONL uses a list, fastText several __label__ tags)")
+                       help="CSV/TSV (or a Parquet string column): the label field holds "
+                       "several labels separated by SEP (multi-label data; JSONL uses a list, "
+                       "fastText several __label__ tags)")
+    group.add_argument("--delimiter", type=delimiter_option, metavar="CHAR",
+                       help="CSV/TSV: the character between fields (tab: '\\t' or tab; "
+                       "default: a tab for .tsv, guessed among , ; | and tab for .csv)")
+    group.add_argument("--no-header", action="store_true",
+                       help="CSV/TSV: the first row is a record, not column names; "
+                       "--text-field, --label-field and --weight-field give column numbers "
+                       "(from 1, as cut counts)")
+
+
+def delimiter_option(text: str) -> str:
+    """--delimiter's value: one character, or a tab written as \\t or tab."""
+    if text in ("\\t", "tab", "TAB"):
+        return "\t"
+    if len(text) != 1 or text in '"\r\n':
+        raise argparse.ArgumentTypeError(f"expected one character (a tab: '\\t'), other than "
+                                         f"a quote or a line break, got {text!r}")
+    return text
 
 
 def add_weight_option(parser: argparse.ArgumentParser) -> None:
     """--weight-field: each document's weight from a JSON field or CSV/TSV column."""
     parser.add_argument("--weight-field", metavar="FIELD",
-                        help="JSON field / CSV column holding each document's weight (a number "
-                        "≥ 0 multiplying its loss; docs/weights.md); in DATA and --dev")
+                        help="JSON field / CSV or Parquet column holding each document's "
+                        "weight (a number ≥ 0 multiplying its loss; docs/weights.md); in DATA "
+                        "and --dev")
+
+
+def dialect(args: argparse.Namespace) -> dict:
+    """The CSV dialect options given, as :func:`~textclf.corpus.read_corpus` takes them."""
+    return {"delimiter": getattr(args, "delimiter", None),
+            "header": not getattr(args, "no_header", False)}
 
 
 def read_data(args: argparse.Namespace, spec: str, default_split: str | None,
               require_labels: bool = True, split: str | None = None) -> Corpus:
-    """Read ``spec`` with the data options; the split is ``split``, else ``--split``, else
-    ``default_split`` where the data has splits."""
+    """Read ``spec`` (``-``: standard input) with the data options; the split is ``split``,
+    else ``--split``, else ``default_split`` where the data has splits."""
     split = split or args.split
     split = split or (default_split if default_split in available_splits(spec) else None)
     return read_corpus(spec, split=split, fmt=args.format, text_field=args.text_field,
                        label_field=args.label_field, require_labels=require_labels,
                        weight_field=getattr(args, "weight_field", None),
-                       label_sep=args.label_sep)
+                       label_sep=args.label_sep, **dialect(args))
 
 
 def read_dev(args: argparse.Namespace) -> Corpus | None:
@@ -57,7 +86,7 @@ def read_dev(args: argparse.Namespace) -> Corpus | None:
                            else None, fmt=args.format, text_field=args.text_field,
                            label_field=args.label_field,
                            weight_field=getattr(args, "weight_field", None),
-                           label_sep=args.label_sep)
+                           label_sep=args.label_sep, **dialect(args))
     if "dev" in available_splits(args.data) and args.split in (None, "train"):
         return read_data(args, args.data, default_split="dev", split="dev")
     return None

@@ -6,7 +6,9 @@ one into a :class:`Corpus` when it fits in memory. ``splits`` holds the stratifi
 """
 
 from textclf.corpus.builtin import builtin_split_assignment, iter_builtin
+from textclf.corpus.columnar import iter_columnar
 from textclf.corpus.decoding import DecodingWarning
+from textclf.corpus.delimited import ReadingWarning
 from textclf.corpus.documents import (
     Corpus,
     Document,
@@ -41,6 +43,7 @@ __all__ = [
     "Corpus",
     "DecodingWarning",
     "Document",
+    "ReadingWarning",
     "available_splits",
     "builtin_split_assignment",
     "checked_label",
@@ -52,6 +55,7 @@ __all__ = [
     "hold_out",
     "stratified_folds",
     "iter_builtin",
+    "iter_columnar",
     "iter_delimited",
     "iter_documents",
     "iter_fasttext",

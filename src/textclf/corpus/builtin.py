@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
-from textclf.corpus.documents import Document
+from textclf.corpus.documents import Batch, Document
 from textclf.corpus.formats import SPLITS
 from textclf.errors import DataError
 
@@ -65,17 +66,31 @@ def iter_builtin(name: str, split: str | None = "train") -> Iterator[Document]:
 
     Labels 0/1 of the package become ``neg``/``pos``. Rows keep the file's order.
     """
+    return builtin_batch(name, split).documents()
+
+
+def builtin_batch(name: str, split: str | None = "train") -> Batch:
+    """The documents of :func:`iter_builtin` as one batch (columns)."""
     if name not in BUILTIN_SOURCES:
         raise DataError(f"builtin:{name}: unknown corpus (known: builtin:imdb, builtin:rt)")
     split = split or "train"
     if split not in SPLITS:
         raise DataError(f"builtin:{name}: no split {split!r} (splits: {', '.join(SPLITS)})")
+    texts, labels, splits = builtin_rows(name)
+    rows = [row for row, where in enumerate(splits) if where == split]
+    return Batch([texts[row] for row in rows], [labels[row] for row in rows],
+                 [f"builtin:{name}:{row}" for row in rows])
+
+
+@lru_cache(maxsize=1)  # (training reads the train split, then the dev split: one parse)
+def builtin_rows(name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The texts, labels and splits of a built-in corpus's rows, in the file's order."""
     source = BUILTIN_SOURCES[name]
     with builtin_csv() as handle:
-        rows = [r for r in csv.DictReader(handle) if r["source"] == source]
-    labels = [BUILTIN_LABELS[r["label"]] for r in rows]
-    for row, (record, label, where) in enumerate(
-        zip(rows, labels, builtin_split_assignment(labels), strict=True)
-    ):
-        if where == split:
-            yield Document(record["text"], label, f"builtin:{name}:{row}")
+        reader = csv.reader(handle)
+        header = next(reader)
+        text_at, label_at, source_at = (header.index(c) for c in ("text", "label", "source"))
+        rows = [r for r in reader if r[source_at] == source]
+    labels = [BUILTIN_LABELS[r[label_at]] for r in rows]
+    return (tuple(r[text_at] for r in rows), tuple(labels),
+            tuple(builtin_split_assignment(labels)))

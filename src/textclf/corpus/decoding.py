@@ -1,25 +1,28 @@
 """Bytes to text: UTF-8 (a byte order mark skipped), gzip opened transparently, and a
-warning, not a crash, for bytes that are not UTF-8; local files or fsspec URLs
-(:mod:`textclf.corpus.locations`). Every error names the file (and line)."""
+warning, not a crash, for bytes that are not UTF-8; local files, standard input or fsspec
+URLs (:mod:`textclf.corpus.locations`). Every error names the file (and line)."""
 
 from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import stat
+import sys
 import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from textclf.corpus.locations import RemoteFile
+from textclf.corpus.locations import RemoteFile, StandardInput
 from textclf.errors import DataError
 
 # Byte order marks of encodings a line reader cannot split on b"\n", longest first.
 WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class DecodingWarning(UserWarning):
@@ -55,8 +58,11 @@ def decode_document(raw: bytes, where: str) -> str:
     return decode(raw, where)
 
 
-def open_binary(path: Path | RemoteFile) -> IO[bytes]:
-    """Open a file (or a pipe, or a URL) for binary reading, un-gzipping ``.gz`` files."""
+def open_binary(path: Path | RemoteFile | StandardInput) -> IO[bytes]:
+    """Open a file (or a pipe, a URL, standard input) for binary reading, un-gzipping
+    ``.gz`` files (and gzip bytes on standard input)."""
+    if isinstance(path, StandardInput):
+        return open_standard_input()
     if isinstance(path, RemoteFile):
         handle = path.open_binary()
         return GzipReader(handle) if path.suffix == ".gz" else handle
@@ -77,6 +83,47 @@ def open_binary(path: Path | RemoteFile) -> IO[bytes]:
     return handle
 
 
+LAST_READ: list = [None]  # the standard input stream read last: it cannot be read again
+
+
+def open_standard_input() -> IO[bytes]:
+    """Standard input's bytes, left open when the reader closes them (the process owns it).
+    It can be read once: opening it again is a :class:`DataError`, not an empty corpus."""
+    if sys.stdin is LAST_READ[0]:
+        raise DataError("<stdin>: standard input was read already and can be read once (to "
+                        "read data more than once, e.g. an epoch at a time, give a file)")
+    LAST_READ[0] = sys.stdin
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream put in its place (e.g. by a test): its text as UTF-8
+        raw = io.BytesIO(sys.stdin.read().encode("utf-8"))
+    peek = getattr(raw, "peek", None)
+    if peek is not None and peek(2)[:2] == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # (closing it leaves raw open)
+    return KeptOpen(raw)
+
+
+class KeptOpen:
+    """A binary stream whose ``close`` leaves it open: what a reader closes when done."""
+
+    def __init__(self, handle: IO[bytes]):
+        self.handle = handle
+
+    def __getattr__(self, name: str):
+        return getattr(self.handle, name)
+
+    def __iter__(self):
+        return iter(self.handle)
+
+    def __enter__(self) -> KeptOpen:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class GzipReader(gzip.GzipFile):
     """A gzip stream that closes the file it reads (a GzipFile leaves a given file open)."""
 
@@ -91,8 +138,11 @@ class GzipReader(gzip.GzipFile):
             self.raw.close()
 
 
-def is_regular_file(path: Path | RemoteFile) -> bool:
-    """A file that can be read twice (not a pipe, socket or device; a URL can)."""
+def is_regular_file(path: Path | RemoteFile | StandardInput) -> bool:
+    """A file that can be read twice (not a pipe, socket, device or standard input; a URL
+    can)."""
+    if isinstance(path, StandardInput):
+        return False
     if isinstance(path, RemoteFile):
         return True
     try:
@@ -101,7 +151,8 @@ def is_regular_file(path: Path | RemoteFile) -> bool:
         return False
 
 
-def numbered_lines(path: Path | RemoteFile, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
+def numbered_lines(path: Path | RemoteFile | StandardInput,
+                   keep_ends: bool = False) -> Iterator[tuple[int, str]]:
     """Yield (line number from 1, decoded line) without its line end (or with it, for a
     reader that must see quoted line breaks). A UTF-8 BOM is dropped; a UTF-16/32 file is
     refused by name (its lines cannot be split on the byte 10)."""

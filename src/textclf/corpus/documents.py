@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -43,6 +44,40 @@ def labelled(text: str, labels: tuple[str, ...], doc_id: str,
     """A document of a source that may give several labels: ``label`` set only for one."""
     return Document(text, labels[0] if len(labels) == 1 else None, doc_id, weight, labels,
                     fields)
+
+
+@dataclass
+class Batch:
+    """Consecutive documents of one source held as columns, as a fast reader makes them
+    (one :class:`Document` object per document costs more than the reading).
+
+    ``label_lists`` holds each document's labels as :attr:`Document.labels` does (None for
+    a source that gives one label per document); ``weights`` and ``fields`` are None where
+    the source has none."""
+
+    texts: list[str]
+    labels: list[str | None]
+    ids: list[str]
+    weights: list[float | None] | None = None
+    label_lists: list[tuple[str, ...] | None] | None = None
+    fields: list[dict | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def documents(self) -> Iterator[Document]:
+        """The batch's documents, in order."""
+        n = len(self.texts)
+        return map(Document, self.texts, self.labels, self.ids,
+                   self.weights or repeat(None, n), self.label_lists or repeat(None, n),
+                   self.fields or repeat(None, n))
+
+    @classmethod
+    def of(cls, docs: list[Document]) -> Batch:
+        """Documents as a batch (its columns of what they hold)."""
+        return cls([d.text for d in docs], [d.label for d in docs], [d.id for d in docs],
+                   [d.weight for d in docs], [d.labels for d in docs],
+                   [d.fields for d in docs])
 
 
 @dataclass
@@ -86,6 +121,28 @@ class Corpus:
             corpus.weights = weights
         return corpus
 
+    @classmethod
+    def from_batches(cls, batches: Iterable[Batch], source: str = "") -> Corpus:
+        """The corpus of ``batches``: what :meth:`from_documents` makes of their documents."""
+        corpus = cls(source=source)
+        weights: list[float | None] = []
+        for batch in batches:
+            corpus.texts.extend(batch.texts)
+            corpus.labels.extend(batch.labels)
+            corpus.ids.extend(batch.ids)
+            if batch.label_lists is None and None not in batch.labels:
+                corpus.label_sets.extend(zip(batch.labels))  # (each label as a 1-tuple)
+            elif batch.label_lists is None:
+                corpus.label_sets.extend(None if y is None else (y,) for y in batch.labels)
+            else:
+                corpus.label_sets.extend(
+                    lists if lists is not None else None if y is None else (y,)
+                    for y, lists in zip(batch.labels, batch.label_lists, strict=True))
+            weights.extend(batch.weights or repeat(None, len(batch)))
+        if weights and None not in weights:
+            corpus.weights = weights
+        return corpus
+
 
 def checked_label(value: object, where: str) -> str:
     """A label as textclf keeps it: a string, or an integer as its decimal string. Anything
@@ -103,12 +160,51 @@ def checked_label(value: object, where: str) -> str:
     return label
 
 
+def labels_are_valid(labels: Iterable[str]) -> bool:
+    """Whether every one of ``labels`` (strings) is one :func:`checked_label` keeps as it
+    is: each distinct label tested once, so a column of a few labels costs a few tests."""
+    for label in set(labels):
+        try:
+            checked_label(label, "")
+        except DataError:
+            return False
+    return True
+
+
 def checked_label_list(values: object, where: str) -> tuple[str, ...]:
     """A document's labels from a list: each checked by :func:`checked_label`, repeats
     dropped (first place kept); an empty list is a document without labels."""
     if not isinstance(values, list | tuple):
         raise DataError(f"{where}: the labels must be a list, not {type(values).__name__}")
     return tuple(dict.fromkeys(checked_label(v, f"{where}[{i}]") for i, v in enumerate(values)))
+
+
+def label_columns(values: list) -> tuple[list, list | None] | None:
+    """Each document's label value (a label, a list of labels, or None) as the columns
+    ``labels`` and ``label_lists`` of a :class:`Batch`; None where :func:`checked_label` or
+    :func:`checked_label_list` would refuse one (whose message the caller then finds).
+    Distinct labels are tested once each."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return (values, None) if labels_are_valid(values) else None
+    if not kinds <= {str, int, type(None), list}:
+        return None  # (a bool, a float, an object: refused)
+    labels, lists, known = [], [], {}
+    try:
+        for value in values:
+            if isinstance(value, list):
+                tags = checked_label_list(value, "")
+                labels.append(tags[0] if len(tags) == 1 else None)
+                lists.append(tags)
+                continue
+            key = (type(value), value)
+            if key not in known:
+                known[key] = None if value is None else checked_label(value, "")
+            labels.append(known[key])
+            lists.append(None)
+    except (DataError, TypeError):
+        return None
+    return labels, (lists if list in kinds else None)
 
 
 def checked_weight(value: object, where: str) -> float:
@@ -122,10 +218,20 @@ def checked_weight(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         shown = repr(value) if len(repr(value)) < 40 else type(value).__name__
         raise DataError(f"{where}: the weight must be a number, not {shown}")
-    weight = float(value)
+    try:
+        weight = float(value)
+    except OverflowError:  # an integer beyond the largest float
+        weight = math.inf
     if not math.isfinite(weight) or weight < 0:
         raise DataError(f"{where}: the weight must be a finite number ≥ 0, got {value!r}")
     return weight
+
+
+def first_refused_weight(weights: np.ndarray) -> int | None:
+    """The index of the first weight :func:`checked_weight` would refuse (not finite, or
+    below 0) in an array of numbers, tested all at once; None when every one is good."""
+    refused = np.flatnonzero(~(np.isfinite(weights) & (weights >= 0)))
+    return int(refused[0]) if len(refused) else None
 
 
 def checked_texts(texts: object, what: str = "texts") -> list[str]:

@@ -3,7 +3,8 @@
 Each INPUT gives one document per record, in order, as fastText's ``predict`` does:
 
 * a corpus file in a format textclf reads (named by its extension, or ``--format``): JSONL,
-  CSV/TSV, fastText lines: one document per record (its labels, if any, are not needed);
+  CSV/TSV, fastText lines, Parquet, Arrow: one document per record (its labels, if any,
+  are not needed);
 * a folder: one document per file below it (sorted, hidden ones skipped), its id the path;
 * any other file (plain text): one document per line, as fastText reads it; with
   ``whole_files`` each such file is one document;
@@ -21,14 +22,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from textclf.corpus.columnar import ColumnNames, iter_columnar
 from textclf.corpus.decoding import numbered_lines, read_document
+from textclf.corpus.delimited import iter_delimited
 from textclf.corpus.documents import Document
-from textclf.corpus.formats import iter_delimited, iter_fasttext, iter_jsonl
+from textclf.corpus.formats import iter_fasttext
+from textclf.corpus.jsonlines import iter_jsonl
 from textclf.corpus.sources import FORMATS, detect_format, iter_documents, read_lines
 from textclf.errors import DataError
 
 STDIN = "-"
-RECORD_FORMATS = ("jsonl", "csv", "tsv", "fasttext")  # one document per record
+RECORD_FORMATS = ("jsonl", "csv", "tsv", "fasttext", "parquet", "arrow")  # one per record
 INPUT_FORMATS = (*FORMATS, "lines")  # "lines": plain text, one document per line
 
 
@@ -94,9 +98,12 @@ def documents_of(spec: str, options: InputOptions) -> Iterator[Document]:
         yield from iter_documents(spec, options.split or "test", fmt)
     elif fmt == "jsonl":
         yield from iter_jsonl(spec, options.text_field, "label", keep_fields=options.keep_fields)
-    elif fmt in ("csv", "tsv"):
-        yield from iter_delimited(spec, "," if fmt == "csv" else "\t", options.text_field,
+    elif fmt in ("csv", "tsv"):  # (a .csv file's delimiter guessed)
+        yield from iter_delimited(spec, None if fmt == "csv" else "\t", options.text_field,
                                   keep_fields=options.keep_fields)
+    elif fmt in ("parquet", "arrow"):
+        yield from iter_columnar(spec, fmt, ColumnNames(options.text_field, None,
+                                                        keep=options.keep_fields))
     else:
         yield from iter_fasttext(spec, require_labels=False)
 

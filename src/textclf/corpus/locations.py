@@ -1,4 +1,4 @@
-"""Where a corpus file is: a local path, or an fsspec URL (``s3://bucket/part-0.jsonl.gz``,
+"""Where a corpus file is: a local path, standard input (``-``), or an fsspec URL (``s3://bucket/part-0.jsonl.gz``,
 ``gs://...``, ``https://...``) read through fsspec and the file system's own package
 (s3fs, gcsfs, ...). A cluster's workers read their shards this way from shared storage.
 
@@ -74,11 +74,35 @@ class RemoteFile(str):
             raise DataError(f"{self}: cannot be read ({err})") from err
 
 
-def file_path(spec: str | Path) -> Path | RemoteFile:
-    """A local :class:`~pathlib.Path` (``file://`` stripped), or a :class:`RemoteFile`."""
-    if isinstance(spec, Path | RemoteFile):
+class StandardInput(str):
+    """Standard input named as a corpus file (``-``): read once, as it comes. The string is
+    ``<stdin>``, the name messages and document ids give it."""
+
+    name = "<stdin>"
+    suffixes: tuple[str, ...] = ()
+    suffix = ""
+
+    def __new__(cls) -> StandardInput:
+        return super().__new__(cls, "<stdin>")
+
+    def exists(self) -> bool:
+        return True
+
+    def is_dir(self) -> bool:
+        return False
+
+
+STDIN = "-"
+
+
+def file_path(spec: str | Path) -> Path | RemoteFile | StandardInput:
+    """A local :class:`~pathlib.Path` (``file://`` stripped), :class:`StandardInput` for
+    ``-``, or a :class:`RemoteFile`."""
+    if isinstance(spec, Path | RemoteFile | StandardInput):
         return spec
     text = str(spec)
+    if text == STDIN:
+        return StandardInput()
     if is_url(text):
         return RemoteFile(text)
     return Path(text.removeprefix("file://"))
