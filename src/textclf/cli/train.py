@@ -15,6 +15,7 @@ from textclf.cli.common import (
     add_weight_option,
     checked_output,
     data_card,
+    dialect,
     labels_for,
     read_data,
     read_dev,
@@ -249,7 +250,8 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
 
     def open_documents():
         return iter_documents(args.data, split, args.format, args.text_field,
-                              args.label_field, args.weight_field, args.label_sep)
+                              args.label_field, args.weight_field, args.label_sep,
+                              **dialect(args))
 
     dev_corpus = read_dev(args)
     if not args.quiet:
