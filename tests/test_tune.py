@@ -263,7 +263,7 @@ def test_cli_tunes_on_the_dev_split_and_never_reads_test(tmp_path, capsys, acces
     test_folder = str((root / "test").resolve())
     assert not [p for p in touched if p.startswith(test_folder)]
     assert any(p.startswith(str((root / "dev").resolve())) for p in touched)  # the hook works
-    assert "trial  model" in out and "*best" in out and "split dev" in out
+    assert "trial  model" in out and "*kept" in out and "split dev" in out
     assert f"model saved to {model}" in out
     loaded = TextClassifier.load(model)
     assert loaded.featurizer.settings.ngrams == 3
@@ -480,3 +480,37 @@ def test_cross_validation_too_long_for_the_budget_trains_the_defaults(monkeypatc
     assert result.best is result.trials[0]
     assert result.classifier.training_settings.epochs == 10  # the defaults, trained on all
     assert result.classifier.predict(texts[:2])
+
+
+def test_cross_validation_caps_every_trial_at_a_third_of_the_budget(monkeypatch):
+    """A trial whose k folds would take longer than a third of the budget is stopped (a
+    network's epochs are slow here: 2 s each on the clock), and the table says so; the
+    table names the score it shows, and marks the kept trial."""
+    import io
+
+    from textclf.tune import crossval, tune_cv
+
+    clock = FakeClock()
+    real_train = crossval.train
+
+    def train(model, X, y, settings, on_epoch_end, guard):  # each epoch: 2 s for mlp
+        def after_epoch(epoch, record):
+            clock.now += 2.0 if model.kind == "mlp" else 0.01
+            on_epoch_end(epoch, record)
+        return real_train(model, X, y, settings, after_epoch, guard)
+
+    monkeypatch.setattr(crossval, "train", train)
+    texts, labels = trigram_corpus(120, seed=4, noise=0.1)
+    out = io.StringIO()
+    space = SearchSpace(models=("logistic", "mlp"), ngrams=(1,), weightings=("tfidf",),
+                        char_ngrams=(None,))
+    result = tune_cv(texts, labels, 30.0, folds=3, seed=0, space=space, clock=clock,
+                     out=out, max_trials=6)
+    table = out.getvalue()
+    assert "cv acc" in table and "mean accuracy over 3 folds" in table
+    for trial in result.trials:
+        assert trial.seconds <= 30.0 / 3 + 2.0 + 1e-9  # the cap, and the epoch that crossed it
+    assert any(t.model == "mlp" and t.status.startswith("capped") for t in result.trials)
+    kept = [line for line in table.splitlines() if line.endswith("*kept")]
+    assert len(kept) == 1 and kept[0].split()[0] == str(result.best.number)
+    assert all(t.epochs == t.max_epochs for t in result.trials if t.status == "ok")

@@ -115,7 +115,15 @@ class CrossValidatedTuner(Tuner):
         return featurise + self.k * settings.max_epochs * self.costs.epoch_seconds(settings)
 
     def fits(self, settings: Point) -> bool:
-        return self.budget.fits(self.predicted_seconds(settings))
+        """The trial's predicted cost (its k folds) fits the time left and its cap."""
+        seconds = self.predicted_seconds(settings)
+        return self.budget.fits(seconds) and seconds <= self.trial_cap
+
+    score_name = "cv"
+
+    def score_description(self) -> str:
+        return (f"mean {self.metric} over {self.k} folds (cross-validation), each fold's at "
+                "the trial's last epoch")
 
     def eta(self, settings: Point, features: CachedFeatures) -> float:
         """η of the point: the model's default η · 10^u; for rows that are not of unit
@@ -136,11 +144,11 @@ class CrossValidatedTuner(Tuner):
     # a trial: k fits --------------------------------------------------------------------------
     def run_trial(self, settings: Point) -> Trial:
         started = self.budget.clock()
+        curves = []  # the dev score after each epoch, per fold
         trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.weighting,
                       0.0, settings.l2, settings.max_epochs,
                       started=started - self.budget.started, char_ngrams=settings.char_ngrams,
                       fold_scores=[])
-        curves = []  # the dev score after each epoch, per fold
         try:
             for fold in range(self.k):
                 features = self.fold_features(settings, fold)
@@ -164,7 +172,8 @@ class CrossValidatedTuner(Tuner):
                     curve.append(score(self.metric, y_dev, model.predict(features.X_dev),
                                        len(self.labels)))
 
-                guard = ClockGuard(model, self.budget, enforce=True, cap_until=math.inf)
+                guard = ClockGuard(model, self.budget, enforce=True,
+                                   cap_until=started + self.trial_cap)
                 with np.errstate(over="ignore", invalid="ignore"):
                     train(model, features.X, y, training, after_epoch, guard)
                 curves.append(curve)
@@ -174,12 +183,15 @@ class CrossValidatedTuner(Tuner):
                     raise OutOfTimeError  # the defaults, uncompared: train them now
         except OutOfTimeError:
             trial.status = "out of time"
-        except (FloatingPointError, OverflowError, TextclfError, TrialCappedError) as err:
+        except TrialCappedError:
+            trial.status = "capped: over a third of the budget"
+        except (FloatingPointError, OverflowError, TextclfError) as err:
             trial.status = f"failed: {err}"
         if trial.status == "ok":
             trial.score = float(np.mean(trial.fold_scores))
+            trial.epochs = settings.max_epochs  # each fold's score is its last epoch's
             mean_curve = np.mean(curves, axis=0)
-            trial.epochs = int(np.argmax(mean_curve)) + 1  # where the mean was best
+            trial.still_improving = int(np.argmax(mean_curve)) + 1 == settings.max_epochs
             self.note(trial, settings)
         return self._finish(trial, started)
 
@@ -254,6 +266,7 @@ class CrossValidatedTuner(Tuner):
             clf.fit(self.texts, [self.classes[i] for i in self.y])
         except TextclfError as err:
             raise SettingsError(f"the chosen settings failed on all the data: {err}") from err
+        self.report_kept(trial)
         return TuneResult(clf, trial, self.trials, self.budget.elapsed(), self.metric)
 
 

@@ -51,7 +51,7 @@ def neighbours(point: Point, space: SearchSpace, models: tuple[str, ...]) -> lis
 def longer(trial: Trial, point: Point, space: SearchSpace) -> list[Point]:
     """A trial still improving at its last epoch: the same with the next epoch limit."""
     limits = [e for e in space.max_epochs if e > point.max_epochs]
-    if trial.status != "ok" or trial.epochs < point.max_epochs or not limits:
+    if trial.status != "ok" or not trial.still_improving or not limits:
         return []
     return [Point(**{**asdict(point), "max_epochs": min(limits)})]
 

@@ -34,13 +34,13 @@ from textclf.tune.proposals import default_point, longer, neighbours, perturb
 from textclf.tune.scoring import METRICS, score
 from textclf.tune.space import Point, SearchSpace
 from textclf.tune.trial import (
-    TABLE_HEADER,
     CachedFeatures,
     ClockGuard,
     NoProgressError,
     OutOfTimeError,
     Trial,
     TrialCappedError,
+    table_header,
     train,
 )
 
@@ -264,6 +264,7 @@ class Tuner:
         for name, array in model.parameters().items():
             array[...] = best["parameters"][name]  # back to the best epoch, in place
         trial.score, trial.epochs = best["score"], best["epoch"]
+        trial.still_improving = best["epoch"] == settings.max_epochs
         for record in history:  # as early stopping marks the epoch whose parameters are kept
             record["best"] = record["epoch"] == best["epoch"]
         clf = self.classifier_of(fit_settings, model_training, features.featurizer, model,
@@ -282,15 +283,24 @@ class Tuner:
         self.report(trial)
         return trial
 
+    score_name = "dev"  # what the score column is
+
     def report(self, trial: Trial) -> None:
-        """One row of the table of trials (the header before the first)."""
+        """One row of the table of trials as it finishes (the header before the first)."""
         if self.out is None:
             return
         if len(self.trials) == 1:
-            print(f"score: dev {self.metric}", file=self.out)
-            print(TABLE_HEADER, file=self.out)
-        is_best = self.best is not None and self.best[0] is trial
-        print(trial.format(is_best), file=self.out, flush=True)
+            print(f"score: {self.score_description()}", file=self.out)
+            print(table_header(f"{self.score_name} {self.metric[:3]}"), file=self.out)
+        print(trial.format(), file=self.out, flush=True)
+
+    def score_description(self) -> str:
+        return f"{self.metric} on the dev set, at each trial's best epoch"
+
+    def report_kept(self, trial: Trial) -> None:
+        """The row of the trial whose model is kept, marked, after the search."""
+        if self.out is not None:
+            print(trial.format("*kept"), file=self.out, flush=True)
 
     # the loop ---------------------------------------------------------------------------------
     def run(self, max_trials: int | None = None) -> TuneResult:
@@ -315,6 +325,7 @@ class Tuner:
             reasons = "; ".join(sorted({t.status for t in self.trials}))
             raise TextclfError(f"no trial produced a model within the budget ({reasons})")
         trial, _, clf = self.best
+        self.report_kept(trial)
         return TuneResult(clf, trial, self.trials, self.budget.elapsed(), self.metric)
 
 

@@ -16,8 +16,11 @@ from textclf.training.settings import TrainingSettings
 from textclf.training.sources import InMemoryRows
 from textclf.tune.budget import Budget
 
-TABLE_HEADER = (f"{'trial':>5}  {'model':<8} {'ngrams':>6} {'chars':>5}  {'weighting':<9} "
-                f"{'eta':>9} {'l2':>8} {'epochs':>7} {'score':>7} {'seconds':>8}  status")
+
+def table_header(score: str) -> str:
+    """The header of the table of trials; ``score`` names the score column (dev or CV)."""
+    return (f"{'trial':>5}  {'model':<8} {'ngrams':>6} {'chars':>5}  {'weighting':<9} "
+            f"{'eta':>9} {'l2':>8} {'epochs':>7} {score:>8} {'seconds':>8}  status")
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Trial:
     status: str = "ok"  # ok | out of time | failed: reason
     char_ngrams: tuple[int, int] | None = None
     fold_scores: list[float] | None = None  # cross-validation: the score on each fold
+    still_improving: bool = False  # the score rose at the last epoch: more might help
 
     def as_dict(self) -> dict:
         record = asdict(self)
@@ -46,15 +50,17 @@ class Trial:
             record["score"] = None  # JSON has no NaN
         return record
 
-    def format(self, is_best: bool = False) -> str:
-        """One row of the table of trials (see :data:`TABLE_HEADER`)."""
+    def format(self, mark: str = "") -> str:
+        """One row of the table of trials (see :func:`table_header`), with ``mark`` after
+        its status (``*kept`` on the row of the model the search keeps). The epochs column
+        is the epochs the kept model of these settings trains, of the most tried."""
         score_text = "-" if math.isnan(self.score) else f"{self.score:.4f}"
         epochs = f"{self.epochs}/{self.max_epochs}"
         chars = "-" if self.char_ngrams is None else "{}-{}".format(*self.char_ngrams)
         return (f"{self.number:>5}  {self.model:<8} {self.ngrams:>6} {chars:>5}  "
                 f"{self.weighting:<9} "
-                f"{self.eta:>9.3g} {self.l2:>8.2g} {epochs:>7} {score_text:>7} "
-                f"{self.seconds:>8.1f}  {self.status}{'  *best' if is_best else ''}")
+                f"{self.eta:>9.3g} {self.l2:>8.2g} {epochs:>7} {score_text:>8} "
+                f"{self.seconds:>8.1f}  {self.status}{'  ' + mark if mark else ''}")
 
 
 @dataclass
