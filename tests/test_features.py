@@ -109,7 +109,7 @@ def test_transform_before_fit_is_refused() -> None:
     [
         ({"ngrams": 0}, "ngrams 0 leaves no features: give char_ngrams too"),
         ({"weighting": "bm25"},
-         "weighting must be one of count, binary, tfidf, nb, tfidf-nb, got 'bm25'"),
+         "weighting must be one of count, binary, tfidf, nb, tfidf-nb, auto, got 'bm25'"),
         ({"min_df": 0}, "min_df must be an integer ≥ 1, got 0"),
         ({"max_features": 0}, "max_features must be an integer ≥ 1, got 0"),
         ({"token_pattern": "(unclosed"}, "token_pattern is not a valid regex"),

@@ -62,7 +62,7 @@ def test_the_search_space_comes_from_the_declarations():
     ({"ngrams": 1.5}, "ngrams must be an integer ≥ 0, got 1.5"),
     ({"ngrams": True}, "ngrams must be an integer"),
     ({"weighting": "bm25"},
-     "weighting must be one of count, binary, tfidf, nb, tfidf-nb, got 'bm25'"),
+     "weighting must be one of count, binary, tfidf, nb, tfidf-nb, auto, got 'bm25'"),
     ({"eta": float("inf")}, "eta must be a number > 0, got inf"),
     ({"dropout": 1.0}, "dropout must be a number ≥ 0 and < 1, got 1.0"),
     ({"lowercase": "yes"}, "lowercase must be true or false, got 'yes'"),

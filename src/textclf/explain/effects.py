@@ -18,6 +18,7 @@ MODEL_NAMES = {
     "softmax": "softmax regression",
     "multilabel": "multi-label logistic regression (a sigmoid per label)",
     "mlp": "feedforward network (MLP)",
+    "nb": "multinomial naive Bayes",
 }
 METHOD_LINEAR = "weight × value"
 METHOD_GRADIENT = "gradient × input"

@@ -90,10 +90,14 @@ VALUE_NAMES = {"count": "its count in the document", "binary": "1 (present)",
                "tfidf-nb": "its tf-idf value, scaled with the row"}
 
 
-def values_line(weighting: str, exact: bool) -> str:
+def values_line(weighting: str, exact: bool, model_kind: str = "") -> str:
     """What a term's value and weight are for this weighting (docs/explain.md)."""
     value = VALUE_NAMES.get(weighting, "its feature value")
     gain = "θⱼ" if exact else "∂z/∂xⱼ"
+    if model_kind == "nb":
+        return (f"a term's value: {value}; its weight: θⱼ = log p(term | class) as naive "
+                "Bayes counted it, centred over the classes (two classes: the "
+                "log-likelihood ratio)")
     if weighting in ("nb", "tfidf-nb"):
         return (f"a term's value: {value} (never negative); its weight: {gain}·rⱼ, with rⱼ "
                 "its naive Bayes log-count ratio (two classes: negative where the term is "
@@ -122,7 +126,7 @@ def format_explanation(e, top: int | None = 20, classes: list[str] | None = None
         lines.append(f"model: {MODEL_NAMES.get(e.model_kind, e.model_kind)}; attributions are "
                      "gradient × input, xⱼ·∂z/∂xⱼ: a first-order estimate of each feature's "
                      "part, not an exact decomposition")
-    lines.append(values_line(e.weighting, e.exact))
+    lines.append(values_line(e.weighting, e.exact, e.model_kind))
     default = (e.predicted_labels or [e.predicted]) if e.multi_label else [e.predicted]
     wanted = [e.for_class(label) for label in (classes or default)]
     seen: list = []

@@ -83,6 +83,9 @@ class Featurizer(ABC):
             raise SettingsError("give either FeatureSettings or keyword settings, not both")
         self.settings = settings if settings is not None else FeatureSettings(**kwargs)
         self.settings.validate()
+        if self.settings.weighting == "auto":
+            raise SettingsError("weighting 'auto' is decided by a classifier for its model "
+                                "(FeatureSettings.for_model); a featuriser needs a weighting")
         self.jobs = check_jobs(jobs)
         self.dtype = np.dtype(dtype)
         self.tokenizer = Tokenizer(self.settings)

@@ -70,8 +70,9 @@ class FeatureSettings(Settings):
                         "tfidf (1 + ln(count), times idf, rows of unit length), nb (binary "
                         "times the naive Bayes log-count ratio r learned from the labels, "
                         "rows of unit length) or tfidf-nb (tf-idf times r, rows of unit "
-                        "length)", choices=WEIGHTINGS, renamed_from="features",
-                        search=("tfidf", "tfidf-nb", "nb", "binary"))
+                        "length); a classifier's auto: tfidf-nb, and binary for naive Bayes "
+                        "(--model nb)", choices=(*WEIGHTINGS, "auto"),
+                        renamed_from="features", search=("tfidf", "tfidf-nb", "nb", "binary"))
     nb_alpha = Setting(float, 1.0, "nb, tfidf-nb: smoothing α added to every feature's "
                        "count per class",
                        above=0.0, metavar="ALPHA")
@@ -109,10 +110,18 @@ class FeatureSettings(Settings):
         self.check_combination()
 
     def check_combination(self) -> None:
-        """Settings that are allowed one by one but not together."""
+        """Settings that are allowed one by one but not together (and weighting "auto",
+        which only a classifier decides, for its model: :meth:`for_model`)."""
         if self.ngrams == 0 and self.char_ngrams in (None, "auto"):
             raise SettingsError("ngrams 0 leaves no features: give char_ngrams too "
                                 "(e.g. --char-ngrams 2-5)")
+
+    def for_model(self, model: str) -> FeatureSettings:
+        """These settings with weighting "auto" decided for the ``model`` asked for:
+        tfidf-nb, or binary for naive Bayes (which counts values ≥ 0)."""
+        if self.weighting != "auto":
+            return self
+        return self.replace(weighting="binary" if model == "nb" else "tfidf-nb")
 
     def resolved(self, texts: Sequence[str]) -> FeatureSettings:
         """These settings with char_ngrams "auto" decided for ``texts``: 2-5 where their mean
@@ -143,4 +152,4 @@ class FeatureSettings(Settings):
 # Out-of-the-box features of TextClassifier, the command line, the scikit-learn estimators
 # and tune's first trial (by attribute name), chosen by cross-validation on the training
 # splits of the shared corpora (docs/models.md).
-CLASSIFIER_DEFAULTS = {"weighting": "tfidf-nb", "char_ngrams": "auto"}
+CLASSIFIER_DEFAULTS = {"weighting": "auto", "char_ngrams": "auto"}

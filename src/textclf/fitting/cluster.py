@@ -22,7 +22,7 @@ from textclf.errors import SettingsError
 from textclf.features.settings import FeatureSettings
 from textclf.fitting import persistence
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.problem import label_names, new_model, problem_of_names
+from textclf.fitting.problem import label_names, model_for, problem_of_names
 from textclf.fitting.run import RunOptions, check_dev_needs, dev_rows, fit_on_dev, provenance
 from textclf.fitting.settings import FitSettings
 
@@ -53,8 +53,7 @@ def fit_cluster(settings: FitSettings, client: Any, data: Any, *,
         problem = problem_of_names(label_names([(label,) for label in labels]), settings,
                                    False)
         training = settings.training_for(problem.kind, overrides)
-        model = new_model(problem.kind, featurizer.n_features, problem.n_outputs, training,
-                          dtype=settings.dtype)
+        model = model_for(problem, featurizer.n_features, settings, training)
         dev_sets.append(dev_rows(featurizer, problem, dev[0], dev[1], None, None)
                         if has_dev else None)
         made.append(Fitted(featurizer, model, problem.labels, training,

@@ -34,11 +34,10 @@ from textclf.fitting.checkpoints import run_fingerprint
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import (
     Problem,
-    architecture,
     encode,
     label_names,
     label_names_of,
-    new_model,
+    model_for,
     problem_of_names,
 )
 from textclf.fitting.run import RunOptions, check_dev_needs, checked_dev, dev_rows, train_fitted
@@ -227,8 +226,7 @@ class PartialFit:
         """The first call: a fresh model for ``problem`` over ``n_features`` columns."""
         settings = self.settings
         training = settings.training_for(problem.kind)
-        model = new_model(problem.kind, n_features, problem.n_outputs, training,
-                          architecture(settings.model), settings.dtype, problem.multi_label)
+        model = model_for(problem, n_features, settings, training)
         self.fitted = Fitted(featurizer, model, problem.labels, training,
                              label_type=problem.label_type, decision=settings.decision,
                              float32=settings.run.float32)

@@ -40,7 +40,7 @@ META_SCHEMA = {
                    "parts?": {"words?": BLOCK_SCHEMA, "chars?": BLOCK_SCHEMA}},
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
               "hidden?": [int], "activation?": str, "dropout?": float, "multi_label?": bool,
-              "temperature?": float},
+              "temperature?": float, "output?": str, "alpha?": "number"},
     "training": dict,
     "history?": [dict],
     "tuning?": dict,
@@ -190,7 +190,7 @@ def check_parts(path: str | Path, featurizer: Featurizer, model: Model, labels: 
             f"{path}: the model expects {model.config().get('n_features')} features but "
             f"the featuriser produces {featurizer.n_features}"
         )
-    outputs = 2 if model.kind == "logistic" else model.config().get("n_classes")
+    outputs = model.config().get("n_classes", 2)  # (one sigmoid score: two classes)
     if len(labels) != outputs or len(set(labels)) != len(labels):
         raise ModelFileError(f"{path}: {len(labels)} labels for a model of {outputs} classes "
                              "(or a label appears twice)")

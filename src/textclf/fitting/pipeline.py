@@ -25,7 +25,7 @@ from textclf.errors import DataError
 from textclf.features.featurizer import Featurizer
 from textclf.fitting.checkpoints import run_fingerprint
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.problem import Problem, architecture, new_model, problem_of
+from textclf.fitting.problem import Problem, model_for, problem_of
 from textclf.fitting.run import (
     RunOptions,
     check_dev_needs,
@@ -80,8 +80,7 @@ def fit_rows(problem: Problem, X: sp.csr_matrix, settings: FitSettings, dev: tup
     """A fresh model for ``problem`` trained on the rows of [X | 1] (documents of weight 0
     take no step), reporting on ``dev``."""
     training = settings.training_for(problem.kind)
-    model = new_model(problem.kind, X.shape[1], problem.n_outputs, training,
-                      architecture(settings.model), settings.dtype, problem.multi_label)
+    model = model_for(problem, X.shape[1], settings, training)
     rows, weights = problem.training_rows()
     y = problem.y
     if rows is not None and len(rows) < len(y):

@@ -42,6 +42,7 @@ from textclf.models import (
     MultiLabelLogisticRegression,
     SoftmaxRegression,
 )
+from textclf.models.naive_bayes import naive_bayes
 from textclf.models.settings import ModelSettings
 from textclf.training.settings import TrainingSettings
 from textclf.training.sparse_step import supports
@@ -160,6 +161,8 @@ def model_kind(requested: str, labels: Sequence[str], multi_label: bool) -> str:
         what = "label" if multi_label else "class"
         found = f"one {what} ({labels[0]!r})" if labels else f"no {what}"
         raise DataError(f"the training data has only {found}; a classifier needs at least two")
+    if requested == "nb":  # naive Bayes takes every shape: two classes, K, multi-label
+        return "nb"
     if multi_label:
         if requested == "softmax":
             raise DataError("softmax regression gives each document one class; multi-label "
@@ -183,11 +186,12 @@ def architecture(settings: ModelSettings) -> dict[str, Any]:
 
 def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSettings,
               network: dict[str, Any] | None = None, dtype: Any = np.float64,
-              multi_label: bool = False) -> Model:
+              multi_label: bool = False, nb_alpha: float = 1.0) -> Model:
     """A freshly initialised ``kind`` model over [X | 1] with ``n_features`` columns (the
     dummy feature included) and ``n_outputs`` classes or labels: θ = 0 or small random
     values (``training.init``, ``training.seed``) for the linear models, the network's
-    ``network`` shape with its own initialisation (``multi_label``: a sigmoid per label).
+    ``network`` shape with its own initialisation (``multi_label``: a sigmoid per label),
+    naive Bayes's form for the outputs with its smoothing ``nb_alpha`` (θ counted later).
     With ``dtype`` float32, a linear model's θ is float32 too where the sparse SGD steps
     train it (they update it in place)."""
     if kind == "logistic":
@@ -200,11 +204,22 @@ def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSett
     elif kind == "mlp":
         model = FeedForwardNetwork(n_features, n_outputs, seed=training.seed,
                                    multi_label=multi_label, **(network or {}))
+    elif kind == "nb":
+        return naive_bayes(n_features, n_outputs, multi_label, nb_alpha)
     else:
         raise SettingsError(f"unknown model kind {kind!r}")
     if np.dtype(dtype) == np.float32 and supports(model, training):
         model.theta = model.theta.astype(np.float32)  # half θ's memory
     return model
+
+
+def model_for(problem: Problem, n_features: int, settings: FitSettings,
+              training: TrainingSettings) -> Model:
+    """A fresh model for ``problem`` over ``n_features`` columns, as ``settings`` ask (the
+    network's shape, float32, naive Bayes's smoothing) and trained with ``training``."""
+    return new_model(problem.kind, n_features, problem.n_outputs, training,
+                     architecture(settings.model), settings.dtype, problem.multi_label,
+                     settings.features.nb_alpha)
 
 
 def check_network(settings: ModelSettings) -> None:
@@ -240,9 +255,14 @@ class Problem:
         return Targets(self.y if y is None else y, self.n_outputs, self.multi_label)
 
     def training_rows(self) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(the rows that take steps, their weights scaled to mean 1): documents of weight
-        0 are left out; (None, None) without weights."""
-        return weighted_rows(self.weights)
+        """(the rows that train, their weights): documents of weight 0 are left out; a
+        model that takes steps gets the weights scaled to mean 1 (η keeps its scale), naive
+        Bayes them as given (a weight of 2 counts a document twice, also against the
+        smoothing α); (None, None) without weights."""
+        rows, weights = weighted_rows(self.weights)
+        if self.kind == "nb" and rows is not None:
+            weights = self.weights[rows]
+        return rows, weights
 
     def subset(self, rows: np.ndarray) -> Problem:
         """The problem of some of the training documents (a hold-out's rest)."""
@@ -296,4 +316,7 @@ def problem_of_names(names: Sequence[str], settings: FitSettings, multi_label: b
     classes of a scikit-learn ``y``): the model kind checked against them."""
     kind = model_kind(settings.model.model, list(names), multi_label)
     check_interpolation(settings.features, kind)
+    if kind == "nb" and settings.features.uses_labels:
+        raise SettingsError(f"naive Bayes counts feature values ≥ 0: it takes count, binary "
+                            f"(its default) or tfidf values, not {settings.features.weighting}")
     return Problem(list(names), label_type, multi_label, kind)

@@ -161,7 +161,7 @@ class FitSettings:
     a multi-label model's decisions, how the work is run."""
 
     features: FeatureSettings = field(default_factory=lambda: FeatureSettings(
-        **CLASSIFIER_DEFAULTS))
+        **CLASSIFIER_DEFAULTS).for_model("auto"))
     model: ModelSettings = field(default_factory=ModelSettings)
     training: dict[str, Any] = field(default_factory=dict)
     decision: DecisionSettings = field(default_factory=DecisionSettings)
@@ -172,8 +172,9 @@ class FitSettings:
         """From the classifier's arguments (:data:`ARGUMENTS`), each checked by its
         declaration; unknown names are a TypeError."""
         grouped = split_arguments(renamed(values, stacklevel=4))
-        return cls(FeatureSettings(**{**CLASSIFIER_DEFAULTS, **grouped["features"]}),
-                   ModelSettings(**grouped["model"]),
+        model = ModelSettings(**grouped["model"])
+        features = FeatureSettings(**{**CLASSIFIER_DEFAULTS, **grouped["features"]})
+        return cls(features.for_model(model.model), model,
                    {name: TrainingSettings.declared[name].check(value)
                     for name, value in grouped["training"].items() if value is not None},
                    DecisionSettings(**grouped["decision"]), RunSettings(**grouped["run"]))

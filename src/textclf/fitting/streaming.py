@@ -33,7 +33,12 @@ from textclf.features.hashing import HashingFeaturizer
 from textclf.features.naive_bayes import LabelTotals
 from textclf.features.weighting import weight_counts
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.problem import architecture, encode, label_names, new_model, problem_of_names
+from textclf.fitting.problem import (
+    encode,
+    label_names,
+    model_for,
+    problem_of_names,
+)
 from textclf.fitting.run import RunOptions, check_dev_needs, dev_rows, train_fitted
 from textclf.fitting.settings import FitSettings
 from textclf.training.sources import StreamedRows
@@ -216,11 +221,12 @@ def fit_stream(settings: FitSettings, open_documents: Callable[[], Iterable[Docu
                                multi_label)
     check_dev_needs(settings, multi_label, dev is not None)
     training = settings.training_for(problem.kind)
-    model = new_model(problem.kind, featurizer.n_features, problem.n_outputs, training,
-                      architecture(settings.model), settings.dtype, multi_label)
+    model = model_for(problem, featurizer.n_features, settings, training)
     m = training.batch_size
     chunk_docs = max(m, chunk_docs // m * m)  # whole batches per chunk
     by_class, scale = stream_weights(scanned, training.class_weight)
+    if problem.kind == "nb":
+        scale = 1.0  # naive Bayes counts the weights as given (Problem.training_rows)
     if scanned.nb_totals is not None:  # nb: the ratios, documents weighted as for training
         featurizer.nb = scanned.nb_totals.scale(problem.labels, features.nb_alpha,
                                                 multi_label, by_class)

@@ -6,7 +6,7 @@ from textclf.core.settings import Setting, Settings
 from textclf.models.layers import ACTIVATIONS
 from textclf.models.mlp import parse_hidden
 
-MODEL_CHOICES = ("auto", "logistic", "softmax", "mlp")
+MODEL_CHOICES = ("auto", "logistic", "softmax", "mlp", "nb")
 
 
 class ModelSettings(Settings):
@@ -15,8 +15,10 @@ class ModelSettings(Settings):
     has zero or several labels), True forces it, False refuses such data."""
 
     model = Setting(str, "auto", "logistic (2 classes; with multi-label data one per label), "
-                    "softmax (K classes), mlp (feedforward network); auto: logistic for 2 "
-                    "classes or multi-label data, softmax for more", choices=MODEL_CHOICES)
+                    "softmax (K classes), mlp (feedforward network), nb (multinomial naive "
+                    "Bayes, counted in one pass; binary values by default); auto: logistic "
+                    "for 2 classes or multi-label data, softmax for more",
+                    choices=MODEL_CHOICES)
     multi_label = Setting(bool, None, "any number of labels per document, a sigmoid output "
                           "per label (default: when a document of the data has zero or "
                           "several labels)")
@@ -25,4 +27,4 @@ class ModelSettings(Settings):
     activation = Setting(str, "relu", "mlp hidden activation", choices=ACTIVATIONS)
     dropout = Setting(float, 0.5, "mlp dropout probability", minimum=0.0, below=1.0)
 
-LINEAR_KINDS = ("logistic", "softmax", "multilabel")  # the score is exactly Σⱼ θⱼₖxⱼ + b_k
+LINEAR_KINDS = ("logistic", "softmax", "multilabel", "nb")  # the score is exactly Σⱼ θⱼₖxⱼ + b_k

@@ -1,7 +1,8 @@
 """The training loop: epochs of shuffled mini-batches, history, progress, early stopping.
 
 One loop trains every model, from memory or from a stream (``optimizer="lbfgs"`` hands the
-whole fit to full-batch L-BFGS, :mod:`textclf.training.lbfgs`). Each epoch the rows are
+whole fit to full-batch L-BFGS, :mod:`textclf.training.lbfgs`; naive Bayes counts its θ in
+one pass, :mod:`textclf.training.counted`). Each epoch the rows are
 shuffled by a seeded generator and cut into mini-batches of m rows; a step strategy
 (:mod:`textclf.training.step`) takes the steps: the lecture's plain step
 θ ← θ − η∇ for any model and optimiser, or the same SGD steps in O(nnz) for linear models
@@ -31,6 +32,7 @@ from tqdm import tqdm
 from textclf.core import jit
 from textclf.errors import SettingsError, TrainingError
 from textclf.models.base import Model
+from textclf.training.counted import count_fit
 from textclf.training.history import (
     EarlyStopping,
     EpochCallback,
@@ -128,6 +130,13 @@ class Trainer:
             raise SettingsError("cannot train on zero documents")
         if settings.patience is not None and dev is None:
             raise SettingsError("early stopping (patience) needs a dev set to watch")
+        if getattr(model, "closed_form", False):  # naive Bayes: θ counted in one pass
+            if resume is not None:
+                raise SettingsError("naive Bayes counts its θ in one pass: there is nothing "
+                                    "to resume (train without --resume)")
+            self.history = count_fit(model, source, dev, self.quiet, self.on_epoch_end)
+            self.epoch = 1
+            return self.history
         if settings.optimizer == "lbfgs":
             if resume is not None:
                 raise SettingsError("--resume goes on with mini-batch epochs; the lbfgs "
@@ -181,6 +190,9 @@ class Trainer:
         passes before. Returns the pass's record (also appended to the history)."""
         if source.n_rows == 0:
             raise SettingsError("partial_fit needs at least one document")
+        if getattr(self.model, "closed_form", False):
+            raise SettingsError("partial_fit takes mini-batch steps; naive Bayes counts all "
+                                "its documents at once (train it with fit)")
         if self.settings.optimizer == "lbfgs":
             raise SettingsError("partial_fit takes mini-batch steps: the lbfgs optimizer "
                                 "minimises over all the data at once (choose sgd, momentum "

@@ -69,6 +69,9 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
                    "batch_size": 32, "bias_rate": 1.0},
     "mlp": {"optimizer": "adam", "eta": 0.002, "schedule": "constant", "epochs": 5,
             "batch_size": 32},
+    # naive Bayes counts θ in one pass: these settings take no steps
+    "nb": {"optimizer": "sgd", "eta": 1.0, "schedule": "constant", "epochs": 1,
+           "batch_size": 32},
 }
 
 # η for logistic or softmax regression when another optimizer than SGD is chosen but no η

@@ -17,9 +17,9 @@ def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int,
                   texts: list[str] | None = None) -> Point:
     """The out-of-the-box settings for the data (``texts`` decide char_ngrams "auto"),
     within the space."""
-    defaults = FeatureSettings(**CLASSIFIER_DEFAULTS).resolved(texts or [])
     usual = "logistic" if n_classes == 2 else "softmax"
     model = usual if usual in models else models[0]
+    defaults = FeatureSettings(**CLASSIFIER_DEFAULTS).for_model(model).resolved(texts or [])
     ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]
     weighting = (defaults.weighting if defaults.weighting in space.weightings
                 else space.weightings[0])

@@ -24,8 +24,8 @@ from textclf.errors import DataError, SettingsError, TextclfError
 from textclf.features.featurizer import Featurizer
 from textclf.features.naive_bayes import Targets
 from textclf.features.settings import FeatureSettings
-from textclf.fitting import FitSettings, Fitted, new_model, problem_of, problem_of_names
-from textclf.fitting.problem import architecture, typed_label
+from textclf.fitting import FitSettings, Fitted, problem_of, problem_of_names
+from textclf.fitting.problem import model_for, typed_label
 from textclf.models.base import Model
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS, TrainingSettings
@@ -176,8 +176,7 @@ class Tuner:
             eta=eta, epochs=settings.max_epochs, l2=settings.l2, seed=self.seed)
         problem = problem_of_names(self.labels, fit_settings, False, self.label_type)
         training = fit_settings.training_for(problem.kind)
-        return fit_settings, training, new_model(problem.kind, n_features, problem.n_outputs,
-                                                 training, architecture(fit_settings.model))
+        return fit_settings, training, model_for(problem, n_features, fit_settings, training)
 
     def classifier_of(self, settings: FitSettings, training: TrainingSettings,
                       featurizer: Featurizer, model: Model,
