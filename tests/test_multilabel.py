@@ -348,10 +348,14 @@ def test_cli_trains_tests_predicts_explains_and_reports(multi_files, tmp_path, c
     status, out, _ = run_cli(capsys, "explain", model, "rocket orbit and a penalty goal")
     assert status == 0 and "score z toward space" in out and "score z toward football" in out
     status, out, _ = run_cli(capsys, "inspect", model)
+    chosen = TextClassifier.load(model).chosen_threshold
     assert status == 0 and "labels: cooking, football, space" in out
+    assert f"probability ≥ {chosen:g}" in out  # the decision, as the model makes it
     status, out, err = run_cli(capsys, "report", model, test_file, "-o", tmp_path / "r")
     assert status == 0, err
     assert "micro F1" in out and not (tmp_path / "r" / "confusion.png").exists()
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert f"decision threshold</td><td>{chosen:g} (chosen on the dev set)" in page
 
 
 def test_cli_refuses_mismatched_models_and_data_in_one_line(multi_files, tmp_path, capsys):

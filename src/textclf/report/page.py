@@ -128,7 +128,7 @@ def _wrong_html(w, top: int = 8) -> str:
         f"predicted {html.escape(w.predicted)} with P = {w.confidence:.4f}</h3>"
         f'<p class="small">{html.escape(direction)}; green words push toward '
         f"{html.escape(c.label)}, red words against.</p>"
-        + _table([name, "θⱼ" if e.exact else "∂z/∂xⱼ", "xⱼ", "feature"], rows)
+        + _table([name, "weight" if e.exact else "∂z/∂value", "value", "feature"], rows)
         + f'<div class="doc">{coloured_html(e, c.word_shares)}</div></div>'
     )
 
@@ -150,6 +150,12 @@ def render_html(result, clf, summary, *, data_name: str, model_name: str,
                      "+ bias"),
         ("epochs trained", len(clf.history)),
     ]
+    rule = clf.decision_rule
+    if rule is not None:  # a multi-label model: which labels a document gets
+        model_rows.append(("decision threshold", f"{rule.threshold:g}"
+                           + (" (chosen on the dev set)" if clf.chosen_threshold else "")
+                           + (f", at most the {rule.top_k} most probable" if rule.top_k else "")
+                           + (", at least the most probable" if rule.at_least_one else "")))
     model_rows += [(f"training {k}", v) for k, v in clf.training_settings.as_dict().items()]
     parts.append("<h2>Model</h2>" + _table(["", ""], model_rows))
 
