@@ -41,7 +41,7 @@ from textclf.core.hashing import GOLDEN_GAMMA, mix64
 from textclf.core.parallel import ordered_map
 from textclf.core.sparse import count_matrix, stack_rows
 from textclf.errors import SettingsError
-from textclf.features.chars import CharSplitter, char_term_name, token_range
+from textclf.features.chars import CharSplitter, char_term_name, token_ranges
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter, Vocabulary, encode
@@ -331,9 +331,9 @@ class HashingFeaturizer(Featurizer):
         splitter, low, high = self.chars
         spans = splitter.spans(text, low, high)
         columns = hashed_column(char_gram_keys([gram for gram, _, _ in spans]), self.bits)
-        token_spans = self.token_spans(text)[1]
-        return found + [(int(j), *token_range(token_spans, start, end), char_term_name(gram))
-                        for (gram, start, end), j in zip(spans, columns.tolist(), strict=True)]
+        ranges = token_ranges(self.token_spans(text)[1], spans)
+        return found + [(j, first, n, char_term_name(gram)) for (gram, _, _), j, (first, n)
+                        in zip(spans, columns.tolist(), ranges, strict=True)]
 
     def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
         if not tokens or self.settings.ngrams < 1:

@@ -30,7 +30,7 @@ from textclf.core.parallel import ordered_map
 from textclf.core.sparse import RowFiller, count_matrix, select_columns, stack_rows
 from textclf.errors import SettingsError
 from textclf.features.blocks import JoinedNames, block_scale, join_blocks
-from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_range
+from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_ranges
 from textclf.features.counting import count_chunk
 from textclf.features.featurizer import Featurizer, workers
 from textclf.features.index import GramIndex
@@ -328,12 +328,13 @@ class VocabularyFeaturizer(Featurizer):
         if self.unit != "chars":
             return super().named_occurrences(text)
         columns = self.term_columns()
-        spans = self.token_spans(text)[1]
+        spans = self.splitter.spans(text, self.min_length, self.gram_length)
+        ranges = token_ranges(self.token_spans(text)[1], spans)
         found = []
-        for gram, start, end in self.splitter.spans(text, self.min_length, self.gram_length):
+        for (gram, _, _), (first, n) in zip(spans, ranges, strict=True):
             j = columns.get(gram)
             if j is not None:
-                found.append((j, *token_range(spans, start, end), char_term_name(gram)))
+                found.append((j, first, n, char_term_name(gram)))
         return found
 
     # the model file -----------------------------------------------------------------------------
