@@ -45,7 +45,11 @@ from textclf.features.chars import CharSplitter, char_term_name, token_ranges
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter, Vocabulary, encode
-from textclf.features.weighting import inverse_document_frequency, weight_counts
+from textclf.features.weighting import (
+    check_document_counts,
+    inverse_document_frequency,
+    weight_counts,
+)
 
 TOKEN_HASH_CACHE = 1_000_000  # distinct tokens whose H is kept between chunks
 CHAR_SALT = np.uint64(0x243F6A8885A308D3)  # π's first 64 fraction bits: characters' H apart
@@ -365,12 +369,15 @@ class HashingFeaturizer(Featurizer):
         if featurizer.settings.char_ngrams == "auto":
             raise SettingsError("char_ngrams 'auto' is decided at training: a model file "
                                 "holds what was decided")
-        featurizer.n_documents = int(meta["n_documents"])
-        if "document_frequency" in arrays:
-            df = arrays["document_frequency"]
+        df = arrays.get("document_frequency")
+        featurizer.n_documents = check_document_counts(meta["n_documents"], df)
+        if df is not None:
             if df.shape != (1 << featurizer.bits,):
                 raise SettingsError(f"document_frequency has shape {df.shape}, expected "
                                     f"({1 << featurizer.bits},)")
             featurizer.document_frequency = df.astype(np.int64)
+        elif featurizer.settings.uses_idf:
+            raise SettingsError("tf-idf values need the document frequencies, which the "
+                                "file does not hold")
         featurizer.restore_label_weights(arrays)
         return featurizer

@@ -44,7 +44,12 @@ from textclf.features.terms import (
     unpack_terms,
 )
 from textclf.features.tokenizer import naive_count_matrix
-from textclf.features.weighting import count_values, inverse_document_frequency, weight_counts
+from textclf.features.weighting import (
+    check_document_counts,
+    count_values,
+    inverse_document_frequency,
+    weight_counts,
+)
 from textclf.kernels.rows import fill_rows
 
 UNITS = ("words", "chars")
@@ -390,13 +395,11 @@ class VocabularyFeaturizer(Featurizer):
         if not (len(df) == len(idf) == len(terms)) or df.ndim != 1 or idf.ndim != 1:
             raise SettingsError(f"{len(terms)} terms but {len(df)} document frequencies and "
                                 f"{len(idf)} idf values")
-        if not np.all(np.isfinite(idf)) or np.any(df < 0):
-            raise SettingsError("the idf values are not finite, or a document frequency is "
-                                "negative")
+        n_documents = check_document_counts(meta["n_documents"], df, idf)
         if len(set(terms)) != len(terms):
             raise SettingsError("a term appears twice in the vocabulary")
         featurizer.terms = terms
-        featurizer.n_documents = int(meta["n_documents"])
+        featurizer.n_documents = n_documents
         featurizer.document_frequency = df.astype(np.int64, copy=False)
         featurizer.idf = idf.astype(np.float64, copy=False)
         featurizer.restore_label_weights(arrays)

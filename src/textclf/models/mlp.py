@@ -32,9 +32,11 @@ from textclf.models.layers import (
     Layer,
     Linear,
     MultiLabelCrossEntropy,
+    Sigmoid,
     SigmoidCrossEntropy,
     SoftmaxCrossEntropy,
     SparseLinear,
+    Tanh,
     initial_weights,
 )
 from textclf.models.sparse_gradient import RowSparse
@@ -245,6 +247,28 @@ class FeedForwardNetwork(Model):
             G = self.layers[i][1].propagate(G, values[i], values[i + 1])
         return self.layers[0][1].input_gradient(G)
 
+    def value_bound(self, mass: float) -> float:
+        """Bounds uₕ carried through the layers, unit by unit: |Z₁ₕ| ≤ mass·maxⱼ|W₁ⱼₕ| +
+        |W₁'s bias row|ₕ; ReLU keeps uₕ, tanh makes it min(uₕ, 1), σ 1; a dense layer gives
+        |Zₖ| ≤ Σₕ uₕ|Wₕₖ| + |bₖ|. The largest bound of any layer."""
+        W1 = np.abs(self.layers[0][1].params["W"].astype(np.float64))
+        bound = mass * W1[:-1].max(axis=0, initial=0.0) + W1[-1]
+        largest = 0.0
+        for _, layer in self.layers[1:]:
+            largest = max(largest, float(bound.max(initial=0.0)))
+            if not np.all(np.isfinite(bound)):
+                return math.inf
+            if isinstance(layer, Linear):
+                W, b = (np.abs(layer.params[k].astype(np.float64)) for k in ("W", "b"))
+                bound = bound @ W + b
+            elif isinstance(layer, Tanh):
+                bound = np.minimum(bound, 1.0)
+            elif isinstance(layer, Sigmoid):
+                bound = np.ones_like(bound)
+        if not np.all(np.isfinite(bound)):
+            return math.inf
+        return max(largest, float(bound.max(initial=0.0)))
+
     def random_state(self) -> dict | None:
         return self.dropout_rng.bit_generator.state
 
@@ -305,4 +329,5 @@ class FeedForwardNetwork(Model):
         shapes = model.shapes(int(config["n_features"]))
         model.build_layers(check_arrays(cls.kind, shapes, arrays))
         model.set_temperature(config)
+        model.check_finite_scores()
         return model
