@@ -33,7 +33,7 @@ from textclf.features.blocks import JoinedNames, block_scale, join_blocks
 from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_ranges
 from textclf.features.counting import count_chunk
 from textclf.features.featurizer import Featurizer, workers
-from textclf.features.index import GramIndex
+from textclf.features.index import GramIndex, checked_lengths
 from textclf.features.merging import merge_chunks
 from textclf.features.settings import FeatureSettings
 from textclf.features.terms import (
@@ -398,6 +398,7 @@ class VocabularyFeaturizer(Featurizer):
         n_documents = check_document_counts(meta["n_documents"], df, idf)
         if len(set(terms)) != len(terms):
             raise SettingsError("a term appears twice in the vocabulary")
+        checked_lengths(terms, featurizer.gram_length, featurizer.joiner)  # the settings' n
         featurizer.terms = terms
         featurizer.n_documents = n_documents
         featurizer.document_frequency = df.astype(np.int64, copy=False)
