@@ -343,7 +343,7 @@ def test_a_request_that_cannot_be_cancelled_does_not_keep_the_process(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           timeout=60, env=environment())
     took = time.monotonic() - start
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == -signal.SIGKILL, done.stderr  # not a clean shutdown
     assert took < 0.5 + 2 + 4, took  # the timeout, SHUTDOWN_MARGIN, starting Python
     assert "exiting without them" in done.stderr
 

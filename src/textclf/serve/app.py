@@ -63,10 +63,12 @@ def reload_on_hangup(registry: ModelRegistry) -> bool:
 
 def bounded_shutdown(timeout: float) -> Callable[[], None]:
     """From the first SIGINT or SIGTERM on, the process ends at most ``timeout`` +
-    :data:`SHUTDOWN_MARGIN` seconds later, with the requests still running or not: a
-    request in a worker thread (a long explanation) cannot be cancelled, and uvicorn, the
-    thread pool and the interpreter's exit would each wait for it. Returns what puts the
-    previous handlers back (nothing where signals cannot be caught: not the main thread)."""
+    :data:`SHUTDOWN_MARGIN` seconds later, with the requests still running or not: work
+    in a thread cannot be cancelled, and uvicorn, the thread pools and the interpreter's
+    exit would each wait for it. (The computations run on the compute pool, whose queue is
+    dropped at shutdown: what still runs then is one piece per thread, so the process
+    normally ends sooner, with status 0.) Returns what puts the previous handlers back
+    (nothing where signals cannot be caught: not the main thread)."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -91,11 +93,13 @@ def bounded_shutdown(timeout: float) -> Callable[[], None]:
 
 
 def exit_now(timeout: float) -> None:
+    """End the process at once (SIGKILL: nothing in it can wait any longer; its exit
+    status is 137, not a clean shutdown's 0)."""
     log.warning("requests were still running %g s after the signal to stop "
                 "(--graceful-timeout %g): exiting without them", timeout + SHUTDOWN_MARGIN,
                 timeout)
     logging.shutdown()
-    os._exit(0)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def service_app(config: ServeConfig, lifespan=None) -> FastAPI:
