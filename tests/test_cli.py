@@ -311,7 +311,7 @@ def test_undecodable_bytes_warn_and_go_on(tmp_path: Path, capsys) -> None:
         ("--batch-size", "-2", "batch_size must be an integer ≥ 1, got -2"),
         ("--epochs", "0", "epochs must be an integer ≥ 1, got 0"),
         ("--epochs", "-1", "epochs must be an integer ≥ 1, got -1"),
-        ("--ngrams", "-1", "ngrams must be an integer ≥ 0, got -1"),
+        ("--ngrams", "-1", "ngrams must be an integer ≥ 0 and ≤ 16, got -1"),
         ("--min-df", "0", "min_df must be an integer ≥ 1, got 0"),
         ("--max-features", "0", "max_features must be an integer ≥ 1, got 0"),
     ],

@@ -268,7 +268,7 @@ def test_the_python_api_takes_iterables_and_refuses_strings_and_early_prediction
     assert clf.predict(text for text in ["a great film"]) == clf.predict(["a great film"])
     with pytest.raises(DataError, match="got a single str; wrap it in a list"):
         clf.predict("a str")
-    with pytest.raises(SettingsError, match="ngrams must be an integer ≥ 0, got 1.5"):
+    with pytest.raises(SettingsError, match="ngrams must be an integer ≥ 0 and ≤ 16, got 1.5"):
         TextClassifier(ngrams=1.5)
     with pytest.raises(DataError, match="3 dev texts but 2 dev labels"):
         TextClassifier(**SMALL).fit(TRAIN_TEXTS, TRAIN_LABELS, TRAIN_TEXTS[:3],

@@ -173,13 +173,17 @@ def test_an_unknown_model_is_a_404(api):
     assert answer.status_code == 404 and "nope" in answer.json()["error"]
 
 
-def test_a_body_that_is_not_json_is_a_415_and_none_is_read_as_json(api):
+def test_a_body_that_is_not_declared_json_is_a_415(api):
+    """(A body without any Content-Type was once read as JSON: issue 25 item 8.)"""
     answer = api.post("/v1/models/reviews/predict", content=b"texts=a",
                       headers={"content-type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 415 and "application/json" in answer.json()["error"]
     no_type = api.post("/v1/models/reviews/predict", content=b'{"texts": ["great"]}')
     assert "content-type" not in no_type.request.headers
-    assert no_type.status_code == 200 and len(no_type.json()["predictions"]) == 1
+    assert no_type.status_code == 415 and "without a Content-Type" in no_type.json()["error"]
+    typed = api.post("/v1/models/reviews/predict", content=b'{"texts": ["great"]}',
+                     headers={"content-type": "application/json; charset=utf-8"})
+    assert typed.status_code == 200 and len(typed.json()["predictions"]) == 1
 
 
 def test_wrong_methods_and_paths_are_4xx(api):
@@ -282,8 +286,9 @@ def test_a_full_server_answers_503_at_once_and_recovers():
 
 
 def test_bodies_in_progress_are_bounded_in_bytes_too():
-    """--max-pending-bytes: bodies held at once, in all; one more is refused before it is
-    read (by its Content-Length) or as soon as its bytes pass the budget (no length)."""
+    """--max-pending-bytes: bodies held at once, in all; one more is refused as soon as
+    the bytes received pass the budget (what a Content-Length announces is not held in
+    advance: a slow client cannot reserve the budget with a large length)."""
     import asyncio
 
     import httpx

@@ -36,11 +36,11 @@ def calls(monkeypatch):
     release = made.release
     original = batching.predict
 
-    def recorded(clf, texts):
+    def recorded(clf, texts, pool=None):
         made.append(len(texts))
         if len(made) == 1:
             assert release.wait(timeout=30)
-        return original(clf, texts)
+        return original(clf, texts, pool)
 
     monkeypatch.setattr(batching, "predict", recorded)
     return made
@@ -105,7 +105,7 @@ def test_a_large_request_goes_straight_to_the_classifier(classifiers, calls):
 
 
 def test_an_error_reaches_every_waiting_request(classifiers, monkeypatch):
-    def broken(clf, texts):
+    def broken(clf, texts, pool=None):
         raise RuntimeError("the classifier failed")
 
     monkeypatch.setattr(batching, "predict", broken)

@@ -59,7 +59,7 @@ def test_the_search_space_comes_from_the_declarations():
 
 @pytest.mark.parametrize("values, message", [
     ({"ngrams": 0}, "ngrams 0 leaves no features: give char_ngrams too"),
-    ({"ngrams": 1.5}, "ngrams must be an integer ≥ 0, got 1.5"),
+    ({"ngrams": 1.5}, "ngrams must be an integer ≥ 0 and ≤ 16, got 1.5"),
     ({"ngrams": True}, "ngrams must be an integer"),
     ({"weighting": "bm25"},
      "weighting must be one of count, binary, tfidf, nb, tfidf-nb, auto, got 'bm25'"),

@@ -33,6 +33,33 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"textclf: warning: {message}", file=sys.stderr)
 
 
+# What ran out of memory, by the package of the innermost textclf frame, and what helps.
+MEMORY_ADVICE = {
+    "corpus": "while reading the data: a line or record too large to hold in memory (is "
+              "DATA a text corpus, not a device or a binary file?)",
+    "features": "while featurising: shorter documents, or to train, --hash-bits B with "
+                "--stream, or a smaller --max-features",
+    "models": "for the model's parameters: fewer features (--max-features, --hash-bits) or "
+              "classes, a smaller --hidden, or --float32",
+    "training": "while training: a smaller --batch-size or model (--max-features, --hidden), "
+                "--float32, or --stream --hash-bits B",
+    "distributed": "on the Dask client: fewer or smaller shards, or workers with more memory",
+}
+
+
+def memory_advice(err: MemoryError) -> str:
+    """Where ``err`` was raised (the package of its innermost textclf frame) and what needs
+    less memory there."""
+    package = None
+    trace = err.__traceback__
+    while trace is not None:
+        module = trace.tb_frame.f_globals.get("__name__", "")
+        if module.startswith("textclf."):
+            package = module.split(".")[1]
+        trace = trace.tb_next
+    return MEMORY_ADVICE.get(package, "(a smaller model or less data at once needs less)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="textclf",
@@ -58,9 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"textclf: interrupted{'; ' + str(interrupt) if str(interrupt) else ''}",
               file=sys.stderr)
         return 130
-    except MemoryError:
-        print("textclf: error: not enough memory (a smaller --hidden, --hash-bits or "
-              "--max-features, or --float32, needs less)", file=sys.stderr)
+    except MemoryError as err:
+        print(f"textclf: error: not enough memory {memory_advice(err)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `textclf predict ... | head`
         return 0

@@ -72,8 +72,17 @@ def add_parser(subparsers) -> None:
                         help="requests in progress at once per worker; more are answered "
                         "503 (default 64)")
     limits.add_argument("--max-pending-bytes", type=byte_size, default="100MB",
-                        metavar="SIZE", help="request bodies in progress at once per worker, "
-                        "in all; more are answered 503 (default 100MB)")
+                        metavar="SIZE", help="request bodies received or in progress at once "
+                        "per worker, in all; more are answered 503 (default 100MB)")
+    limits.add_argument("--max-connections", type=int, default=1000, metavar="N",
+                        help="open connections per worker; more are answered 503 and closed "
+                        "(default 1000, fewer where the system allows fewer open files)")
+    limits.add_argument("--header-timeout", type=seconds, default=10.0, metavar="SECONDS",
+                        help="time a client has to send a request's line and headers; then "
+                        "408 and the connection is closed (default 10)")
+    limits.add_argument("--body-timeout", type=seconds, default=30.0, metavar="SECONDS",
+                        help="time a client has to send a request's body; then 408 "
+                        "(default 30)")
     parser.add_argument("--keep-alive", type=seconds, default=30.0, metavar="SECONDS",
                         help="close a connection idle this long (default 30; more than "
                         "clients' and proxies' own idle timeouts)")
@@ -81,8 +90,8 @@ def add_parser(subparsers) -> None:
                         help="look for a replaced model file every SECONDS (default 2; 0 = "
                         "only on SIGHUP)")
     parser.add_argument("--graceful-timeout", type=seconds, default=30.0, metavar="SECONDS",
-                        help="on SIGINT/SIGTERM, wait this long for requests in progress "
-                        "(default 30)")
+                        help="on SIGINT/SIGTERM, wait this long for requests in progress, "
+                        "then exit without them (default 30)")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false",
                         help="no log line per request")
     parser.add_argument("--trust-pattern", action="store_true",
@@ -113,10 +122,13 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError("no model to serve: give MODEL files or --name NAME=PATH")
     limits = ServeLimits(max_body=args.max_body, max_batch=args.max_batch,
                          max_chars=args.max_chars, max_concurrency=args.max_concurrency,
-                         max_pending_bytes=args.max_pending_bytes)
+                         max_pending_bytes=args.max_pending_bytes,
+                         max_connections=args.max_connections,
+                         header_timeout=args.header_timeout, body_timeout=args.body_timeout)
     config = ServeConfig(models=named_models(args.models, args.name), limits=limits,
                          watch_interval=args.watch_interval, access_log=args.access_log,
-                         trust_pattern=args.trust_pattern, sign_key_file=args.sign_key)
+                         trust_pattern=args.trust_pattern, sign_key_file=args.sign_key,
+                         graceful_timeout=args.graceful_timeout)
     serve(config, Listen(host=args.host, port=args.port, workers=args.workers,
                          graceful_timeout=args.graceful_timeout, keep_alive=args.keep_alive,
                          log_level=args.log_level))

@@ -1,25 +1,45 @@
-"""Writing a file safely: only where the user asked, atomically, keeping its mode.
+"""Writing a file safely: only where the user asked, atomically, keeping its mode, one
+writer at a time.
 
 ``textclf train -o MODEL`` writes MODEL and nothing else. :func:`check_output` refuses,
 before any work starts, a target that is not a new path or a file this program writes
-(a corpus, a folder, a device), a missing folder and a folder that cannot be written.
-:func:`write_atomically` writes to a temporary file beside the target and renames it over
-the target, so a reader or a crash sees the old file or the new one, never half of one.
-The temporary file is removed on every failure path, and those left by killed runs
+(a corpus), anything that is not a regular file (a folder, a device, a symbolic link such
+as ``/dev/stdout``: even with ``--force``), a missing folder and a folder that cannot be
+written. :func:`write_atomically` writes to a temporary file beside the target and renames
+it over the target, so a reader or a crash sees the old file or the new one, never half of
+one. The temporary file is removed on every failure path, and those left by killed runs
 (their writer's process is gone) are removed by the next write.
+
+One writer at a time: :func:`check_output` (and each write) takes a lock beside the target,
+``.NAME.lock`` (``flock``, which the system releases when its process ends, however it
+ends); a second process about to write the same file fails at once, in one line, instead
+of both saying they saved it and one model being lost. The lock is released, and its file
+removed, once the target is written (or when the process ends).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from textclf.errors import ModelFileError
+
+try:
+    import fcntl
+except ImportError:  # not on Unix: no locks beside the files
+    fcntl = None  # type: ignore[assignment]
+
+# The locks this process holds: target path → the lock file's descriptor. (Process-wide
+# on purpose: a lock belongs to the process, as flock's do.)
+HELD: dict[Path, int] = {}
+HELD_GUARD = threading.Lock()
 
 
 def current_umask() -> int:
@@ -41,19 +61,96 @@ def check_output(path: str | Path, is_ours: Callable[[Path], bool], force: bool 
     folder = folder_of(path)
     if not folder.is_dir():
         raise ModelFileError(f"{path}: folder {folder} does not exist ({option})")
-    if path.exists() or path.is_symlink():
-        mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode):
-            mode = path.stat().st_mode if path.exists() else 0
-        if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-            raise ModelFileError(f"{path}: is {kind}; {option} names the {what} to write")
-        if not force and not is_ours(path):
-            raise ModelFileError(f"{path}: exists and is not a textclf {what}; refusing to "
-                                 f"replace it (choose another {option}, or add --force)")
+    kind = not_regular(path)
+    if kind is not None:
+        raise ModelFileError(f"{path}: is {kind}; {option} names the {what} to write")
+    if path.exists() and not force and not is_ours(path):
+        raise ModelFileError(f"{path}: exists and is not a textclf {what}; refusing to "
+                             f"replace it (choose another {option}, or add --force)")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ModelFileError(f"{path}: folder {folder} is not writable ({option})")
+    claim(path, option)
     return path
+
+
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it is there and not a regular file (a symbolic link counts as
+    one of those, wherever it points: renaming over it would replace the link); else
+    None."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ModelFileError(f"{path}: cannot be examined ({err.strerror or err})") from err
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (name the file it points to)"
+    return "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+
+
+def lock_path(path: Path) -> Path:
+    """The lock of ``path``: ``.NAME.lock`` beside it."""
+    return folder_of(path) / f".{path.name}.lock"
+
+
+def claim(path: Path, option: str = "-o") -> bool:
+    """Hold the lock beside ``path`` for this process; False if it held it already. A
+    :class:`ModelFileError` if another process holds it (naming that process)."""
+    if fcntl is None:
+        return False
+    key = Path(os.path.abspath(path))
+    with HELD_GUARD:
+        if key in HELD:
+            return False
+        lock = lock_path(key)
+        while True:
+            try:
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as err:
+                raise ModelFileError(f"{path}: cannot be written ({err.strerror or err})") \
+                    from err
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+                os.close(fd)
+                raise ModelFileError(f"{path}: another textclf process (pid {holder}) is "
+                                     f"writing this file; wait for it to end, or choose another "
+                                     f"{option}") from None
+            if same_file(fd, lock):
+                break
+            os.close(fd)  # its last holder removed it as we opened it: take a new one
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        HELD[key] = fd
+    return True
+
+
+def same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False
+
+
+def release(path: str | Path) -> None:
+    """Let go of the lock beside ``path`` (if this process holds it) and remove it."""
+    key = Path(os.path.abspath(path))
+    with HELD_GUARD:
+        fd = HELD.pop(key, None)
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            lock_path(key).unlink()
+        os.close(fd)
+
+
+@atexit.register
+def release_all() -> None:
+    for path in list(HELD):
+        release(path)
 
 
 def temporary_prefix(path: Path) -> str:
@@ -101,6 +198,21 @@ def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
     folder = folder_of(path)
     if not folder.is_dir():
         raise ModelFileError(f"{path}: folder {folder} does not exist")
+    kind = not_regular(path)
+    if kind is not None:
+        raise ModelFileError(f"{path}: cannot be written (it is {kind}, not a regular file)")
+    claim(path, "the path")
+    try:
+        with writing(path) as handle:
+            yield handle
+    finally:
+        release(path)  # written, or not: the next writer may go on
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[BinaryIO]:
+    """The temporary file of :func:`atomic_file`, renamed over ``path`` at the end."""
+    folder = folder_of(path)
     remove_stale_temporaries(path)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)

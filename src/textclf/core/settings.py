@@ -24,6 +24,14 @@ import numpy as np
 from textclf.errors import SettingsError
 
 
+def is_finite(value: numbers.Real) -> bool:
+    """Whether ``value`` is a finite float, or an integer a float can hold (10⁴⁰⁰ is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 class Setting:
     """One setting. ``kind`` is int, float, str or bool; ``parse`` turns other accepted
     forms (e.g. the command line's strings) into the value; ``check`` adds a test of its own
@@ -109,7 +117,7 @@ class Setting:
             value = int(value)
         elif self.kind is float:
             if not isinstance(value, numbers.Real) or isinstance(value, bool) \
-                    or not math.isfinite(value):
+                    or not is_finite(value):
                 raise self._refuse(value)
             value = float(value)
         elif self.kind is str and not isinstance(value, str):

@@ -55,11 +55,17 @@ def spread_shares(occurrences: Sequence[tuple[Hashable, int, int]],
                   contribution: Mapping[Hashable, float], n_tokens: int) -> np.ndarray:
     """Each token's share: a feature occurring o times with contribution c gives c / (o·n)
     to each of the n words of each occurrence ``(feature, first token, n)``."""
-    counts = Counter(feature for feature, _, n in occurrences if n > 0)
+    kept = [occurrence for occurrence in occurrences if occurrence[2] > 0]
+    counts = Counter(feature for feature, _, _ in kept)
+    share = np.fromiter((contribution[f] / (counts[f] * n) for f, _, n in kept), np.float64,
+                        len(kept))
+    first = np.fromiter((i for _, i, _ in kept), np.int64, len(kept))
+    width = np.fromiter((n for _, _, n in kept), np.int64, len(kept))
+    # every word of every occurrence, in order: first, first + 1, ..., first + n − 1
+    starts = np.repeat(np.cumsum(width) - width, width)
+    words = np.repeat(first, width) + np.arange(int(width.sum())) - starts
     shares = np.zeros(n_tokens)
-    for feature, i, n in occurrences:
-        if n > 0:
-            shares[i : i + n] += contribution[feature] / (counts[feature] * n)
+    np.add.at(shares, words, np.repeat(share, width))  # the loop's order of additions
     return shares
 
 
@@ -74,10 +80,9 @@ def feature_names(featurizer: Featurizer, occurrences: Sequence[tuple[int, int, 
                   columns: np.ndarray) -> dict[int, str]:
     """A readable name for each column of the document: the n-grams of the document that
     make it (``a | b`` when several fall in one hashed column), else its term."""
-    grams: dict[int, list[str]] = {}
+    grams: dict[int, dict[str, None]] = {}  # each column's n-grams, in order, once
     for j, _, _, gram in occurrences:
-        if gram not in grams.setdefault(j, []):
-            grams[j].append(gram)
+        grams.setdefault(j, {})[gram] = None
     terms = featurizer.terms
     return {j: " | ".join(grams[j]) if j in grams else terms[j] for j in columns.tolist()}
 

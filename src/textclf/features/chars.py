@@ -16,7 +16,6 @@ id −1 between two runs keeps n-grams from crossing them, as an unknown word do
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Sequence
 
@@ -99,22 +98,36 @@ class CharSplitter:
         return found
 
 
-def token_range(spans: Sequence[tuple[str, int, int]], start: int, end: int
-                ) -> tuple[int, int]:
-    """(first token, number of tokens) of the tokens whose spans overlap [start, end); where
-    none does (punctuation or spaces between tokens), the nearest token; (0, 0) where the
-    text has no token, or for an n-gram of padding alone (start = −1)."""
-    if not spans or start < 0:
-        return 0, 0
-    ends = [e for _, _, e in spans]
-    first = bisect.bisect_right(ends, start)  # the first token ending after start
-    last = bisect.bisect_left([s for _, s, _ in spans], end)  # the first starting at or after end
-    if last > first:
-        return first, last - first
-    before, after = first - 1, first  # the tokens on either side
-    if after >= len(spans) or (before >= 0 and start - ends[before] <= spans[after][1] - end):
-        return before, 1
-    return after, 1
+def token_ranges(tokens: Sequence[tuple[str, int, int]],
+                 spans: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    """(first token, number of tokens) for each span ``(gram, start, end)``: the tokens
+    whose spans overlap [start, end); where none does (punctuation or spaces between
+    tokens), the nearest token; (0, 0) where the text has no token, or for an n-gram of
+    padding alone (start = −1).
+
+    Two binary searches per span over the tokens' ends and starts, made once for all
+    spans: O((S + T) log T) for S spans and T tokens (an explanation of a text costs time
+    in proportion to its length, not its square).
+    """
+    if not tokens or not spans:
+        return [(0, 0)] * len(spans)
+    token_starts = np.fromiter((s for _, s, _ in tokens), np.int64, len(tokens))
+    token_ends = np.fromiter((e for _, _, e in tokens), np.int64, len(tokens))
+    start = np.fromiter((s for _, s, _ in spans), np.int64, len(spans))
+    end = np.fromiter((e for _, _, e in spans), np.int64, len(spans))
+    first = np.searchsorted(token_ends, start, side="right")  # first token ending after start
+    last = np.searchsorted(token_starts, end, side="left")  # first starting at or after end
+    count = last - first
+    # overlapping none: the nearer of the tokens on either side (the one before on a tie)
+    before, after = first - 1, np.minimum(first, len(tokens) - 1)
+    gap_before = start - token_ends[np.maximum(before, 0)]
+    gap_after = token_starts[after] - end
+    take_before = (first >= len(tokens)) | ((before >= 0) & (gap_before <= gap_after))
+    first = np.where(count > 0, first, np.where(take_before, before, first))
+    count = np.maximum(count, 1)
+    padding = start < 0
+    first[padding], count[padding] = 0, 0
+    return list(zip(first.tolist(), count.tolist(), strict=True))
 
 
 def char_term_name(gram: str) -> str:

@@ -31,6 +31,9 @@ from textclf.features.splitter import Splitter
 from textclf.features.tokenizer import Tokenizer
 
 MAX_AUTO_WORKERS = 4  # the serial merge limits what more threads could add
+# |rⱼ| of a log-count ratio: r = ln(p/‖p‖₁) − ln(q/‖q‖₁), each log of a positive float64
+# at most 1 is above ln(5e-324) ≈ −745, so no ratio lies beyond ±1490
+MAX_LOG_RATIO = 1500.0
 
 
 def check_jobs(jobs: int | None) -> int | None:
@@ -150,8 +153,8 @@ class Featurizer(ABC):
         return {"nb_scale": self.nb.scale} if self.nb is not None else {}
 
     def restore_label_weights(self, arrays: dict[str, np.ndarray]) -> None:
-        """The nb scale from the model file, checked: one finite float per feature (none
-        for the other weightings)."""
+        """The nb scale from the model file, checked: one float per feature, each a possible
+        log-count ratio (|rⱼ| ≤ :data:`MAX_LOG_RATIO`); none for the other weightings."""
         scale = arrays.get("nb_scale")
         if not self.settings.uses_labels:
             if scale is not None:
@@ -161,8 +164,9 @@ class Featurizer(ABC):
                 or scale.dtype not in (np.float32, np.float64):
             raise SettingsError(f"nb_scale must be floats of shape ({len(self.terms)},), got "
                                 f"{None if scale is None else f'{scale.dtype}{scale.shape}'}")
-        if not np.all(np.isfinite(scale)):
-            raise SettingsError("nb_scale holds values that are not finite")
+        if not np.all(np.abs(scale) <= MAX_LOG_RATIO):  # (NaN too)
+            raise SettingsError(f"nb_scale holds values that are not log-count ratios (not "
+                                f"finite, or beyond ±{MAX_LOG_RATIO:g})")
         self.nb = NaiveBayesScale(scale, self.settings.nb_alpha)
 
     @property

@@ -41,11 +41,15 @@ from textclf.core.hashing import GOLDEN_GAMMA, mix64
 from textclf.core.parallel import ordered_map
 from textclf.core.sparse import count_matrix, stack_rows
 from textclf.errors import SettingsError
-from textclf.features.chars import CharSplitter, char_term_name, token_range
+from textclf.features.chars import CharSplitter, char_term_name, token_ranges
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter, Vocabulary, encode
-from textclf.features.weighting import inverse_document_frequency, weight_counts
+from textclf.features.weighting import (
+    check_document_counts,
+    inverse_document_frequency,
+    weight_counts,
+)
 
 TOKEN_HASH_CACHE = 1_000_000  # distinct tokens whose H is kept between chunks
 CHAR_SALT = np.uint64(0x243F6A8885A308D3)  # π's first 64 fraction bits: characters' H apart
@@ -331,9 +335,9 @@ class HashingFeaturizer(Featurizer):
         splitter, low, high = self.chars
         spans = splitter.spans(text, low, high)
         columns = hashed_column(char_gram_keys([gram for gram, _, _ in spans]), self.bits)
-        token_spans = self.token_spans(text)[1]
-        return found + [(int(j), *token_range(token_spans, start, end), char_term_name(gram))
-                        for (gram, start, end), j in zip(spans, columns.tolist(), strict=True)]
+        ranges = token_ranges(self.token_spans(text)[1], spans)
+        return found + [(j, first, n, char_term_name(gram)) for (gram, _, _), j, (first, n)
+                        in zip(spans, columns.tolist(), ranges, strict=True)]
 
     def ngram_columns(self, tokens: list[str]) -> list[tuple[int, int, int]]:
         if not tokens or self.settings.ngrams < 1:
@@ -365,12 +369,15 @@ class HashingFeaturizer(Featurizer):
         if featurizer.settings.char_ngrams == "auto":
             raise SettingsError("char_ngrams 'auto' is decided at training: a model file "
                                 "holds what was decided")
-        featurizer.n_documents = int(meta["n_documents"])
-        if "document_frequency" in arrays:
-            df = arrays["document_frequency"]
+        df = arrays.get("document_frequency")
+        featurizer.n_documents = check_document_counts(meta["n_documents"], df)
+        if df is not None:
             if df.shape != (1 << featurizer.bits,):
                 raise SettingsError(f"document_frequency has shape {df.shape}, expected "
                                     f"({1 << featurizer.bits},)")
             featurizer.document_frequency = df.astype(np.int64)
+        elif featurizer.settings.uses_idf:
+            raise SettingsError("tf-idf values need the document frequencies, which the "
+                                "file does not hold")
         featurizer.restore_label_weights(arrays)
         return featurizer

@@ -60,6 +60,20 @@ class IntTable:
         return out
 
 
+def checked_lengths(terms: Sequence[str], longest: int, joiner: str = " ") -> np.ndarray:
+    """The number of tokens of each term (tokens joined by ``joiner``; with "", each
+    character a token); a :class:`SettingsError` unless each has 1 to ``longest``."""
+    if joiner:
+        length = np.fromiter(map(str.count, terms, itertools.repeat(joiner)), np.int64,
+                             len(terms)) + 1
+    else:
+        length = np.fromiter(map(len, terms), np.int64, len(terms))
+    if len(terms) and (length.max() > longest or length.min() < 1):
+        bad = terms[int(np.argmax((length > longest) | (length < 1)))]
+        raise SettingsError(f"term {bad!r} does not have 1 to {longest} tokens")
+    return length
+
+
 class GramIndex:
     """Looks up the kept terms' columns from token ids, for :meth:`Featurizer.transform`.
 
@@ -96,16 +110,9 @@ class GramIndex:
     def from_terms(cls, terms: Sequence[str], ngrams: int, joiner: str = " ") -> GramIndex:
         """Rebuild the index from the term strings (tokens joined by single spaces; with
         ``joiner`` "", character n-grams: each character a token)."""
-        if joiner:
-            length = np.fromiter(map(str.count, terms, itertools.repeat(joiner)), np.int64,
-                                 len(terms)) + 1
-            words = joiner.join(terms).split(joiner) if terms else []
-        else:
-            length = np.fromiter(map(len, terms), np.int64, len(terms))
-            words = list("".join(terms))
-        if len(terms) and (length.max() > ngrams or length.min() < 1):
-            bad = terms[int(np.argmax((length > ngrams) | (length < 1)))]
-            raise SettingsError(f"term {bad!r} does not have 1 to {ngrams} tokens")
+        length = checked_lengths(terms, ngrams, joiner)
+        words = (joiner.join(terms).split(joiner) if terms else []) if joiner \
+            else list("".join(terms))
         tokens = list(dict.fromkeys(words))
         ids = dict(zip(tokens, range(len(tokens)), strict=True))
         flat = np.fromiter(map(ids.__getitem__, words), np.int64, len(words))

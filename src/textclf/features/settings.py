@@ -15,6 +15,7 @@ LABEL_WEIGHTINGS = ("nb", "tfidf-nb")
 CHAR_MODES = ("words", "text")
 MAX_HASH_BITS = 28
 MAX_CHAR_NGRAM = 16
+MAX_WORD_NGRAM = 16  # each order costs a pass over the tokens: a model file cannot ask more
 AUTO_CHAR_NGRAMS = (2, 5)  # char_ngrams "auto": these lengths for short documents
 SHORT_DOCUMENT = 400  # characters: a mean below this counts as short (sentences, messages)
 
@@ -63,8 +64,8 @@ class FeatureSettings(Settings):
     """
 
     ngrams = Setting(int, 2, "word n-grams: 1 = unigrams, 2 = unigrams and bigrams, ...; 0 = "
-                     "none (character n-grams alone)", minimum=0, metavar="N",
-                     aliases=("--wordNgrams",),
+                     "none (character n-grams alone)", minimum=0, maximum=MAX_WORD_NGRAM,
+                     metavar="N", aliases=("--wordNgrams",),
                      search=(1, 2, 3))
     weighting = Setting(str, "tfidf", "feature values: count, binary (1 if present), "
                         "tfidf (1 + ln(count), times idf, rows of unit length), nb (binary "

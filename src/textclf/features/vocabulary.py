@@ -30,10 +30,10 @@ from textclf.core.parallel import ordered_map
 from textclf.core.sparse import RowFiller, count_matrix, select_columns, stack_rows
 from textclf.errors import SettingsError
 from textclf.features.blocks import JoinedNames, block_scale, join_blocks
-from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_range
+from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_ranges
 from textclf.features.counting import count_chunk
 from textclf.features.featurizer import Featurizer, workers
-from textclf.features.index import GramIndex
+from textclf.features.index import GramIndex, checked_lengths
 from textclf.features.merging import merge_chunks
 from textclf.features.settings import FeatureSettings
 from textclf.features.terms import (
@@ -44,7 +44,12 @@ from textclf.features.terms import (
     unpack_terms,
 )
 from textclf.features.tokenizer import naive_count_matrix
-from textclf.features.weighting import count_values, inverse_document_frequency, weight_counts
+from textclf.features.weighting import (
+    check_document_counts,
+    count_values,
+    inverse_document_frequency,
+    weight_counts,
+)
 from textclf.kernels.rows import fill_rows
 
 UNITS = ("words", "chars")
@@ -328,12 +333,13 @@ class VocabularyFeaturizer(Featurizer):
         if self.unit != "chars":
             return super().named_occurrences(text)
         columns = self.term_columns()
-        spans = self.token_spans(text)[1]
+        spans = self.splitter.spans(text, self.min_length, self.gram_length)
+        ranges = token_ranges(self.token_spans(text)[1], spans)
         found = []
-        for gram, start, end in self.splitter.spans(text, self.min_length, self.gram_length):
+        for (gram, _, _), (first, n) in zip(spans, ranges, strict=True):
             j = columns.get(gram)
             if j is not None:
-                found.append((j, *token_range(spans, start, end), char_term_name(gram)))
+                found.append((j, first, n, char_term_name(gram)))
         return found
 
     # the model file -----------------------------------------------------------------------------
@@ -389,13 +395,12 @@ class VocabularyFeaturizer(Featurizer):
         if not (len(df) == len(idf) == len(terms)) or df.ndim != 1 or idf.ndim != 1:
             raise SettingsError(f"{len(terms)} terms but {len(df)} document frequencies and "
                                 f"{len(idf)} idf values")
-        if not np.all(np.isfinite(idf)) or np.any(df < 0):
-            raise SettingsError("the idf values are not finite, or a document frequency is "
-                                "negative")
+        n_documents = check_document_counts(meta["n_documents"], df, idf)
         if len(set(terms)) != len(terms):
             raise SettingsError("a term appears twice in the vocabulary")
+        checked_lengths(terms, featurizer.gram_length, featurizer.joiner)  # the settings' n
         featurizer.terms = terms
-        featurizer.n_documents = int(meta["n_documents"])
+        featurizer.n_documents = n_documents
         featurizer.document_frequency = df.astype(np.int64, copy=False)
         featurizer.idf = idf.astype(np.float64, copy=False)
         featurizer.restore_label_weights(arrays)

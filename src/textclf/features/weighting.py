@@ -13,15 +13,44 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.core.sparse import add_bias_column, normalize_rows, reorder_rows
+from textclf.errors import SettingsError
 from textclf.features.settings import FeatureSettings
 
 LARGEST_TABLE_COUNT = 1 << 16  # beyond this, the table covers only the counts that occur
+MAX_DOCUMENTS = 2**53  # training documents counted: integers float64 holds exactly
 
 
 def inverse_document_frequency(document_frequency: np.ndarray, n_documents: int) -> np.ndarray:
     """idf(t) = ln((1 + N) / (1 + df(t))) + 1: rarer terms weigh more; a term in every
     document keeps weight 1 (the smoothing counts one extra document holding every term)."""
     return np.log((1.0 + n_documents) / (1.0 + np.asarray(document_frequency))) + 1.0
+
+
+def check_document_counts(n_documents: object, document_frequency: np.ndarray | None = None,
+                          idf: np.ndarray | None = None) -> int:
+    """N and df(t) from a model file, checked: 1 ≤ N ≤ 2⁵³ training documents, each df(t)
+    an integer from 0 to N, and idf(t) the value the formula gives for them (up to
+    rounding), so that every tf-idf value is finite and between 0 and ln(1 + N) + 1.
+    Returns N."""
+    if isinstance(n_documents, bool) or not isinstance(n_documents, int | np.integer) \
+            or not 1 <= n_documents <= MAX_DOCUMENTS:
+        raise SettingsError(f"n_documents must be an integer from 1 to {MAX_DOCUMENTS}, got "
+                            f"{n_documents!r}")
+    n_documents = int(n_documents)
+    if document_frequency is None:
+        return n_documents
+    df = np.asarray(document_frequency)
+    if df.dtype.kind not in "iu":
+        raise SettingsError(f"the document frequencies are {df.dtype}, not integers")
+    if df.size and not (df.min() >= 0 and df.max() <= n_documents):
+        raise SettingsError(f"a document frequency is below 0 or above the {n_documents} "
+                            "training documents")
+    if idf is not None:
+        expected = inverse_document_frequency(df, n_documents)
+        if idf.shape != expected.shape or not np.allclose(idf, expected, rtol=1e-6, atol=0):
+            raise SettingsError("the idf values are not ln((1 + N)/(1 + df)) + 1 of the "
+                                "file's document frequencies")
+    return n_documents
 
 
 def count_values(counts: np.ndarray, settings: FeatureSettings,

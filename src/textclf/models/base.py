@@ -12,6 +12,18 @@ import scipy.sparse as sp
 from textclf.errors import SettingsError
 from textclf.models.sparse_gradient import RowSparse
 
+# The most a document's feature values add up to, Σⱼ |xⱼ| over its features (the dummy
+# feature 1 aside). Counts are the largest values (tf-idf, binary and the nb values are
+# at most 1 each), so this is at least its number of n-gram occurrences: 10¹² is far
+# beyond any text that fits in memory.
+MAX_INPUT_MASS = 1e12
+# A temperature T divides the logits: a file's T must lie in this range (calibration fits
+# T in [0.05, 20]: training.calibration).
+TEMPERATURE_RANGE = (1e-3, 1e3)
+# What a bound on the values a model computes may reach: the largest finite number of its
+# dtype, with room to spare for the rounding of sums.
+FINITE_MARGIN = 2.0**-10
+
 
 class Model(ABC):
     """A classifier over feature rows x (CSR, dummy feature 1 last) into K classes.
@@ -127,12 +139,37 @@ class Model(ABC):
         return {} if self.temperature == 1.0 else {"temperature": float(self.temperature)}
 
     def set_temperature(self, config: dict) -> None:
-        """T from a model file's configuration: a finite number > 0 (1 when absent)."""
+        """T from a model file's configuration: a number in :data:`TEMPERATURE_RANGE`
+        (1 when absent)."""
         T = config.get("temperature", 1.0)
+        low, high = TEMPERATURE_RANGE
         if isinstance(T, bool) or not isinstance(T, int | float) or not math.isfinite(T) \
-                or T <= 0:
-            raise SettingsError(f"the temperature must be a finite number > 0, got {T!r}")
+                or not low <= T <= high:
+            raise SettingsError(f"the temperature must be a number from {low:g} to {high:g}, "
+                                f"got {T!r}")
         self.temperature = float(T)
+
+    @abstractmethod
+    def value_bound(self, mass: float) -> float:
+        """An upper bound on |v| for every value v the model computes on the way to its
+        logits (the logits too) for a row whose features add up to Σⱼ |xⱼ| ≤ ``mass``
+        (with the dummy feature 1); inf where the bound itself overflows."""
+
+    def check_finite_scores(self) -> None:
+        """Refuse parameters whose logits z (or the values on the way to them), or z/T,
+        could overflow the model's dtype for a document with features of mass at most
+        :data:`MAX_INPUT_MASS`: with them, every probability is finite. A model file's
+        numbers are checked so (``from_config``), as its shapes and NaNs are."""
+        dtype = next(iter(self.parameters().values())).dtype
+        largest = float(np.finfo(dtype).max) * FINITE_MARGIN
+        with np.errstate(over="ignore", invalid="ignore"):
+            bound = self.value_bound(MAX_INPUT_MASS)
+            bound = max(bound, bound / self.temperature)
+        if not bound <= largest:
+            raise SettingsError(
+                f"the {self.kind} model's parameters (largest |value| "
+                f"{max_magnitude(self.parameters()):.3g}, temperature {self.temperature:g}) "
+                f"can make scores overflow {dtype}: not the numbers of a trained model")
 
     @abstractmethod
     def config(self) -> dict:
@@ -142,6 +179,19 @@ class Model(ABC):
     @abstractmethod
     def from_config(cls, config: dict, arrays: dict[str, np.ndarray]) -> Model:
         """Rebuild a model from :meth:`config` and its parameter arrays."""
+
+
+def max_magnitude(arrays: dict[str, np.ndarray]) -> float:
+    """The largest |value| in ``arrays`` (0 for none)."""
+    return max((float(np.max(np.abs(a), initial=0.0)) for a in arrays.values()), default=0.0)
+
+
+def linear_bound(theta: np.ndarray, mass: float) -> float:
+    """max over the outputs k of mass·maxⱼ|θⱼₖ| + |b_k|: a bound on |Σⱼ θⱼₖxⱼ + b_k| for
+    Σⱼ |xⱼ| ≤ mass (θ of shape (|F|+1,) or (|F|+1, K), bias last)."""
+    theta = np.abs(np.asarray(theta, dtype=np.float64)).reshape(theta.shape[0], -1)
+    weights = theta[:-1].max(axis=0, initial=0.0)
+    return float(np.max(mass * weights + theta[-1], initial=0.0))
 
 
 def check_arrays(kind: str, expected: dict[str, tuple[int, ...]],

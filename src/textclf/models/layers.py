@@ -6,6 +6,11 @@ remembers what the backward step needs; ``backward`` receives ∂L/∂output (th
 gradient G), stores ∂L/∂parameters in ``grads`` and returns ∂L/∂input, which the previous
 layer receives as its G. That is the chain rule, one layer at a time (micrograd's idea,
 with matrices instead of scalars: each row of a matrix is one document of the batch).
+
+At inference the same steps run without remembering anything: ``output`` is ``forward``
+and ``propagate`` is ``backward`` with the layer's input and output passed in, so a trained
+network can be asked for predictions and input gradients (explanations) from many
+threads at once.
 """
 
 from __future__ import annotations
@@ -60,11 +65,22 @@ class Layer:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray | RowSparse] = {}
 
+    def output(self, x) -> np.ndarray:
+        """The layer's output at inference (no dropout), remembering nothing."""
+        raise NotImplementedError
+
     def forward(self, x, training: bool = False) -> np.ndarray:
+        """The output, remembering what :meth:`backward` needs."""
+        self.x = x
+        self.y = self.output(x)
+        return self.y
+
+    def propagate(self, G: np.ndarray, x, y: np.ndarray) -> np.ndarray:
+        """∂L/∂input from G = ∂L/∂output at the input ``x`` whose output was ``y``."""
         raise NotImplementedError
 
     def backward(self, G: np.ndarray) -> np.ndarray | None:
-        raise NotImplementedError
+        return self.propagate(G, self.x, self.y)
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())
@@ -87,9 +103,12 @@ class SparseLinear(Layer):
         super().__init__()
         self.params = {"W": W}
 
+    def output(self, X: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.params["W"])
+
     def forward(self, X: sp.csr_matrix, training: bool = False) -> np.ndarray:
         self.X = X
-        return np.asarray(X @ self.params["W"])
+        return self.output(X)
 
     def backward(self, G: np.ndarray) -> None:
         self.grads = {"W": transpose_product(self.X, G)}
@@ -110,46 +129,53 @@ class Linear(Layer):
         super().__init__()
         self.params = {"W": W, "b": b}
 
+    def output(self, A: np.ndarray) -> np.ndarray:
+        return A @ self.params["W"] + self.params["b"]
+
     def forward(self, A: np.ndarray, training: bool = False) -> np.ndarray:
         self.A = A
-        return A @ self.params["W"] + self.params["b"]
+        return self.output(A)
+
+    def propagate(self, G: np.ndarray, A: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        return G @ self.params["W"].T
 
     def backward(self, G: np.ndarray) -> np.ndarray:
         self.grads = {"W": self.A.T @ G, "b": G.sum(axis=0)}
-        return G @ self.params["W"].T
+        return self.propagate(G, self.A, None)
 
 
 class ReLU(Layer):
     """a = max(0, z);  ∂a/∂z = 1 where z > 0, else 0."""
 
-    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
-        self.active = Z > 0
-        return np.where(self.active, Z, 0.0)
+    def output(self, Z: np.ndarray) -> np.ndarray:
+        return np.where(Z > 0, Z, 0.0)
 
-    def backward(self, G: np.ndarray) -> np.ndarray:
-        return G * self.active
+    def propagate(self, G: np.ndarray, Z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return G * (Z > 0)
 
 
 class Tanh(Layer):
     """a = tanh(z);  ∂a/∂z = 1 − a²."""
 
+    def output(self, Z: np.ndarray) -> np.ndarray:
+        return np.tanh(Z)
+
     def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
-        self.a = np.tanh(Z)
+        self.a = super().forward(Z, training)
         return self.a
 
-    def backward(self, G: np.ndarray) -> np.ndarray:
-        return G * (1.0 - self.a**2)
+    def propagate(self, G: np.ndarray, Z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return G * (1.0 - a**2)
 
 
 class Sigmoid(Layer):
     """a = σ(z);  ∂a/∂z = σ(z)(1 − σ(z)) = a(1 − a)."""
 
-    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
-        self.a = sigmoid(Z)
-        return self.a
+    def output(self, Z: np.ndarray) -> np.ndarray:
+        return sigmoid(Z)
 
-    def backward(self, G: np.ndarray) -> np.ndarray:
-        return G * self.a * (1.0 - self.a)
+    def propagate(self, G: np.ndarray, Z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return G * a * (1.0 - a)
 
 
 ACTIVATION_LAYERS: dict[str, type[Layer]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
@@ -170,6 +196,12 @@ class Dropout(Layer):
         self.p = p
         self.rng = rng
         self.scale: np.ndarray | float = 1.0
+
+    def output(self, Z: np.ndarray) -> np.ndarray:
+        return Z  # the identity at inference
+
+    def propagate(self, G: np.ndarray, Z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return G
 
     def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         if not training or self.p == 0.0:

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import Model, check_arrays
+from textclf.models.base import Model, check_arrays, linear_bound
 from textclf.models.functional import binary_cross_entropy_from_logits, row_weighted, sigmoid
 from textclf.models.init import check_init, initial_parameters
 
@@ -114,6 +114,10 @@ class LogisticRegression(Model):
                 "(features + bias); was the model fitted on other features?"
             )
 
+    def value_bound(self, mass: float) -> float:
+        """|z| = |Σⱼ θⱼxⱼ + b| ≤ mass·maxⱼ|θⱼ| + |b|."""
+        return linear_bound(self.theta, mass)
+
     @property
     def weights(self) -> np.ndarray:
         """w: θ without the bias."""
@@ -135,4 +139,5 @@ class LogisticRegression(Model):
         model.theta = check_arrays(cls.kind, {"theta": (int(config["n_features"]),)},
                                    arrays)["theta"]
         model.set_temperature(config)
+        model.check_finite_scores()
         return model

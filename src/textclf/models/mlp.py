@@ -32,9 +32,11 @@ from textclf.models.layers import (
     Layer,
     Linear,
     MultiLabelCrossEntropy,
+    Sigmoid,
     SigmoidCrossEntropy,
     SoftmaxCrossEntropy,
     SparseLinear,
+    Tanh,
     initial_weights,
 )
 from textclf.models.sparse_gradient import RowSparse
@@ -160,11 +162,21 @@ class FeedForwardNetwork(Model):
 
     # forward and backward ---------------------------------------------------------------
     def _forward(self, X: sp.csr_matrix, training: bool) -> np.ndarray:
+        """The logits, each layer remembering what backpropagation needs (training)."""
         self._check_columns(X)
         out = X
         for _, layer in self.layers:
             out = layer.forward(out, training=training)
         return out
+
+    def activations(self, X: sp.csr_matrix) -> list:
+        """X and every layer's output at inference, the logits last; nothing is stored in
+        the layers, so any number of threads may ask at once."""
+        self._check_columns(X)
+        values = [X]
+        for _, layer in self.layers:
+            values.append(layer.output(values[-1]))
+        return values
 
     def _backward(self, G: np.ndarray) -> np.ndarray:
         """Send ∂L/∂logits back through every layer; returns ∂L/∂(first layer's output)."""
@@ -193,12 +205,12 @@ class FeedForwardNetwork(Model):
     def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
         """Logits at inference (no dropout): (n,) with a sigmoid output, (n, K) with softmax,
         (n, L) for a multi-label network."""
-        logits = self._forward(X, training=False)
+        logits = self.activations(X)[-1]
         return logits[:, 0] if self.n_outputs == 1 and not self.multi_label else logits
 
     def loss_sum(self, X: sp.csr_matrix, y: np.ndarray,
                  sample_weight: np.ndarray | None = None) -> float:
-        return self.loss_layer.forward(self._forward(X, training=False), y, sample_weight)
+        return self.loss_layer.forward(self.activations(X)[-1], y, sample_weight)
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
         """σ per label (multi-label), [1 − σ(z), σ(z)] (two classes) or softmax."""
@@ -220,17 +232,42 @@ class FeedForwardNetwork(Model):
     def input_gradient(self, X: sp.csr_matrix, k: int = 1) -> np.ndarray:
         """∂(logit k)/∂x by backpropagation to the input, dense (n, |F|+1).
 
-        With a sigmoid output there is one logit and ``k`` is ignored.
+        With a sigmoid output there is one logit and ``k`` is ignored. Computed from the
+        activations of this call alone (no state in the layers): safe from many threads.
         """
-        logits = self._forward(X, training=False)
-        seed = np.zeros_like(logits)
+        values = self.activations(X)
+        G = np.zeros_like(values[-1])
         if self.n_outputs == 1 and not self.multi_label:
-            seed[:, 0] = 1.0
+            G[:, 0] = 1.0
         else:
             if not 0 <= k < self.n_outputs:
                 raise SettingsError(f"class index {k} out of range 0..{self.n_outputs - 1}")
-            seed[:, k] = 1.0
-        return self.layers[0][1].input_gradient(self._backward(seed))
+            G[:, k] = 1.0
+        for i in range(len(self.layers) - 1, 0, -1):  # back to the first layer's output
+            G = self.layers[i][1].propagate(G, values[i], values[i + 1])
+        return self.layers[0][1].input_gradient(G)
+
+    def value_bound(self, mass: float) -> float:
+        """Bounds uₕ carried through the layers, unit by unit: |Z₁ₕ| ≤ mass·maxⱼ|W₁ⱼₕ| +
+        |W₁'s bias row|ₕ; ReLU keeps uₕ, tanh makes it min(uₕ, 1), σ 1; a dense layer gives
+        |Zₖ| ≤ Σₕ uₕ|Wₕₖ| + |bₖ|. The largest bound of any layer."""
+        W1 = np.abs(self.layers[0][1].params["W"].astype(np.float64))
+        bound = mass * W1[:-1].max(axis=0, initial=0.0) + W1[-1]
+        largest = 0.0
+        for _, layer in self.layers[1:]:
+            largest = max(largest, float(bound.max(initial=0.0)))
+            if not np.all(np.isfinite(bound)):
+                return math.inf
+            if isinstance(layer, Linear):
+                W, b = (np.abs(layer.params[k].astype(np.float64)) for k in ("W", "b"))
+                bound = bound @ W + b
+            elif isinstance(layer, Tanh):
+                bound = np.minimum(bound, 1.0)
+            elif isinstance(layer, Sigmoid):
+                bound = np.ones_like(bound)
+        if not np.all(np.isfinite(bound)):
+            return math.inf
+        return max(largest, float(bound.max(initial=0.0)))
 
     def random_state(self) -> dict | None:
         return self.dropout_rng.bit_generator.state
@@ -292,4 +329,5 @@ class FeedForwardNetwork(Model):
         shapes = model.shapes(int(config["n_features"]))
         model.build_layers(check_arrays(cls.kind, shapes, arrays))
         model.set_temperature(config)
+        model.check_finite_scores()
         return model

@@ -41,6 +41,7 @@ class MultiLabelLogisticRegression(SoftmaxRegression):
 
     kind = "multilabel"
     multi_label = True
+    min_classes = 1
 
     def reset(self, n_features: int, n_classes: int) -> None:
         """θ of shape (n_features, L) for L = ``n_classes`` labels: zeros or small values."""

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import Model, check_arrays
+from textclf.models.base import Model, check_arrays, linear_bound
 from textclf.models.functional import (
     log_softmax,
     one_hot,
@@ -34,6 +34,7 @@ class SoftmaxRegression(Model):
     """Ŷ = softmax(Xθ): a probability per class, θ of shape (|F|+1, K), biases last row."""
 
     kind = "softmax"
+    min_classes = 2  # (a model file's n_classes is checked against it)
 
     def __init__(
         self,
@@ -118,6 +119,10 @@ class SoftmaxRegression(Model):
     def n_classes(self) -> int:
         return int(self.theta.shape[1])
 
+    def value_bound(self, mass: float) -> float:
+        """|z_k| = |Σⱼ θⱼₖxⱼ + b_k| ≤ mass·maxⱼ|θⱼₖ| + |b_k|, the largest over k."""
+        return linear_bound(self.theta, mass)
+
     @property
     def weights(self) -> np.ndarray:
         """W: θ without the bias row, shape (|F|, K)."""
@@ -138,6 +143,10 @@ class SoftmaxRegression(Model):
         """The model of ``config`` (this class's, or a subclass's of the same shape)."""
         model = cls(init=config.get("init", "zeros"), seed=config.get("seed", 0))
         shape = (int(config["n_features"]), int(config["n_classes"]))
+        if shape[1] < cls.min_classes:
+            raise SettingsError(f"a {cls.kind} model of {shape[1]} classes (it needs at least "
+                                f"{cls.min_classes})")
         model.theta = check_arrays(cls.kind, {"theta": shape}, arrays)["theta"]
         model.set_temperature(config)
+        model.check_finite_scores()
         return model

@@ -1,7 +1,9 @@
 """One log line per request: client, method, path, status and time taken.
 
 The query string is left out: a link to the page carries a whole document in it (``?text=``),
-and documents do not belong in logs.
+and documents do not belong in logs. What is logged has its control characters escaped
+(:func:`~textclf.core.escape.escape_controls`): a path with ``%0a`` in it cannot forge a
+line of its own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from textclf.core.escape import escape_controls
 
 log = logging.getLogger("textclf.serve.access")
 
@@ -35,6 +39,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             client = scope.get("client")
-            log.info('%s "%s %s" %d %.1f ms', f"{client[0]}:{client[1]}" if client else "-",
-                     scope["method"], scope["path"], status or 500,
-                     (time.perf_counter() - start) * 1000)
+            where = f"{client[0]}:{client[1]}" if client else "-"
+            log.info('%s "%s %s" %d %.1f ms', escape_controls(where),
+                     escape_controls(scope["method"]), escape_controls(scope["path"]),
+                     status or 500, (time.perf_counter() - start) * 1000)

@@ -13,7 +13,9 @@ Every document of a batch is featurised and scored on its own, so its row is the
 would get alone (up to floating-point rounding where a network's matrix products sum in
 another order): batching changes speed, not answers. Requests of
 more than :data:`SMALL_REQUEST` texts are batches already and go straight to the
-classifier in their own worker thread. Texts for different classifiers (two models, or
+classifier from their own worker thread. Every computation, gathered or not, and every
+explanation, runs on one pool of a thread per core (:class:`~textclf.serve.predictions.
+ComputePool`). Texts for different classifiers (two models, or
 the old and new version of one during a reload) are never mixed in one call.
 """
 
@@ -26,11 +28,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from textclf.classifier import TextClassifier
-from textclf.serve.predictions import Predictions, predict
+from textclf.serve.predictions import PIECE_CHARS, ComputePool, Predictions, explain, predict
 
 SMALL_REQUEST = 16  # texts; larger requests are predicted on their own
 GATHER_DOCS = 256  # texts in one gathered call at most
-GATHER_CHARS = 2_000_000  # and characters
+GATHER_CHARS = PIECE_CHARS  # and characters
 
 
 @dataclass
@@ -47,15 +49,20 @@ class Batcher:
         self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.pool = ComputePool()  # where every prediction and explanation is computed
 
     def predict(self, clf: TextClassifier, texts: Sequence[str]) -> Predictions:
         """The predictions of ``texts``, alone or as part of a gathered batch."""
         if len(texts) > SMALL_REQUEST:
-            return predict(clf, texts)
+            return predict(clf, texts, self.pool)
         job = Job(clf, texts)
         self.start()
         self.jobs.put(job)
         return job.result.result()
+
+    def explain(self, clf: TextClassifier, text: str) -> dict:
+        """The explanation of ``text``, computed on the pool."""
+        return explain(clf, text, self.pool)
 
     def start(self) -> None:
         if self.thread is None:
@@ -66,12 +73,13 @@ class Batcher:
                     self.thread.start()
 
     def stop(self) -> None:
-        """Finish what is queued, then end the thread."""
+        """Finish what is queued, then end the thread (and the pool's)."""
         with self.lock:
             if self.thread is not None:
                 self.jobs.put(None)
                 self.thread.join(timeout=30)
                 self.thread = None
+        self.pool.stop()
 
     def run(self) -> None:
         while True:
@@ -80,7 +88,7 @@ class Batcher:
                 return
             gathered, stop = self.gather(job)
             for batch in by_classifier(gathered):
-                answer(batch)
+                answer(batch, self.pool)
             if stop:
                 return
 
@@ -109,11 +117,11 @@ def by_classifier(jobs: list[Job]) -> list[list[Job]]:
     return list(groups.values())
 
 
-def answer(jobs: list[Job]) -> None:
+def answer(jobs: list[Job], pool: ComputePool | None = None) -> None:
     """One vectorised call for the jobs' texts; each job gets its rows (or the error)."""
     texts = [text for job in jobs for text in job.texts]
     try:
-        found = predict(jobs[0].classifier, texts)
+        found = predict(jobs[0].classifier, texts, pool)
     except BaseException as err:  # every waiting request must hear of it
         for job in jobs:
             job.result.set_exception(err)

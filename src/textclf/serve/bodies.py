@@ -36,6 +36,10 @@ def parse(request: Request, model: type[Model]) -> Model:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", err.pos),
                                        "msg": "JSON decode error", "ctx": {"error": err.msg}}]
                                      ) from err
+    except ValueError as err:  # an integer of more digits than Python converts (4,300)
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", 0),
+                                       "msg": "JSON decode error",
+                                       "ctx": {"error": "a number too long to read"}}]) from err
     except RecursionError as err:  # nested deeper than the parser goes
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", 0),
                                        "msg": "JSON decode error",

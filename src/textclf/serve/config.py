@@ -20,21 +20,33 @@ CONFIG_VARIABLE = "TEXTCLF_SERVE_CONFIG"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # safe in a URL path segment
 
 
+SECONDS = ("header_timeout", "body_timeout")  # the limits that are times, not counts
+
+
 @dataclass(frozen=True)
 class ServeLimits:
-    """What one request may ask for, and how many may be in progress at once."""
+    """What one request may ask for, how many may be in progress at once, and how long a
+    client may take to send one."""
 
     max_body: int = 10_000_000  # bytes of a request body
     max_batch: int = 10_000  # texts in one request
     max_chars: int = 100_000  # characters of one text
     max_concurrency: int = 64  # requests in progress; more are refused with 503
     max_pending_bytes: int = 100_000_000  # bytes of their bodies; more are refused with 503
+    max_connections: int = 1000  # open connections; more are closed at once (with a 503)
+    header_timeout: float = 10.0  # seconds to send a request's line and headers (else 408)
+    body_timeout: float = 30.0  # seconds to send its body (else 408)
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise SettingsError(f"--{name.replace('_', '-')} must be a positive "
-                                    f"integer, got {value!r}")
+            flag = f"--{name.replace('_', '-')}"
+            if name in SECONDS:
+                if not (isinstance(value, int | float) and not isinstance(value, bool)
+                        and 0 < value < float("inf")):
+                    raise SettingsError(f"{flag} must be a positive number of seconds, got "
+                                        f"{value!r}")
+            elif not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise SettingsError(f"{flag} must be a positive integer, got {value!r}")
         if self.max_pending_bytes < self.max_body:
             raise SettingsError(f"--max-pending-bytes ({self.max_pending_bytes}) must be at "
                                 f"least --max-body ({self.max_body})")
@@ -51,15 +63,17 @@ class ServeConfig:
     access_log: bool = True
     trust_pattern: bool = False  # run the files' own token patterns (docs/reliability.md)
     sign_key_file: str | None = None  # signed model files: the file holding their key
+    graceful_timeout: float = 30.0  # seconds requests may take to finish after SIGTERM
 
     def __post_init__(self) -> None:
         if not self.models:
             raise SettingsError("no model to serve: give at least one MODEL file")
         for name in self.models:
             check_name(name)
-        if not self.watch_interval >= 0:
-            raise SettingsError(f"--watch-interval must be 0 or more seconds, got "
-                                f"{self.watch_interval!r}")
+        for flag, value in (("--watch-interval", self.watch_interval),
+                            ("--graceful-timeout", self.graceful_timeout)):
+            if not 0 <= value < float("inf"):
+                raise SettingsError(f"{flag} must be 0 or more seconds, got {value!r}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -70,7 +84,8 @@ class ServeConfig:
         return cls(models=data["models"], limits=ServeLimits(**data["limits"]),
                    watch_interval=data["watch_interval"], access_log=data["access_log"],
                    trust_pattern=data.get("trust_pattern", False),
-                   sign_key_file=data.get("sign_key_file"))
+                   sign_key_file=data.get("sign_key_file"),
+                   graceful_timeout=data.get("graceful_timeout", 30.0))
 
     def load_options(self) -> dict[str, Any]:
         """How each model file is read (TextClassifier.load's options); the key is read from
@@ -82,6 +97,9 @@ class ServeConfig:
             except OSError as err:
                 raise SettingsError(f"{self.sign_key_file}: cannot be read "
                                     f"({err.strerror or err}) (--sign-key)") from err
+            if not key.strip():  # an unmounted secret must not turn signing off
+                raise SettingsError(f"{self.sign_key_file}: the key file is empty "
+                                    "(--sign-key)")
         return {"trust_pattern": self.trust_pattern, "sign_key": key}
 
     @classmethod

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from textclf.errors import TextclfError
+from textclf.serve.predictions import ShuttingDownError
 from textclf.serve.registry import UnknownModelError
 from textclf.serve.responses import SafeJSONResponse
 
@@ -81,6 +82,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, err: HTTPException) -> SafeJSONResponse:
         return error_response(err.status_code, str(err.detail), err.headers)
+
+    @app.exception_handler(ShuttingDownError)
+    async def shutting_down(request: Request, err: ShuttingDownError) -> SafeJSONResponse:
+        return error_response(503, str(err), {"retry-after": "1"})
 
     @app.exception_handler(TextclfError)
     async def classifier_refused(request: Request, err: TextclfError) -> SafeJSONResponse:

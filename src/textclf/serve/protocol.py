@@ -97,14 +97,16 @@ def texts_of(request: InferenceRequest) -> list[str]:
 
 
 def requested_outputs(request: InferenceRequest) -> list[str]:
-    """The outputs asked for (all of them when none are named)."""
+    """The outputs asked for (all of them when none are named), each once."""
     if not request.outputs:
         return list(OUTPUTS)
     names = [output.name for output in request.outputs]
-    for name in names:
+    for i, name in enumerate(names):
         if name not in OUTPUTS:
             raise ServeError(400, f"no output named {name!r}; the outputs are "
                              f"{', '.join(OUTPUTS)}")
+        if name in names[:i]:
+            raise ServeError(400, f"output {name!r} is asked for twice")
     return names
 
 

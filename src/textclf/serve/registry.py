@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from textclf.classifier import TextClassifier
 from textclf.errors import ModelFileError, TextclfError
 
@@ -132,15 +134,19 @@ def load_model(name: str, path: str, options: dict[str, Any] | None = None) -> S
             break
     else:
         raise ModelFileError(f"{path}: the file kept changing while it was read")
-    warm_up(clf)
+    warm_up(path, clf)
     version = FileVersion(digest, before[2], before[3] / 1e9, before)
     return ServedModel(name, path, clf, version, time.time(), model_facts(clf))
 
 
-def warm_up(clf: TextClassifier) -> None:
+def warm_up(path: str, clf: TextClassifier) -> None:
     """Predict and explain once, so that the first request does not wait for the compiled
-    kernels to be compiled (numba) or the featuriser's lookup tables to be built."""
-    clf.predict_proba([WARM_UP_TEXT])
+    kernels to be compiled (numba) or the featuriser's lookup tables to be built; a model
+    whose probabilities are not finite numbers is refused (a reload keeps the old one)."""
+    probabilities = clf.predict_proba([WARM_UP_TEXT, ""])
+    if not np.all(np.isfinite(probabilities)):
+        raise ModelFileError(f"{path}: the model gives probabilities that are not finite "
+                             "numbers")
     clf.explain(WARM_UP_TEXT)
 
 

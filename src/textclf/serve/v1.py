@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from textclf.serve import predictions
 from textclf.serve.bodies import body_schema, parse
 from textclf.serve.limits import check_length, check_texts
 from textclf.serve.registry import ModelRegistry
@@ -64,5 +63,5 @@ def explain(name: str, request: Request) -> SafeJSONResponse:
     body = parse(request, ExplainRequest)
     check_length(body.text, request.app.state.limits)
     served = registry_of(request).get(name)
-    return SafeJSONResponse(predictions.explain(served.classifier, body.text)
-                        | {"model": name, "version": served.file.version})
+    return SafeJSONResponse(request.app.state.batcher.explain(served.classifier, body.text)
+                            | {"model": name, "version": served.file.version})

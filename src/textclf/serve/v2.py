@@ -40,14 +40,21 @@ def server_metadata() -> SafeJSONResponse:
     return SafeJSONResponse({"name": "textclf", "version": __version__, "extensions": []})
 
 
+# The probes run on the event loop itself (async): they need no worker thread, so requests
+# in progress, however many or long, never hold them up.
 @router.get("/health/live", summary="Server live")
-def live() -> SafeJSONResponse:
+async def live() -> SafeJSONResponse:
     return SafeJSONResponse({"live": True})
 
 
-@router.get("/health/ready", summary="Server ready: every model is loaded")
-def ready() -> SafeJSONResponse:
+@router.get("/health/ready", summary="Server ready: every model is loaded and the server "
+            "can take a request now (503 while it is full)")
+async def ready(request: Request) -> SafeJSONResponse:
     # the models are read before the port opens, and a reload never leaves a name without one
+    busy = request.app.state.load.busy()
+    if busy is not None:
+        return SafeJSONResponse({"ready": False, "error": f"the server is busy ({busy})"},
+                                status_code=503)
     return SafeJSONResponse({"ready": True})
 
 
