@@ -257,7 +257,7 @@ def test_a_scheduler_file_that_does_not_exist_fails_within_the_timeout(tmp_path)
 
 
 @pytest.mark.parametrize("where, advice", [
-    ("textclf.corpus.decoding.decode", "while reading the data"),
+    ("textclf.corpus.sources.block_batches", "while reading the data"),  # (JSONL's reader)
     ("textclf.models.logistic.initial_parameters", "for the model's parameters"),
 ])
 def test_out_of_memory_says_what_ran_out(tmp_path, capsys, monkeypatch, where, advice):
