@@ -332,3 +332,15 @@ def test_the_model_card_names_the_data_and_inspect_shows_it(small_data, tmp_path
     assert card["documents"] == len(TRAIN_TEXTS) and "dev" in card and card["trained"]
     status, out, _ = run_cli(capsys, "inspect", model)
     assert status == 0 and "model card" in out and digest in out
+
+
+def test_labels_with_terminal_escapes_are_escaped_on_a_terminal(tmp_path, capsys, monkeypatch):
+    """A label holding ESC [ 2 J would clear the terminal predict or inspect prints it on."""
+    evil = "\x1b[2Jpos"
+    model = tmp_path / "m.textclf"
+    TextClassifier(**SMALL).fit(TRAIN_TEXTS, [evil if y == "pos" else y
+                                              for y in TRAIN_LABELS]).save(model)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    for argv in (["predict", model, "--text", "a wonderful film"], ["inspect", model]):
+        status, out, _ = run_cli(capsys, *argv)
+        assert status == 0 and "\x1b" not in out and "\\x1b[2Jpos" in out

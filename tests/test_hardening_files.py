@@ -27,7 +27,7 @@ from crafting import crafted
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textclf import ModelFileError, TextClassifier
+from textclf import ModelFileError, SettingsError, TextClassifier
 from textclf.core import modelfile
 from textclf.errors import ClusterError
 
@@ -410,3 +410,35 @@ def test_any_number_in_a_model_file_loads_and_predicts_finite_or_is_refused(
     finally:
         tracemalloc.stop()
     assert peak < MEMORY_BOUND, peak
+
+
+# 13. crafted checkpoints on --resume: one line, never a traceback ------------------------------
+
+def _checkpoint(tmp_path: Path, capsys) -> Path:
+    """A momentum run's checkpoint after its first epochs (killed at epoch 3 of 6)."""
+    model = tmp_path / "m.textclf"
+    clf = TextClassifier(min_df=1, epochs=6, batch_size=4, optimizer="momentum", eta=0.5)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(TRAIN_TEXTS, TRAIN_LABELS, checkpoint=model,
+                on_epoch_end=lambda epoch, _: (_ for _ in ()).throw(KeyboardInterrupt)
+                if epoch == 3 else None)
+    return model
+
+
+@pytest.mark.parametrize("change", [
+    lambda meta, arrays: meta["resume"]["trainer"].update(step_state=[1, 2]),
+    lambda meta, arrays: meta["resume"]["trainer"].update(epoch=-5),
+    lambda meta, arrays: meta["resume"]["trainer"].update(epoch=10**30),
+    lambda meta, arrays: meta["resume"]["trainer"].update(step="many"),
+    lambda meta, arrays: arrays.update({k: np.zeros(3) for k in arrays
+                                        if k.startswith("resume.step.")}),
+    lambda meta, arrays: arrays.update({k: np.full_like(v, np.nan) for k, v in arrays.items()
+                                        if k.startswith("resume.step.")}),
+], ids=["state-list", "epoch-negative", "epoch-huge", "step-text", "shape", "nan"])
+def test_a_crafted_checkpoint_is_refused_in_one_line_on_resume(tmp_path, capsys, change):
+    model = _checkpoint(tmp_path, capsys)
+    bad = crafted(model, change, "m.textclf")  # in place of the checkpoint
+    assert bad == model
+    clf = TextClassifier(min_df=1, epochs=6, batch_size=4, optimizer="momentum", eta=0.5)
+    with pytest.raises(SettingsError, match="the checkpoint's training state cannot be used"):
+        clf.fit(TRAIN_TEXTS, TRAIN_LABELS, checkpoint=model, resume=True)

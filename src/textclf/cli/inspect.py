@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from textclf.cli.common import add_model_options, load_model
+from textclf.core.escape import escape_controls
 
 
 def add_parser(subparsers) -> None:
@@ -25,5 +27,10 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     clf = load_model(args)
     summary = clf.inspect(top=max(args.top, 0))
-    print(json.dumps(summary.to_dict()) if args.json else summary.format())
+    if args.json:
+        print(json.dumps(summary.to_dict()))
+    elif sys.stdout.isatty():  # labels and terms must not move the cursor or clear the screen
+        print("\n".join(map(escape_controls, summary.format().split("\n"))))
+    else:
+        print(summary.format())
     return 0

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from textclf.core.escape import escape_controls
 from textclf.core.output import atomic_file, check_output
 from textclf.errors import SettingsError
 
@@ -57,9 +58,11 @@ def prediction_record(doc_id: str | None, labels: list[str], probabilities: np.n
     return record
 
 
-def text_line(record: dict[str, Any]) -> str:
+def text_line(record: dict[str, Any], escape: bool = False) -> str:
     """``[ID<tab>]LABEL(S)<tab>PROBABILITY(IES)[<tab>LABEL=P,...]``: the labels (the top k,
-    or a multi-label model's) comma-separated, their probabilities likewise."""
+    or a multi-label model's) comma-separated, their probabilities likewise; with
+    ``escape`` (a terminal) every cell's control characters escaped, so that a label
+    cannot move the cursor or break the line."""
     if "labels" in record:
         names, values = record["labels"], record["label_probabilities"]
     elif "top_k" in record:
@@ -71,7 +74,7 @@ def text_line(record: dict[str, Any]) -> str:
     cells += [",".join(names), ",".join(f"{p:.4f}" for p in values)]
     if "probabilities" in record:
         cells.append(",".join(f"{k}={p:.4f}" for k, p in record["probabilities"].items()))
-    return "\t".join(cells)
+    return "\t".join(map(escape_controls, cells) if escape else cells)
 
 
 def json_line(record: dict[str, Any]) -> str:
@@ -168,8 +171,9 @@ def record_sink(output: Path | None, json_lines: bool, stdout: TextIO) -> Iterat
     """A function that takes one record after the other: printed to ``stdout`` (a line,
     or JSON), or written to ``output`` (atomically, when the block ends without error)."""
     if output is None:
+        terminal = stdout.isatty()
         yield lambda record: stdout.write((json_line(record) if json_lines
-                                           else text_line(record)) + "\n")
+                                           else text_line(record, terminal)) + "\n")
         stdout.flush()
         return
     kind = output_kind(output)

@@ -267,21 +267,45 @@ class Trainer:
         return TrainingState(meta, arrays)
 
     def restore_state(self, state: TrainingState) -> None:
+        """Go on from a checkpoint's state, every part of it checked: a file is untrusted
+        input, and a state that does not fit this run is refused in one line."""
         meta = state.meta
         try:
-            self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
+            epoch, step = meta["epoch"], meta["step"]
+            if not (type(epoch) is int and 0 <= epoch <= self.settings.epochs
+                    and type(step) is int and 0 <= step <= epoch * self.steps_per_epoch):
+                raise ValueError(f"epoch {epoch!r} and step {step!r} do not fit this run")
+            if not isinstance(meta.get("step_state", {}), dict):
+                raise ValueError("the optimiser's state is not a mapping")
+            arrays = {k: np.asarray(v) for k, v in state.arrays.items()}
+            bad = next((k for k, v in arrays.items() if v.dtype.kind != "f"
+                        or not np.all(np.isfinite(v))), None)
+            if bad is not None:
+                raise ValueError(f"{bad} holds values that are not finite floats")
+            shapes = {name: array.shape for name, array in self.model.parameters().items()}
+            for key, array in arrays.items():  # step.velocity.θ, step.m.θ, best.θ: θ's shape
+                parameter = key.removeprefix("best.") if key.startswith("best.") \
+                    else key.split(".", 2)[-1]
+                if shapes.get(parameter) != array.shape:
+                    raise ValueError(f"{key} has shape {array.shape}, its parameter "
+                                     f"{shapes.get(parameter, 'none')}")
+            if not all(isinstance(value, int | float) and not isinstance(value, bool)
+                       and value >= 0 for value in meta.get("step_state", {}).values()):
+                raise ValueError("the optimiser's counters are not numbers ≥ 0")
+            self.epoch, self.step = epoch, step
             self.history = [dict(record) for record in meta["history"]]
             self.rng.bit_generator.state = meta["rng"]
             self.model.set_random_state(meta.get("model_rng"))
             self.stepper.load_state(meta.get("step_state", {}), {
-                k.removeprefix("step."): v for k, v in state.arrays.items()
-                if k.startswith("step.")})
+                k.removeprefix("step."): v for k, v in arrays.items() if k.startswith("step.")})
             if meta.get("best") is not None:
-                loss, epoch = meta["best"]
-                self.stopping.best = (float(loss), int(epoch), {
-                    k.removeprefix("best."): np.array(v) for k, v in state.arrays.items()
-                    if k.startswith("best.")})
-        except (KeyError, TypeError, ValueError) as err:
+                loss, best_epoch = meta["best"]
+                best = {k.removeprefix("best."): np.array(v) for k, v in arrays.items()
+                        if k.startswith("best.")}
+                if set(best) != set(shapes):
+                    raise ValueError("the best epoch's parameters do not fit the model")
+                self.stopping.best = (float(loss), int(best_epoch), best)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
             raise SettingsError(f"the checkpoint's training state cannot be used ({err})") \
                 from err
 

@@ -10,6 +10,8 @@ from textclf.models.init import INITS
 from textclf.training.optimizers import OPTIMIZERS, SCHEDULES
 from textclf.training.weights import parse_class_weight
 
+MAX_EPOCHS = 10**6  # a bound on the work a setting (or a model file) can ask for
+
 
 class TrainingSettings(Settings):
     """Settings of mini-batch training; stored in the model file.
@@ -22,8 +24,8 @@ class TrainingSettings(Settings):
 
     eta = Setting(float, 10.0, "learning rate η (the first, with a schedule)", above=0.0,
                   metavar="ETA", aliases=("--lr",))
-    epochs = Setting(int, 10, "passes over the data", minimum=1, metavar="E",
-                     aliases=("--epoch",), search=(5, 10, 20, 40))
+    epochs = Setting(int, 10, "passes over the data", minimum=1, maximum=MAX_EPOCHS,
+                     metavar="E", aliases=("--epoch",), search=(5, 10, 20, 40))
     batch_size = Setting(int, 32, "mini-batch size m", minimum=1, metavar="M")
     init = Setting(str, "zeros", "initial θ of logistic/softmax regression", choices=INITS)
     seed = Setting(int, 0, "seed for shuffling, initialisation and dropout", minimum=0,
