@@ -205,3 +205,36 @@ def test_the_limits_apply_to_tensors_too(models):
         message = check_error(strict.post("/v2/models/reviews/infer",
                                           json=text_request(["a", "b" * 11])), 413)
         assert message.startswith("input 'text'[1]: 11 characters")
+
+
+def test_a_multi_label_model_answers_each_texts_label_set(tmp_path):
+    """/v2 infer gave a multi-label model's arg max; it gives each text its labels (as /v1
+    and the command line), and which labels as a BOOL tensor."""
+    from textclf import TextClassifier
+
+    texts = ["goal match team", "vote senate law", "rocket orbit moon",
+             "goal and a rocket launch", "senate"] * 6
+    sets = [["sport"], ["politics"], ["space"], ["sport", "space"], ["politics"]] * 6
+    path = tmp_path / "multi.textclf"
+    clf = TextClassifier(min_df=1, char_ngrams=None, epochs=30, eta=2.0).fit(texts, sets)
+    clf.save(path)
+    probe = ["a goal and a rocket launch", "the senate votes", "zzz"]
+    expected = TextClassifier.load(path).predict(probe)
+    with client({"multi": path}) as api:
+        metadata = api.get("/v2/models/multi").json()
+        assert [o["name"] for o in metadata["outputs"]][-1] == "labels"
+        body = {"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": probe}]}
+        answer = api.post("/v2/models/multi/infer", json=body)
+        assert answer.status_code == 200, answer.text
+        check_inference_response(answer.json())
+        tensors = {t["name"]: t for t in answer.json()["outputs"]}
+        got = [set(label.split(",")) - {""} for label in tensors["label"]["data"]]
+        assert got == [set(labels) for labels in expected]
+        assert expected[0] and len(expected[0]) == 2  # a set, not the arg max
+        chosen = np.array(tensors["labels"]["data"]).reshape(tensors["labels"]["shape"])
+        order = json.loads(tensors["labels"]["parameters"]["labels"])
+        assert [{order[j] for j in np.flatnonzero(row)} for row in chosen] == got
+        facts = next(m for m in api.get("/v1/models").json()["models"] if m["name"] == "multi")
+        assert facts["multi_label"] and facts["decision"]["threshold"] == 0.5
+        wrong = {**body, "outputs": [{"name": "labels"}]}
+        assert api.post("/v2/models/multi/infer", json=wrong).status_code == 200

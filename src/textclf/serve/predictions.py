@@ -84,6 +84,7 @@ class Predictions:
     probabilities: np.ndarray  # (n, K)
     best: np.ndarray  # (n,)
     chosen: list[list[str]] | None = None  # a multi-label model's labels of each text
+    decisions: np.ndarray | None = None  # (n, L) booleans: the labels each text gets
 
 
     def __len__(self) -> int:
@@ -92,10 +93,17 @@ class Predictions:
     def rows(self, start: int, stop: int) -> Predictions:
         """The predictions of texts ``start`` to ``stop`` − 1."""
         return Predictions(self.labels, self.probabilities[start:stop], self.best[start:stop],
-                           None if self.chosen is None else self.chosen[start:stop])
+                           None if self.chosen is None else self.chosen[start:stop],
+                           None if self.decisions is None else self.decisions[start:stop])
 
-    def label_of(self, i: int) -> str:
-        return self.labels[self.best[i]]
+    def label_of(self, i: int, separator: str = ",") -> str:
+        """Text i's label; a multi-label model's labels, the most probable first, joined by
+        ``separator`` (none: the empty string)."""
+        if self.decisions is None:
+            return self.labels[self.best[i]]
+        chosen = np.flatnonzero(self.decisions[i])
+        ranked = chosen[np.argsort(-self.probabilities[i, chosen], kind="stable")]
+        return separator.join(self.labels[j] for j in ranked)
 
     def records(self, top_k: int | None = None) -> list[dict]:
         """One ``{"label", "probability", "probabilities"}`` per text (and ``"labels"``, the
@@ -137,9 +145,10 @@ def predict(clf: TextClassifier, texts: Sequence[str],
     probabilities (its threshold, top k)."""
     parts = [on(pool, clf.predict_proba, texts[start:stop]) for start, stop in pieces(texts)]
     probabilities = np.vstack(parts) if parts else np.zeros((0, len(clf.labels)))
-    chosen = chosen_labels(clf.decide(probabilities), clf.labels) if clf.multi_label else None
+    decisions = clf.decide(probabilities) if clf.multi_label else None
+    chosen = None if decisions is None else chosen_labels(decisions, clf.labels)
     return Predictions(list(clf.labels), probabilities, np.argmax(probabilities, axis=1),
-                       chosen)
+                       chosen, decisions)
 
 
 def explanation(clf: TextClassifier, text: str) -> dict:

@@ -4,8 +4,12 @@ A text classifier takes one input tensor of datatype ``BYTES``: the documents, s
 ``[n]`` (or ``[n, 1]``), data in row-major order, flat or nested. It returns three output
 tensors: ``label`` (BYTES, ``[n]``), ``probability`` (FP64, ``[n]``: the label's) and
 ``probabilities`` (FP64, ``[n, K]``, columns in the order of the model's labels, which the
-model metadata and the tensor's ``parameters.labels`` give as a JSON list). A request may
-ask for some of them with ``outputs``. Errors are ``{"error": "..."}`` with a 4xx status.
+model metadata and the tensor's ``parameters.labels`` give as a JSON list). A multi-label
+model gives each text its set of labels: ``label`` holds them joined by ``,`` (the most
+probable first; none: the empty string), ``probability`` the most probable label's, and a
+fourth tensor ``labels`` (BOOL, ``[n, L]``) which labels each text gets, as its threshold
+and top k decide. A request may ask for some of them with ``outputs``. Errors are
+``{"error": "..."}`` with a 4xx status.
 
 The specification: https://github.com/kserve/open-inference-protocol
 (specification/protocol/inference_rest.md).
@@ -25,6 +29,8 @@ from textclf.serve.predictions import Predictions
 TEXT_DATATYPE = "BYTES"
 TEXT_CONTENT_TYPES = (None, "str")  # MLServer marks strings with content_type "str"
 OUTPUTS = ("label", "probability", "probabilities")
+MULTI_LABEL_OUTPUTS = (*OUTPUTS, "labels")  # + which labels each text gets (BOOL, [n, L])
+SEPARATOR = ","  # between a multi-label text's labels in its ``label``
 PLATFORM = "textclf"
 
 Parameter = StrictStr | StrictInt | StrictFloat | StrictBool
@@ -96,15 +102,16 @@ def texts_of(request: InferenceRequest) -> list[str]:
     return texts
 
 
-def requested_outputs(request: InferenceRequest) -> list[str]:
+def requested_outputs(request: InferenceRequest, multi_label: bool = False) -> list[str]:
     """The outputs asked for (all of them when none are named), each once."""
+    known = MULTI_LABEL_OUTPUTS if multi_label else OUTPUTS
     if not request.outputs:
-        return list(OUTPUTS)
+        return list(known)
     names = [output.name for output in request.outputs]
     for i, name in enumerate(names):
-        if name not in OUTPUTS:
+        if name not in known:
             raise ServeError(400, f"no output named {name!r}; the outputs are "
-                             f"{', '.join(OUTPUTS)}")
+                             f"{', '.join(known)}")
         if name in names[:i]:
             raise ServeError(400, f"output {name!r} is asked for twice")
     return names
@@ -119,30 +126,40 @@ def inference_response(model: str, version: str, request: InferenceRequest,
                        outputs: list[str], found: Predictions) -> dict[str, Any]:
     """The response object: the ``outputs`` asked for, the request's id (or a new one)."""
     n, k = found.probabilities.shape
+    multi_label = found.decisions is not None
     tensors = {
         "label": {"name": "label", "shape": [n], "datatype": "BYTES",
-                  "data": [found.label_of(i) for i in range(n)]},
+                  **({"parameters": {"separator": SEPARATOR}} if multi_label else {}),
+                  "data": [found.label_of(i, SEPARATOR) for i in range(n)]},
         "probability": {"name": "probability", "shape": [n], "datatype": "FP64",
                         "data": found.probabilities[range(n), found.best].tolist()},
         "probabilities": {"name": "probabilities", "shape": [n, k], "datatype": "FP64",
                           "parameters": labels_parameter(found.labels),
                           "data": found.probabilities.ravel().tolist()},
     }
+    if multi_label:
+        tensors["labels"] = {"name": "labels", "shape": [n, k], "datatype": "BOOL",
+                             "parameters": labels_parameter(found.labels),
+                             "data": found.decisions.ravel().tolist()}
     return {"model_name": model, "model_version": version,
             "id": request.id if request.id is not None else uuid.uuid4().hex,
             "outputs": [tensors[name] for name in outputs]}
 
 
-def model_metadata(name: str, version: str, labels: list[str]) -> dict[str, Any]:
+def model_metadata(name: str, version: str, labels: list[str],
+                   multi_label: bool = False) -> dict[str, Any]:
+    outputs = [
+        {"name": "label", "datatype": "BYTES", "shape": [-1]},
+        {"name": "probability", "datatype": "FP64", "shape": [-1]},
+        {"name": "probabilities", "datatype": "FP64", "shape": [-1, len(labels)]},
+    ]
+    if multi_label:
+        outputs.append({"name": "labels", "datatype": "BOOL", "shape": [-1, len(labels)]})
     return {
         "name": name,
         "versions": [version],
         "platform": PLATFORM,
         "inputs": [{"name": "text", "datatype": TEXT_DATATYPE, "shape": [-1]}],
-        "outputs": [
-            {"name": "label", "datatype": "BYTES", "shape": [-1]},
-            {"name": "probability", "datatype": "FP64", "shape": [-1]},
-            {"name": "probabilities", "datatype": "FP64", "shape": [-1, len(labels)]},
-        ],
+        "outputs": outputs,
         "parameters": labels_parameter(labels),
     }

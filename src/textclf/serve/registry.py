@@ -94,6 +94,9 @@ def model_facts(clf: TextClassifier) -> dict[str, Any]:
         "history": {"epochs": len(history), "last": history[-1] if history else None},
         "strongest": summary["strongest"],
         "measure": summary["measure"],
+        "multi_label": bool(clf.multi_label),
+        "decision": summary["decision"],  # multi-label: threshold as applied, top_k, ...
+        "provenance": summary["provenance"],  # the model card
     }
 
 

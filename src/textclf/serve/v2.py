@@ -64,7 +64,8 @@ async def ready(request: Request) -> SafeJSONResponse:
 def model_metadata(request: Request, name: str, version: str | None = None) -> SafeJSONResponse:
     model = served(request, name, version)
     return SafeJSONResponse(protocol.model_metadata(name, model.file.version,
-                                                model.classifier.labels))
+                                                model.classifier.labels,
+                                                model.classifier.multi_label))
 
 
 @router.get("/models/{name}/ready", summary="Model ready", responses=ERRORS)
@@ -87,7 +88,7 @@ def infer(request: Request, name: str, version: str | None = None) -> SafeJSONRe
     model = served(request, name, version)
     texts = protocol.texts_of(body)
     check_texts(texts, request.app.state.limits, field=f"input {body.inputs[0].name!r}")
-    outputs = protocol.requested_outputs(body)
+    outputs = protocol.requested_outputs(body, model.classifier.multi_label)
     found = request.app.state.batcher.predict(model.classifier, texts)
     return SafeJSONResponse(protocol.inference_response(name, model.file.version, body, outputs,
                                                     found))
