@@ -43,6 +43,14 @@ TRICKY = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def compiled_on_short_texts():
+    """The compiled kernels, where on, run even on texts too short for loading numba to
+    pay (:func:`textclf.core.jit.worth`): these tests are about them."""
+    with jit.forced():
+        yield
+
+
 @pytest.fixture(params=["numpy", "numba"])
 def engine(request):
     """Run the test on the numpy code path, then on the compiled kernels."""

@@ -6,33 +6,51 @@ run as many small array operations (a mini-batch SGD step, cutting text into pie
 compiled instead; tests hold both paths to the same results.
 
 ``TEXTCLF_NO_JIT=1`` in the environment, or :func:`disabled` in code, switches the compiled
-kernels off. numba is imported on first use, so ``import textclf`` stays light.
+kernels off. numba is imported when a kernel is first called, so ``import textclf`` stays
+light; and since importing it and loading its first kernel costs about 0.3 s, work on a
+little text (one prediction) takes the numpy path unless numba is loaded already
+(:func:`worth`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import os
+import sys
 import threading
 import types
 from collections.abc import Callable, Iterator
 
 _switched_off = os.environ.get("TEXTCLF_NO_JIT", "") not in ("", "0")
+_forced = False  # the compiled kernels on any text, however short (tests)
+WORTH_CHARACTERS = 1 << 20  # text from which loading numba pays for itself (about 0.3 s)
+
+
+@functools.cache
+def _installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
 
 
 @functools.cache
 def _numba():
-    try:
-        import numba
-    except ImportError:
-        return None
+    import numba
+
     return numba
 
 
 def enabled() -> bool:
-    """Whether the compiled kernels are used (numba installed and not switched off)."""
-    return not _switched_off and _numba() is not None
+    """Whether the compiled kernels are used (numba installed and not switched off); numba
+    itself is imported when a kernel is first called."""
+    return not _switched_off and _installed()
+
+
+def worth(characters: int) -> bool:
+    """Whether to run the compiled kernels on ``characters`` characters of text: where they
+    are :func:`enabled` and numba is loaded already, or the text is long enough
+    (:data:`WORTH_CHARACTERS`) to pay for loading it. Both paths give the same results."""
+    return enabled() and (_forced or "numba" in sys.modules or characters >= WORTH_CHARACTERS)
 
 
 @contextlib.contextmanager
@@ -44,6 +62,18 @@ def disabled() -> Iterator[None]:
         yield
     finally:
         _switched_off = before
+
+
+@contextlib.contextmanager
+def forced() -> Iterator[None]:
+    """Run the compiled kernels inside this block (where :func:`enabled`) on any text,
+    however short (for tests and comparisons)."""
+    global _forced
+    before, _forced = _forced, True
+    try:
+        yield
+    finally:
+        _forced = before
 
 
 def kernel(function: Callable) -> Callable:
