@@ -46,11 +46,12 @@ def enabled() -> bool:
     return not _switched_off and _installed()
 
 
-def worth(characters: int) -> bool:
-    """Whether to run the compiled kernels on ``characters`` characters of text: where they
-    are :func:`enabled` and numba is loaded already, or the text is long enough
-    (:data:`WORTH_CHARACTERS`) to pay for loading it. Both paths give the same results."""
-    return enabled() and (_forced or "numba" in sys.modules or characters >= WORTH_CHARACTERS)
+def worth(work: int) -> bool:
+    """Whether to run the compiled kernels on ``work`` characters of text (or entries of a
+    matrix): where they are :func:`enabled` and numba is loaded already, or the work is
+    large enough (:data:`WORTH_CHARACTERS`) to pay for loading it. Both paths give the same
+    results."""
+    return enabled() and (_forced or "numba" in sys.modules or work >= WORTH_CHARACTERS)
 
 
 @contextlib.contextmanager

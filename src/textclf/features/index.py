@@ -79,6 +79,7 @@ class GramIndex:
         self.unigram_column[T[unigrams, 0]] = unigrams
         self.tables: list[IntTable] = []
         self.columns: list[np.ndarray] = []
+        self._flat: tuple[np.ndarray, ...] | None = None
         prefix_id = T[:, 0].copy()
         for k in range(2, n + 1):
             longer = np.flatnonzero(length >= k)
@@ -114,6 +115,22 @@ class GramIndex:
         T[rows, ranks_within(length)] = flat
         return cls(tokens, T, length)
 
+    def flat_tables(self) -> tuple[np.ndarray, ...]:
+        """The level tables side by side, for :func:`textclf.kernels.ngrams.term_counts`:
+        ``(keys, values, bits, starts, level_column, column_starts)``, table L's slots
+        ``keys[starts[L]:]`` (2^bits[L] of them), its prefixes' columns
+        ``level_column[column_starts[L]:]``."""
+        if self._flat is None:
+            sizes = [len(table.keys) for table in self.tables]
+            column_sizes = [len(column) for column in self.columns]
+            self._flat = (side_by_side([t.keys for t in self.tables], np.int64),
+                          side_by_side([t.values for t in self.tables], np.int64),
+                          np.array([t.bits for t in self.tables], np.int64),
+                          np.cumsum([0, *sizes[:-1]], dtype=np.int64),
+                          side_by_side(self.columns, np.int32),
+                          np.cumsum([0, *column_sizes[:-1]], dtype=np.int64))
+        return self._flat
+
     def token_vocabulary(self) -> Vocabulary:
         vocabulary = Vocabulary(grow=False)
         vocabulary.ids = self.vocabulary
@@ -135,3 +152,8 @@ class GramIndex:
             columns.append(column[hit])
             prev = current
         return np.concatenate(rows), np.concatenate(columns)
+
+
+def side_by_side(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    """The arrays one after the other, in ``dtype`` (empty for none)."""
+    return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)

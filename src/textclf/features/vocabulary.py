@@ -44,8 +44,8 @@ from textclf.features.terms import (
     unpack_terms,
 )
 from textclf.features.tokenizer import naive_count_matrix
-from textclf.features.weighting import count_values, inverse_document_frequency, weight_counts
-from textclf.kernels.rows import fill_rows
+from textclf.features.weighting import fill_weighted, inverse_document_frequency, weight_counts
+from textclf.kernels.ngrams import term_counts
 
 UNITS = ("words", "chars")
 
@@ -85,6 +85,7 @@ class VocabularyFeaturizer(Featurizer):
         self._index: GramIndex | None = None
         self._index_arrays: tuple | None = None
         self._term_columns: dict[str, int] | None = None
+        self._identity_map: np.ndarray | None = None
         self._lock = threading.Lock()  # the lookups are built once, whichever thread asks
 
     def __getstate__(self) -> dict:  # for worker processes: locks do not pickle
@@ -207,18 +208,13 @@ class VocabularyFeaturizer(Featurizer):
         n_rows = [chunk.X.shape[0] for chunk in chunks]
         first_row = np.cumsum([0, *n_rows])
         first_entry = np.cumsum([0, *(k + n for k, n in zip(kept_nnz, n_rows, strict=True))])
-        n_columns = out.n_columns - 1
         idf = self.idf.astype(self.dtype)
-        tfidf = self.settings.uses_idf
 
         def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
             counts, column_of = chunks[c].X, final[column_maps[c]]
             chunks[c] = column_maps[c] = None
-            index, value = count_values(counts.data, self.settings, self.dtype)
-            end = fill_rows(counts.indptr.astype(np.int64), counts.indices,
-                            index.astype(np.int32), column_of, n_columns, value, idf,
-                            tfidf, out.indptr, out.indices, out.data, first_row[c],
-                            first_entry[c])
+            end = fill_weighted(out, counts, column_of, self.settings, idf, first_row[c],
+                                first_entry[c])
             if end != first_entry[c + 1]:
                 raise RuntimeError(f"chunk {c} filled {end - first_entry[c]} entries of X, "
                                    f"expected {first_entry[c + 1] - first_entry[c]}")
@@ -243,11 +239,30 @@ class VocabularyFeaturizer(Featurizer):
         return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
 
     def transform_chunk(self, texts: list[str]) -> sp.csr_matrix:
-        """[X | 1] of one chunk of texts."""
+        """[X | 1] of one chunk of texts: the numpy steps, or compiled
+        (:func:`textclf.kernels.ngrams.term_counts`, then :func:`fill_weighted`) where that
+        pays; the same matrix either way."""
         index = self.index()
         tok, doc = self.splitter.encode(texts, index.token_vocabulary())
-        rows, columns = index.columns_of(tok, doc)
-        return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
+        if not jit.worth(len(tok)):
+            rows, columns = index.columns_of(tok, doc)
+            return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
+        with self._lock:
+            flat, identity = index.flat_tables(), self._identity()
+        indptr, indices, counts = term_counts(tok, doc, len(texts), len(self.terms),
+                                              index.unigram_column, *flat, index.V)
+        out = RowFiller(len(indices) + len(texts), len(texts), self.n_features, self.dtype)
+        counts = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), len(self.terms)))
+        out.row = len(texts)
+        out.at = fill_weighted(out, counts, identity, self.settings,
+                               self.idf.astype(self.dtype), 0, 0)
+        return out.matrix()
+
+    def _identity(self) -> np.ndarray:
+        """0, 1, ..., |F| − 1: the columns of counts that are the vocabulary's already."""
+        if self._identity_map is None or len(self._identity_map) != len(self.terms):
+            self._identity_map = np.arange(len(self.terms), dtype=np.int32)
+        return self._identity_map
 
     def index(self) -> GramIndex:
         """The lookup from token ids to columns (built from the terms on first use)."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.core.sparse import add_bias_column, normalize_rows, reorder_rows
+from textclf.core.sparse import RowFiller, add_bias_column, normalize_rows, reorder_rows
 from textclf.features.settings import FeatureSettings
+from textclf.kernels.rows import fill_rows
 
 LARGEST_TABLE_COUNT = 1 << 16  # beyond this, the table covers only the counts that occur
 
@@ -61,3 +62,17 @@ def weight_counts(counts: sp.csr_matrix, settings: FeatureSettings, idf: np.ndar
         X.data *= idf[X.indices].astype(dtype)
         normalize_rows(X)
     return add_bias_column(X)
+
+
+def fill_weighted(out: RowFiller, counts: sp.csr_matrix, column_of: np.ndarray,
+                  settings: FeatureSettings, idf: np.ndarray, row0: int, at0: int) -> int:
+    """Write the rows of [X | 1] that :func:`weight_counts` makes of ``counts`` (over their
+    own columns; ``column_of[j]``: column j's column of X, −1 to drop it) into ``out`` from
+    row ``row0`` and entry ``at0`` on, compiled (:func:`textclf.kernels.rows.fill_rows`:
+    the same values bit for bit, on any thread). ``idf`` in X's dtype. Returns the entry
+    after the last one written."""
+    index, value = count_values(counts.data, settings, out.data.dtype)
+    return fill_rows(counts.indptr.astype(np.int64, copy=False),
+                     counts.indices.astype(np.int32, copy=False), index.astype(np.int32),
+                     column_of.astype(np.int32, copy=False), out.n_columns - 1, value, idf,
+                     settings.uses_idf, out.indptr, out.indices, out.data, row0, at0)

@@ -134,3 +134,73 @@ def number_codes(codes: np.ndarray):
                     table[s] = e
         ids[i] = j
     return ids, distinct[:n_distinct].copy()
+
+
+@jit.kernel
+def term_counts(tok, doc, n_docs, n_terms, unigram_column, keys, values, bits, starts,
+                level_column, column_starts, V):
+    """``(indptr, indices, counts)``: each document's counts of the vocabulary's terms, the
+    compiled form of :meth:`textclf.features.index.GramIndex.columns_of` and the counting
+    after it (CSR, int64 ``indptr``, int32 ``indices`` in order of first occurrence in the
+    document, int32 ``counts``).
+
+    ``tok``: token ids in the vocabulary's token numbering (−1 unknown), ``doc`` their
+    documents (non-decreasing, < n_docs); columns are < ``n_terms``. A token t is column
+    ``unigram_column[t]`` (−1: no term).
+    Level k ≥ 2 (table ``L = k − 2``) numbers the k-token prefixes of the terms: an
+    open-addressing table of 2^bits[L] slots, ``keys[starts[L]:]`` and ``values[starts[L]:]``
+    (−1 empty), the code ``p · V + t`` of (prefix id p, last token t) sought from its
+    Fibonacci slot on; the prefix with id q is column ``level_column[column_starts[L] + q]``
+    (−1: a prefix that is not itself a term).
+    """
+    n = len(tok)
+    n_levels = len(bits)
+    prev = tok.copy()  # ids of the (k−1)-grams starting at each position
+    ids = np.empty(n, np.int64)
+    columns = np.full((n_levels + 1, n), -1, np.int32)
+    for i in range(n):
+        if tok[i] >= 0:
+            columns[0, i] = unigram_column[tok[i]]
+    for level in range(n_levels):
+        k = level + 2
+        shift = np.uint64(64 - bits[level])
+        mask = (1 << bits[level]) - 1
+        base = starts[level]
+        for i in range(n):
+            ids[i] = -1
+            if i + k - 1 < n and prev[i] >= 0 and tok[i + k - 1] >= 0 \
+                    and doc[i + k - 1] == doc[i]:
+                code = prev[i] * V + tok[i + k - 1]
+                slot = np.int64((np.uint64(code) * GOLDEN_GAMMA) >> shift)
+                while keys[base + slot] != -1 and keys[base + slot] != code:
+                    slot = (slot + 1) & mask
+                if keys[base + slot] == code:
+                    ids[i] = values[base + slot]
+                    columns[level + 1, i] = level_column[column_starts[level] + ids[i]]
+        prev, ids = ids, prev
+    # each document's columns and counts, a column's entry found through state[column]
+    state = np.full((n_terms, 2), -1, np.int32)
+    indptr = np.zeros(n_docs + 1, np.int64)
+    indices = np.empty(n * (n_levels + 1), np.int32)
+    counts = np.zeros(n * (n_levels + 1), np.int32)
+    nnz = 0
+    last_doc = 0
+    for i in range(n):
+        d = doc[i]
+        while last_doc < d:
+            last_doc += 1
+            indptr[last_doc] = nnz
+        for level in range(n_levels + 1):
+            column = columns[level, i]
+            if column < 0:
+                continue
+            if state[column, 0] != d:
+                state[column, 0] = d
+                state[column, 1] = nnz
+                indices[nnz] = column
+                nnz += 1
+            counts[state[column, 1]] += 1
+    while last_doc < n_docs:
+        last_doc += 1
+        indptr[last_doc] = nnz
+    return indptr, indices[:nnz].copy(), counts[:nnz].copy()

@@ -106,3 +106,41 @@ def fill_rows(indptr, indices, counts, column_of, n_columns, value, idf, tfidf,
         out_data[stop] = 1.0
         start = stop + 1
     return at
+
+
+@jit.kernel
+def present_totals(indptr, indices, y, weights, n_columns, n_classes):
+    """S (n_columns × n_classes, float64): S[j, c] = Σ_{i: yᵢ = c} sᵢ over the rows i where
+    column j < ``n_columns`` has an entry (sᵢ = ``weights[i]``, or 1 where ``weights`` is
+    empty): the naive Bayes totals of :func:`textclf.features.naive_bayes.present_totals`,
+    summed in the same order (row by row), so the two agree exactly."""
+    S = np.zeros((n_columns, n_classes))
+    weighted = weights.shape[0] > 0
+    for i in range(len(indptr) - 1):
+        s = weights[i] if weighted else 1.0
+        c = y[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if j < n_columns:
+                S[j, c] += s
+    return S
+
+
+@jit.kernel
+def scale_rows(indptr, indices, data, scale, bias, first, stop):
+    """Rows ``first .. stop − 1`` of [X | 1] in place: x ← s ⊙ x, then the terms (not the
+    bias column ``bias``) scaled to unit length, the bias left at 1; ‖·‖ summed in float64,
+    the division in X's dtype, as :meth:`textclf.features.naive_bayes.NaiveBayesScale.apply`
+    does it."""
+    norm_x = np.empty(1, data.dtype)  # the norm in X's dtype, as numpy divides by it
+    for i in range(first, stop):
+        squares = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if j != bias:
+                data[p] = data[p] * scale[j]
+                squares += np.float64(data[p]) * np.float64(data[p])
+        norm = math.sqrt(squares)
+        norm_x[0] = norm if norm != 0.0 else 1.0
+        for p in range(indptr[i], indptr[i + 1]):
+            data[p] = data[p] / norm_x[0] if indices[p] != bias else 1.0

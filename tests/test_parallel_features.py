@@ -1,0 +1,86 @@
+"""Featurising on many threads (issue 22): the same X and the same θ whatever ``jobs`` is, and
+the compiled kernels equal to the numpy steps bit for bit."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import shared_corpus
+
+from textclf import TextClassifier, read_corpus
+from textclf.core import chunking, jit
+from textclf.features import FeatureSettings, Featurizer
+from textclf.features.naive_bayes import NaiveBayesScale, Targets, present_totals
+
+pytestmark = pytest.mark.skipif(not jit.enabled(), reason="compiled kernels switched off")
+
+
+def same_matrix(A: sp.csr_matrix, B: sp.csr_matrix) -> bool:
+    return A.shape == B.shape and A.dtype == B.dtype and all(
+        np.array_equal(getattr(A, name), getattr(B, name))
+        for name in ("indptr", "indices", "data"))
+
+
+@pytest.fixture(scope="module")
+def rt() -> tuple[list[str], list[str]]:
+    corpus = read_corpus("builtin:rt", split="train")
+    chosen = np.random.default_rng(0).permutation(len(corpus.texts))[:1200]
+    return [corpus.texts[i] for i in chosen], [corpus.labels[i] for i in chosen]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_naive_bayes_kernels_equal_the_numpy_steps(rt, dtype, weighted):
+    texts, labels = rt
+    X = Featurizer(FeatureSettings(char_ngrams=None), dtype=dtype).fit_transform(texts)
+    y = np.array([label == "pos" for label in labels], np.int64) + np.arange(len(labels)) % 2
+    weights = np.linspace(0.5, 2.0, len(labels)) if weighted else None
+    with jit.forced():
+        S = present_totals(X, y, 3, weights)
+        scaled = NaiveBayesScale.fit(X, Targets(y, 3), 1.0, weights).apply(X.copy())
+    with jit.disabled():
+        assert np.array_equal(S, present_totals(X, y, 3, weights))
+        plain = NaiveBayesScale.fit(X, Targets(y, 3), 1.0, weights).apply(X.copy())
+    assert same_matrix(scaled, plain)
+
+
+def test_the_compiled_transform_equals_the_numpy_steps(rt):
+    texts, labels = rt
+    featurizer = Featurizer(FeatureSettings(weighting="tfidf-nb", ngrams=3, char_ngrams=(2, 4)))
+    featurizer.fit_transform(texts[:800], labels[:800])
+    with jit.forced():
+        compiled = featurizer.transform(texts[800:] + ["", "zzz unseen", "a"])
+    with jit.disabled():
+        plain = featurizer.transform(texts[800:] + ["", "zzz unseen", "a"])
+    assert same_matrix(compiled, plain)
+
+
+def corpus(name: str, n: int) -> tuple[list[str], list[str]]:
+    """``n`` documents of the corpus's training split, chosen at random (seeded)."""
+    if name.startswith("builtin:"):
+        data = read_corpus(name, split="train")
+    else:
+        data = read_corpus(str(shared_corpus(name) / "train.jsonl.gz"))
+    chosen = np.random.default_rng(0).permutation(len(data.texts))[:n]
+    return [data.texts[i] for i in chosen], [data.labels[i] for i in chosen]
+
+
+@pytest.mark.parametrize("name, n, settings", [
+    ("builtin:rt", 1500, {}),  # the defaults: tf-idf-nb words and character n-grams
+    ("sms_spam", 1500, {"features": "tfidf", "ngrams": 3}),
+    ("news20", 600, {"char_ngrams": None}),  # softmax over 20 classes
+    ("builtin:rt", 1500, {"hash_bits": 16, "features": "tfidf-nb"}),
+])
+def test_theta_does_not_depend_on_the_number_of_workers(monkeypatch, name, n, settings):
+    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 40_000)  # many chunks
+    texts, labels = corpus(name, n)
+    thetas = {}
+    for jobs in sorted({1, 2, 3, os.cpu_count() or 1}):
+        clf = TextClassifier(seed=0, epochs=2, jobs=jobs, **settings).fit(texts, labels)
+        thetas[jobs] = np.asarray(clf.model.theta)
+    first = thetas[1]
+    for jobs, theta in thetas.items():
+        assert theta.dtype == first.dtype and np.array_equal(theta, first), f"jobs={jobs}"
