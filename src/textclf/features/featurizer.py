@@ -15,6 +15,7 @@ featuriser through this interface. ``Featurizer(settings)`` itself makes the rig
 
 from __future__ import annotations
 
+import importlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -74,7 +75,7 @@ class Featurizer(ABC):
         if cls is Featurizer:  # the factory: the featuriser the settings ask for
             options = {k: v for k, v in kwargs.items() if k not in ("jobs", "dtype")}
             chosen = settings if settings is not None else FeatureSettings(**options)
-            cls = Featurizer.kinds["hashing" if chosen.hash_bits is not None else "vocabulary"]
+            cls = kind_class("hashing" if chosen.hash_bits is not None else "vocabulary")
         return super().__new__(cls)
 
     def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
@@ -230,4 +231,16 @@ class Featurizer(ABC):
         """The featuriser that :meth:`state` describes: each kind rebuilds its own; on
         ``Featurizer`` itself, whichever kind wrote ``meta``."""
         hashed = meta.get("settings", {}).get("hash_bits") is not None
-        return Featurizer.kinds["hashing" if hashed else "vocabulary"].from_state(meta, arrays)
+        return kind_class("hashing" if hashed else "vocabulary").from_state(meta, arrays)
+
+
+KIND_MODULES = {"vocabulary": "textclf.features.vocabulary",
+                "hashing": "textclf.features.hashing"}
+
+
+def kind_class(kind: str) -> type[Featurizer]:
+    """The featuriser class of ``kind``, its module imported if it was not yet (each kind
+    registers itself in ``Featurizer.kinds`` when its module is imported)."""
+    if kind not in Featurizer.kinds:
+        importlib.import_module(KIND_MODULES[kind])
+    return Featurizer.kinds[kind]
