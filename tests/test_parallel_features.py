@@ -84,3 +84,64 @@ def test_theta_does_not_depend_on_the_number_of_workers(monkeypatch, name, n, se
     first = thetas[1]
     for jobs, theta in thetas.items():
         assert theta.dtype == first.dtype and np.array_equal(theta, first), f"jobs={jobs}"
+
+
+@pytest.mark.parametrize("settings", [
+    {"hash_bits": 14, "ngrams": 3, "weighting": "tfidf", "char_ngrams": None},
+    {"hash_bits": 10, "ngrams": 2, "weighting": "count", "char_ngrams": (2, 4)},
+    {"hash_bits": 18, "ngrams": 0, "weighting": "binary", "char_ngrams": (1, 3),
+     "char_mode": "text"},
+])
+def test_the_compiled_hashing_equals_the_numpy_steps(rt, monkeypatch, settings):
+    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 30_000)
+    texts, _ = rt
+    texts = [*texts[:600], "", "   ", "a", "ΑΣ. ΣΑΣ émoji 😀 \ud800"]
+
+    def featurised():
+        featurizer = Featurizer(FeatureSettings(**settings), jobs=2)
+        X = featurizer.fit_transform(texts)
+        return featurizer, X, featurizer.transform(texts[::-1])
+
+    with jit.forced():
+        compiled = featurised()
+    with jit.disabled():
+        plain = featurised()
+    assert same_matrix(compiled[1], plain[1]) and same_matrix(compiled[2], plain[2])
+    assert np.array_equal(compiled[0].document_frequency, plain[0].document_frequency)
+    assert compiled[0].collisions.count == plain[0].collisions.count > 0
+
+
+def test_both_ways_of_ordering_a_rows_columns_give_the_same_rows():
+    """fill_rows sorts each row's columns by a counting sort over |F| where the chunk has
+    many entries for |F| (a vocabulary), else row by row (2^b hashed columns)."""
+    from textclf.kernels.rows import fill_rows
+
+    rng = np.random.default_rng(0)
+    n, width = 50, 40
+    counts = sp.random(n, width, density=0.3, random_state=0, format="csr",
+                       data_rvs=lambda k: rng.integers(1, 5, k)).astype(np.int32)
+    counts.indices = rng.permuted(counts.indices)  # rows in any column order
+    counts.sum_duplicates()
+    order = rng.permutation(counts.nnz)  # ... each row's entries shuffled
+    for i in range(n):
+        lo, hi = counts.indptr[i], counts.indptr[i + 1]
+        part = order[(order >= lo) & (order < hi)]
+        counts.indices[lo:hi], counts.data[lo:hi] = counts.indices[part], counts.data[part]
+    value, idf = np.arange(6, dtype=np.float64), rng.uniform(1, 3, 10**6)
+    filled = []
+    for n_columns in (width, 10**6):  # few columns: counting sort; many: each row sorted
+        indptr = np.zeros(n + 1, np.int64)
+        indices, data = np.empty(counts.nnz + n, np.int32), np.empty(counts.nnz + n)
+        end = fill_rows(counts.indptr.astype(np.int64), counts.indices, counts.data,
+                        np.zeros(0, np.int32), n_columns, value, idf, True, indptr, indices,
+                        data, 0, 0)
+        assert end == counts.nnz + n
+        bias = indptr[1:] - 1
+        assert np.all(indices[bias] == n_columns) and np.all(data[bias] == 1.0)
+        filled.append((indptr, np.delete(indices, bias), np.delete(data, bias)))
+    expected = sp.csr_matrix(counts, dtype=np.float64)
+    expected.sort_indices()
+    for _, indices, _ in filled:
+        assert np.array_equal(indices, expected.indices)
+    assert np.array_equal(filled[0][2], filled[1][2]) and np.array_equal(filled[0][0],
+                                                                           filled[1][0])

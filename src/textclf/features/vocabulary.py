@@ -44,7 +44,12 @@ from textclf.features.terms import (
     unpack_terms,
 )
 from textclf.features.tokenizer import naive_count_matrix
-from textclf.features.weighting import fill_weighted, inverse_document_frequency, weight_counts
+from textclf.features.weighting import (
+    fill_chunks,
+    fill_weighted,
+    inverse_document_frequency,
+    weight_counts,
+)
 from textclf.kernels.ngrams import term_counts
 
 UNITS = ("words", "chars")
@@ -85,7 +90,6 @@ class VocabularyFeaturizer(Featurizer):
         self._index: GramIndex | None = None
         self._index_arrays: tuple | None = None
         self._term_columns: dict[str, int] | None = None
-        self._identity_map: np.ndarray | None = None
         self._lock = threading.Lock()  # the lookups are built once, whichever thread asks
 
     def __getstate__(self) -> dict:  # for worker processes: locks do not pickle
@@ -183,11 +187,15 @@ class VocabularyFeaturizer(Featurizer):
         kept_nnz = [int(counts[final[cmap] >= 0].sum())  # each chunk's kept entries
                     for counts, cmap in zip(chunk_df, merged.column_maps, strict=True)]
         del chunk_df
-        out = RowFiller(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
-                        self.dtype)
         if jit.enabled():  # each chunk's rows written in place, on all threads
-            self._fill_compiled(out, chunks, merged.column_maps, final, kept_nnz, threads)
+            counts = [chunk.X for chunk in chunks]
+            chunks.clear()  # each chunk's counts freed once its rows are written
+            X = fill_chunks(counts, merged.column_maps, final, kept_nnz, len(kept),
+                            self.settings, self.idf, self.dtype, threads)
         else:
+            out = RowFiller(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
+                            self.dtype)
+
             def weighted(c: int) -> sp.csr_matrix:  # chunk c's rows of X, its counts freed
                 chunk, column_map = chunks[c], merged.column_maps[c]
                 chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
@@ -197,31 +205,9 @@ class VocabularyFeaturizer(Featurizer):
                 out.append(part)
                 del part
                 release_free_memory()  # so the chunk's pages do not add to X's
+            X = out.matrix()
         self.terms = TermNames(tokens, T, length, self.joiner)  # spelled out when asked for
-        return out.matrix()
-
-    def _fill_compiled(self, out: RowFiller, chunks: list, column_maps: list,
-                       final: np.ndarray, kept_nnz: list[int], threads: int) -> None:
-        """Fill ``out`` with every chunk's rows of [X | 1] by
-        :func:`textclf.kernels.rows.fill_rows`: chunk c's rows and entries go where the
-        chunks before it end (known from ``kept_nnz``), so the chunks fill in parallel."""
-        n_rows = [chunk.X.shape[0] for chunk in chunks]
-        first_row = np.cumsum([0, *n_rows])
-        first_entry = np.cumsum([0, *(k + n for k, n in zip(kept_nnz, n_rows, strict=True))])
-        idf = self.idf.astype(self.dtype)
-
-        def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
-            counts, column_of = chunks[c].X, final[column_maps[c]]
-            chunks[c] = column_maps[c] = None
-            end = fill_weighted(out, counts, column_of, self.settings, idf, first_row[c],
-                                first_entry[c])
-            if end != first_entry[c + 1]:
-                raise RuntimeError(f"chunk {c} filled {end - first_entry[c]} entries of X, "
-                                   f"expected {first_entry[c + 1] - first_entry[c]}")
-
-        for _ in ordered_map(fill, range(len(chunks)), threads, ahead=1):
-            release_free_memory()  # so the chunk's pages do not add to X's
-        out.row, out.at = int(first_row[-1]), int(first_entry[-1])
+        return X
 
     # transforming --------------------------------------------------------------------------------
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
@@ -248,21 +234,15 @@ class VocabularyFeaturizer(Featurizer):
             rows, columns = index.columns_of(tok, doc)
             return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
         with self._lock:
-            flat, identity = index.flat_tables(), self._identity()
+            flat = index.flat_tables()
         indptr, indices, counts = term_counts(tok, doc, len(texts), len(self.terms),
                                               index.unigram_column, *flat, index.V)
         out = RowFiller(len(indices) + len(texts), len(texts), self.n_features, self.dtype)
         counts = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), len(self.terms)))
         out.row = len(texts)
-        out.at = fill_weighted(out, counts, identity, self.settings,
-                               self.idf.astype(self.dtype), 0, 0)
+        out.at = fill_weighted(out, counts, None, self.settings, self.idf.astype(self.dtype),
+                               0, 0)
         return out.matrix()
-
-    def _identity(self) -> np.ndarray:
-        """0, 1, ..., |F| − 1: the columns of counts that are the vocabulary's already."""
-        if self._identity_map is None or len(self._identity_map) != len(self.terms):
-            self._identity_map = np.arange(len(self.terms), dtype=np.int32)
-        return self._identity_map
 
     def index(self) -> GramIndex:
         """The lookup from token ids to columns (built from the terms on first use)."""
