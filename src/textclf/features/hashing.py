@@ -133,13 +133,15 @@ def hashed_column(keys: np.ndarray, bits: int) -> np.ndarray:
 
 
 def token_hashes(tokens: list[str], cache: dict) -> np.ndarray:
-    """H of each token (uint64), from ``cache`` where it holds them (emptied beyond
-    :data:`TOKEN_HASH_CACHE` tokens; several threads may share it)."""
+    """H of each token (uint64), from ``cache`` where it holds them (looked up by a C-level
+    map; emptied beyond :data:`TOKEN_HASH_CACHE` tokens; several threads may share it),
+    hashed for the others."""
     if len(cache) > TOKEN_HASH_CACHE:
         cache.clear()
-    known = cache.get
-    return np.fromiter((h if (h := known(t)) is not None else cache.setdefault(t, token_hash(t))
-                        for t in tokens), np.uint64, len(tokens))
+    H = np.fromiter(map(cache.get, tokens, itertools.repeat(0)), np.uint64, len(tokens))
+    for i in np.flatnonzero(H == 0).tolist():  # not cached (or a hash that is 0: rehashed)
+        H[i] = cache.setdefault(tokens[i], token_hash(tokens[i]))
+    return H
 
 
 def hash_chunk(texts: list[str], splitter: Splitter, ngrams: int, bits: int,
@@ -322,7 +324,10 @@ class HashingFeaturizer(Featurizer):
     def add_counts(self, X: sp.csr_matrix, keys: np.ndarray, columns: np.ndarray) -> None:
         """Add one chunk's counts (and its n-gram keys) to df, N and the collisions."""
         self.collisions.add(keys, columns)
-        self.document_frequency += np.bincount(X.indices, minlength=1 << self.bits)
+        if jit.worth(X.nnz):  # one pass over the chunk's entries, not 2^b
+            kernels.add_document_frequencies(self.document_frequency, X.indices)
+        else:
+            self.document_frequency += np.bincount(X.indices, minlength=1 << self.bits)
         self.n_documents += X.shape[0]
 
     def reset(self) -> None:

@@ -12,9 +12,9 @@ chunk. Here, with the same keys and columns,
 :func:`word_keys` and :func:`char_keys` make the keys in one pass per level,
 :func:`hashed_counts` counts each document's columns in an open-addressing table (the
 document's entries in order of first occurrence), :func:`distinct_keys` collects the
-chunk's distinct keys in another, and :func:`add_collisions` adds those to the corpus's
-collision count. Nothing holds the GIL, so the chunks of a corpus run on all threads at
-once.
+chunk's distinct keys in another, :func:`add_collisions` adds those to the corpus's
+collision count and :func:`add_document_frequencies` the chunk's columns to its document
+frequencies. Nothing holds the GIL, so the chunks of a corpus run on all threads at once.
 """
 
 from __future__ import annotations
@@ -182,3 +182,10 @@ def add_collisions(first, seen, shared, keys, bits):
             first[c] = keys[p]
         elif first[c] != keys[p]:
             shared[c] = True
+
+
+@jit.kernel
+def add_document_frequencies(df, indices):
+    """df[j] += 1 for every entry's column j (a row holds each column once)."""
+    for p in range(len(indices)):
+        df[indices[p]] += 1
