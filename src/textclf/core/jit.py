@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import importlib.util
 import os
 import sys
 import threading
 import types
 from collections.abc import Callable, Iterator
+
+from textclf.core import ahead
 
 _switched_off = os.environ.get("TEXTCLF_NO_JIT", "") not in ("", "0")
 _forced = False  # the compiled kernels on any text, however short (tests)
@@ -77,43 +80,87 @@ def forced() -> Iterator[None]:
         _forced = before
 
 
-def kernel(function: Callable) -> Callable:
-    """Compile ``function`` with numba (nopython, cached on disk) when it is first called.
+def kernel(*signatures: str, stage: int = 0, ahead: bool = True) -> Callable:
+    """Declare a compiled kernel: ``@kernel(signature, ...)`` above a function, which numba
+    compiles (nopython, cached on disk) when it is first called, for the types of that call.
 
-    Call the result only when :func:`enabled` is true. A kernel may call other kernels of
+    ``signatures``: numba's argument types of the ways it is called (``"(int64[::1],
+    int64)"``; :func:`floats` writes a float64 and a float32 version): callers pass exactly
+    these types, so a kernel compiles once per way and a warm run loads every one from the
+    cache; the first is compiled ahead, in another process, on a first run
+    (:mod:`textclf.core.ahead`). ``stage``: when a fit first calls it (0 first), the order
+    in which kernels are compiled ahead; ``ahead``: False for a kernel that only other
+    kernels call (compiled with them), or that a default fit does not use.
+
+    Call a kernel only when :func:`enabled` is true. A kernel may call other kernels of
     its module: they are compiled first and called compiled (numba would otherwise see
-    only their Python wrappers). Such a call costs far more than an inlined loop, so it
-    suits a step per array, not per element.
+    only their Python wrappers). Such a call costs more than an inlined loop, so it suits
+    a step per array, not per element.
     """
-    compiled = None
-    lock = threading.Lock()  # threads featurising at once compile it once
-
-    def compile_once():
-        nonlocal compiled
-        with lock:
-            if compiled is None:
-                compiled = compile_kernel(_with_compiled_kernels(function))
-        return compiled
-
-    @functools.wraps(function)
-    def call(*args):
-        return (compiled or compile_once())(*args)
-
-    call.python = function  # the plain Python function (slow; for debugging)
-    call.compiled = compile_once
-    _kernels.append(lambda: compiled)
-    return call
+    return lambda function: Kernel(function, signatures, stage, ahead)
 
 
-_kernels: list[Callable] = []  # each kernel's compiled form, None until first called
+def floats(signature: str) -> tuple[str, str]:
+    """``signature`` with ``F`` as float64, then as float32 (X's and θ's two dtypes)."""
+    return signature.replace("F", "float64"), signature.replace("F", "float32")
+
+
+KERNELS: dict[str, Kernel] = {}  # every kernel declared, by "module:function"
+
+
+class Kernel:
+    """A compiled kernel (see :func:`kernel`): called like the function it compiles."""
+
+    def __init__(self, function: Callable, signatures: tuple[str, ...], stage: int,
+                 ahead: bool):
+        functools.update_wrapper(self, function)
+        self.python = function  # the plain Python function (slow; for debugging)
+        self.signatures, self.stage, self.ahead = signatures, stage, ahead
+        self.name = f"{function.__module__}:{function.__qualname__}"
+        self._dispatcher = None  # numba's, made on first use
+        self._ready = None  # the dispatcher, once this process may call it
+        self._lock = threading.Lock()  # threads featurising at once make it once
+        KERNELS[self.name] = self
+
+    def __call__(self, *args):
+        return (self._ready or self._first_call())(*args)
+
+    def compiled(self):
+        """numba's dispatcher of this kernel (made once; it compiles on its first call)."""
+        with self._lock:
+            if self._dispatcher is None:
+                self._dispatcher = compile_kernel(_with_compiled_kernels(self.python))
+        return self._dispatcher
+
+    def _first_call(self):
+        dispatcher = self.compiled()
+        # on a first run, the other kernels compiled ahead by other processes
+        ahead.before_first_call(self, list(KERNELS.values()))
+        self._ready = dispatcher
+        return dispatcher
+
+
+def compile_named(names: list[str]) -> None:
+    """Compile the kernels ``names`` ("module:function") for their first declared
+    signature, into numba's cache, reporting each on a line of its own when done (what
+    :mod:`textclf.core.ahead` runs in its processes)."""
+    from numba.core import sigutils
+
+    for name in names:
+        importlib.import_module(name.split(":")[0])
+        kernel = KERNELS[name]
+        kernel.compiled().compile(sigutils.normalize_signature(kernel.signatures[0])[0])
+        print(name, flush=True)
 
 
 def compilations() -> int:
     """How many machine-code versions of the kernels this process compiled rather than
     loaded from numba's cache (0 in a warm run: every kernel it calls cached)."""
     total = 0
-    for dispatcher in filter(None, (compiled() for compiled in _kernels)):
-        total += len(dispatcher.signatures) - sum(dispatcher.stats.cache_hits.values())
+    for k in KERNELS.values():
+        if k._dispatcher is not None:  # noqa: SLF001 (this module's own class)
+            d = k._dispatcher  # noqa: SLF001
+            total += len(d.signatures) - sum(d.stats.cache_hits.values())
     return total
 
 

@@ -79,8 +79,9 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
     V = len(vocabulary)
     if jit.enabled() and len(tok) * max(ngrams, 1) < 2**31:  # (the kernels count in int32)
         # the same ids and counts, compiled (textclf.kernels.ngrams)
-        codes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, len(texts))
-        del tok, doc
+        flat, sizes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, len(texts))
+        codes = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
+        del tok, doc, flat
         # renumber each level by increasing code, as np.unique does (merge_chunks is faster
         # on ordered codes)
         new_column = [np.arange(V)]

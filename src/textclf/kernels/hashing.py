@@ -24,10 +24,10 @@ import numpy as np
 from textclf.core import jit
 from textclf.core.hashing import GOLDEN_GAMMA, mix64
 
-mix = jit.kernel(mix64)  # SplitMix64's finaliser, compiled (called per key)
+mix = jit.kernel("(uint64,)", ahead=False)(mix64)  # SplitMix64's finaliser, compiled (per key)
 
 
-@jit.kernel
+@jit.kernel("(int64[::1], int64[::1], uint64[::1], int64)", ahead=False)
 def word_keys(tok, doc, H, ngrams):
     """``(keys, docs)``: the key of every word n-gram, n = 1..``ngrams``, within one
     document, level by level (the order of :func:`textclf.features.hashing.ngram_keys`),
@@ -51,7 +51,7 @@ def word_keys(tok, doc, H, ngrams):
     return keys[:m].copy(), docs[:m].copy()
 
 
-@jit.kernel
+@jit.kernel("(int64[::1], int64[::1], uint64[::1], int64, int64)", ahead=False)
 def char_keys(tok, doc, H, low, high):
     """``(keys, docs)``: the key of every character n-gram, ``low`` ≤ n ≤ ``high``, of the
     characters ``tok`` (−1 between runs: no n-gram crosses it), level by level (the order
@@ -81,7 +81,7 @@ def char_keys(tok, doc, H, low, high):
     return keys[:m].copy(), docs[:m].copy()
 
 
-@jit.kernel
+@jit.kernel("(uint64[::1], int64[::1], int64, int64)", ahead=False)
 def hashed_counts(keys, docs, bits, n_docs):
     """``(indptr, indices, counts)``: the count of each (document, column) of the keys
     (columns = the top ``bits`` bits of mix(key); CSR, int64 ``indptr``, int32 ``indices``
@@ -94,7 +94,8 @@ def hashed_counts(keys, docs, bits, n_docs):
     n = len(keys)
     shift = np.uint64(64 - bits)
     # counting sort by document (stable: each document's keys stay in their order)
-    indptr = np.zeros(n_docs + 1, np.int64)
+    indptr = np.empty(n_docs + 1, np.int64)
+    indptr[:] = 0
     for p in range(n):
         indptr[docs[p] + 1] += 1
     for d in range(n_docs):
@@ -109,11 +110,14 @@ def hashed_counts(keys, docs, bits, n_docs):
     longest = 0
     for d in range(n_docs):
         longest = max(longest, indptr[d + 1] - indptr[d])
-    slots = np.full(4 * longest + 2, -1, np.int64)  # slot -> entry; emptied per document
+    slots = np.empty(4 * longest + 2, np.int64)  # slot -> entry; emptied per document
+    slots[:] = -1
     # (a document's table: the least power of 2 ≥ twice its entries, < 4 × longest + 2)
     indices = np.empty(n, np.int32)
-    counts = np.zeros(n, np.int32)
-    out_indptr = np.zeros(n_docs + 1, np.int64)
+    counts = np.empty(n, np.int32)
+    counts[:] = 0
+    out_indptr = np.empty(n_docs + 1, np.int64)
+    out_indptr[:] = 0
     nnz = 0
     for d in range(n_docs):
         table_bits = 1
@@ -141,7 +145,7 @@ def hashed_counts(keys, docs, bits, n_docs):
     return out_indptr, indices[:nnz].copy(), counts[:nnz].copy()
 
 
-@jit.kernel
+@jit.kernel("(uint64[::1],)", ahead=False)
 def distinct_keys(keys):
     """Each value of ``keys`` once (in the order of first occurrence), by a table of twice
     their number or more."""
@@ -151,7 +155,8 @@ def distinct_keys(keys):
         table_bits += 1
     mask = (1 << table_bits) - 1
     shift = np.uint64(64 - table_bits)
-    used = np.zeros(mask + 1, np.bool_)
+    used = np.empty(mask + 1, np.bool_)
+    used[:] = 0
     table = np.empty(mask + 1, np.uint64)
     out = np.empty(n, np.uint64)
     m = 0
@@ -168,7 +173,7 @@ def distinct_keys(keys):
     return out[:m].copy()
 
 
-@jit.kernel
+@jit.kernel("(uint64[::1], boolean[::1], boolean[::1], uint64[::1], int64)", ahead=False)
 def add_collisions(first, seen, shared, keys, bits):
     """Add distinct n-gram ``keys`` to the collision count in place: a column keeps the
     first key seen in it (``first``, ``seen``), and is ``shared`` once another arrives.
@@ -184,7 +189,7 @@ def add_collisions(first, seen, shared, keys, bits):
             shared[c] = True
 
 
-@jit.kernel
+@jit.kernel("(int64[::1], int32[::1])", ahead=False)
 def add_document_frequencies(df, indices):
     """df[j] += 1 for every entry's column j (a row holds each column once)."""
     for p in range(len(indices)):

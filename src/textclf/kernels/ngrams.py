@@ -23,19 +23,23 @@ from textclf.core import jit
 from textclf.core.hashing import GOLDEN_GAMMA  # Fibonacci hashing of the codes
 
 
-@jit.kernel
+@jit.kernel("(int64[::1], int64[::1], int64, int64, int64)", stage=1)
 def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: int):
-    """``(level_codes, indptr, indices, counts)`` for the tokens ``tok`` (ids in [0, V),
+    """``(codes, sizes, indptr, indices, counts)`` for the tokens ``tok`` (ids in [0, V),
     −1 unknown) of documents ``doc`` (non-decreasing, < n_docs).
 
-    ``level_codes[k−2][j]`` is the code of the level-k n-gram with id j. The count matrix
-    is CSR with int64 ``indptr``, int32 ``indices`` (unsorted within a row) and int32
-    ``counts``.
+    The level-k n-gram with id j has code ``codes[o + j]``, o the sizes of the levels
+    below it added up (``sizes[k−2]`` n-grams at level k). The count matrix is CSR with
+    int64 ``indptr``, int32 ``indices`` (unsorted within a row) and int32 ``counts``.
     """
     n = len(tok)
     n_levels = max(ngrams - 1, 0)
-    ids = np.full((n_levels, n), -1, np.int64)  # ids[k−2, i]: the k-gram starting at i
-    level_codes = []
+    ids = np.empty((n_levels, n), np.int64)  # ids[k−2, i]: the k-gram starting at i
+    ids[:] = -1
+    all_codes = np.empty(n * n_levels, np.int64)
+    sizes = np.empty(n_levels, np.int64)
+    sizes[:] = 0
+    total = 0
     prev = tok
     for level in range(n_levels):
         k = level + 2
@@ -52,20 +56,27 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
         level_ids, distinct = number_codes(codes[:m])
         for r in range(m):
             ids[level, starts[r]] = level_ids[r]
-        level_codes.append(distinct)
+        for j in range(len(distinct)):
+            all_codes[total + j] = distinct[j]
+        total += len(distinct)
+        sizes[level] = len(distinct)
         prev = ids[level]
     n_columns = V
-    offsets = np.zeros(n_levels + 1, np.int64)
+    offsets = np.empty(n_levels + 1, np.int64)
+    offsets[:] = 0
     offsets[0] = V
     for level in range(n_levels):
-        n_columns += len(level_codes[level])
+        n_columns += sizes[level]
         offsets[level + 1] = n_columns
     # rows: while state[column, 0] == d, the column's count in document d sits at entry
     # state[column, 1] (the pair side by side: one cache line per look-up)
-    state = np.full((n_columns, 2), -1, np.int32)
-    indptr = np.zeros(n_docs + 1, np.int64)
+    state = np.empty((n_columns, 2), np.int32)
+    state[:] = -1
+    indptr = np.empty(n_docs + 1, np.int64)
+    indptr[:] = 0
     indices = np.empty(n * (n_levels + 1), np.int32)
-    counts = np.zeros(n * (n_levels + 1), np.int32)
+    counts = np.empty(n * (n_levels + 1), np.int32)
+    counts[:] = 0
     nnz = 0
     last_doc = 0
     for i in range(n):
@@ -87,10 +98,10 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
     while last_doc < n_docs:
         last_doc += 1
         indptr[last_doc] = nnz
-    return level_codes, indptr, indices[:nnz].copy(), counts[:nnz].copy()
+    return all_codes[:total].copy(), sizes, indptr, indices[:nnz].copy(), counts[:nnz].copy()
 
 
-@jit.kernel
+@jit.kernel("(int64[::1],)", stage=1)
 def number_codes(codes: np.ndarray):
     """``(ids, distinct)``: ``distinct`` lists each value of ``codes`` once, in the order of
     first occurrence, and ``codes[i] == distinct[ids[i]]`` (int32 ids).
@@ -107,7 +118,8 @@ def number_codes(codes: np.ndarray):
     while (1 << bits) < n:
         bits += 1
     mask = (1 << bits) - 1
-    table = np.full(mask + 1, -1, np.int32)
+    table = np.empty(mask + 1, np.int32)
+    table[:] = -1
     distinct = np.empty(n, np.int64)
     ids = np.empty(n, np.int32)
     n_distinct = 0
@@ -126,7 +138,8 @@ def number_codes(codes: np.ndarray):
             if 2 * n_distinct > mask:  # more than half full: double the table
                 bits += 1
                 mask = (1 << bits) - 1
-                table = np.full(mask + 1, -1, np.int32)
+                table = np.empty(mask + 1, np.int32)
+                table[:] = -1
                 for e in range(n_distinct):
                     s = np.int64((np.uint64(distinct[e]) * GOLDEN_GAMMA) >> np.uint64(64 - bits))
                     while table[s] >= 0:
@@ -136,7 +149,8 @@ def number_codes(codes: np.ndarray):
     return ids, distinct[:n_distinct].copy()
 
 
-@jit.kernel
+@jit.kernel("(int64[::1], int64[::1], int64, int64, int64[::1], int64[::1], int64[::1], "
+            "int64[::1], int64[::1], int32[::1], int64[::1], int64)", stage=4)
 def term_counts(tok, doc, n_docs, n_terms, unigram_column, keys, values, bits, starts,
                 level_column, column_starts, V):
     """``(indptr, indices, counts)``: each document's counts of the vocabulary's terms, the
@@ -157,7 +171,8 @@ def term_counts(tok, doc, n_docs, n_terms, unigram_column, keys, values, bits, s
     n_levels = len(bits)
     prev = tok.copy()  # ids of the (k−1)-grams starting at each position
     ids = np.empty(n, np.int64)
-    columns = np.full((n_levels + 1, n), -1, np.int32)
+    columns = np.empty((n_levels + 1, n), np.int32)
+    columns[:] = -1
     for i in range(n):
         if tok[i] >= 0:
             columns[0, i] = unigram_column[tok[i]]
@@ -179,10 +194,13 @@ def term_counts(tok, doc, n_docs, n_terms, unigram_column, keys, values, bits, s
                     columns[level + 1, i] = level_column[column_starts[level] + ids[i]]
         prev, ids = ids, prev
     # each document's columns and counts, a column's entry found through state[column]
-    state = np.full((n_terms, 2), -1, np.int32)
-    indptr = np.zeros(n_docs + 1, np.int64)
+    state = np.empty((n_terms, 2), np.int32)
+    state[:] = -1
+    indptr = np.empty(n_docs + 1, np.int64)
+    indptr[:] = 0
     indices = np.empty(n * (n_levels + 1), np.int32)
-    counts = np.zeros(n * (n_levels + 1), np.int32)
+    counts = np.empty(n * (n_levels + 1), np.int32)
+    counts[:] = 0
     nnz = 0
     last_doc = 0
     for i in range(n):
