@@ -334,7 +334,7 @@ def test_default_workers_are_threads_with_the_kernels_and_one_without(monkeypatc
     with jit.disabled():
         assert workers(None) == 1
     if jit.enabled():
-        assert workers(None) == MAX_AUTO_WORKERS
+        assert workers(None) == min(8, MAX_AUTO_WORKERS)
     monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert workers(None) == 1
 

@@ -31,7 +31,7 @@ from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter
 from textclf.features.tokenizer import Tokenizer
 
-MAX_AUTO_WORKERS = 4  # the serial merge limits what more threads could add
+MAX_AUTO_WORKERS = 32  # one thread per core up to this
 
 
 def check_jobs(jobs: int | None) -> int | None:
@@ -47,7 +47,7 @@ def workers(jobs: int | None) -> int:
     That is one thread per core (at most :data:`MAX_AUTO_WORKERS`) where the compiled
     kernels do the work without the GIL, and one otherwise: for a corpus that fits in
     memory, handing chunk results between processes costs about what a second process
-    saves.
+    saves. Results do not depend on it.
     """
     if jobs is not None:
         return jobs
