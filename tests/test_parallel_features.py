@@ -14,6 +14,7 @@ from textclf import TextClassifier, read_corpus
 from textclf.core import chunking, jit
 from textclf.features import FeatureSettings, Featurizer
 from textclf.features.naive_bayes import NaiveBayesScale, Targets, present_totals
+from textclf.features.weighting import weight_counts
 
 pytestmark = pytest.mark.skipif(not jit.enabled(), reason="compiled kernels switched off")
 
@@ -113,35 +114,31 @@ def test_the_compiled_hashing_equals_the_numpy_steps(rt, monkeypatch, settings):
 
 def test_both_ways_of_ordering_a_rows_columns_give_the_same_rows():
     """fill_rows sorts each row's columns by a counting sort over |F| where the chunk has
-    many entries for |F| (a vocabulary), else row by row (2^b hashed columns)."""
-    from textclf.kernels.rows import fill_rows
+    many entries for |F| (a vocabulary), else over the ranks of the chunk's columns (2^b
+    hashed columns)."""
+    from textclf.core.sparse import RowFiller
+    from textclf.features.weighting import fill_weighted
 
     rng = np.random.default_rng(0)
     n, width = 50, 40
     counts = sp.random(n, width, density=0.3, random_state=0, format="csr",
                        data_rvs=lambda k: rng.integers(1, 5, k)).astype(np.int32)
-    counts.indices = rng.permuted(counts.indices)  # rows in any column order
-    counts.sum_duplicates()
-    order = rng.permutation(counts.nnz)  # ... each row's entries shuffled
-    for i in range(n):
+    for i in range(n):  # each row's entries in any order
         lo, hi = counts.indptr[i], counts.indptr[i + 1]
-        part = order[(order >= lo) & (order < hi)]
-        counts.indices[lo:hi], counts.data[lo:hi] = counts.indices[part], counts.data[part]
-    value, idf = np.arange(6, dtype=np.float64), rng.uniform(1, 3, 10**6)
+        order = lo + rng.permutation(hi - lo)
+        counts.indices[lo:hi], counts.data[lo:hi] = counts.indices[order], counts.data[order]
+    settings = FeatureSettings(weighting="tfidf")
     filled = []
-    for n_columns in (width, 10**6):  # few columns: counting sort; many: each row sorted
-        indptr = np.zeros(n + 1, np.int64)
-        indices, data = np.empty(counts.nnz + n, np.int32), np.empty(counts.nnz + n)
-        end = fill_rows(counts.indptr.astype(np.int64), counts.indices, counts.data,
-                        np.zeros(0, np.int32), n_columns, value, idf, True, indptr, indices,
-                        data, 0, 0)
-        assert end == counts.nnz + n
-        bias = indptr[1:] - 1
-        assert np.all(indices[bias] == n_columns) and np.all(data[bias] == 1.0)
-        filled.append((indptr, np.delete(indices, bias), np.delete(data, bias)))
-    expected = sp.csr_matrix(counts, dtype=np.float64)
-    expected.sort_indices()
-    for _, indices, _ in filled:
-        assert np.array_equal(indices, expected.indices)
-    assert np.array_equal(filled[0][2], filled[1][2]) and np.array_equal(filled[0][0],
-                                                                           filled[1][0])
+    for n_columns in (width, 10**6):  # few columns: by column; many: by rank
+        out = RowFiller(counts.nnz + n, n, n_columns + 1, np.float64)
+        idf = np.ones(n_columns)
+        idf[:width] = np.linspace(1.0, 3.0, width)
+        assert fill_weighted(out, counts, None, settings, idf, 0, 0) == counts.nnz + n
+        out.row, out.at = n, counts.nnz + n
+        X = out.matrix()
+        assert np.all(X[:, -1].toarray() == 1.0)
+        filled.append(X[:, :-1])
+    expected = weight_counts(counts, settings, np.linspace(1.0, 3.0, width))[:, :-1]
+    assert same_matrix(filled[0], expected.astype(np.float64))
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(filled[0], name), getattr(filled[1], name))

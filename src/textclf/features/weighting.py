@@ -70,16 +70,24 @@ def fill_weighted(out: RowFiller, counts: sp.csr_matrix, column_of: np.ndarray |
                   settings: FeatureSettings, idf: np.ndarray, row0: int, at0: int) -> int:
     """Write the rows of [X | 1] that :func:`weight_counts` makes of ``counts`` (over their
     own columns; ``column_of[j]``: column j's column of X, −1 to drop it; None: the counts'
-    columns are X's) into ``out`` from
-    row ``row0`` and entry ``at0`` on, compiled (:func:`textclf.kernels.rows.fill_rows`:
-    the same values bit for bit, on any thread). ``idf`` in X's dtype. Returns the entry
-    after the last one written."""
+    columns are X's) into ``out`` from row ``row0`` and entry ``at0`` on, compiled
+    (:func:`textclf.kernels.rows.fill_rows`: the same values bit for bit, on any thread).
+    ``idf`` in X's dtype. Returns the entry after the last one written.
+
+    Where X's columns are many for the chunk (hashed ones), each row's columns are put in
+    order by their ranks among the chunk's columns (a sort of those), not by X's columns.
+    """
     index, value = count_values(counts.data, settings, out.data.dtype)
-    return fill_rows(counts.indptr.astype(np.int64, copy=False),
-                     counts.indices.astype(np.int32, copy=False), index.astype(np.int32),
+    indices = counts.indices.astype(np.int32, copy=False)
+    ranked = np.zeros(0, np.int32)
+    if column_of is None and out.n_columns > 4 * counts.nnz + 1024:
+        ranked = np.unique(indices)
+        indices = np.searchsorted(ranked, indices).astype(np.int32)
+    return fill_rows(counts.indptr.astype(np.int64, copy=False), indices, index.astype(np.int32),
                      np.zeros(0, np.int32) if column_of is None
-                     else column_of.astype(np.int32, copy=False), out.n_columns - 1, value, idf,
-                     settings.uses_idf, out.indptr, out.indices, out.data, row0, at0)
+                     else column_of.astype(np.int32, copy=False), ranked,
+                     out.n_columns - 1, value, idf, settings.uses_idf, out.indptr,
+                     out.indices, out.data, row0, at0)
 
 
 def fill_chunks(counts: list[sp.csr_matrix], column_maps: list[np.ndarray] | None,

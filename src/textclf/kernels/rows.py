@@ -12,7 +12,9 @@ on several threads at once. For row i and kept entry (j, count):
     x_i,|F| = 1                                  (the bias column)
 
 with the columns of each row in increasing order: a counting sort by column (the
-transposition CSR → CSC → CSR that :func:`textclf.core.sparse.reorder_rows` does with scipy).
+transposition CSR → CSC → CSR that :func:`textclf.core.sparse.reorder_rows` does with scipy;
+over the ranks of the chunk's columns where X's columns are many for it, as 2^b hashed ones
+are).
 The arithmetic and its order are the numpy path's, so the two give the same matrix bit for
 bit (tests/test_fast_features.py).
 """
@@ -26,47 +28,77 @@ import numpy as np
 from textclf.core import jit
 
 
-@jit.kernel(*jit.floats("(int64[::1], int32[::1], int32[::1], int32[::1], int64, F[::1], F[::1], "
-                        "boolean, int64[::1], int32[::1], F[::1], int64, int64)"), stage=2)
-def fill_rows(indptr, indices, counts, column_of, n_columns, value, idf, tfidf,
+@jit.kernel(*jit.floats("(int64[::1], int32[::1], int32[::1], int32[::1], int32[::1], int64, "
+                        "F[::1], F[::1], boolean, int64[::1], int32[::1], F[::1], int64, int64)"),
+            stage=2)
+def fill_rows(indptr, indices, counts, column_of, rank_column, n_columns, value, idf, tfidf,
               out_indptr, out_indices, out_data, row0, at0):
     """Rows ``row0 ..`` of [X | 1] from a chunk's counts, written from entry ``at0`` on.
 
     (indptr, indices, counts): the chunk's count matrix over its own columns, each count
     given as its index into ``value`` (the count itself unless it is huge: see
     :func:`textclf.features.weighting.count_values`);
-    ``column_of[j]``: column j's vocabulary column, −1 to drop it (empty: the counts' columns
-    are X's already, as hashed ones are); ``n_columns`` = |F| (the bias column's index);
-    ``value``: X's value of each count (X's dtype); ``idf`` in X's dtype; ``tfidf``:
-    multiply by idf and scale rows to unit length. Writes ``out_indptr[row0 + 1 : row0 + n +
-    1]`` and the rows' entries; returns the entry after the last one written.
-
-    Each row's columns are put in order by a counting sort where the chunk's entries are
-    many for |F| (a vocabulary), else by sorting each row (2^b hashed columns).
+    ``column_of[j]``: column j's vocabulary column, −1 to drop it (empty: the counts'
+    columns are X's already); ``rank_column`` (empty, or where X's columns are many for
+    the chunk, as 2^b hashed ones are): the counts' columns are ranks among the chunk's
+    columns, rank r X's column ``rank_column[r]`` (increasing); ``n_columns`` = |F| (the
+    bias column's index); ``value``: X's value of each count (X's dtype); ``idf`` in X's
+    dtype; ``tfidf``: multiply by idf and scale rows to unit length. Writes
+    ``out_indptr[row0 + 1 : row0 + n + 1]`` and the rows' entries; returns the entry after
+    the last one written.
     """
     n = len(indptr) - 1
     if n == 0:
         return at0
-    identity = len(column_of) == 0
-    # 1. kept entries per row
+    mapped, ranked = len(column_of) > 0, len(rank_column) > 0
+    n_sort = len(rank_column) if ranked else n_columns  # the counting sort's buckets
+    # 1. kept entries per bucket and per row
+    column_start = np.empty(n_sort + 1, np.int64)
+    column_start[:] = 0
     row_end = np.empty(n, np.int64)
     at = at0
     for i in range(n):
         kept = 0
         for p in range(indptr[i], indptr[i + 1]):
-            if identity or column_of[indices[p]] >= 0:
+            j = column_of[indices[p]] if mapped else indices[p]
+            if j >= 0:
+                column_start[j + 1] += 1
                 kept += 1
         at += kept + 1  # + the bias
         row_end[i] = at
         out_indptr[row0 + i + 1] = at
-    # 2. each row's entries in increasing column order, with their values
-    if n_columns <= 4 * (at - at0):
-        by_counting_sort(indptr, indices, counts, column_of, n_columns, value, idf, tfidf,
-                         out_indices, out_data, row_end, at0)
-    else:
-        by_sorting_rows(indptr, indices, counts, column_of, value, idf, tfidf, out_indices,
-                        out_data, row_end, at0)
-    # 3. unit length (tf-idf), then the bias column
+    for j in range(n_sort):
+        column_start[j + 1] += column_start[j]
+    # 2. the entries by bucket, each bucket's rows in increasing order (CSR → CSC)
+    by_column_row = np.empty(column_start[n_sort], np.int64)
+    by_column_count = np.empty(column_start[n_sort], counts.dtype)
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = column_of[indices[p]] if mapped else indices[p]
+            if j >= 0:
+                q = column_start[j]
+                by_column_row[q] = i
+                by_column_count[q] = counts[p]
+                column_start[j] = q + 1
+    # column_start[j] now ends bucket j: bucket j is [column_start[j-1], column_start[j])
+    # 3. back to rows, each row's columns in increasing order (CSC → CSR), with values
+    cursor = np.empty(n, np.int64)
+    cursor[0] = at0
+    for i in range(1, n):
+        cursor[i] = row_end[i - 1]
+    first = 0
+    for b in range(n_sort):
+        j = rank_column[b] if ranked else b
+        for q in range(first, column_start[b]):
+            i = by_column_row[q]
+            out_indices[cursor[i]] = j
+            x = value[by_column_count[q]]
+            if tfidf:
+                x = x * idf[j]
+            out_data[cursor[i]] = x
+            cursor[i] += 1
+        first = column_start[b]
+    # 4. unit length (tf-idf), then the bias column
     norm_x = np.empty(1, out_data.dtype)  # the norm in X's dtype, as numpy divides by it
     start = at0
     for i in range(n):
@@ -85,89 +117,6 @@ def fill_rows(indptr, indices, counts, column_of, n_columns, value, idf, tfidf,
         out_data[stop] = 1.0
         start = stop + 1
     return at
-
-
-@jit.kernel(*jit.floats("(int64[::1], int32[::1], int32[::1], int32[::1], int64, F[::1], F[::1], "
-                        "boolean, int32[::1], F[::1], int64[::1], int64)"), ahead=False)
-def by_counting_sort(indptr, indices, counts, column_of, n_columns, value, idf, tfidf,
-                     out_indices, out_data, row_end, at0):
-    """Step 2 of :func:`fill_rows` in O(entries + |F|): the transposition CSR → CSC → CSR
-    of :func:`textclf.core.sparse.reorder_rows`, with the values."""
-    n = len(indptr) - 1
-    identity = len(column_of) == 0
-    column_start = np.empty(n_columns + 1, np.int64)
-    column_start[:] = 0
-    for p in range(indptr[0], indptr[n]):
-        j = indices[p] if identity else column_of[indices[p]]
-        if j >= 0:
-            column_start[j + 1] += 1
-    for j in range(n_columns):
-        column_start[j + 1] += column_start[j]
-    # the entries by column, each column's rows in increasing order (CSR → CSC)
-    by_column_row = np.empty(column_start[n_columns], np.int64)
-    by_column_count = np.empty(column_start[n_columns], counts.dtype)
-    for i in range(n):
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p] if identity else column_of[indices[p]]
-            if j >= 0:
-                q = column_start[j]
-                by_column_row[q] = i
-                by_column_count[q] = counts[p]
-                column_start[j] = q + 1
-    # column_start[j] now ends column j: column j is [column_start[j-1], column_start[j])
-    # back to rows, each row's columns in increasing order (CSC → CSR), with values
-    cursor = np.empty(n, np.int64)
-    cursor[0] = at0
-    for i in range(1, n):
-        cursor[i] = row_end[i - 1]
-    first = 0
-    for j in range(n_columns):
-        for q in range(first, column_start[j]):
-            i = by_column_row[q]
-            out_indices[cursor[i]] = j
-            x = value[by_column_count[q]]
-            if tfidf:
-                x = x * idf[j]
-            out_data[cursor[i]] = x
-            cursor[i] += 1
-        first = column_start[j]
-
-
-@jit.kernel(*jit.floats("(int64[::1], int32[::1], int32[::1], int32[::1], F[::1], F[::1], boolean, "
-                        "int32[::1], F[::1], int64[::1], int64)"), ahead=False)
-def by_sorting_rows(indptr, indices, counts, column_of, value, idf, tfidf, out_indices,
-                    out_data, row_end, at0):
-    """Step 2 of :func:`fill_rows` row by row: each row's entries written, then sorted by
-    column (a row holds each column once) by a Shell sort, in place: short rows are
-    nearly an insertion sort, a long one takes O(m^1.3) steps."""
-    identity = len(column_of) == 0
-    start = at0
-    for i in range(len(indptr) - 1):
-        q = start
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p] if identity else column_of[indices[p]]
-            if j >= 0:
-                out_indices[q] = j
-                x = value[counts[p]]
-                if tfidf:
-                    x = x * idf[j]
-                out_data[q] = x
-                q += 1
-        gap = 1
-        while gap < (q - start) // 3:
-            gap = 3 * gap + 1  # Knuth's gaps 1, 4, 13, 40, ...
-        while gap > 0:
-            for a in range(start + gap, q):
-                j, x = out_indices[a], out_data[a]
-                b = a
-                while b - gap >= start and out_indices[b - gap] > j:
-                    out_indices[b] = out_indices[b - gap]
-                    out_data[b] = out_data[b - gap]
-                    b -= gap
-                out_indices[b] = j
-                out_data[b] = x
-            gap //= 3
-        start = row_end[i]
 
 
 @jit.kernel("(int64[::1], int32[::1], int64[::1], float64[::1], int64, int64)", stage=3)
