@@ -31,8 +31,8 @@ with jit.forced():
         clf.fit(TRAIN_TEXTS, labels, *dev if labels is TRAIN_LABELS else ())
         clf.predict_proba(TRAIN_TEXTS)
 from numba.core import sigutils
-undeclared = [f"{name}{sig}" for name, k in jit.KERNELS.items() if k._dispatcher is not None
-              for sig in k._dispatcher.signatures
+undeclared = [f"{name}{sig}" for name, k in jit.KERNELS.items() if k.made is not None
+              for sig in k.made.signatures
               if sig not in [sigutils.normalize_signature(s)[0] for s in k.signatures]]
 print(undeclared)
 print(jit.compilations())

