@@ -119,6 +119,6 @@ def test_number_codes_numbers_by_first_occurrence(n):
 def test_fill_rows_of_no_documents_writes_nothing():
     out_indptr = np.zeros(1, np.int64)
     end = fill_rows(np.zeros(1, np.int64), np.empty(0, np.int32), np.empty(0, np.int32),
-                    np.empty(0, np.int32), 0, np.ones(1), np.ones(0), True, out_indptr,
-                    np.empty(0, np.int32), np.empty(0), 0, 0)
+                    np.empty(0, np.int32), np.empty(0, np.int32), 0, np.ones(1), np.ones(0),
+                    True, out_indptr, np.empty(0, np.int32), np.empty(0), 0, 0)
     assert end == 0 and out_indptr.tolist() == [0]
