@@ -142,3 +142,17 @@ def test_both_ways_of_ordering_a_rows_columns_give_the_same_rows():
     assert same_matrix(filled[0], expected.astype(np.float64))
     for name in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(filled[0], name), getattr(filled[1], name))
+
+
+def test_the_compiled_hash_table_answers_as_the_numpy_one():
+    from textclf.features.index import IntTable
+
+    rng = np.random.default_rng(0)
+    keys = rng.choice(10**12, size=5000, replace=False).astype(np.int64)
+    values = rng.integers(0, 10**6, size=5000)
+    queries = np.concatenate([keys, rng.integers(0, 10**12, size=5000)])
+    with jit.forced():
+        compiled = IntTable(keys, values).get(queries)
+    with jit.disabled():
+        plain = IntTable(keys, values).get(queries)
+    assert np.array_equal(compiled, plain) and np.array_equal(compiled[:5000], values)

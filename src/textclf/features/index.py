@@ -7,11 +7,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from textclf.core import jit
 from textclf.core.hashing import fibonacci_slots
 from textclf.core.sparse import ranks_within
 from textclf.errors import SettingsError
 from textclf.features.counting import level_positions
 from textclf.features.splitter import Vocabulary
+from textclf.kernels.ngrams import int_table
 
 
 class IntTable:
@@ -19,14 +21,20 @@ class IntTable:
 
     Open addressing with linear probing in a table of 2^b ≥ 2·n slots: a key starts at
     slot h(key) = (key · φ mod 2^64) >> (64 − b) and moves one slot on while it finds
-    another key. A lookup follows the same path for all queries at once, round by round;
-    with the table at most half full a round settles most of the queries that remain.
-    For random codes this is several times faster than a binary search (``searchsorted``).
+    another key (the keys are distinct; a compiled loop inserts them where that pays). A
+    lookup follows the same path for all queries at once, round by round; with the table
+    at most half full a round settles most of the queries that remain. For random codes
+    this is several times faster than a binary search (``searchsorted``).
     """
 
     def __init__(self, keys: np.ndarray, values: np.ndarray):
         keys = np.asarray(keys, np.int64)
         self.bits = max(int(2 * len(keys)).bit_length(), 4)
+        if jit.worth(len(keys)):  # the same table, filled by one compiled pass
+            self.keys, self.values = int_table(np.ascontiguousarray(keys),
+                                               np.ascontiguousarray(values, np.int64),
+                                               self.bits)
+            return
         size = 1 << self.bits
         self.keys = np.full(size, -1, np.int64)
         self.values = np.full(size, -1, np.int64)

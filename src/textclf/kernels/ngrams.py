@@ -222,3 +222,23 @@ def term_counts(tok, doc, n_docs, n_terms, unigram_column, keys, values, bits, s
         last_doc += 1
         indptr[last_doc] = nnz
     return indptr, indices[:nnz].copy(), counts[:nnz].copy()
+
+
+@jit.kernel("(int64[::1], int64[::1], int64)", stage=4)
+def int_table(keys, values, bits):
+    """``(slots_keys, slots_values)``: the open-addressing table of
+    :class:`textclf.features.index.IntTable` (2^bits slots, −1 empty; Fibonacci hashing,
+    linear probing), filled by inserting the distinct ``keys`` one after another."""
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    table_keys = np.empty(mask + 1, np.int64)
+    table_keys[:] = -1
+    table_values = np.empty(mask + 1, np.int64)
+    table_values[:] = -1
+    for i in range(len(keys)):
+        slot = np.int64((np.uint64(keys[i]) * GOLDEN_GAMMA) >> shift)
+        while table_keys[slot] != -1:
+            slot = (slot + 1) & mask
+        table_keys[slot] = keys[i]
+        table_values[slot] = values[i]
+    return table_keys, table_values
