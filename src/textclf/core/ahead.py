@@ -5,7 +5,8 @@ the first run compiles: about 4 s of CPU for the kernels of a default fit, most 
 own Python work, which one process can only do one kernel after another. So when the first
 kernel a process calls is not in numba's cache, the other kernels (:func:`~textclf.core.jit.
 kernel`'s ``ahead`` ones) are handed to other processes (one per free core, at most
-:data:`MAX_PROCESSES`), which compile them from their declared signatures and write them to
+:data:`MAX_PROCESSES`: cores beyond this process's that other jobs do not keep busy, by the
+load average), which compile them from their declared signatures and write them to
 the cache while this process goes on; a kernel another process compiles is waited for
 (each process reports the kernels it is done with, one line each), then loaded from the
 cache. With one free core, this process keeps the kernels of its own stage and the next;
@@ -90,11 +91,24 @@ def before_first_call(kernel, kernels: Iterable) -> None:
         worker.wait_for(kernel.name)
 
 
+def free_cores() -> int:
+    """Cores beyond this process's, less the system's load (its 1-minute average): a
+    process compiling ahead on a core others keep busy only takes time from this one."""
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # not on this system: count every core free
+        load = 0.0
+    return int((os.cpu_count() or 1) - 1 - load)
+
+
 def start(cold: list, stage: int) -> None:
-    """Hand the ``cold`` kernels to processes, in the order of their stages (with one
-    process, only those two stages or more after ``stage``: the caller compiles the
-    kernels it needs next itself, while the other process starts)."""
-    n = max(1, min((os.cpu_count() or 1) - 1, MAX_PROCESSES, len(cold)))
+    """Hand the ``cold`` kernels to processes (one per free core, at most
+    :data:`MAX_PROCESSES`), in the order of their stages (with one process, only those two
+    stages or more after ``stage``: the caller compiles the kernels it needs next itself,
+    while the other process starts)."""
+    n = min(free_cores(), MAX_PROCESSES, len(cold))
+    if n < 1:
+        return
     cold = sorted(cold, key=lambda k: k.stage)
     if n == 1:
         cold = [k for k in cold if k.stage > stage + 1]
