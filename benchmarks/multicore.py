@@ -8,8 +8,8 @@
 * ``hashed``: ``--docs`` documents made from the IMDB training reviews (2–4 consecutive
   sentences of one review and one sentence of another of the same label), hashed 2^20
   bigrams, tf-idf, 5 epochs: one process with all cores (the default ``--jobs``) and with
-  ``--jobs 1``, beside scikit-learn's HashingVectorizer + TfidfTransformer + SGDClassifier
-  (log loss, 5 epochs).
+  ``--jobs 1``, for each source tree of ``--src`` (alternating), beside scikit-learn's
+  HashingVectorizer + TfidfTransformer + SGDClassifier (log loss, 5 epochs).
 
 Usage (``benchmarks/devrun.sh`` prepares what a machine without internet needs)::
 
@@ -139,39 +139,55 @@ def imdb(src: str, data: Path, repeats: int, work: Path) -> dict:
     }}
 
 
-def hashed(src: str, data: Path, docs: int, work: Path) -> dict:
+def hashed(sources: dict[str, str], data: Path, docs: int, repeats: int, work: Path) -> dict:
+    """The generated corpus hashed by each source tree with all cores and with one
+    (``repeats`` rounds, alternating, after one unmeasured run that fills numba's cache),
+    and by scikit-learn."""
     corpus = make_documents(data / "train.jsonl.gz", docs, work / "generated.jsonl")
     test = data / "test.jsonl.gz"
-    env = {"NUMBA_CACHE_DIR": str(work / "numba")}
-    textclf(src, "train", corpus, *HASHED, "-o", work / "hashed-warmup.textclf", env=env)
-    runs = {"all_cores": textclf(src, "train", corpus, *HASHED, "-o", work / "all.textclf",
-                                 env=env),
-            "jobs_1": textclf(src, "train", corpus, *HASHED, "--jobs", "1", "-o",
-                              work / "one.textclf", env=env),
-            "sklearn": peer(_SKLEARN_HASHED, str(corpus), str(test))}
-    return {"runs": runs, "summary": {
-        "documents": docs,
-        "all_cores_s": runs["all_cores"]["wall_s"], "jobs_1_s": runs["jobs_1"]["wall_s"],
-        "speedup_over_jobs_1": round(runs["jobs_1"]["wall_s"] / runs["all_cores"]["wall_s"], 2),
-        "sklearn_fit_s": runs["sklearn"].get("in_process_fit_s"),
-        "sklearn_over_all_cores": runs["sklearn"].get("in_process_fit_s") and round(
-            runs["sklearn"]["in_process_fit_s"] / runs["all_cores"]["wall_s"], 2),
-        "accuracy_all_cores": accuracy(src, work / "all.textclf", test, env),
-        "accuracy_jobs_1": accuracy(src, work / "one.textclf", test, env),
-        "sklearn_accuracy": runs["sklearn"].get("accuracy"),
-        "peak_mib": [runs["all_cores"].get("peak_mib"), runs["jobs_1"].get("peak_mib")],
-    }}
+    runs: dict = {label: {"all_cores": [], "jobs_1": []} for label in sources}
+    envs = {label: {"NUMBA_CACHE_DIR": str(work / f"numba-{label}")} for label in sources}
+    for label, src in sources.items():
+        textclf(src, "train", corpus, *HASHED, "-o", work / "warmup.textclf", env=envs[label])
+    for _ in range(repeats):
+        for label, src in sources.items():
+            for name, extra in (("all_cores", []), ("jobs_1", ["--jobs", "1"])):
+                runs[label][name].append(textclf(src, "train", corpus, *HASHED, *extra, "-o",
+                                                 work / f"{label}-{name}.textclf",
+                                                 env=envs[label]))
+    runs["sklearn"] = peer(_SKLEARN_HASHED, str(corpus), str(test))
+    fit = runs["sklearn"].get("in_process_fit_s")
+    summary: dict = {"documents": docs, "sklearn_fit_s": fit,
+                     "sklearn_accuracy": runs["sklearn"].get("accuracy")}
+    for label, src in sources.items():
+        wall = {name: statistics.median(r["wall_s"] for r in runs[label][name])
+                for name in ("all_cores", "jobs_1")}
+        summary[label] = {
+            "all_cores_s": [r["wall_s"] for r in runs[label]["all_cores"]],
+            "jobs_1_s": [r["wall_s"] for r in runs[label]["jobs_1"]],
+            "cpu_s": {name: [r["cpu_s"] for r in runs[label][name]]
+                      for name in ("all_cores", "jobs_1")},
+            "speedup_over_jobs_1": round(wall["jobs_1"] / wall["all_cores"], 2),
+            "sklearn_over_all_cores": fit and round(fit / wall["all_cores"], 2),
+            "accuracy": [accuracy(src, work / f"{label}-{name}.textclf", test, envs[label])
+                         for name in ("all_cores", "jobs_1")],
+            "peak_mib": {name: max(r.get("peak_mib", 0) for r in runs[label][name])
+                         for name in ("all_cores", "jobs_1")},
+        }
+    return {"runs": runs, "summary": summary}
 
 
-def run(data_dir: Path, src: str, repeats: int, docs: int, parts: list[str]) -> dict:
+def run(data_dir: Path, sources: dict[str, str], repeats: int, docs: int,
+        parts: list[str]) -> dict:
+    """The parts asked for: ``imdb`` for the first source tree, ``hashed`` for each."""
     data = data_dir / "imdb"
     results = {}
     with tempfile.TemporaryDirectory(prefix="textclf-multicore-") as folder:
         work = Path(folder)
         if "imdb" in parts:
-            results["imdb"] = imdb(src, data, repeats, work)
+            results["imdb"] = imdb(next(iter(sources.values())), data, repeats, work)
             print(json.dumps(results["imdb"]["summary"]), file=sys.stderr, flush=True)
         if "hashed" in parts:
-            results["hashed"] = hashed(src, data, docs, work)
+            results["hashed"] = hashed(sources, data, docs, repeats, work)
             print(json.dumps(results["hashed"]["summary"]), file=sys.stderr, flush=True)
     return results

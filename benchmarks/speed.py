@@ -287,9 +287,10 @@ def main() -> None:
     if "multicore" in args.only:
         import multicore
 
-        src = str(Path(args.src[0].split("=", 1)[-1]).resolve())
-        results["multicore"] = multicore.run(args.data_dir, src, args.repeats, args.docs,
-                                             args.parts)
+        sources = dict(item.split("=", 1) for item in args.src)
+        results["multicore"] = multicore.run(args.data_dir, {k: str(Path(v).resolve())
+                                                             for k, v in sources.items()},
+                                             args.repeats, args.docs, args.parts)
     results["finished"] = time.ctime()
     text = json.dumps(results, indent=1)
     if args.json:
