@@ -41,18 +41,22 @@ def meta_file(tmp_path: Path, meta_bytes: bytes, name: str = "m.textclf") -> Pat
     return path
 
 
+def refused_with_peak(path: Path, message: str) -> int:
+    """The bytes Python allocated at most while refusing to load ``path`` with ``message``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match=message):
+            modelfile.load(path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_meta_json_of_many_small_objects_is_refused_before_it_is_parsed(tmp_path: Path):
     """8 MiB of ``{},`` parse to 2.8 million dicts (hundreds of MB); it is counted first."""
     crafted = b'{"format": "textclf-model", "format_version": 2, "x": [' \
         + b"{}," * 2_500_000 + b'{}]}'
-    path = meta_file(tmp_path, crafted)
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match="more objects, lists or values"):
-            modelfile.load(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = refused_with_peak(meta_file(tmp_path, crafted), "more objects, lists or values")
     assert peak < 40 << 20  # the file and its meta.json's bytes, no parse
 
 
@@ -61,15 +65,7 @@ def test_a_large_meta_json_is_read_only_for_a_version_1_file(tmp_path: Path):
     any other is refused having been inflated piece by piece, never held whole."""
     filler = b'"' + b"a" * (9 << 20) + b'"'
     other = b'{"format": "textclf-model", "format_version": 2, "x": ' + filler + b"}"
-    path = meta_file(tmp_path, other)
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match="only version-1 files"):
-            modelfile.load(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 8 << 20
+    assert refused_with_peak(meta_file(tmp_path, other), "only version-1 files") < 8 << 20
     legacy = json.dumps({"terms": ["a" * 1000] * 9500, "arrays": {},
                          "format": "textclf-model", "format_version": 1}).encode()
     assert len(legacy) > modelfile.MAX_META_BYTES

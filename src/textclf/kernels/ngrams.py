@@ -68,37 +68,14 @@ def count_ngrams(tok: np.ndarray, doc: np.ndarray, V: int, ngrams: int, n_docs: 
     for level in range(n_levels):
         n_columns += sizes[level]
         offsets[level + 1] = n_columns
-    # rows: while state[column, 0] == d, the column's count in document d sits at entry
-    # state[column, 1] (the pair side by side: one cache line per look-up)
-    state = np.empty((n_columns, 2), np.int32)
-    state[:] = -1
-    indptr = np.empty(n_docs + 1, np.int64)
-    indptr[:] = 0
-    indices = np.empty(n * (n_levels + 1), np.int32)
-    counts = np.empty(n * (n_levels + 1), np.int32)
-    counts[:] = 0
-    nnz = 0
-    last_doc = 0
+    columns = np.empty((n_levels + 1, n), np.int32)  # the column of each gram, −1: none
     for i in range(n):
-        d = doc[i]
-        while last_doc < d:  # rows up to d−1 are complete
-            last_doc += 1
-            indptr[last_doc] = nnz
-        for level in range(-1, n_levels):
-            column = tok[i] if level < 0 else (ids[level, i] if ids[level, i] < 0
-                                              else offsets[level] + ids[level, i])
-            if column < 0:
-                continue
-            if state[column, 0] != d:
-                state[column, 0] = d
-                state[column, 1] = nnz
-                indices[nnz] = column
-                nnz += 1
-            counts[state[column, 1]] += 1
-    while last_doc < n_docs:
-        last_doc += 1
-        indptr[last_doc] = nnz
-    return all_codes[:total].copy(), sizes, indptr, indices[:nnz].copy(), counts[:nnz].copy()
+        columns[0, i] = tok[i]
+        for level in range(n_levels):
+            j = ids[level, i]
+            columns[level + 1, i] = -1 if j < 0 else offsets[level] + j
+    indptr, indices, counts = document_counts(columns, doc, n_docs, n_columns)
+    return all_codes[:total].copy(), sizes, indptr, indices, counts
 
 
 @jit.kernel("(int64[::1],)", stage=1)
@@ -193,22 +170,35 @@ def term_counts(tok, doc, n_docs, n_terms, unigram_column, keys, values, bits, s
                     ids[i] = values[base + slot]
                     columns[level + 1, i] = level_column[column_starts[level] + ids[i]]
         prev, ids = ids, prev
-    # each document's columns and counts, a column's entry found through state[column]
-    state = np.empty((n_terms, 2), np.int32)
+    return document_counts(columns, doc, n_docs, n_terms)
+
+
+@jit.kernel("(int32[:, ::1], int64[::1], int64, int64)", ahead=False)
+def document_counts(columns, doc, n_docs, n_columns):
+    """``(indptr, indices, counts)``: each document's count of each column (< n_columns)
+    in ``columns[level, i]`` (the gram of each level starting at position i; −1: none), the
+    positions' documents ``doc`` non-decreasing (CSR: int64 ``indptr``, int32 ``indices`` in
+    order of first occurrence in the document, int32 ``counts``).
+
+    One pass, no sort: while ``state[column, 0] == d``, the column's count in document d
+    sits at entry ``state[column, 1]`` (the pair side by side: one cache line a look-up).
+    """
+    n_levels, n = columns.shape
+    state = np.empty((n_columns, 2), np.int32)
     state[:] = -1
     indptr = np.empty(n_docs + 1, np.int64)
     indptr[:] = 0
-    indices = np.empty(n * (n_levels + 1), np.int32)
-    counts = np.empty(n * (n_levels + 1), np.int32)
+    indices = np.empty(n * n_levels, np.int32)
+    counts = np.empty(n * n_levels, np.int32)
     counts[:] = 0
     nnz = 0
     last_doc = 0
     for i in range(n):
         d = doc[i]
-        while last_doc < d:
+        while last_doc < d:  # rows up to d−1 are complete
             last_doc += 1
             indptr[last_doc] = nnz
-        for level in range(n_levels + 1):
+        for level in range(n_levels):
             column = columns[level, i]
             if column < 0:
                 continue
