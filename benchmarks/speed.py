@@ -12,11 +12,20 @@ Measures (see docs/speed.md and benchmarks/results-fast.md):
   tokens), against fastText's ``predict`` on the same texts (trained on the same corpus).
 * ``memory``: peak RSS of a fresh process fitting with the default settings, against
   2 × (raw text + CSR matrix).
+* ``whole``: whole processes (:mod:`whole_process`): ``textclf train builtin:imdb`` against
+  scikit-learn's in-process fit, a first run on an empty numba cache, ``--help``,
+  ``predict`` of one text, saving, loading and compressing the IMDB model; ``--src`` runs
+  them for several source trees in the same run (before and after a change).
+* ``multicore``: many cores (:mod:`multicore`): IMDB against scikit-learn and fastText with
+  all their threads, and a generated corpus of ``--docs`` documents hashed with all cores
+  and with one (``benchmarks/devrun.sh`` prepares and runs it on another machine).
 
 Every measurement of one invocation runs on the same machine state, one after the other;
 ratios are what count. Usage::
 
     python benchmarks/speed.py --data-dir /tmp/bench-data --json /tmp/speed.json
+    python benchmarks/speed.py --data-dir /tmp/bench-data --only whole \
+        --src before=/tmp/textclf-before/src after=src --json /tmp/whole.json
 
 (``benchmarks/export_imdb.py`` writes the IMDB folder; ``--harness`` is the folder of the
 harness's ``peers.py`` and ``corpora.py``, by default this file's folder.)
@@ -244,8 +253,18 @@ def main() -> None:
     parser.add_argument("--fasttext-epochs", type=int, default=5,
                         help="epochs of the fastText model whose predict is timed")
     parser.add_argument("--only", nargs="+",
-                        choices=["featurize", "epochs", "predict", "memory"],
+                        choices=["featurize", "epochs", "predict", "memory", "whole",
+                                 "multicore"],
                         default=["featurize", "epochs", "predict", "memory"])
+    parser.add_argument("--src", nargs="+", default=[f"this={HERE.parent / 'src'}"],
+                        metavar="LABEL=PATH",
+                        help="whole: the source trees to measure, side by side")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="whole, multicore: warm IMDB runs per system, alternating")
+    parser.add_argument("--docs", type=int, default=200_000,
+                        help="multicore: documents of the generated corpus")
+    parser.add_argument("--parts", nargs="+", default=["imdb", "hashed"],
+                        choices=["imdb", "hashed"], help="multicore: which parts to run")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     sys.path.insert(0, str(args.harness))
@@ -259,6 +278,19 @@ def main() -> None:
                                      args.predict_docs, args.fasttext_epochs)
     if "memory" in args.only:
         results["memory"] = memory(args.data_dir, args.corpus, args.harness)
+    if "whole" in args.only:
+        from whole_process import run
+
+        sources = dict(item.split("=", 1) for item in args.src)
+        results["whole"] = run(args.data_dir, {k: str(Path(v).resolve())
+                                               for k, v in sources.items()}, args.repeats)
+    if "multicore" in args.only:
+        import multicore
+
+        sources = dict(item.split("=", 1) for item in args.src)
+        results["multicore"] = multicore.run(args.data_dir, {k: str(Path(v).resolve())
+                                                             for k, v in sources.items()},
+                                             args.repeats, args.docs, args.parts)
     results["finished"] = time.ctime()
     text = json.dumps(results, indent=1)
     if args.json:

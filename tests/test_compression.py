@@ -13,10 +13,13 @@ from textclf import ModelFileError, TextClassifier, read_corpus
 from textclf.core import modelfile
 from textclf.errors import SettingsError
 from textclf.fitting.compression import (
+    PACKED,
     front_code,
     front_decode,
+    pack_arrays,
     quantize_int8,
     term_weights,
+    unpack_arrays,
 )
 
 DEV_TEXTS = [t for t, _ in DEV_DOCS]
@@ -155,16 +158,55 @@ def test_a_real_corpus_shrinks_and_keeps_its_accuracy(features, changed, tmp_pat
 
 
 # a crafted compressed file is refused -----------------------------------------------------------
-def crafted(tmp_path, change) -> object:
+def crafted(tmp_path, change, packed: bool = False) -> object:
+    """A compressed file changed by ``change(meta, arrays)``: its featuriser's arrays
+    unpacked first (each array in the file on its own, as textclf 0.1 wrote them), or with
+    ``packed``, as they are (one xz stream)."""
     clf = TextClassifier(**SMALL).fit(TRAIN_TEXTS, TRAIN_LABELS)
     clf.compress("int8")
     clf.save(tmp_path / "ok.textclf")
     meta, arrays = modelfile.load(tmp_path / "ok.textclf")
     for name in ("format", "format_version", "textclf_version", "arrays"):
         meta.pop(name)
+    if not packed:
+        arrays |= unpack_arrays(arrays.pop(PACKED), meta["compression"].pop("packed"))
     change(meta, arrays)
     modelfile.save(tmp_path / "bad.textclf", meta, arrays)
     return tmp_path / "bad.textclf"
+
+
+def test_the_featurisers_arrays_travel_in_one_stream_and_come_back_exactly():
+    arrays = {"featurizer.a": np.arange(5, dtype=np.uint16),
+              "featurizer.b": np.array([[1.5, -2.0]], np.float32),
+              "featurizer.empty": np.zeros((0, 3), np.int64)}
+    stream, layout = pack_arrays(arrays)
+    back = unpack_arrays(stream, layout)
+    assert list(back) == list(arrays)
+    for name, array in arrays.items():
+        assert back[name].dtype == array.dtype and np.array_equal(back[name], array)
+
+
+def lzma_bomb() -> np.ndarray:
+    import lzma
+
+    return np.frombuffer(lzma.compress(bytes(8 << 20)), np.uint8)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m, a: a.update({PACKED: a[PACKED][:-9]}), "cannot be decoded|exactly"),
+    (lambda m, a: a.update({PACKED: a[PACKED].astype(np.int64)}), "not bytes"),
+    (lambda m, a: m["compression"]["packed"][0].update(dtype="object"), "allowed dtype"),
+    (lambda m, a: m["compression"]["packed"][0].update(name="model.theta"), "layout"),
+    (lambda m, a: m["compression"]["packed"][0].update(shape=[10**12]), "claim"),
+    (lambda m, a: m["compression"]["packed"][0]["shape"].__setitem__(0, 1), "exactly"),
+    (lambda m, a: m["compression"].pop("packed"), "layout"),
+    (lambda m, a: a.pop(PACKED), "holds none"),
+    # 8 MiB of zeros in 1 KB: more than the layout lists is never inflated
+    (lambda m, a: a.update({PACKED: lzma_bomb()}), "exactly"),
+])
+def test_a_crafted_packed_stream_is_refused(tmp_path, change, message):
+    with pytest.raises(ModelFileError, match=message):
+        TextClassifier.load(crafted(tmp_path, change, packed=True))
 
 
 @pytest.mark.parametrize("change, message", [

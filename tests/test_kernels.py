@@ -72,7 +72,8 @@ def test_count_ngrams_equals_counting_tuples(ngrams):
     V, n_docs = 40, 60
     tok = rng.integers(-1, V, size=3000)  # −1: unknown tokens, which break n-grams
     doc = np.sort(rng.integers(0, n_docs - 5, size=3000))  # the last documents are empty
-    level_codes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, n_docs)
+    flat, sizes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, n_docs)
+    level_codes = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
     # each column's token tuple, from the level codes (code = prefix id · V + last token)
     names = [(t,) for t in range(V)]
     below = names
@@ -119,6 +120,6 @@ def test_number_codes_numbers_by_first_occurrence(n):
 def test_fill_rows_of_no_documents_writes_nothing():
     out_indptr = np.zeros(1, np.int64)
     end = fill_rows(np.zeros(1, np.int64), np.empty(0, np.int32), np.empty(0, np.int32),
-                    np.empty(0, np.int32), 0, np.ones(1), np.ones(0), True, out_indptr,
-                    np.empty(0, np.int32), np.empty(0), 0, 0)
+                    np.empty(0, np.int32), np.empty(0, np.int32), 0, np.ones(1), np.ones(0),
+                    True, out_indptr, np.empty(0, np.int32), np.empty(0), 0, 0)
     assert end == 0 and out_indptr.tolist() == [0]

@@ -77,3 +77,24 @@ def test_terms_are_kept_once_all_are_spelled_and_tolist_is_a_copy(fitted):
     spelled = terms.tolist()
     spelled[0] = "changed"
     assert terms[0] == "big" and terms.tolist()[0] == "big"
+
+
+@pytest.mark.parametrize("terms", [
+    [], [""], ["", "a", ""], ["a b", "é è", "日本 語", "\ud800x"],
+    ["line\nbreak", "tab\tand\x01", "plain"],  # the separators tried first occur in terms
+    [chr(c) for c in range(1, 128)] + ["x"],  # every ASCII character in some term
+])
+def test_packed_terms_come_back_exactly(terms):
+    from textclf.features.terms import pack_terms
+
+    utf8, offsets = pack_terms(terms)
+    assert utf8.dtype == np.uint8 and offsets[0] == 0 and offsets[-1] == len(utf8)
+    assert utf8.tobytes() == "".join(terms).encode("utf-8", "surrogatepass")
+    assert unpack_terms(utf8, offsets) == terms
+
+
+def test_unpacking_refuses_bytes_that_are_not_utf8():
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        unpack_terms(np.frombuffer(b"ab\xc3", np.uint8), np.array([0, 2, 3]))
+    with pytest.raises(ValueError, match="do not fit"):
+        unpack_terms(np.frombuffer(b"ab", np.uint8), np.array([0, 3]))

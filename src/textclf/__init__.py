@@ -4,21 +4,33 @@ The package is built in layers, each importing only from those below it (docs/ar
 ``errors``, ``core`` and ``kernels`` (foundations) → ``corpus`` (data) · ``features`` (text)
 · ``models`` (the math) → ``training`` → ``evaluation`` · ``explain`` · ``distributed`` →
 ``classifier`` → ``tune`` · ``report`` → ``cli`` · ``sklearn`` (interfaces).
+
+The names below are imported when first used (``from textclf import TextClassifier``), so
+that ``import textclf`` and a command that needs little stay light.
 """
 
-from textclf.classifier import TextClassifier
+from textclf.core.exports import lazy_exports
 from textclf.core.version import __version__
-from textclf.corpus import Corpus, Document, iter_documents, read_corpus
 from textclf.errors import ClusterError, DataError, ModelFileError, SettingsError, TextclfError
-from textclf.evaluation import EvaluationReport, evaluate_labels
-from textclf.features import FeatureSettings, Featurizer, HashingFeaturizer, VocabularyFeaturizer
-from textclf.training import (
-    FeedForwardNetwork,
-    LogisticRegression,
-    SoftmaxRegression,
-    TrainingSettings,
-    train,
-)
+
+__getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
+    "TextClassifier": "textclf.classifier",
+    "Corpus": "textclf.corpus",
+    "Document": "textclf.corpus",
+    "iter_documents": "textclf.corpus",
+    "read_corpus": "textclf.corpus",
+    "EvaluationReport": "textclf.evaluation",
+    "evaluate_labels": "textclf.evaluation",
+    "FeatureSettings": "textclf.features",
+    "Featurizer": "textclf.features",
+    "HashingFeaturizer": "textclf.features",
+    "VocabularyFeaturizer": "textclf.features",
+    "FeedForwardNetwork": "textclf.training",
+    "LogisticRegression": "textclf.training",
+    "SoftmaxRegression": "textclf.training",
+    "TrainingSettings": "textclf.training",
+    "train": "textclf.training",
+})
 
 __all__ = [
     "ClusterError",

@@ -1,32 +1,36 @@
 """The ``textclf`` command: one verb per job, as fastText does it.
 
 Each verb lives in its own module with ``add_parser(subparsers)`` and ``run(args)``; add a
-new verb by writing such a module and listing it in ``COMMANDS``.
+new verb by writing such a module and listing it, with its one-line help, in ``COMMANDS``.
+Only the module of the verb being run is imported (``textclf --help`` lists the verbs from
+``COMMANDS`` alone), so a command pays only for the libraries it uses.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import warnings
 from collections.abc import Sequence
 
-from textclf.cli import (
-    compress,
-    explain,
-    gradcheck,
-    inspect,
-    predict,
-    report,
-    serve,
-    test,
-    train,
-    tune,
-)
 from textclf.core.version import __version__
 from textclf.errors import TextclfError
 
-COMMANDS = [train, test, predict, gradcheck, tune, inspect, explain, report, compress, serve]
+# verb → its line in `textclf --help` (the same as its module's own help: a test holds them
+# equal)
+COMMANDS = {
+    "train": "train a classifier and save it",
+    "test": "evaluate a model on labelled data",
+    "predict": "label documents",
+    "gradcheck": "check the gradients of a model by finite differences",
+    "tune": "search good settings within a time budget and save the best model",
+    "inspect": "show what a model has learned",
+    "explain": "explain the labels of documents",
+    "report": "write plots and an HTML report",
+    "compress": "write a model in a smaller file",
+    "serve": "serve models over HTTP (JSON API, Open Inference Protocol, web page)",
+}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -60,21 +64,33 @@ def memory_advice(err: MemoryError) -> str:
     return MEMORY_ADVICE.get(package, "(a smaller model or less data at once needs less)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verbs: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser with the full options of ``verbs`` (default: every verb); each other verb
+    is listed by its name and help line only."""
     parser = argparse.ArgumentParser(
         prog="textclf",
         description="Train, evaluate and use text classifiers: logistic regression and on.",
     )
     parser.add_argument("--version", action="version", version=f"textclf {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.add_parser(subparsers)
+    for verb, help_line in COMMANDS.items():
+        if verbs is None or verb in verbs:
+            importlib.import_module(f"textclf.cli.{verb}").add_parser(subparsers)
+        else:
+            subparsers.add_parser(verb, help=help_line, add_help=False)
     return parser
+
+
+def chosen_verb(argv: Sequence[str]) -> str | None:
+    """The verb ``argv`` runs: its first argument that is not an option (the command's own
+    options, ``--help`` and ``--version``, take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; user errors print one line and return a non-zero status."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser([chosen_verb(argv)]).parse_args(argv)
     warnings.showwarning = _show_warning
     try:
         return args.run(args) or 0

@@ -5,21 +5,30 @@ Layout::
     meta.json            format name and version, textclf version, everything JSON-able
     arrays/NAME.npy      each array, read back without pickle
 
-``meta.json`` lists every array with its dtype and shape. The zip comment holds
-``textclf-sha256:`` and the SHA-256 of every byte before it, so a truncated file or a
-changed byte anywhere is refused (or, for a signed file, ``textclf-signed:`` and their
-HMAC-SHA256 under the signing key, which only its holders can make). A checksum does not
-protect against a file made on purpose, so loading also treats the file as untrusted input
-(docs/reliability.md):
+``meta.json`` lists every array with its dtype and shape. An array is stored as it is where
+deflate would not pay (θ's floats: saving and loading are then a copy), and deflated at the
+fastest level where it does (term bytes, offsets, document frequencies: :func:`member_codec`).
+The zip comment holds ``textclf-sha256:`` and the SHA-256 of every byte before it, so a
+truncated file or a changed byte anywhere is refused (or, for a signed file,
+``textclf-signed:`` and their HMAC-SHA256 under the signing key, which only its holders can
+make). A checksum does not protect against a file made on purpose, so loading also treats
+the file as untrusted input (docs/reliability.md), and bounds what it can make the loader
+allocate:
 
 * sizes are checked before anything is inflated: ``meta.json`` at most
-  :data:`MAX_META_BYTES` (the larger :data:`LEGACY_MAX_META_BYTES` for version-1 files,
-  which keep the vocabulary there); every member at most :data:`MAX_EXPANSION` times its
-  compressed size (more is impossible for a real deflate stream);
+  :data:`MAX_META_BYTES` (a larger one, up to :data:`LEGACY_MAX_META_BYTES`, only where it
+  is a version-1 file's, which kept the vocabulary there); every member at most
+  :data:`MAX_EXPANSION` times its compressed size (more is impossible for a real deflate
+  stream);
+* ``meta.json``'s shape is counted before it is parsed: at most :data:`MAX_META_CONTAINERS`
+  objects and lists and :data:`MAX_META_VALUES` values, so parsing it builds a bounded
+  number of Python objects (100 MiB of ``{},`` would make 35 million dicts);
 * an array's npy header is read first: its dtype must be one this module writes, its shape
   the one ``meta.json`` lists, and its data exactly the member's size; only then is its
   memory allocated, and the data read into it;
-* duplicate members, members not listed and listed members that are missing are refused.
+* members are stored or deflated (other methods, such as LZMA, whose decoder may ask for
+  gigabytes, are refused); duplicate members, members not listed and listed members that
+  are missing are refused.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import io
 import json
 import math
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -51,7 +61,13 @@ ALLOWED_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int8", "ui
                   "uint16", "uint8", "bool")
 MAX_META_BYTES = 8 << 20
 LEGACY_MAX_META_BYTES = 256 << 20
+LEGACY_MARK = b'"format_version": 1'  # how json.dumps wrote a version-1 file's version
+MAX_META_CONTAINERS = 100_000  # objects and lists: per epoch, per trial, per setting group
+MAX_META_VALUES = 4_000_000  # commas: a version-1 vocabulary's terms
 MAX_EXPANSION = 1100  # deflate cannot expand data more than ~1032 times
+DEFLATE_LEVEL = 1  # the fastest: on term bytes and integers nearly as small as level 6
+PROBE_BYTES = 1 << 16  # deflated to decide whether a member's deflating pays
+PAYS = 0.75  # deflate a member whose probe shrinks to at most this part of its size
 
 
 def array_member(name: str) -> str:
@@ -69,19 +85,32 @@ def model_bytes(meta: dict, arrays: dict[str, np.ndarray], sign_key: bytes | Non
         name: {"dtype": str(a.dtype), "shape": list(a.shape)} for name, a in arrays.items()
     }
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("meta.json", json.dumps(meta, ensure_ascii=False, allow_nan=False))
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("meta.json", json.dumps(meta, ensure_ascii=False, allow_nan=False),
+                         zipfile.ZIP_DEFLATED, DEFLATE_LEVEL)
         for name, array in arrays.items():
             if str(array.dtype) not in ALLOWED_DTYPES:
                 raise ValueError(f"array {name!r} has unsupported dtype {array.dtype}")
             member = io.BytesIO()
             np.save(member, np.ascontiguousarray(array), allow_pickle=False)
-            archive.writestr(array_member(name), member.getvalue())
+            data = member.getbuffer()
+            archive.writestr(array_member(name), data, member_codec(data), DEFLATE_LEVEL)
         archive.comment = b"\0" * TRAILER_LENGTH  # placeholder of the trailer's length
     body = buffer.getvalue()[:-TRAILER_LENGTH]
     if sign_key is not None:
         return body + SIGNATURE_PREFIX + hmac.new(sign_key, body, "sha256").hexdigest().encode()
     return body + CHECKSUM_PREFIX + hashlib.sha256(body).hexdigest().encode("ascii")
+
+
+def member_codec(data: memoryview) -> int:
+    """``ZIP_DEFLATED`` where deflating the member pays (its first :data:`PROBE_BYTES`
+    shrink to at most :data:`PAYS` of their size), else ``ZIP_STORED``: an array of
+    trained floats barely shrinks, and storing it makes saving and loading a copy."""
+    probe = data[:PROBE_BYTES]
+    if len(probe) < 1024:
+        return zipfile.ZIP_STORED
+    small = len(zlib.compress(probe, DEFLATE_LEVEL)) <= PAYS * len(probe)
+    return zipfile.ZIP_DEFLATED if small else zipfile.ZIP_STORED
 
 
 def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray],
@@ -148,6 +177,9 @@ def checked_members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.Z
     if len(members) != len(infos):
         raise ModelFileError(f"{path}: a member appears twice in the zip")
     for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ModelFileError(f"{path}: member {info.filename} is compressed with method "
+                                 f"{info.compress_type}; textclf stores or deflates members")
         if info.file_size > MAX_EXPANSION * info.compress_size + 1024:
             raise ModelFileError(f"{path}: member {info.filename} claims {info.file_size} "
                                  f"bytes from {info.compress_size} (not a real model file)")
@@ -155,15 +187,28 @@ def checked_members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.Z
 
 
 def read_meta(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> dict:
+    """meta.json, its size and shape checked before it is parsed (see the module
+    docstring)."""
     if info is None:
         raise ModelFileError(f"{path}: meta.json is missing")
     if info.file_size > LEGACY_MAX_META_BYTES:
         raise ModelFileError(f"{path}: meta.json is {info.file_size} bytes, more than a "
                              f"model file holds ({LEGACY_MAX_META_BYTES})")
     try:
-        meta = json.loads(archive.read(info).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError, zipfile.BadZipFile) as err:
+        raw = archive.read(info) if info.file_size <= MAX_META_BYTES \
+            else legacy_meta(path, archive, info)
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise ModelFileError(f"{path}: meta.json cannot be read ({err})") from err
+    containers = raw.count(b"{") + raw.count(b"[")  # (an upper bound: strings may hold them)
+    if containers > MAX_META_CONTAINERS or raw.count(b",") > MAX_META_VALUES:
+        raise ModelFileError(f"{path}: meta.json holds more objects, lists or values than a "
+                             f"model file does (at most {MAX_META_CONTAINERS} objects and "
+                             f"lists, {MAX_META_VALUES} values)")
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise ModelFileError(f"{path}: meta.json is not valid JSON ({err})") from err
+    del raw
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{path}: not a textclf model file (format field)")
     version = meta.get("format_version")
@@ -176,6 +221,22 @@ def read_meta(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None
         raise ModelFileError(f"{path}: meta.json is {info.file_size} bytes, more than a "
                              f"version-{version} file holds ({MAX_META_BYTES})")
     return meta
+
+
+def legacy_meta(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A meta.json above :data:`MAX_META_BYTES`, read only if it is a version-1 file's:
+    inflated piece by piece first, looking for :data:`LEGACY_MARK`, so that another one is
+    refused without being held whole."""
+    found, tail = False, b""
+    with archive.open(info) as stream:
+        while not found and (piece := stream.read(1 << 20)):
+            found = LEGACY_MARK in tail + piece
+            tail = piece[-len(LEGACY_MARK):]
+    if not found:
+        raise ModelFileError(f"{path}: meta.json is {info.file_size} bytes, more than a "
+                             f"model file holds ({MAX_META_BYTES}; only version-1 files, "
+                             "which kept the vocabulary there, hold more)")
+    return archive.read(info)
 
 
 def read_array(path: Path, name: str, stream: IO[bytes], size: int,

@@ -9,10 +9,21 @@ counts, merges and featurises on the workers; ``reduction`` adds results up; ``f
 all. dask and distributed are imported only when a cluster is used (extra ``dask``).
 """
 
-from textclf.distributed.cluster import DASK_MISSING, connect, import_distributed
-from textclf.distributed.fit import ClusterJob, fit_on_cluster, mode_settings
-from textclf.distributed.settings import DEFAULT_MODE, MODES, ClusterSettings
-from textclf.distributed.shards import ReadOptions, expand_paths
+from textclf.core.exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
+    "DASK_MISSING": "textclf.distributed.cluster",
+    "connect": "textclf.distributed.cluster",
+    "import_distributed": "textclf.distributed.cluster",
+    "ClusterJob": "textclf.distributed.fit",
+    "fit_on_cluster": "textclf.distributed.fit",
+    "mode_settings": "textclf.distributed.fit",
+    "DEFAULT_MODE": "textclf.distributed.settings",
+    "MODES": "textclf.distributed.settings",
+    "ClusterSettings": "textclf.distributed.settings",
+    "ReadOptions": "textclf.distributed.shards",
+    "expand_paths": "textclf.distributed.shards",
+})
 
 __all__ = [
     "DASK_MISSING",

@@ -6,10 +6,21 @@
 ``curves``: ROC and precision-recall curves of a binary classifier and their areas.
 """
 
-from textclf.evaluation.curves import Curve, precision_recall_curve, roc_curve, trapezoid_area
-from textclf.evaluation.decisions import best_threshold, decide
-from textclf.evaluation.metrics import ClassScores, EvaluationReport, evaluate_labels
-from textclf.evaluation.multilabel import MultiLabelReport, evaluate_label_sets
+from textclf.core.exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
+    "Curve": "textclf.evaluation.curves",
+    "precision_recall_curve": "textclf.evaluation.curves",
+    "roc_curve": "textclf.evaluation.curves",
+    "trapezoid_area": "textclf.evaluation.curves",
+    "best_threshold": "textclf.evaluation.decisions",
+    "decide": "textclf.evaluation.decisions",
+    "ClassScores": "textclf.evaluation.metrics",
+    "EvaluationReport": "textclf.evaluation.metrics",
+    "evaluate_labels": "textclf.evaluation.metrics",
+    "MultiLabelReport": "textclf.evaluation.multilabel",
+    "evaluate_label_sets": "textclf.evaluation.multilabel",
+})
 
 __all__ = [
     "ClassScores",

@@ -7,20 +7,33 @@ words' shares), ``records`` (the explanation's data), ``render`` (as text), ``in
 featuriser and any model kind through their interfaces.
 """
 
-from textclf.explain.contributions import explain, explain_rows, spread_shares, word_shares
-from textclf.explain.effects import (
-    LINEAR_KINDS,
-    METHOD_GRADIENT,
-    METHOD_LINEAR,
-    MODEL_NAMES,
-    is_linear,
-    measured_term_effects,
-    output_labels,
-    term_effects,
-)
-from textclf.explain.inspection import FeatureWeight, ModelSummary, history_table, inspect_model
-from textclf.explain.records import ClassExplanation, Contribution, Explanation, Token
-from textclf.explain.render import colour_words, format_explanation, share_level
+from textclf.core.exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
+    "explain": "textclf.explain.contributions",
+    "explain_rows": "textclf.explain.contributions",
+    "spread_shares": "textclf.explain.contributions",
+    "word_shares": "textclf.explain.contributions",
+    "LINEAR_KINDS": "textclf.explain.effects",
+    "METHOD_GRADIENT": "textclf.explain.effects",
+    "METHOD_LINEAR": "textclf.explain.effects",
+    "MODEL_NAMES": "textclf.explain.effects",
+    "is_linear": "textclf.explain.effects",
+    "measured_term_effects": "textclf.explain.effects",
+    "output_labels": "textclf.explain.effects",
+    "term_effects": "textclf.explain.effects",
+    "FeatureWeight": "textclf.explain.inspection",
+    "ModelSummary": "textclf.explain.inspection",
+    "history_table": "textclf.explain.inspection",
+    "inspect_model": "textclf.explain.inspection",
+    "ClassExplanation": "textclf.explain.records",
+    "Contribution": "textclf.explain.records",
+    "Explanation": "textclf.explain.records",
+    "Token": "textclf.explain.records",
+    "colour_words": "textclf.explain.render",
+    "format_explanation": "textclf.explain.render",
+    "share_level": "textclf.explain.render",
+})
 
 __all__ = [
     "LINEAR_KINDS",

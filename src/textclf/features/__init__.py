@@ -9,34 +9,42 @@ tokens as integer ids, fast), ``counting`` / ``merging`` (n-gram counts per chun
 tf-idf), ``naive_bayes`` (the nb weightings' ratios), ``chars`` (character n-grams),
 ``blocks`` (words and characters side by side), ``featurizer`` (the interface),
 ``vocabulary`` and ``hashing``.
+
+The names below are imported when first used, so that importing one module of this package
+(its settings, say) does not import them all.
 """
 
-from textclf.core.sparse import add_bias_column
-from textclf.features.featurizer import Featurizer, workers
-from textclf.features.hashing import HashingFeaturizer
-from textclf.features.naive_bayes import NaiveBayesScale, log_count_ratios
-from textclf.features.settings import (
-    CLASSIFIER_DEFAULTS,
-    MAX_HASH_BITS,
-    WEIGHTINGS,
-    FeatureSettings,
-)
-from textclf.features.splitter import DEFAULT_TOKEN_PATTERN
-from textclf.features.tokenizer import Tokenizer, naive_count_matrix
-from textclf.features.vocabulary import VocabularyFeaturizer
-from textclf.features.weighting import inverse_document_frequency
+from textclf.core.exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
+    "add_bias_column": "textclf.core.sparse",
+    "Featurizer": "textclf.features.featurizer",
+    "workers": "textclf.features.featurizer",
+    "HashingFeaturizer": "textclf.features.hashing",
+    "NaiveBayesScale": "textclf.features.naive_bayes",
+    "log_count_ratios": "textclf.features.naive_bayes",
+    "CLASSIFIER_DEFAULTS": "textclf.features.settings",
+    "MAX_HASH_BITS": "textclf.features.settings",
+    "WEIGHTINGS": "textclf.features.settings",
+    "FeatureSettings": "textclf.features.settings",
+    "DEFAULT_TOKEN_PATTERN": "textclf.features.splitter",
+    "Tokenizer": "textclf.features.tokenizer",
+    "naive_count_matrix": "textclf.features.tokenizer",
+    "VocabularyFeaturizer": "textclf.features.vocabulary",
+    "inverse_document_frequency": "textclf.features.weighting",
+})
 
 __all__ = [
     "CLASSIFIER_DEFAULTS",
     "DEFAULT_TOKEN_PATTERN",
-    "MAX_HASH_BITS",
-    "WEIGHTINGS",
     "FeatureSettings",
     "Featurizer",
     "HashingFeaturizer",
+    "MAX_HASH_BITS",
     "NaiveBayesScale",
     "Tokenizer",
     "VocabularyFeaturizer",
+    "WEIGHTINGS",
     "add_bias_column",
     "inverse_document_frequency",
     "log_count_ratios",

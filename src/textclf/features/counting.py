@@ -78,24 +78,13 @@ def count_chunk(texts: Sequence[str], splitter: Splitter, ngrams: int) -> ChunkC
     tok, doc = splitter.encode(texts, vocabulary)  # word tokens, or characters
     V = len(vocabulary)
     if jit.enabled() and len(tok) * max(ngrams, 1) < 2**31:  # (the kernels count in int32)
-        # the same ids and counts, compiled (textclf.kernels.ngrams)
-        codes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, len(texts))
-        del tok, doc
-        # renumber each level by increasing code, as np.unique does (merge_chunks is faster
-        # on ordered codes)
-        new_column = [np.arange(V)]
-        offset, below = V, None
-        for k, level_codes in enumerate(codes):
-            if below is not None:  # the prefixes are ids of the level below: renumbered too
-                level_codes = below[level_codes // max(V, 1)] * V + level_codes % max(V, 1)
-            order = np.argsort(level_codes)
-            codes[k] = level_codes[order]
-            below = np.empty(len(order), np.int64)
-            below[order] = np.arange(len(order))
-            new_column.append(below + offset)
-            offset += len(order)
-        if codes:
-            indices = np.concatenate(new_column).astype(np.int32)[indices]
+        # the same counts, compiled (textclf.kernels.ngrams): each level's n-grams numbered
+        # in the order of their first occurrence, not of their codes (the merge numbers
+        # them anew, and the vocabulary's alphabetical order makes X's columns the same)
+        flat, sizes, indptr, indices, counts = count_ngrams(tok, doc, V, ngrams, len(texts))
+        codes = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
+        del tok, doc, flat
+        offset = V + int(sum(len(c) for c in codes))
         levels = [LevelTable((c // max(V, 1)).astype(np.int32), (c % max(V, 1)).astype(np.int32))
                   for c in codes]
         X = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), offset))

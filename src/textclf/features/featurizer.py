@@ -15,6 +15,7 @@ featuriser through this interface. ``Featurizer(settings)`` itself makes the rig
 
 from __future__ import annotations
 
+import importlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,7 @@ from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter
 from textclf.features.tokenizer import Tokenizer
 
-MAX_AUTO_WORKERS = 4  # the serial merge limits what more threads could add
+MAX_AUTO_WORKERS = 32  # one thread per core up to this
 # |rⱼ| of a log-count ratio: r = ln(p/‖p‖₁) − ln(q/‖q‖₁), each log of a positive float64
 # at most 1 is above ln(5e-324) ≈ −745, so no ratio lies beyond ±1490
 MAX_LOG_RATIO = 1500.0
@@ -49,7 +50,7 @@ def workers(jobs: int | None) -> int:
     That is one thread per core (at most :data:`MAX_AUTO_WORKERS`) where the compiled
     kernels do the work without the GIL, and one otherwise: for a corpus that fits in
     memory, handing chunk results between processes costs about what a second process
-    saves.
+    saves. Results do not depend on it.
     """
     if jobs is not None:
         return jobs
@@ -77,7 +78,7 @@ class Featurizer(ABC):
         if cls is Featurizer:  # the factory: the featuriser the settings ask for
             options = {k: v for k, v in kwargs.items() if k not in ("jobs", "dtype")}
             chosen = settings if settings is not None else FeatureSettings(**options)
-            cls = Featurizer.kinds["hashing" if chosen.hash_bits is not None else "vocabulary"]
+            cls = kind_class("hashing" if chosen.hash_bits is not None else "vocabulary")
         return super().__new__(cls)
 
     def __init__(self, settings: FeatureSettings | None = None, *, jobs: int | None = None,
@@ -237,4 +238,16 @@ class Featurizer(ABC):
         """The featuriser that :meth:`state` describes: each kind rebuilds its own; on
         ``Featurizer`` itself, whichever kind wrote ``meta``."""
         hashed = meta.get("settings", {}).get("hash_bits") is not None
-        return Featurizer.kinds["hashing" if hashed else "vocabulary"].from_state(meta, arrays)
+        return kind_class("hashing" if hashed else "vocabulary").from_state(meta, arrays)
+
+
+KIND_MODULES = {"vocabulary": "textclf.features.vocabulary",
+                "hashing": "textclf.features.hashing"}
+
+
+def kind_class(kind: str) -> type[Featurizer]:
+    """The featuriser class of ``kind``, its module imported if it was not yet (each kind
+    registers itself in ``Featurizer.kinds`` when its module is imported)."""
+    if kind not in Featurizer.kinds:
+        importlib.import_module(KIND_MODULES[kind])
+    return Featurizer.kinds[kind]

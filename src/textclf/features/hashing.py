@@ -18,6 +18,12 @@ counts add up in that column) and they are counted: :attr:`HashingFeaturizer.col
 the number of columns that received two or more distinct n-grams in the data fitted on.
 tf-idf needs the document frequency of each column, so ``fit`` still reads the data once.
 
+With the compiled kernels (:mod:`textclf.kernels.hashing`) a chunk's keys, columns and
+counts are made without sorting and without the GIL, so ``fit_transform`` and
+``transform`` count the chunks on ``jobs`` threads; the chunks' document frequencies and
+collisions are then added in chunk order, and the rows filled on the threads again. X is
+the same for any ``jobs`` and either path.
+
 Character n-grams (``char_ngrams``) go to the same 2^b columns, by the same recurrence over
 their characters with H(c) = mix(code point of c ⊕ S) (S a fixed salt, so that a character
 n-gram and a word of the same letters fall apart): one feature space for words and
@@ -28,6 +34,7 @@ own; hashed, the row is normalised as a whole.)
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -36,20 +43,23 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from textclf.core import jit
 from textclf.core.chunking import text_chunks
 from textclf.core.hashing import GOLDEN_GAMMA, mix64
 from textclf.core.parallel import ordered_map
 from textclf.core.sparse import count_matrix, stack_rows
 from textclf.errors import SettingsError
 from textclf.features.chars import CharSplitter, char_term_name, token_ranges
-from textclf.features.featurizer import Featurizer
+from textclf.features.featurizer import Featurizer, workers
 from textclf.features.settings import FeatureSettings
-from textclf.features.splitter import Splitter, Vocabulary, encode
+from textclf.features.splitter import Splitter, Vocabulary, characters, encode
 from textclf.features.weighting import (
     check_document_counts,
+    fill_chunks,
     inverse_document_frequency,
     weight_counts,
 )
+from textclf.kernels import hashing as kernels
 
 TOKEN_HASH_CACHE = 1_000_000  # distinct tokens whose H is kept between chunks
 CHAR_SALT = np.uint64(0x243F6A8885A308D3)  # π's first 64 fraction bits: characters' H apart
@@ -127,36 +137,58 @@ def hashed_column(keys: np.ndarray, bits: int) -> np.ndarray:
     return (mix64(keys) >> np.uint64(64 - bits)).astype(np.int32)
 
 
+def token_hashes(tokens: list[str], cache: dict) -> np.ndarray:
+    """H of each token (uint64), from ``cache`` where it holds them (looked up by a C-level
+    map; emptied beyond :data:`TOKEN_HASH_CACHE` tokens; several threads may share it),
+    hashed for the others."""
+    if len(cache) > TOKEN_HASH_CACHE:
+        cache.clear()
+    H = np.fromiter(map(cache.get, tokens, itertools.repeat(0)), np.uint64, len(tokens))
+    for i in np.flatnonzero(H == 0).tolist():  # not cached (or a hash that is 0: rehashed)
+        H[i] = cache.setdefault(tokens[i], token_hash(tokens[i]))
+    return H
+
+
 def hash_chunk(texts: list[str], splitter: Splitter, ngrams: int, bits: int,
                cache: dict | None = None, with_keys: bool = True,
                chars: tuple[CharSplitter, int, int] | None = None
                ) -> tuple[sp.csr_matrix, np.ndarray | None, np.ndarray | None]:
     """Counts per (document, hashed column) of one chunk, and the n-gram keys seen with
     their columns (None, None without ``with_keys``: a worker need not send them).
-    ``chars`` = (splitter, low, high) adds the character n-grams."""
+    ``chars`` = (splitter, low, high) adds the character n-grams.
+
+    Compiled where that pays: the same counts (each row's columns in order of first
+    occurrence rather than sorted) and the distinct keys only."""
+    compiled = jit.worth(characters(texts))
     keys, rows = [], []
     if ngrams >= 1:
         vocabulary = Vocabulary(grow=True)
         tok, doc = encode(texts, splitter, vocabulary)
-        tokens = vocabulary.tokens()
-        cache = {} if cache is None else cache
-        if len(cache) > TOKEN_HASH_CACHE:
-            cache.clear()
-        H = np.fromiter((cache[t] if t in cache else cache.setdefault(t, token_hash(t))
-                         for t in tokens), np.uint64, len(tokens))
-        word_keys, word_rows = ngram_keys(H, tok, doc, ngrams)
-        keys.append(word_keys)
-        rows.append(word_rows)
+        H = token_hashes(vocabulary.tokens(), {} if cache is None else cache)
+        made = (kernels.word_keys(tok, doc, H, ngrams) if compiled
+                else ngram_keys(H, tok, doc, ngrams))
+        keys.append(made[0])
+        rows.append(made[1])
         del tok
     if chars is not None:
         char_splitter, low, high = chars
-        characters = Vocabulary(grow=True)
-        tok, doc = char_splitter.encode(texts, characters)
-        H = char_hashes(np.fromiter(map(ord, characters.tokens()), np.uint64, len(characters)))
-        char_keys, char_rows = char_ngram_keys(tok, doc, H, low, high)
-        keys.append(char_keys)
-        rows.append(char_rows)
+        seen = Vocabulary(grow=True)
+        tok, doc = char_splitter.encode(texts, seen)
+        H = char_hashes(np.fromiter(map(ord, seen.tokens()), np.uint64, len(seen)))
+        made = (kernels.char_keys(tok, doc, H, low, high) if compiled
+                else char_ngram_keys(tok, doc, H, low, high))
+        keys.append(made[0])
+        rows.append(made[1])
     all_keys, all_rows = np.concatenate(keys), np.concatenate(rows)
+    if compiled:
+        indptr, indices, counts = kernels.hashed_counts(all_keys, all_rows.astype(np.int64),
+                                                        bits, len(texts))
+        X = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), 1 << bits))
+        X.has_sorted_indices = False
+        if not with_keys:
+            return X, None, None
+        distinct = kernels.distinct_keys(all_keys)
+        return X, distinct, hashed_column(distinct, bits)
     columns = hashed_column(all_keys, bits)
     all_rows = all_rows.astype(np.int32)
     order = np.argsort(all_rows, kind="stable")  # a few sorted runs: timsort merges them
@@ -194,6 +226,10 @@ class CollisionCounter:
         self.shared = np.zeros(n_columns, bool)
 
     def add(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        if jit.worth(len(keys)):  # one pass, no sort (the same count)
+            kernels.add_collisions(self.first, self.seen, self.shared,
+                                   np.asarray(keys, np.uint64), len(self.seen).bit_length() - 1)
+            return
         keys, where = np.unique(keys, return_index=True)
         columns = columns[where]
         new = ~self.seen[columns]
@@ -232,8 +268,6 @@ class HashingFeaturizer(Featurizer):
         if self.settings.hash_bits is None:
             raise SettingsError("HashingFeaturizer needs hash_bits")
         self.bits = int(self.settings.hash_bits)
-        # hashing is Python work, on processes that pay only on large corpora: 1 unless asked
-        self.jobs = 1 if jobs is None else jobs
         self.terms = BucketNames(1 << self.bits)
         self.document_frequency = np.zeros(1 << self.bits, np.int64)
         self.collisions = CollisionCounter(1 << self.bits)
@@ -241,6 +275,17 @@ class HashingFeaturizer(Featurizer):
         self.chars = None
         self.settle(None)
         self._lock = threading.Lock()
+
+    @property
+    def jobs(self) -> int:
+        """The workers that hash: as asked, else one per core (at most
+        :data:`~textclf.features.featurizer.MAX_AUTO_WORKERS`) with the compiled kernels,
+        which hash without the GIL, and one without them (Python work)."""
+        return workers(self._jobs)
+
+    @jobs.setter
+    def jobs(self, jobs: int | None) -> None:
+        self._jobs = jobs
 
     def settle(self, texts: Sequence[str] | None) -> None:
         """Decide char_ngrams "auto" from ``texts`` (the first chunk when streaming), and
@@ -284,7 +329,10 @@ class HashingFeaturizer(Featurizer):
     def add_counts(self, X: sp.csr_matrix, keys: np.ndarray, columns: np.ndarray) -> None:
         """Add one chunk's counts (and its n-gram keys) to df, N and the collisions."""
         self.collisions.add(keys, columns)
-        self.document_frequency += np.bincount(X.indices, minlength=1 << self.bits)
+        if jit.worth(X.nnz):  # one pass over the chunk's entries, not 2^b
+            kernels.add_document_frequencies(self.document_frequency, X.indices)
+        else:
+            self.document_frequency += np.bincount(X.indices, minlength=1 << self.bits)
         self.n_documents += X.shape[0]
 
     def reset(self) -> None:
@@ -307,26 +355,44 @@ class HashingFeaturizer(Featurizer):
     def fit_transform(self, texts: Iterable[str], labels: Sequence | None = None,
                       sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
         """Document frequencies and collisions from ``texts`` (nb's ratios from ``labels``),
-        and their [X | 1]."""
+        and their [X | 1]. The chunks are counted on ``jobs`` workers, their counts added
+        to df and the collisions in chunk order."""
         self.reset()
-        counts = [self.partial_fit_counts(chunk) for chunk in text_chunks(texts)]
-        if not counts:
+        chunks = iter(text_chunks(texts))
+        first = next(chunks, None)
+        if first is None:
             raise SettingsError("cannot fit the featurizer on zero documents")
-        idf = self.idf
-        parts = [weight_counts(c, self.settings, idf, self.dtype) for c in counts]
-        return self.learn_label_weights(stack_rows(parts, self.n_features, self.dtype), labels,
-                                        sample_weight)
+        with self._lock:
+            self.settle(first)  # char_ngrams "auto", decided before the workers start
+        count = partial(self.hash_counts, cache=self.token_hashes)
+        counts = []
+        for X, keys, columns in ordered_map(count, itertools.chain([first], chunks),
+                                            self.jobs, threads=jit.enabled()):
+            self.add_counts(X, keys, columns)
+            counts.append(X)
+        return self.learn_label_weights(self.weighted(counts), labels, sample_weight)
+
+    def weighted(self, counts: list[sp.csr_matrix]) -> sp.csr_matrix:
+        """[X | 1] of the chunks' counts (emptied as they are used): written in place on
+        the workers by the compiled kernels, or chunk by chunk with numpy."""
+        idf = self.idf if self.settings.uses_idf else np.ones(len(self.terms))
+        if not counts:
+            return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
+        if jit.worth(sum(c.nnz for c in counts)):
+            return fill_chunks(counts, None, None, [c.nnz for c in counts], len(self.terms),
+                               self.settings, idf, self.dtype, self.jobs)
+        parts = [weight_counts(counts.pop(0), self.settings, idf, self.dtype)
+                 for _ in range(len(counts))]
+        return stack_rows(parts, self.n_features, self.dtype)
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """[X | 1] of ``texts`` (columns by hash: nothing is unknown)."""
         self.check_fitted()
-        idf = self.idf if self.settings.uses_idf else None
         count = partial(self.hash_counts, with_keys=False)
-        parts = [weight_counts(result[0], self.settings, idf, self.dtype)
-                 for result in ordered_map(count, text_chunks(texts), self.jobs, threads=False)]
-        if not parts:
-            return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
-        return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
+        counts = [result[0] for result in ordered_map(count, text_chunks(texts),
+                                                      self.jobs,
+                                                      threads=jit.enabled())]
+        return self.apply_label_weights(self.weighted(counts))
 
     def named_occurrences(self, text: str) -> list[tuple[int, int, int, str]]:
         found = super().named_occurrences(text)

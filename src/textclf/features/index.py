@@ -7,11 +7,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from textclf.core import jit
 from textclf.core.hashing import fibonacci_slots
 from textclf.core.sparse import ranks_within
 from textclf.errors import SettingsError
 from textclf.features.counting import level_positions
 from textclf.features.splitter import Vocabulary
+from textclf.kernels.ngrams import int_table
 
 
 class IntTable:
@@ -19,14 +21,20 @@ class IntTable:
 
     Open addressing with linear probing in a table of 2^b ≥ 2·n slots: a key starts at
     slot h(key) = (key · φ mod 2^64) >> (64 − b) and moves one slot on while it finds
-    another key. A lookup follows the same path for all queries at once, round by round;
-    with the table at most half full a round settles most of the queries that remain.
-    For random codes this is several times faster than a binary search (``searchsorted``).
+    another key (the keys are distinct; a compiled loop inserts them where that pays). A
+    lookup follows the same path for all queries at once, round by round; with the table
+    at most half full a round settles most of the queries that remain. For random codes
+    this is several times faster than a binary search (``searchsorted``).
     """
 
     def __init__(self, keys: np.ndarray, values: np.ndarray):
         keys = np.asarray(keys, np.int64)
         self.bits = max(int(2 * len(keys)).bit_length(), 4)
+        if jit.worth(len(keys)):  # the same table, filled by one compiled pass
+            self.keys, self.values = int_table(np.ascontiguousarray(keys),
+                                               np.ascontiguousarray(values, np.int64),
+                                               self.bits)
+            return
         size = 1 << self.bits
         self.keys = np.full(size, -1, np.int64)
         self.values = np.full(size, -1, np.int64)
@@ -93,6 +101,7 @@ class GramIndex:
         self.unigram_column[T[unigrams, 0]] = unigrams
         self.tables: list[IntTable] = []
         self.columns: list[np.ndarray] = []
+        self._flat: tuple[np.ndarray, ...] | None = None
         prefix_id = T[:, 0].copy()
         for k in range(2, n + 1):
             longer = np.flatnonzero(length >= k)
@@ -121,6 +130,22 @@ class GramIndex:
         T[rows, ranks_within(length)] = flat
         return cls(tokens, T, length)
 
+    def flat_tables(self) -> tuple[np.ndarray, ...]:
+        """The level tables side by side, for :func:`textclf.kernels.ngrams.term_counts`:
+        ``(keys, values, bits, starts, level_column, column_starts)``, table L's slots
+        ``keys[starts[L]:]`` (2^bits[L] of them), its prefixes' columns
+        ``level_column[column_starts[L]:]``."""
+        if self._flat is None:
+            sizes = [len(table.keys) for table in self.tables]
+            column_sizes = [len(column) for column in self.columns]
+            self._flat = (side_by_side([t.keys for t in self.tables], np.int64),
+                          side_by_side([t.values for t in self.tables], np.int64),
+                          np.array([t.bits for t in self.tables], np.int64),
+                          np.cumsum([0, *sizes[:-1]], dtype=np.int64),
+                          side_by_side(self.columns, np.int32),
+                          np.cumsum([0, *column_sizes[:-1]], dtype=np.int64))
+        return self._flat
+
     def token_vocabulary(self) -> Vocabulary:
         vocabulary = Vocabulary(grow=False)
         vocabulary.ids = self.vocabulary
@@ -142,3 +167,8 @@ class GramIndex:
             columns.append(column[hit])
             prev = current
         return np.concatenate(rows), np.concatenate(columns)
+
+
+def side_by_side(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    """The arrays one after the other, in ``dtype`` (empty for none)."""
+    return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)

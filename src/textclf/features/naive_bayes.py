@@ -36,8 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from textclf.core import jit
 from textclf.core.sparse import normalize_rows
 from textclf.errors import DataError, SettingsError
+from textclf.kernels import rows as row_kernels
 
 
 def class_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int,
@@ -57,6 +59,11 @@ def present_totals(X: sp.csr_matrix, y: np.ndarray, n_classes: int,
     value), bias excluded (X's first ``n_columns`` columns): one bincount over (class,
     column) of the stored entries."""
     n_columns = X.shape[1] - 1 if n_columns is None else n_columns
+    if jit.worth(X.nnz):  # one compiled pass over X's entries, in the same order
+        s = np.zeros(0) if weights is None else np.asarray(weights, dtype=np.float64)
+        return row_kernels.present_totals(X.indptr.astype(np.int64, copy=False),
+                                          X.indices.astype(np.int32, copy=False),
+                                          np.asarray(y, np.int64), s, n_columns, n_classes)
     row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     keep = X.indices < n_columns
     cell = np.asarray(y)[row_of[keep]] * n_columns + X.indices[keep]
@@ -179,8 +186,13 @@ class NaiveBayesScale:
 
     def apply(self, X: sp.csr_matrix) -> sp.csr_matrix:
         """x ← s ⊙ x scaled to unit length, the bias column left at 1 (in place)."""
-        bias_at = np.flatnonzero(X.indices == X.shape[1] - 1)
         scale = np.append(self.scale, 1.0).astype(X.dtype)
+        if jit.worth(X.nnz) and X.data.flags.c_contiguous:  # X.data scaled in place
+            row_kernels.scale_rows(X.indptr.astype(np.int64, copy=False),
+                                   X.indices.astype(np.int32, copy=False), X.data, scale,
+                                   X.shape[1] - 1, 0, X.shape[0])
+            return X
+        bias_at = np.flatnonzero(X.indices == X.shape[1] - 1)
         X.data *= scale[X.indices]
         X.data[bias_at] = 0.0  # out of the norms (and of the rows' scaling) ...
         normalize_rows(X)

@@ -123,14 +123,15 @@ class Splitter:
             return raw, []
         return raw, distinct.tobytes().decode("utf-8", "surrogatepass").split("\n")
 
-    def distinct_pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
+    def distinct_pieces(self, texts: Sequence[str], compiled: bool = False
+                        ) -> tuple[np.ndarray, list]:
         """``(raw, distinct)``: the pieces of :meth:`pieces` numbered by value.
 
         ``distinct`` lists each distinct piece once, in the order of first occurrence, and
-        ``raw[i]`` is the number of the i-th piece in it (int64). With :mod:`textclf.core.jit`
-        on, a compiled kernel numbers the pieces without making them Python objects.
+        ``raw[i]`` is the number of the i-th piece in it (int64). ``compiled``: a compiled
+        kernel numbers the pieces without making them Python objects.
         """
-        if self.fast and jit.enabled():
+        if self.fast and compiled:
             raw, words = self.distinct_words(texts)
             return raw, [word.encode("utf-8", "surrogatepass") for word in words]
         pieces = self.pieces(texts)
@@ -196,6 +197,15 @@ class Vocabulary:
                            len(tokens))
 
 
+def characters(texts: Sequence[str]) -> int:
+    """How many characters ``texts`` hold (0 where one is no string: the numpy path then
+    names it)."""
+    try:
+        return sum(map(len, texts))
+    except TypeError:
+        return 0
+
+
 def encode(
     texts: Sequence[str], splitter: Splitter, vocabulary: Vocabulary
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -207,7 +217,7 @@ def encode(
     Returns ``(tok, doc)``: int64 arrays of equal length, ``doc`` non-decreasing in
     0..len(texts)−1.
     """
-    compiled = jit.enabled()
+    compiled = jit.worth(characters(texts))
     # the distinct-piece number of each position, and the distinct pieces
     if splitter.fast and compiled:
         raw, words = splitter.distinct_words(texts)

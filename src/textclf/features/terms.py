@@ -106,21 +106,61 @@ class TermNames(Sequence):
 def pack_terms(terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The terms as one UTF-8 buffer and the offsets where each starts (and the last ends):
     term j is ``utf8[offsets[j]:offsets[j + 1]]``. Two arrays for the model file, whatever
-    the characters of the terms, instead of a JSON list of strings."""
-    encoded = [term.encode("utf-8", "surrogatepass") for term in terms]
-    offsets = np.zeros(len(encoded) + 1, np.int64)
-    np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return np.frombuffer(b"".join(encoded), np.uint8).copy(), offsets
+    the characters of the terms, instead of a JSON list of strings.
+
+    Encoded in one call where one character (a newline, or another ASCII character) is in
+    no term: the terms joined by it, encoded, and the separators cut out of the bytes.
+    """
+    terms = list(terms)
+    separator, joined = joined_apart(terms)
+    if separator is None:  # every candidate occurs in a term: one encoding per term
+        encoded = [term.encode("utf-8", "surrogatepass") for term in terms]
+        offsets = np.zeros(len(encoded) + 1, np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return np.frombuffer(b"".join(encoded), np.uint8).copy(), offsets
+    data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)
+    cut = data == ord(separator)  # the separators, and nothing else (checked absent)
+    offsets = np.zeros(len(terms) + 1, np.int64)
+    if len(terms):
+        # byte j of the joined text holds a term's byte unless it is a separator
+        ends = np.flatnonzero(cut) - np.arange(np.count_nonzero(cut))
+        offsets[1:-1] = ends
+        offsets[-1] = len(data) - len(terms) + 1
+    return data[~cut].copy(), offsets
+
+
+def joined_apart(terms: list[str]) -> tuple[str | None, str]:
+    """(c, c.join(terms)) for an ASCII control character c that is in no term (a
+    newline where it can be), or (None, "")."""
+    for candidate in ("\n", *map(chr, range(1, 32))):
+        joined = candidate.join(terms)
+        if joined.count(candidate) == max(len(terms) - 1, 0):
+            return candidate, joined
+    return None, ""
 
 
 def unpack_terms(utf8: np.ndarray, offsets: np.ndarray) -> list[str]:
-    """The terms :func:`pack_terms` packed; a ``ValueError`` if the arrays do not fit."""
+    """The terms :func:`pack_terms` packed; a ``ValueError`` if the arrays do not fit.
+
+    Decoded in one call where some ASCII byte is in no term: that byte is put between the
+    terms, and the decoded text split at it. (No multi-byte character spans an ASCII byte,
+    so each term decodes as it would alone.)
+    """
     if utf8.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 \
             or offsets[-1] != len(utf8) or np.any(np.diff(offsets) < 0):
         raise ValueError("the term offsets do not fit the term bytes")
-    data = utf8.tobytes()
-    bounds = offsets.tolist()
+    n = len(offsets) - 1
+    present = np.bincount(utf8, minlength=256)[:128]
+    free = np.flatnonzero(present[1:] == 0) + 1  # ASCII bytes in no term (not NUL)
     try:
+        if n and len(free):
+            separator = int(free[free == 10][0]) if present[10] == 0 else int(free[0])
+            spaced = np.full(len(utf8) + n - 1, separator, np.uint8)
+            # byte i of term j goes to i + j: one separator before each term but the first
+            spaced[np.arange(len(utf8)) + np.repeat(np.arange(n), np.diff(offsets))] = utf8
+            return spaced.tobytes().decode("utf-8", "surrogatepass").split(chr(separator))
+        data = utf8.tobytes()
+        bounds = offsets.tolist()
         return [data[a:b].decode("utf-8", "surrogatepass")
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     except UnicodeDecodeError as err:

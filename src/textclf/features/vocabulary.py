@@ -46,11 +46,12 @@ from textclf.features.terms import (
 from textclf.features.tokenizer import naive_count_matrix
 from textclf.features.weighting import (
     check_document_counts,
-    count_values,
+    fill_chunks,
+    fill_weighted,
     inverse_document_frequency,
     weight_counts,
 )
-from textclf.kernels.rows import fill_rows
+from textclf.kernels.ngrams import term_counts
 
 UNITS = ("words", "chars")
 
@@ -187,11 +188,15 @@ class VocabularyFeaturizer(Featurizer):
         kept_nnz = [int(counts[final[cmap] >= 0].sum())  # each chunk's kept entries
                     for counts, cmap in zip(chunk_df, merged.column_maps, strict=True)]
         del chunk_df
-        out = RowFiller(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
-                        self.dtype)
         if jit.enabled():  # each chunk's rows written in place, on all threads
-            self._fill_compiled(out, chunks, merged.column_maps, final, kept_nnz, threads)
+            counts = [chunk.X for chunk in chunks]
+            chunks.clear()  # each chunk's counts freed once its rows are written
+            X = fill_chunks(counts, merged.column_maps, final, kept_nnz, len(kept),
+                            self.settings, self.idf, self.dtype, threads)
         else:
+            out = RowFiller(sum(kept_nnz) + self.n_documents, self.n_documents, len(kept) + 1,
+                            self.dtype)
+
             def weighted(c: int) -> sp.csr_matrix:  # chunk c's rows of X, its counts freed
                 chunk, column_map = chunks[c], merged.column_maps[c]
                 chunks[c] = merged.column_maps[c] = None  # type: ignore[call-overload]
@@ -201,36 +206,9 @@ class VocabularyFeaturizer(Featurizer):
                 out.append(part)
                 del part
                 release_free_memory()  # so the chunk's pages do not add to X's
+            X = out.matrix()
         self.terms = TermNames(tokens, T, length, self.joiner)  # spelled out when asked for
-        return out.matrix()
-
-    def _fill_compiled(self, out: RowFiller, chunks: list, column_maps: list,
-                       final: np.ndarray, kept_nnz: list[int], threads: int) -> None:
-        """Fill ``out`` with every chunk's rows of [X | 1] by
-        :func:`textclf.kernels.rows.fill_rows`: chunk c's rows and entries go where the
-        chunks before it end (known from ``kept_nnz``), so the chunks fill in parallel."""
-        n_rows = [chunk.X.shape[0] for chunk in chunks]
-        first_row = np.cumsum([0, *n_rows])
-        first_entry = np.cumsum([0, *(k + n for k, n in zip(kept_nnz, n_rows, strict=True))])
-        n_columns = out.n_columns - 1
-        idf = self.idf.astype(self.dtype)
-        tfidf = self.settings.uses_idf
-
-        def fill(c: int) -> None:  # chunk c's rows of X, its counts freed
-            counts, column_of = chunks[c].X, final[column_maps[c]]
-            chunks[c] = column_maps[c] = None
-            index, value = count_values(counts.data, self.settings, self.dtype)
-            end = fill_rows(counts.indptr.astype(np.int64), counts.indices,
-                            index.astype(np.int32), column_of, n_columns, value, idf,
-                            tfidf, out.indptr, out.indices, out.data, first_row[c],
-                            first_entry[c])
-            if end != first_entry[c + 1]:
-                raise RuntimeError(f"chunk {c} filled {end - first_entry[c]} entries of X, "
-                                   f"expected {first_entry[c + 1] - first_entry[c]}")
-
-        for _ in ordered_map(fill, range(len(chunks)), threads, ahead=1):
-            release_free_memory()  # so the chunk's pages do not add to X's
-        out.row, out.at = int(first_row[-1]), int(first_entry[-1])
+        return X
 
     # transforming --------------------------------------------------------------------------------
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
@@ -248,11 +226,24 @@ class VocabularyFeaturizer(Featurizer):
         return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
 
     def transform_chunk(self, texts: list[str]) -> sp.csr_matrix:
-        """[X | 1] of one chunk of texts."""
+        """[X | 1] of one chunk of texts: the numpy steps, or compiled
+        (:func:`textclf.kernels.ngrams.term_counts`, then :func:`fill_weighted`) where that
+        pays; the same matrix either way."""
         index = self.index()
         tok, doc = self.splitter.encode(texts, index.token_vocabulary())
-        rows, columns = index.columns_of(tok, doc)
-        return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
+        if not jit.worth(len(tok)):
+            rows, columns = index.columns_of(tok, doc)
+            return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
+        with self._lock:
+            flat = index.flat_tables()
+        indptr, indices, counts = term_counts(tok, doc, len(texts), len(self.terms),
+                                              index.unigram_column, *flat, index.V)
+        out = RowFiller(len(indices) + len(texts), len(texts), self.n_features, self.dtype)
+        counts = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), len(self.terms)))
+        out.row = len(texts)
+        out.at = fill_weighted(out, counts, None, self.settings, self.idf.astype(self.dtype),
+                               0, 0)
+        return out.matrix()
 
     def index(self) -> GramIndex:
         """The lookup from token ids to columns (built from the terms on first use)."""

@@ -12,9 +12,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.core.sparse import add_bias_column, normalize_rows, reorder_rows
+from textclf.core.memory import release_free_memory
+from textclf.core.parallel import ordered_map
+from textclf.core.sparse import RowFiller, add_bias_column, normalize_rows, reorder_rows
 from textclf.errors import SettingsError
 from textclf.features.settings import FeatureSettings
+from textclf.kernels.rows import fill_rows
 
 LARGEST_TABLE_COUNT = 1 << 16  # beyond this, the table covers only the counts that occur
 MAX_DOCUMENTS = 2**53  # training documents counted: integers float64 holds exactly
@@ -90,3 +93,59 @@ def weight_counts(counts: sp.csr_matrix, settings: FeatureSettings, idf: np.ndar
         X.data *= idf[X.indices].astype(dtype)
         normalize_rows(X)
     return add_bias_column(X)
+
+
+def fill_weighted(out: RowFiller, counts: sp.csr_matrix, column_of: np.ndarray | None,
+                  settings: FeatureSettings, idf: np.ndarray, row0: int, at0: int) -> int:
+    """Write the rows of [X | 1] that :func:`weight_counts` makes of ``counts`` (over their
+    own columns; ``column_of[j]``: column j's column of X, −1 to drop it; None: the counts'
+    columns are X's) into ``out`` from row ``row0`` and entry ``at0`` on, compiled
+    (:func:`textclf.kernels.rows.fill_rows`: the same values bit for bit, on any thread).
+    ``idf`` in X's dtype. Returns the entry after the last one written.
+
+    Where X's columns are many for the chunk (hashed ones), each row's columns are put in
+    order by their ranks among the chunk's columns (a sort of those), not by X's columns.
+    """
+    index, value = count_values(counts.data, settings, out.data.dtype)
+    indices = counts.indices.astype(np.int32, copy=False)
+    ranked = np.zeros(0, np.int32)
+    if column_of is None and out.n_columns > 4 * counts.nnz + 1024:
+        ranked = np.unique(indices)
+        indices = np.searchsorted(ranked, indices).astype(np.int32)
+    return fill_rows(counts.indptr.astype(np.int64, copy=False), indices, index.astype(np.int32),
+                     np.zeros(0, np.int32) if column_of is None
+                     else column_of.astype(np.int32, copy=False), ranked,
+                     out.n_columns - 1, value, idf, settings.uses_idf, out.indptr,
+                     out.indices, out.data, row0, at0)
+
+
+def fill_chunks(counts: list[sp.csr_matrix], column_maps: list[np.ndarray] | None,
+                final: np.ndarray | None, kept: list[int], n_columns: int,
+                settings: FeatureSettings, idf: np.ndarray, dtype,
+                threads: int) -> sp.csr_matrix:
+    """[X | 1] (|F| = ``n_columns``) of the chunks' counts, each chunk's rows written in
+    place by :func:`fill_weighted` on ``threads`` threads: chunk c's rows and entries go
+    where the chunks before it end, known from ``kept[c]``, its entries that have a column.
+    Chunk c's column j is X's column ``final[column_maps[c][j]]`` (None: the counts'
+    columns are X's). Each chunk's counts and map are dropped from the lists once
+    written."""
+    n_rows = [c.shape[0] for c in counts]
+    first_row = np.cumsum([0, *n_rows])
+    first_entry = np.cumsum([0, *(k + n for k, n in zip(kept, n_rows, strict=True))])
+    out = RowFiller(int(first_entry[-1]), int(first_row[-1]), n_columns + 1, dtype)
+    idf = idf.astype(dtype)
+
+    def fill(c: int) -> None:
+        chunk, columns = counts[c], None if column_maps is None else final[column_maps[c]]
+        counts[c] = None  # type: ignore[call-overload]
+        if column_maps is not None:
+            column_maps[c] = None  # type: ignore[call-overload]
+        end = fill_weighted(out, chunk, columns, settings, idf, first_row[c], first_entry[c])
+        if end != first_entry[c + 1]:
+            raise RuntimeError(f"chunk {c} filled {end - first_entry[c]} entries of X, "
+                               f"expected {first_entry[c + 1] - first_entry[c]}")
+
+    for _ in ordered_map(fill, range(len(counts)), threads, ahead=1):
+        release_free_memory()  # so the chunk's pages do not add to X's
+    out.row, out.at = int(first_row[-1]), int(first_entry[-1])
+    return out.matrix()

@@ -17,6 +17,9 @@ with the term before it (at most 255) and the rest of it in UTF-8, the rests sep
 the byte 0xFF, which UTF-8 never uses. Document frequencies become uint16 or uint32, and
 idf is not stored where it is exactly ln((1 + N)/(1 + df)) + 1 of those (it is recomputed
 on loading). The nb ratios are stored as float32 where θ is quantised (else as they are).
+All the featuriser's arrays then go into one xz stream (LZMA, stdlib ``lzma``): the front-coded
+terms, the document frequencies and the ratios share one context, which makes them about 40 %
+smaller than deflating each array apart; decoding it is a copy's cost (50 ms for IMDB's).
 
 **Pruning** (``--prune-below ε``): the terms whose weights are all below ε in absolute value
 (every output's θⱼₖ, or every unit's W₁ row) are dropped from the vocabulary and θ. With
@@ -26,8 +29,11 @@ them.
 
 from __future__ import annotations
 
+import lzma
+
 import numpy as np
 
+from textclf.core.modelfile import ALLOWED_DTYPES, MAX_EXPANSION
 from textclf.errors import SettingsError
 from textclf.features.terms import pack_terms
 from textclf.features.weighting import inverse_document_frequency
@@ -36,6 +42,9 @@ QUANTIZERS = ("int8", "float16")
 SEPARATOR = 0xFF  # never a byte of UTF-8
 MAX_PREFIX = 255
 PER_TERM = ("document_frequency", "idf", "nb_scale")  # a vocabulary's arrays, a value a term
+PACKED = "featurizer.packed"  # the one xz stream of the featuriser's arrays
+XZ_PRESET = 6  # 8 MiB dictionary: decoding needs about 9 MiB
+XZ_MEMORY = 32 << 20  # the most memory decoding a stream may ask for (a file's is untrusted)
 
 
 # θ -------------------------------------------------------------------------------------------
@@ -201,7 +210,60 @@ def encode(meta: dict, arrays: dict[str, np.ndarray], model, spec: dict) -> None
             kind = next(k.rsplit(".", 1)[1] for k in stored if k.rsplit(".", 1)[1] in
                         ("int8", "float16", "float32"))
             record["parameters"][name] = {"as": kind, "shape": list(np.shape(W))}
+    names = [k for k in arrays if k.startswith("featurizer.")]
+    if names:
+        arrays[PACKED], record["packed"] = pack_arrays({k: arrays.pop(k) for k in names})
     meta["compression"] = record
+
+
+def pack_arrays(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, list[dict]]:
+    """The arrays' bytes, one after the other, in one xz stream (uint8), and what each one
+    is: its name, dtype and shape, in order."""
+    layout = [{"name": name, "dtype": str(a.dtype), "shape": list(a.shape)}
+              for name, a in arrays.items()]
+    compressor = lzma.LZMACompressor(preset=XZ_PRESET)
+    stream = b"".join([*(compressor.compress(np.ascontiguousarray(a).tobytes())
+                         for a in arrays.values()), compressor.flush()])
+    return np.frombuffer(stream, np.uint8).copy(), layout
+
+
+def unpack_arrays(stream: np.ndarray, layout: object) -> dict[str, np.ndarray]:
+    """The arrays :func:`pack_arrays` packed; a ``SettingsError`` where the layout is not a
+    list of featuriser arrays of allowed dtypes, or the stream does not decode to exactly
+    their bytes. What decoding may allocate is bounded before it starts: the listed bytes
+    at most :data:`MAX_EXPANSION` times the stream's (as a zip member's), the decoder's
+    memory at most :data:`XZ_MEMORY`."""
+    if not (isinstance(layout, list) and all(
+            isinstance(e, dict) and isinstance(e.get("name"), str)
+            and e["name"].startswith("featurizer.") and e.get("dtype") in ALLOWED_DTYPES
+            and isinstance(e.get("shape"), list)
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                    for n in e["shape"]) for e in layout)):
+        raise SettingsError("the packed arrays' layout is not a list of featuriser arrays "
+                            "with a name, an allowed dtype and a shape")
+    if stream.dtype != np.uint8 or stream.ndim != 1:
+        raise SettingsError(f"the packed arrays are {stream.dtype}{list(stream.shape)}, not "
+                            "bytes")
+    sizes = [int(np.prod(e["shape"], dtype=object)) * np.dtype(e["dtype"]).itemsize
+             for e in layout]
+    total = sum(sizes)
+    if total > MAX_EXPANSION * len(stream) + 1024:
+        raise SettingsError(f"the packed arrays claim {total} bytes from a stream of "
+                            f"{len(stream)}")
+    decoder = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMORY)
+    try:
+        data = decoder.decompress(stream.tobytes(), max_length=total)
+    except lzma.LZMAError as err:
+        raise SettingsError(f"the packed arrays cannot be decoded ({err})") from err
+    if len(data) != total or not decoder.eof or decoder.unused_data:
+        raise SettingsError(f"the packed arrays' stream does not hold exactly the {total} "
+                            "bytes its layout lists")
+    arrays, at = {}, 0
+    for entry, size in zip(layout, sizes, strict=True):
+        arrays[entry["name"]] = np.frombuffer(data, entry["dtype"], size // np.dtype(
+            entry["dtype"]).itemsize if size else 0, at).reshape(entry["shape"]).copy()
+        at += size
+    return arrays
 
 
 def decode(meta: dict, arrays: dict[str, np.ndarray]) -> tuple[dict, dict[str, np.ndarray]]:
@@ -210,6 +272,11 @@ def decode(meta: dict, arrays: dict[str, np.ndarray]) -> tuple[dict, dict[str, n
     KeyError) where they do not fit."""
     record = meta["compression"]
     arrays, featurizer_meta = dict(arrays), meta["featurizer"]
+    if PACKED in arrays or "packed" in record:  # (files of textclf 0.1 deflated each array)
+        if PACKED not in arrays:
+            raise SettingsError("the compression record lists packed arrays but the file "
+                                "holds none")
+        arrays |= unpack_arrays(arrays.pop(PACKED), record.get("packed"))
     if record.get("vocabulary") == "front-coded":
         featurizer = {k.removeprefix("featurizer."): arrays.pop(k)
                       for k in [k for k in arrays if k.startswith("featurizer.")]}

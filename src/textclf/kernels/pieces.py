@@ -26,7 +26,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@jit.kernel
+@jit.kernel("(Array(uint8, 1, 'C', readonly=True), int64)", stage=0)
 def number_pieces(data: np.ndarray, separator: int = SPACE) -> tuple[np.ndarray, np.ndarray,
                                                                       np.ndarray]:
     """``(raw, starts, lengths)``: the distinct-piece number of every piece of ``data``
@@ -44,7 +44,8 @@ def number_pieces(data: np.ndarray, separator: int = SPACE) -> tuple[np.ndarray,
             inside = False
     bits = 12  # the table grows (doubles) whenever it would be more than half full
     mask = (1 << bits) - 1
-    table = np.full(1 << bits, -1, np.int64)  # slot -> distinct piece number
+    table = np.empty(1 << bits, np.int64)  # slot -> distinct piece number
+    table[:] = -1
     raw = np.empty(n_pieces, np.int64)
     starts = np.empty(n_pieces, np.int64)
     lengths = np.empty(n_pieces, np.int64)
@@ -75,7 +76,8 @@ def number_pieces(data: np.ndarray, separator: int = SPACE) -> tuple[np.ndarray,
                 if 2 * n_distinct > mask:
                     bits += 1
                     mask = (1 << bits) - 1
-                    table = np.full(mask + 1, -1, np.int64)
+                    table = np.empty(mask + 1, np.int64)
+                    table[:] = -1
                     for e in range(n_distinct):  # re-insert every distinct piece
                         slot = np.int64(hashes[e] & np.uint64(mask))
                         while table[slot] >= 0:
@@ -98,13 +100,16 @@ def number_pieces(data: np.ndarray, separator: int = SPACE) -> tuple[np.ndarray,
 
 
 
-@jit.kernel
+@jit.kernel("(Array(uint8, 1, 'C', readonly=True), int64[::1], int64[::1], int64)", stage=0)
 def joined_pieces(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                   separator: int) -> np.ndarray:
     """The pieces ``data[starts[u] : starts[u] + lengths[u]]``, in order, with the byte
     ``separator`` between them: one buffer, decoded in one call instead of one per piece."""
     n = len(starts)
-    out = np.empty(max(lengths.sum() + n - 1, 0), np.uint8)
+    size = n - 1
+    for u in range(n):
+        size += lengths[u]
+    out = np.empty(max(size, 0), np.uint8)
     at = 0
     for u in range(n):
         if u:
@@ -116,7 +121,7 @@ def joined_pieces(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     return out
 
 
-@jit.kernel
+@jit.kernel("(int64[::1], boolean[::1], int64[::1], int64[::1], int64[::1])", stage=0)
 def expand_pieces(raw: np.ndarray, is_mark: np.ndarray, lengths: np.ndarray,
                   starts: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(tok, doc)``: the token ids of the pieces in order, and each one's document.

@@ -34,7 +34,9 @@ from textclf.core import jit
 RESCALE_BELOW = 1e-9  # fold s into v before it underflows (SparseSGD uses it too)
 
 
-@jit.kernel
+@jit.kernel(*jit.floats("(F[::1], int64[::1], int32[::1], F[::1], float64[::1], float64[::1], "
+                        "int64[::1], int64, int64, int64, float64[::1], int64, float64, float64, "
+                        "float64)"), stage=5)
 def logistic_batches(v, indptr, indices, data, y, weights, order, start, stop, batch_size,
                      etas, bias, bias_rate, l2, scale):
     """Logistic regression: the mini-batch steps over rows ``order[start:stop]``.
@@ -93,7 +95,8 @@ def logistic_batches(v, indptr, indices, data, y, weights, order, start, stop, b
     return loss, correct, scale
 
 
-@jit.kernel
+@jit.kernel(*jit.floats("(F[:, ::1], int64[::1], int32[::1], F[::1], int64[::1], int64, int64, "
+                        "float64[:, ::1], float64, float64, int64, float64, float64)"), ahead=False)
 def step_matrix(V, indptr, indices, data, order, first, m, error, eta, scale, bias,
                 bias_rate, l2):
     """One batch's step of a matrix θ = s·V, (|F|+1) × K, from each row's error term
@@ -125,7 +128,9 @@ def step_matrix(V, indptr, indices, data, order, first, m, error, eta, scale, bi
     return scale
 
 
-@jit.kernel
+@jit.kernel(*jit.floats("(F[:, ::1], int64[::1], int32[::1], F[::1], int64[::1], float64[::1], "
+                        "int64[::1], int64, int64, int64, float64[::1], int64, float64, float64, "
+                        "float64)"), ahead=False)
 def softmax_batches(V, indptr, indices, data, y, weights, order, start, stop, batch_size,
                     etas, bias, bias_rate, l2, scale):
     """Softmax regression: the mini-batch steps over rows ``order[start:stop]``.
@@ -179,7 +184,9 @@ def softmax_batches(V, indptr, indices, data, y, weights, order, start, stop, ba
     return loss, correct, scale
 
 
-@jit.kernel
+@jit.kernel(*jit.floats("(F[:, ::1], int64[::1], int32[::1], F[::1], uint8[:, ::1], float64[::1], "
+                        "int64[::1], int64, int64, int64, float64[::1], int64, float64, float64, "
+                        "float64)"), ahead=False)
 def multilabel_batches(V, indptr, indices, data, Y, weights, order, start, stop, batch_size,
                        etas, bias, bias_rate, l2, scale):
     """Multi-label logistic regression: the mini-batch steps over rows ``order[start:stop]``.

@@ -8,14 +8,20 @@ Training them is the job of :mod:`textclf.training` (``textclf.LogisticRegressio
 siblings add ``fit`` to these classes).
 """
 
-from textclf.models.base import Model
-from textclf.models.catalog import MODEL_KINDS
-from textclf.models.logistic import LogisticRegression
-from textclf.models.mlp import FeedForwardNetwork
-from textclf.models.multilabel import MultiLabelLogisticRegression
-from textclf.models.settings import LINEAR_KINDS, MODEL_CHOICES, ModelSettings
-from textclf.models.softmax import SoftmaxRegression
-from textclf.models.sparse_gradient import RowSparse
+from textclf.core.exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
+    "Model": "textclf.models.base",
+    "MODEL_KINDS": "textclf.models.catalog",
+    "LogisticRegression": "textclf.models.logistic",
+    "FeedForwardNetwork": "textclf.models.mlp",
+    "MultiLabelLogisticRegression": "textclf.models.multilabel",
+    "LINEAR_KINDS": "textclf.models.settings",
+    "MODEL_CHOICES": "textclf.models.settings",
+    "ModelSettings": "textclf.models.settings",
+    "SoftmaxRegression": "textclf.models.softmax",
+    "RowSparse": "textclf.models.sparse_gradient",
+})
 
 __all__ = [
     "LINEAR_KINDS",
