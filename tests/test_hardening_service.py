@@ -132,7 +132,9 @@ def test_explanations_in_flight_never_starve_the_health_probes(roomy):
         thread.join(timeout=60)
     http.close()
     assert statuses == [200] * 42
-    assert latencies and max(latencies) < 1.0, latencies
+    # answered while the flood ran, each in far less than the flood takes (a loaded CI
+    # machine may pause a probe for a moment; a starved one waited for tens of seconds)
+    assert len(latencies) >= 2 and max(latencies) < 3.0, latencies
 
 
 # 2. slow clients ----------------------------------------------------------------------------------

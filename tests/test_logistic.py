@@ -249,7 +249,7 @@ def test_history_has_dev_scores_and_callback_runs_each_epoch() -> None:
         ({"eta": 0.0}, r"eta must be a number > 0, got 0.0"),
         ({"eta": -0.5}, r"eta must be a number > 0, got -0.5"),
         ({"eta": float("nan")}, r"eta must be a number > 0, got nan"),
-        ({"epochs": 0}, "epochs must be an integer ≥ 1, got 0"),
+        ({"epochs": 0}, "epochs must be an integer ≥ 1 and ≤ 1,000,000, got 0"),
         ({"batch_size": 0}, "batch_size must be an integer ≥ 1, got 0"),
         ({"batch_size": -4}, "batch_size must be an integer ≥ 1, got -4"),
         ({"init": "ones"}, "init must be one of zeros, random, got 'ones'"),

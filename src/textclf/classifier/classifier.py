@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,15 +19,23 @@ from textclf.explain.contributions import explain
 from textclf.explain.inspection import ModelSummary, inspect_model, top_features
 from textclf.explain.records import Explanation
 from textclf.fitting import compression, persistence
-from textclf.fitting.cluster import fit_cluster
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.incremental import PartialFit, continue_fit
-from textclf.fitting.pipeline import fit
 from textclf.fitting.problem import check_network
-from textclf.fitting.run import RunOptions
-from textclf.fitting.settings import ARGUMENTS, DecisionSettings, FitSettings, signature
-from textclf.fitting.streaming import DEFAULT_CHUNK_DOCS, fit_stream
-from textclf.training.loop import EpochCallback
+from textclf.fitting.settings import (
+    ARGUMENTS,
+    DEFAULT_CHUNK_DOCS,
+    DecisionSettings,
+    FitSettings,
+    RunOptions,
+    signature,
+)
+from textclf.training.history import EpochCallback
+
+if TYPE_CHECKING:
+    from textclf.fitting.incremental import PartialFit
+
+# The ways of training (textclf.fitting's routes) are imported by the method that runs one:
+# a command that only predicts does not pay for them.
 
 
 class FittedPart:
@@ -185,6 +193,8 @@ class TextClassifier:
         go on; ``resume``: go on from it (see :mod:`textclf.fitting.checkpoints`);
         ``sign_key`` signs the checkpoints (and checks the one resumed).
         """
+        from textclf.fitting.pipeline import fit
+
         self.fitted, self._partial = None, None
         self.fitted = fit(self.settings, texts, labels, dev_texts=dev_texts,
                           dev_labels=dev_labels, sample_weight=sample_weight,
@@ -216,6 +226,8 @@ class TextClassifier:
         once beforehand (``shuf`` for line formats). ``dev``: (texts, labels) or (texts,
         labels, weights).
         """
+        from textclf.fitting.streaming import fit_stream
+
         self.fitted, self._partial = None, None
         self.fitted = fit_stream(self.settings, open_documents, dev, chunk_docs,
                                  self.run_options(on_epoch_end, checkpoint, resume, sign_key,
@@ -234,6 +246,8 @@ class TextClassifier:
         labels; ``extend_vocabulary`` adds the new documents' terms (rows of θ at 0).
         ``training``: training settings to change (epochs, eta, ...). Returns the number of
         terms added (docs/continued-training.md)."""
+        from textclf.fitting.incremental import continue_fit
+
         self.check_fitted()
         self.fitted, added = continue_fit(
             self.fitted, self.settings, texts, labels, dev_texts, dev_labels,
@@ -251,6 +265,8 @@ class TextClassifier:
         first call names every class (``classes``) and fits the featuriser on its batch
         (use ``hash_bits`` for a stream); η is constant; the optimiser's state carries over
         from call to call."""
+        from textclf.fitting.incremental import PartialFit
+
         if self._partial is None:
             self._partial = PartialFit(self.settings, self.fitted)
         self.fitted = self._partial.step(texts, labels, classes, sample_weight)
@@ -267,6 +283,8 @@ class TextClassifier:
         ``distributed.Client``, an address (``local:N``, ``tcp://HOST:PORT``) or None (the
         ``dask`` argument); ``dev``: (texts, labels). Mode: the ``distributed`` argument.
         ``checkpoint``: a model file written after every epoch or iteration."""
+        from textclf.fitting.cluster import fit_cluster
+
         self.fitted, self._partial = None, None
         self.fitted = fit_cluster(self.settings, client, data, dev=dev, fmt=fmt,
                                   text_field=text_field, label_field=label_field,

@@ -254,7 +254,8 @@ def read_array(path: Path, name: str, stream: IO[bytes], size: int,
         header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
             else np.lib.format.read_array_header_2_0
         shape, fortran_order, dtype = header(stream, max_header_size=10_000)
-    except (ValueError, OSError, SyntaxError, zipfile.BadZipFile) as err:
+    except (ValueError, OSError, SyntaxError, TypeError, RecursionError, MemoryError,
+            zipfile.BadZipFile) as err:  # (TypeError: a dict numpy cannot sort)
         raise ModelFileError(f"{path}: array {name!r} has no valid npy header ({err})") from err
     if str(dtype) not in ALLOWED_DTYPES or dtype.hasobject or fortran_order:
         raise ModelFileError(f"{path}: array {name!r} is of dtype {dtype}, which textclf "

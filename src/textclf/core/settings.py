@@ -78,14 +78,15 @@ class Setting:
         if self.words:
             noun = " or ".join(map(repr, self.words)) + " or " + noun
         bounds = []
+        shown = (lambda b: f"{b:,}") if self.kind is int else (lambda b: f"{b:g}")
         if self.minimum is not None:
-            bounds.append(f"≥ {self.minimum:g}")
+            bounds.append(f"≥ {shown(self.minimum)}")
         if self.above is not None:
-            bounds.append(f"> {self.above:g}")
+            bounds.append(f"> {shown(self.above)}")
         if self.below is not None:
-            bounds.append(f"< {self.below:g}")
+            bounds.append(f"< {shown(self.below)}")
         if self.maximum is not None:
-            bounds.append(f"≤ {self.maximum:g}")
+            bounds.append(f"≤ {shown(self.maximum)}")
         return noun + (" " + " and ".join(bounds) if bounds else "")
 
     def _refuse(self, value: Any, why: str | None = None) -> SettingsError:

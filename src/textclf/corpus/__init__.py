@@ -4,37 +4,37 @@ Every reader streams :class:`Document` objects (so a corpus larger than memory c
 pass after pass) and names the file and line of a bad record; :func:`read_corpus` collects
 one into a :class:`Corpus` when it fits in memory. ``splits`` holds the stratified splits.
 """
+from textclf.core.exports import lazy_exports
 
-from textclf.corpus.builtin import builtin_split_assignment, iter_builtin
-from textclf.corpus.columnar import iter_columnar
-from textclf.corpus.decoding import DecodingWarning
-from textclf.corpus.delimited import ReadingWarning
-from textclf.corpus.documents import (
-    Corpus,
-    Document,
-    checked_label,
-    checked_label_sets,
-    checked_labels,
-    checked_texts,
-)
-from textclf.corpus.formats import (
-    FASTTEXT_PREFIX,
-    SPLITS,
-    has_split_folders,
-    iter_delimited,
-    iter_fasttext,
-    iter_folders,
-    iter_jsonl,
-)
-from textclf.corpus.sources import (
-    FORMATS,
-    available_splits,
-    detect_format,
-    iter_documents,
-    read_corpus,
-    read_lines,
-)
-from textclf.corpus.splits import hold_out, stratified_folds
+# (names imported when first used: a command imports only the readers it needs)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "builtin_split_assignment": "textclf.corpus.builtin",
+    "iter_builtin": "textclf.corpus.builtin",
+    "iter_columnar": "textclf.corpus.columnar",
+    "DecodingWarning": "textclf.corpus.decoding",
+    "ReadingWarning": "textclf.corpus.delimited",
+    "Corpus": "textclf.corpus.documents",
+    "Document": "textclf.corpus.documents",
+    "checked_label": "textclf.corpus.documents",
+    "checked_label_sets": "textclf.corpus.documents",
+    "checked_labels": "textclf.corpus.documents",
+    "checked_texts": "textclf.corpus.documents",
+    "FASTTEXT_PREFIX": "textclf.corpus.formats",
+    "SPLITS": "textclf.corpus.formats",
+    "has_split_folders": "textclf.corpus.formats",
+    "iter_delimited": "textclf.corpus.formats",
+    "iter_fasttext": "textclf.corpus.formats",
+    "iter_folders": "textclf.corpus.formats",
+    "iter_jsonl": "textclf.corpus.formats",
+    "FORMATS": "textclf.corpus.sources",
+    "available_splits": "textclf.corpus.sources",
+    "detect_format": "textclf.corpus.sources",
+    "iter_documents": "textclf.corpus.sources",
+    "read_corpus": "textclf.corpus.sources",
+    "read_lines": "textclf.corpus.sources",
+    "hold_out": "textclf.corpus.splits",
+    "stratified_folds": "textclf.corpus.splits",
+})
 
 __all__ = [
     "FASTTEXT_PREFIX",

@@ -171,6 +171,11 @@ def labels_are_valid(labels: Iterable[str]) -> bool:
     return True
 
 
+def clean_label(label: str) -> bool:
+    """A string label :func:`checked_label` keeps as it is (not blank, no tab or break)."""
+    return bool(label.strip()) and not any(c in label for c in "\t\r\n")
+
+
 def checked_label_list(values: object, where: str) -> tuple[str, ...]:
     """A document's labels from a list: each checked by :func:`checked_label`, repeats
     dropped (first place kept); an empty list is a document without labels."""
@@ -267,8 +272,13 @@ def checked_label_sets(labels: object, what: str = "labels") -> tuple[list[tuple
 
     An element is a label (a string or an integer: one label) or a list, tuple or set of
     labels (any number, repeats dropped; a set in sorted order)."""
+    values = sequence_of(labels, what, "labels")
+    if all(type(value) is str for value in values):  # the usual case: each distinct one once
+        bad = next((label for label in set(values) if not clean_label(label)), None)
+        if bad is None:
+            return [(value,) for value in values], False
     sets, collections = [], False
-    for i, value in enumerate(sequence_of(labels, what, "labels")):
+    for i, value in enumerate(values):
         where = f"{what}, document {i}"
         if isinstance(value, set | frozenset):
             value = sorted(value, key=str)

@@ -12,17 +12,25 @@ memory; :func:`fit_features` of a feature matrix), ``streaming`` (:func:`fit_str
 ``checkpoints`` and ``compression`` (a Fitted in the model file).
 """
 
-from textclf.fitting.fitted import Fitted
-from textclf.fitting.pipeline import fit, fit_features
-from textclf.fitting.problem import Problem, model_kind, new_model, problem_of, problem_of_names
-from textclf.fitting.run import RunOptions
-from textclf.fitting.settings import (
-    ARGUMENTS,
-    GROUPS,
-    DecisionSettings,
-    FitSettings,
-    RunSettings,
-)
+from textclf.core.exports import lazy_exports
+
+# (names imported when first used: predicting with a loaded model needs none of the routes)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Fitted": "textclf.fitting.fitted",
+    "model_kind": "textclf.fitting.problem",
+    "new_model": "textclf.fitting.problem",
+    "Problem": "textclf.fitting.problem",
+    "problem_of": "textclf.fitting.problem",
+    "problem_of_names": "textclf.fitting.problem",
+    "fit": "textclf.fitting.pipeline",
+    "fit_features": "textclf.fitting.pipeline",
+    "RunOptions": "textclf.fitting.settings",
+    "ARGUMENTS": "textclf.fitting.settings",
+    "GROUPS": "textclf.fitting.settings",
+    "DecisionSettings": "textclf.fitting.settings",
+    "FitSettings": "textclf.fitting.settings",
+    "RunSettings": "textclf.fitting.settings",
+})
 
 __all__ = [
     "ARGUMENTS",

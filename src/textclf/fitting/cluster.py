@@ -23,8 +23,8 @@ from textclf.features.settings import FeatureSettings
 from textclf.fitting import persistence
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import label_names, model_for, problem_of_names
-from textclf.fitting.run import RunOptions, check_dev_needs, dev_rows, fit_on_dev, provenance
-from textclf.fitting.settings import FitSettings
+from textclf.fitting.run import check_dev_needs, dev_rows, fit_on_dev, provenance
+from textclf.fitting.settings import FitSettings, RunOptions
 
 
 def fit_cluster(settings: FitSettings, client: Any, data: Any, *,

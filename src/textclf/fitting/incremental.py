@@ -40,8 +40,8 @@ from textclf.fitting.problem import (
     model_for,
     problem_of_names,
 )
-from textclf.fitting.run import RunOptions, check_dev_needs, checked_dev, dev_rows, train_fitted
-from textclf.fitting.settings import FitSettings
+from textclf.fitting.run import check_dev_needs, checked_dev, dev_rows, train_fitted
+from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.models.base import Model
 from textclf.training.loop import Trainer
 from textclf.training.settings import TrainingSettings, default_settings

@@ -27,7 +27,6 @@ from textclf.fitting.checkpoints import run_fingerprint
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import Problem, model_for, problem_of
 from textclf.fitting.run import (
-    RunOptions,
     check_dev_needs,
     checked_dev,
     dev_rows,
@@ -35,7 +34,7 @@ from textclf.fitting.run import (
     needs_dev,
     train_fitted,
 )
-from textclf.fitting.settings import FitSettings
+from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.training.sources import InMemoryRows
 
 

@@ -69,6 +69,9 @@ def label_names_of(labels: object, what: str = "labels") -> tuple[list, str]:
     label as its name, and the type they were given in (:data:`LABEL_TYPES`): numpy
     integers become ints (named by their decimal digits), booleans "False"/"True". Labels
     of several types are refused (scikit-learn refuses them too)."""
+    values = sequence_of(labels, what, "labels")
+    if all(type(value) is str for value in values):  # names already (a corpus's labels)
+        return values, "str"
     types: set[str] = set()
 
     def name(value: object) -> object:
@@ -80,7 +83,7 @@ def label_names_of(labels: object, what: str = "labels") -> tuple[list, str]:
         return int(value) if kind == "int" else value
 
     named = []
-    for value in sequence_of(labels, what, "labels"):
+    for value in values:
         if isinstance(value, np.ndarray):
             value = value.tolist()
         if isinstance(value, set | frozenset):

@@ -19,9 +19,8 @@ import math
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
@@ -35,10 +34,9 @@ from textclf.features.naive_bayes import interpolate_trained
 from textclf.fitting.checkpoints import COMPLETED, Checkpoints
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import Problem, known_dev_rows, read_targets
-from textclf.fitting.settings import DecisionSettings, FitSettings
+from textclf.fitting.settings import DecisionSettings, FitSettings, RunOptions
 from textclf.models.base import Model
 from textclf.training.calibration import fit_temperature
-from textclf.training.history import EpochCallback
 from textclf.training.loop import Trainer
 from textclf.training.settings import TrainingSettings
 from textclf.training.sources import RowSource
@@ -124,20 +122,6 @@ def fit_on_dev(model: Model, training: TrainingSettings, decision: DecisionSetti
         P_dev = model.predict_proba(dev[0])
         chosen = best_threshold(P_dev, dev[1], decision.top_k, decision.at_least_one)
     return calibration, chosen
-
-
-@dataclass
-class RunOptions:
-    """How a run goes, besides its settings: a function called after every epoch, a
-    checkpoint file (rewritten after every epoch) and whether to resume from it, the key
-    that signs it, progress on the terminal, shuffling."""
-
-    on_epoch_end: EpochCallback | None = None
-    checkpoint: str | Path | None = None
-    resume: bool = False
-    sign_key: bytes | None = None
-    quiet: bool = True
-    shuffle: bool = True
 
 
 def train_fitted(fitted: Fitted, source: RowSource, dev: tuple | None, options: RunOptions,

@@ -19,6 +19,7 @@ import inspect
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from textclf.errors import SettingsError
 from textclf.evaluation.decisions import DecisionRule
 from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models.settings import ModelSettings
+from textclf.training.history import EpochCallback
 from textclf.training.settings import TrainingSettings, default_settings
 
 
@@ -136,6 +138,8 @@ def split_arguments(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return grouped
 
 
+DEFAULT_CHUNK_DOCS = 2048  # documents a stream reads and featurises at a time (fit_stream)
+
 # Old spellings of arguments, accepted with a warning naming the new one.
 RENAMED_ARGUMENTS = {argument.setting.renamed_from: name for name, argument in ARGUMENTS.items()
                      if argument.setting.renamed_from}
@@ -206,3 +210,17 @@ class FitSettings:
     def dtype(self) -> type:
         """The type of X's values (and of a linear model's θ during SGD training)."""
         return np.float32 if self.run.float32 else np.float64
+
+
+@dataclass
+class RunOptions:
+    """How a run goes, besides its settings: a function called after every epoch, a
+    checkpoint file (rewritten after every epoch) and whether to resume from it, the key
+    that signs it, progress on the terminal, shuffling."""
+
+    on_epoch_end: EpochCallback | None = None
+    checkpoint: str | Path | None = None
+    resume: bool = False
+    sign_key: bytes | None = None
+    quiet: bool = True
+    shuffle: bool = True

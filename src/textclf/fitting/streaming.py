@@ -39,12 +39,10 @@ from textclf.fitting.problem import (
     model_for,
     problem_of_names,
 )
-from textclf.fitting.run import RunOptions, check_dev_needs, dev_rows, train_fitted
-from textclf.fitting.settings import FitSettings
+from textclf.fitting.run import check_dev_needs, dev_rows, train_fitted
+from textclf.fitting.settings import DEFAULT_CHUNK_DOCS, FitSettings, RunOptions
 from textclf.training.sources import StreamedRows
 from textclf.training.weights import class_weights
-
-DEFAULT_CHUNK_DOCS = 2048
 
 
 def stream_fingerprint(settings: dict, scanned: Scanned, featurizer: HashingFeaturizer,

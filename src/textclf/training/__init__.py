@@ -8,31 +8,42 @@ for linear models, in numpy or compiled). ``estimators`` gives the models a ``fi
 full-batch objective from partial sums over any split of the rows (``optimizer="lbfgs"``);
 ``history`` is what every way of training records.
 """
+from textclf.core.exports import lazy_exports
 
-from textclf.training.estimators import FeedForwardNetwork, LogisticRegression, SoftmaxRegression
-from textclf.training.history import best_epoch, format_epoch
-from textclf.training.lbfgs import FullBatchLBFGS, Objective, PartialSums, partial_sums
-from textclf.training.loop import ENGINES, Trainer, choose_step, train
-from textclf.training.optimizers import (
-    OPTIMIZERS,
-    SCHEDULES,
-    SGD,
-    Adam,
-    Momentum,
-    Regularizer,
-    Schedule,
-    make_optimizer,
-    scale_biases,
-)
-from textclf.training.settings import (
-    LBFGS_ITERATIONS,
-    LBFGS_L2,
-    LINEAR_ADAM_ETA,
-    MODEL_DEFAULTS,
-    TrainingSettings,
-    default_settings,
-)
-from textclf.training.sources import InMemoryRows, ShardedRows, StreamedRows
+# (names imported when first used: a command imports only the modules it needs)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "FeedForwardNetwork": "textclf.training.estimators",
+    "LogisticRegression": "textclf.training.estimators",
+    "SoftmaxRegression": "textclf.training.estimators",
+    "best_epoch": "textclf.training.history",
+    "format_epoch": "textclf.training.history",
+    "FullBatchLBFGS": "textclf.training.lbfgs",
+    "Objective": "textclf.training.lbfgs",
+    "PartialSums": "textclf.training.lbfgs",
+    "partial_sums": "textclf.training.lbfgs",
+    "ENGINES": "textclf.training.loop",
+    "Trainer": "textclf.training.loop",
+    "choose_step": "textclf.training.loop",
+    "train": "textclf.training.loop",
+    "OPTIMIZERS": "textclf.training.optimizers",
+    "SCHEDULES": "textclf.training.optimizers",
+    "SGD": "textclf.training.optimizers",
+    "Adam": "textclf.training.optimizers",
+    "Momentum": "textclf.training.optimizers",
+    "Regularizer": "textclf.training.optimizers",
+    "Schedule": "textclf.training.optimizers",
+    "make_optimizer": "textclf.training.optimizers",
+    "scale_biases": "textclf.training.optimizers",
+    "LBFGS_ITERATIONS": "textclf.training.settings",
+    "LBFGS_L2": "textclf.training.settings",
+    "LINEAR_ADAM_ETA": "textclf.training.settings",
+    "MODEL_DEFAULTS": "textclf.training.settings",
+    "TrainingSettings": "textclf.training.settings",
+    "default_settings": "textclf.training.settings",
+    "InMemoryRows": "textclf.training.sources",
+    "ShardedRows": "textclf.training.sources",
+    "StreamedRows": "textclf.training.sources",
+})
 
 __all__ = [
     "ENGINES",

@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from textclf.errors import SettingsError
 from textclf.models.base import Model
@@ -94,6 +93,8 @@ def fit_temperature(model: Model, dev: tuple) -> Calibration:
     elif slope(Z, y, output, high, sample_weight) <= 0:
         beta = high
     else:
+        from scipy.optimize import brentq  # (imported when used: commands start fast)
+
         beta = brentq(lambda b: slope(Z, y, output, b, sample_weight), low, high, xtol=1e-10)
     return Calibration(1.0 / beta, mean_loss(Z, y, output, 1.0, sample_weight),
                        mean_loss(Z, y, output, beta, sample_weight))

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from textclf.errors import SettingsError
 from textclf.models.base import Model
@@ -185,6 +184,8 @@ class FullBatchLBFGS:
                 self.on_epoch_end(record["epoch"], record)
             if stopping.should_stop(record):
                 raise StopIteration
+
+        from scipy.optimize import minimize  # (imported when L-BFGS runs: commands start fast)
 
         result = minimize(value_and_gradient, objective.vector(), jac=True, method="L-BFGS-B",
                           callback=after_iteration,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 
 from textclf.kernels import sgd as kernels
 from textclf.models.base import Model
@@ -132,6 +131,8 @@ class SparseStep(SparseLinearStep):
         """One mini-batch: the batch's entries (column, value, row within the batch);
         ``val_step`` are the values with the bias column's times ``bias_rate``; ``s`` the
         rows' sample weights (None: 1)."""
+        from scipy.special import expit  # the stable σ (imported here: commands start fast)
+
         theta, v, bias, m = self.theta, self.v, self.bias, len(y)
         if self.binary:
             z = self.scale * np.bincount(rows, weights=val * v[idx], minlength=m)  # z = X_bθ
