@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from textclf.core import jit
 from textclf.core.chunking import batches
 from textclf.core.parallel import ordered_map
 from textclf.corpus.documents import Document
@@ -76,9 +77,12 @@ class ChunkHasher:
 
 def hashed_chunks(open_documents: Callable[[], Iterable[Document]],
                   featurizer: HashingFeaturizer, chunk_docs: int, with_keys: bool) -> Iterator:
-    """Every chunk of documents with its hashed counts, ``featurizer.jobs`` chunks ahead."""
+    """Every chunk of documents with its hashed counts, ``featurizer.jobs`` chunks ahead:
+    on threads where the compiled kernels run (they release the interpreter), else on
+    processes."""
     return ordered_map(ChunkHasher(featurizer, with_keys),
-                       batches(open_documents(), chunk_docs), featurizer.jobs, threads=False)
+                       batches(open_documents(), chunk_docs), featurizer.jobs,
+                       threads=jit.enabled())
 
 
 @dataclass
