@@ -18,7 +18,9 @@ fi
 
 "$VENV/bin/ruff" check .
 "$VENV/bin/lint-imports" --no-cache
-"$VENV/bin/python" -m pytest "$@"
+# On every core (pytest-xdist); the slow end-to-end tests are marked `slow` and run here too
+# (`bash scripts/test.sh -m "not slow"` leaves them out for a quick run).
+"$VENV/bin/python" -m pytest -n auto "$@"
 # The numpy paths on their own (pip install textclf without the fast extra): the everyday
 # commands and the default settings, with the compiled kernels switched off.
 TEXTCLF_NO_JIT=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider \

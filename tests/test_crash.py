@@ -19,6 +19,8 @@ import pytest
 
 from textclf import TextClassifier
 
+pytestmark = pytest.mark.slow  # whole processes killed and resumed: runs in CI
+
 SECONDS = 150
 OPTIONS = ["--min-df", "1", "--epochs", "150", "--batch-size", "8", "--eta", "2",
            "--schedule", "linear", "--seed", "3", "-q"]

@@ -84,6 +84,7 @@ def textclf_train(*argv: str, timeout: float = 240) -> subprocess.CompletedProce
                           text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_textclf_train_on_a_running_cluster_of_two_workers(shards, tmp_path):
     model = tmp_path / "cluster.textclf"
     with dask_cluster(workers=2) as (address, _):
@@ -99,6 +100,7 @@ def test_textclf_train_on_a_running_cluster_of_two_workers(shards, tmp_path):
     assert clf.evaluate(texts, labels).accuracy > 0.75
 
 
+@pytest.mark.slow
 def test_a_lost_scheduler_ends_the_run_and_the_checkpoint_keeps_the_last_epoch(shards,
                                                                               tmp_path):
     model = tmp_path / "lost.textclf"
