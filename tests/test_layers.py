@@ -21,7 +21,7 @@ from textclf.models.layers import (
     initial_weights,
     xavier_uniform,
 )
-from textclf.models.mlp import parse_hidden
+from textclf.models.settings import parse_hidden
 from textclf.models.sparse_gradient import RowSparse, transpose_product
 
 TOLERANCE = 1e-6

@@ -9,18 +9,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.classifier import scoring
 from textclf.corpus.documents import Document
 from textclf.errors import NotFittedError
 from textclf.evaluation.decisions import DecisionRule
-from textclf.evaluation.metrics import EvaluationReport
-from textclf.evaluation.multilabel import MultiLabelReport
-from textclf.explain.contributions import explain
-from textclf.explain.inspection import ModelSummary, inspect_model, top_features
-from textclf.explain.records import Explanation
-from textclf.fitting import compression, persistence
+from textclf.fitting import persistence
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.problem import check_network
 from textclf.fitting.settings import (
     ARGUMENTS,
     DEFAULT_CHUNK_DOCS,
@@ -29,13 +22,17 @@ from textclf.fitting.settings import (
     RunOptions,
     signature,
 )
-from textclf.training.history import EpochCallback
 
 if TYPE_CHECKING:
+    from textclf.evaluation.metrics import EvaluationReport
+    from textclf.evaluation.multilabel import MultiLabelReport
+    from textclf.explain.inspection import ModelSummary
+    from textclf.explain.records import Explanation
     from textclf.fitting.incremental import PartialFit
+    from textclf.training.history import EpochCallback
 
-# The ways of training (textclf.fitting's routes) are imported by the method that runs one:
-# a command that only predicts does not pay for them.
+# The ways of training (textclf.fitting's routes), scoring, explaining and compressing are
+# imported by the method that does it: a command that only predicts pays for none of them.
 
 
 class FittedPart:
@@ -97,7 +94,10 @@ class TextClassifier:
 
     def __init__(self, **settings: Any):
         self.settings = FitSettings.from_arguments(**settings)
-        check_network(self.settings.model)  # the network's shape now, not after featurising
+        if self.settings.model.model == "mlp":  # the network's shape now, not after featurising
+            from textclf.fitting.problem import check_network
+
+            check_network(self.settings.model)
         self.fitted: Fitted | None = None
         self._partial: PartialFit | None = None  # partial_fit's trainer, kept between calls
 
@@ -330,23 +330,31 @@ class TextClassifier:
         probabilities, ECE and Brier (:mod:`textclf.evaluation.calibration`). Labels the
         model does not know are counted as errors, with a warning; data none of whose
         labels it knows is refused."""
+        from textclf.classifier import scoring
+
         self.check_fitted()
         return scoring.evaluate(self.fitted, texts, labels)
 
     def explain(self, text: str) -> Explanation:
         """Each feature's part in the score of ``text`` (see :mod:`textclf.explain`)."""
+        from textclf.explain.contributions import explain
+
         self.check_fitted()
         return explain(self.fitted, text)
 
     def inspect(self, top: int = 10) -> ModelSummary:
         """The strongest features of each class, the bias, settings, history and the
         model card."""
+        from textclf.explain.inspection import inspect_model
+
         self.check_fitted()
         return inspect_model(self.fitted, top)
 
     def top_features(self, k: int = 10) -> dict[str, list[tuple[str, float]]]:
         """The k terms with the strongest weight towards each class
         (:func:`textclf.explain.inspection.top_features`)."""
+        from textclf.explain.inspection import top_features
+
         self.check_fitted()
         return top_features(self.fitted, k)
 
@@ -362,6 +370,8 @@ class TextClassifier:
         """Make the model file small: θ saved as int8 (one scale per output column) or
         float16, the vocabulary sorted and front-coded, the terms whose weights are all
         below ``prune_below`` dropped (docs/compression.md). Returns what was done."""
+        from textclf.fitting import compression
+
         self.check_fitted()
         return compression.compress(self.fitted, quantize, prune_below)
 

@@ -12,7 +12,7 @@ from textclf.features import Featurizer
 from textclf.fitting.problem import model_kind, new_model
 from textclf.models import FeedForwardNetwork, Model
 from textclf.models.gradcheck import TOLERANCE, BlockCheck, gradient_check, random_problem
-from textclf.models.layers import ACTIVATIONS
+from textclf.models.settings import ACTIVATIONS
 from textclf.training.settings import TrainingSettings
 
 

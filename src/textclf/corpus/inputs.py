@@ -22,12 +22,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from textclf.corpus.columnar import ColumnNames, iter_columnar
 from textclf.corpus.decoding import numbered_lines, read_document
-from textclf.corpus.delimited import iter_delimited
 from textclf.corpus.documents import Document
-from textclf.corpus.formats import iter_fasttext
-from textclf.corpus.jsonlines import iter_jsonl
 from textclf.corpus.sources import FORMATS, detect_format, iter_documents, read_lines
 from textclf.errors import DataError
 
@@ -97,14 +93,22 @@ def documents_of(spec: str, options: InputOptions) -> Iterator[Document]:
     elif fmt == "builtin":
         yield from iter_documents(spec, options.split or "test", fmt)
     elif fmt == "jsonl":
+        from textclf.corpus.jsonlines import iter_jsonl  # (each reader when its format is read)
+
         yield from iter_jsonl(spec, options.text_field, "label", keep_fields=options.keep_fields)
     elif fmt in ("csv", "tsv"):  # (a .csv file's delimiter guessed)
+        from textclf.corpus.delimited import iter_delimited
+
         yield from iter_delimited(spec, None if fmt == "csv" else "\t", options.text_field,
                                   keep_fields=options.keep_fields)
     elif fmt in ("parquet", "arrow"):
+        from textclf.corpus.columnar import ColumnNames, iter_columnar
+
         yield from iter_columnar(spec, fmt, ColumnNames(options.text_field, None,
                                                         keep=options.keep_fields))
     else:
+        from textclf.corpus.formats import iter_fasttext
+
         yield from iter_fasttext(spec, require_labels=False)
 
 

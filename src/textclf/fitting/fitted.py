@@ -16,10 +16,23 @@ import scipy.sparse as sp
 from textclf.corpus.documents import checked_texts
 from textclf.evaluation.decisions import DecisionRule, chosen_labels
 from textclf.features.featurizer import Featurizer
-from textclf.fitting.problem import typed_label
 from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model
 from textclf.training.settings import TrainingSettings
+
+# The types labels may be given in. Inside, a label is its name (a string: "pos", "3",
+# "True"); predict gives it back in the type it was given, as scikit-learn does.
+LABEL_TYPES = ("str", "int", "bool")
+
+
+def typed_label(name: str, label_type: str) -> str | int | bool:
+    """A label name back in the type the labels were given in."""
+    if label_type == "int":
+        return int(name)
+    if label_type == "bool":
+        return name == "True"
+    return name
+
 
 
 @dataclass

@@ -44,9 +44,9 @@ from textclf.fitting.run import check_dev_needs, checked_dev, dev_rows, train_fi
 from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.models.base import Model
 from textclf.training.loop import Trainer
-from textclf.training.settings import TrainingSettings, default_settings
+from textclf.training.settings import BALANCED, TrainingSettings, default_settings
 from textclf.training.sources import InMemoryRows
-from textclf.training.weights import BALANCED, checked_sample_weights, document_weights
+from textclf.training.weights import checked_sample_weights, document_weights
 
 
 def known_targets(names: list[str], multi_label: bool, labels: object,

@@ -21,9 +21,7 @@ from textclf.errors import ModelFileError, SettingsError
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import FAST_PATTERNS
-from textclf.fitting import compression
-from textclf.fitting.fitted import Fitted
-from textclf.fitting.problem import LABEL_TYPES
+from textclf.fitting.fitted import LABEL_TYPES, Fitted
 from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
@@ -89,6 +87,8 @@ def write(path: str | Path, fitted: Fitted, sign_key: bytes | None = None) -> No
         meta["resume"] = resume
         arrays |= {f"resume.{k}": v for k, v in resume_arrays.items()}
     if fitted.compression is not None:
+        from textclf.fitting import compression  # (only small files need it)
+
         compression.encode(meta, arrays, fitted.model, fitted.compression)
     modelfile.save(path, meta, arrays, sign_key)
 
@@ -110,6 +110,8 @@ def read(path: str | Path, trust_pattern: bool = False,
     try:
         stored, featurizer_meta = meta.get("compression"), meta["featurizer"]
         if stored is not None:
+            from textclf.fitting import compression  # (only small files need it)
+
             featurizer_meta, arrays = compression.decode(meta, arrays)
         featurizer = Featurizer.from_state(featurizer_meta, with_prefix(arrays, "featurizer."))
         kind = meta["model"]["kind"]
@@ -143,8 +145,10 @@ def compression_spec(stored: dict | None) -> dict | None:
     """How a compressed file was made, to write it so again (its quantisation checked)."""
     if stored is None:
         return None
+    from textclf.fitting.compression import QUANTIZERS
+
     quantize = stored.get("quantize")
-    if quantize not in (None, *compression.QUANTIZERS):
+    if quantize not in (None, *QUANTIZERS):
         raise ModelFileError(f"unknown quantisation {quantize!r}")
     return {"quantize": quantize, "prune_below": stored.get("prune_below"),
             "pruned": stored.get("pruned", 0)}

@@ -49,9 +49,6 @@ from textclf.training.sparse_step import supports
 from textclf.training.weights import checked_sample_weights, document_weights, weighted_rows
 
 LabelSets = list[tuple[str, ...]]
-# The types labels may be given in. Inside, a label is its name (a string: "pos", "3",
-# "True"); predict gives it back in the type it was given, as scikit-learn does.
-LABEL_TYPES = ("str", "int", "bool")
 
 
 def type_of_label(value: object) -> str | None:
@@ -66,7 +63,7 @@ def type_of_label(value: object) -> str | None:
 
 def label_names_of(labels: object, what: str = "labels") -> tuple[list, str]:
     """``labels`` (one per document, each a label or a collection of labels) with every
-    label as its name, and the type they were given in (:data:`LABEL_TYPES`): numpy
+    label as its name, and the type they were given in (``fitted.LABEL_TYPES``): numpy
     integers become ints (named by their decimal digits), booleans "False"/"True". Labels
     of several types are refused (scikit-learn refuses them too)."""
     values = sequence_of(labels, what, "labels")
@@ -94,15 +91,6 @@ def label_names_of(labels: object, what: str = "labels") -> tuple[list, str]:
         raise DataError(f"{what}: labels of several types ({', '.join(sorted(types))}); give "
                         "every label as the same type")
     return named, types.pop() if types else "str"
-
-
-def typed_label(name: str, label_type: str) -> str | int | bool:
-    """A label name back in the type the labels were given in."""
-    if label_type == "int":
-        return int(name)
-    if label_type == "bool":
-        return name == "True"
-    return name
 
 
 def read_targets(labels: object, multi_label: bool | None,

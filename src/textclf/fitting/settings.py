@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,8 +30,10 @@ from textclf.errors import SettingsError
 from textclf.evaluation.decisions import DecisionRule
 from textclf.features.settings import CLASSIFIER_DEFAULTS, FeatureSettings
 from textclf.models.settings import ModelSettings
-from textclf.training.history import EpochCallback
 from textclf.training.settings import TrainingSettings, default_settings
+
+if TYPE_CHECKING:
+    from textclf.training.history import EpochCallback
 
 
 class RunSettings(ClusterSettings):

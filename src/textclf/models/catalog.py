@@ -1,17 +1,36 @@
-"""The model kinds by name: the class a model file's kind is read with."""
+"""The model kinds by name: the class a model file's kind is read with.
+
+The classes are imported when a kind is first asked for, so that reading a logistic
+regression's file does not import the network's layers.
+"""
 
 from __future__ import annotations
 
-from textclf.models.logistic import LogisticRegression
-from textclf.models.mlp import FeedForwardNetwork
-from textclf.models.multilabel import MultiLabelLogisticRegression
-from textclf.models.naive_bayes import NaiveBayesModels
-from textclf.models.softmax import SoftmaxRegression
+import importlib
+from collections.abc import Iterator, Mapping
 
-MODEL_KINDS: dict[str, type] = {  # kind → what reads its configuration (from_config)
-    LogisticRegression.kind: LogisticRegression,
-    SoftmaxRegression.kind: SoftmaxRegression,
-    MultiLabelLogisticRegression.kind: MultiLabelLogisticRegression,
-    FeedForwardNetwork.kind: FeedForwardNetwork,
-    NaiveBayesModels.kind: NaiveBayesModels,
+# kind → (module, class) of what reads its configuration (``from_config``)
+KINDS = {
+    "logistic": ("textclf.models.logistic", "LogisticRegression"),
+    "softmax": ("textclf.models.softmax", "SoftmaxRegression"),
+    "multilabel": ("textclf.models.multilabel", "MultiLabelLogisticRegression"),
+    "mlp": ("textclf.models.mlp", "FeedForwardNetwork"),
+    "nb": ("textclf.models.naive_bayes", "NaiveBayesModels"),
 }
+
+
+class ModelKinds(Mapping):
+    """kind → class, each class imported when first asked for."""
+
+    def __getitem__(self, kind: str) -> type:
+        module, name = KINDS[kind]
+        return getattr(importlib.import_module(module), name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+MODEL_KINDS = ModelKinds()

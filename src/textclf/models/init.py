@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from textclf.errors import SettingsError
-
-INITS = ("zeros", "random")
+from textclf.models.settings import INITS
 
 
 def check_init(init: str) -> str:

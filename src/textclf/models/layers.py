@@ -30,8 +30,6 @@ from textclf.models.functional import (
 )
 from textclf.models.sparse_gradient import RowSparse, transpose_product
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid")
-
 
 # initialisation --------------------------------------------------------------------------
 def xavier_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:

@@ -27,7 +27,6 @@ from textclf.models.base import Model, check_arrays
 from textclf.models.functional import sigmoid, softmax
 from textclf.models.layers import (
     ACTIVATION_LAYERS,
-    ACTIVATIONS,
     Dropout,
     Layer,
     Linear,
@@ -39,32 +38,8 @@ from textclf.models.layers import (
     Tanh,
     initial_weights,
 )
+from textclf.models.settings import ACTIVATIONS, parse_hidden
 from textclf.models.sparse_gradient import RowSparse
-
-
-def parse_hidden(hidden: int | str | Sequence[int]) -> tuple[int, ...]:
-    """Hidden layer sizes from 256, "256,64" or (256, 64); each must be a positive integer."""
-    if isinstance(hidden, str):
-        parts = [part.strip() for part in hidden.split(",")]
-        try:
-            sizes = tuple(int(part) for part in parts)
-        except ValueError:
-            raise SettingsError(
-                f"hidden must be layer sizes separated by commas, e.g. 256 or 256,64; "
-                f"got {hidden!r}"
-            ) from None
-    elif isinstance(hidden, int | np.integer) and not isinstance(hidden, bool):
-        sizes = (int(hidden),)
-    elif not isinstance(hidden, Sequence):
-        raise SettingsError(f"hidden must be layer sizes such as 256 or 256,64, got {hidden!r}")
-    else:
-        sizes = tuple(hidden)
-    if not sizes:
-        raise SettingsError("hidden needs at least one layer size")
-    for size in sizes:
-        if not isinstance(size, int | np.integer) or isinstance(size, bool) or size <= 0:
-            raise SettingsError(f"hidden layer sizes must be positive integers, got {hidden!r}")
-    return tuple(int(size) for size in sizes)
 
 
 class FeedForwardNetwork(Model):

@@ -16,8 +16,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.models.base import Model
-from textclf.training.history import EpochCallback, dev_record, format_epoch, log
-from textclf.training.plain_step import count_correct
+from textclf.training.history import (
+    EpochCallback,
+    count_correct,
+    dev_record,
+    format_epoch,
+    log,
+)
 from textclf.training.sources import RowSource
 
 

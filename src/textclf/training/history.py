@@ -15,10 +15,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.models.base import Model
-from textclf.training.plain_step import count_correct
 
 EpochCallback = Callable[[int, dict], None]
 DevSet = tuple  # (X, y) or (X, y, weights)
+
+
+def count_correct(predicted: np.ndarray, y: np.ndarray) -> int:
+    """Rows predicted right: the class, or for multi-label rows every label (exact match)."""
+    right = predicted == y
+    return int(np.count_nonzero(right if right.ndim == 1 else right.all(axis=1)))
 
 
 def accuracy_of(model: Model, X: sp.csr_matrix, y: np.ndarray) -> float:

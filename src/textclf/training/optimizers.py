@@ -28,7 +28,6 @@ import numpy as np
 from textclf.models.sparse_gradient import RowSparse
 
 Gradient = np.ndarray | RowSparse
-OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
 class SGD:
@@ -164,7 +163,6 @@ def make_optimizer(name: str, eta: float, momentum: float = 0.9) -> SGD:
     raise ValueError(f"unknown optimizer {name!r}")  # TrainingSettings allows only OPTIMIZERS
 
 
-SCHEDULES = ("constant", "invtime", "linear")
 
 
 class Schedule:

@@ -13,15 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.models.base import Model
+from textclf.training.history import count_correct
 from textclf.training.optimizers import Regularizer, Schedule, make_optimizer, scale_biases
 from textclf.training.settings import TrainingSettings
 from textclf.training.step import Progress, StepResult
-
-
-def count_correct(predicted: np.ndarray, y: np.ndarray) -> int:
-    """Rows predicted right: the class, or for multi-label rows every label (exact match)."""
-    right = predicted == y
-    return int(np.count_nonzero(right if right.ndim == 1 else right.all(axis=1)))
 
 
 class PlainStep:

@@ -26,48 +26,13 @@ places in the batches.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from textclf.errors import SettingsError
-
-BALANCED = "balanced"
-
-
-def parse_class_weight(value: Any) -> str | dict[str, float]:
-    """``"balanced"``, or {label: c} from a mapping or from ``"spam=5,ham=1"`` (the command
-    line's form); each c a finite number ≥ 0. Labels are kept as strings."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text == BALANCED:
-            return BALANCED
-        pairs = []
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            label, equals, number = part.rpartition("=")
-            if not equals or not label.strip():
-                raise SettingsError(f"class_weight must be 'balanced' or LABEL=WEIGHT pairs "
-                                    f"separated by commas (e.g. spam=5,ham=1), got {value!r}")
-            try:
-                pairs.append((label.strip(), float(number)))
-            except ValueError:
-                raise SettingsError(f"class_weight: the weight of {label.strip()!r} is not a "
-                                    f"number: {number!r}") from None
-        value = dict(pairs)
-    if not isinstance(value, Mapping) or not value:
-        raise SettingsError(f"class_weight must be 'balanced', a mapping {{label: weight}} or "
-                            f"LABEL=WEIGHT pairs, got {value!r}")
-    weights = {}
-    for label, weight in value.items():
-        if not isinstance(weight, numbers.Real) or isinstance(weight, bool) \
-                or not math.isfinite(weight) or weight < 0:
-            raise SettingsError(f"class_weight: the weight of {label!r} must be a finite "
-                                f"number ≥ 0, got {weight!r}")
-        weights[str(label)] = float(weight)
-    return weights
+from textclf.training.settings import BALANCED
 
 
 def class_weights(spec: str | Mapping[str, float], labels: Sequence[str],

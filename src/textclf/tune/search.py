@@ -25,7 +25,8 @@ from textclf.features.featurizer import Featurizer
 from textclf.features.naive_bayes import Targets
 from textclf.features.settings import FeatureSettings
 from textclf.fitting import FitSettings, Fitted, problem_of, problem_of_names
-from textclf.fitting.problem import model_for, typed_label
+from textclf.fitting.fitted import typed_label
+from textclf.fitting.problem import model_for
 from textclf.models.base import Model
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS, TrainingSettings
