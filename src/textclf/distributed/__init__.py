@@ -4,15 +4,19 @@ network (docs/distributed.md).
 A layer beside the classifier, on the training layer: shards give
 ``Model.loss_and_gradient_sum`` sums for full-batch L-BFGS (``exact``), or run the
 training loop's own SGD epochs (``average``). ``settings`` declares ``dask``,
-``distributed`` and ``dask_timeout``; ``cluster`` connects; ``shards`` reads; ``featurising``
-counts, merges and featurises on the workers; ``reduction`` adds results up; ``fit`` runs it
-all. dask and distributed are imported only when a cluster is used (extra ``dask``).
+``distributed``, ``max_iter`` and ``dask_timeout``; ``cluster`` connects; ``shards`` reads;
+``facts`` sums up the corpus; ``targets`` makes rows of documents; ``featurising`` counts,
+merges and featurises on the workers; ``reduction`` adds results up; ``progress`` keeps
+what a checkpoint needs; ``fit`` runs it all. dask and distributed are imported only when a
+cluster is used (extra ``dask``).
 """
 
 from textclf.distributed.cluster import DASK_MISSING, connect, import_distributed
-from textclf.distributed.fit import ClusterJob, fit_on_cluster, mode_settings
+from textclf.distributed.facts import CorpusFacts
+from textclf.distributed.fit import ClusterJob, Start, fit_on_cluster, mode_settings
 from textclf.distributed.settings import DEFAULT_MODE, MODES, ClusterSettings
 from textclf.distributed.shards import ReadOptions, expand_paths
+from textclf.distributed.targets import RowPlan
 
 __all__ = [
     "DASK_MISSING",
@@ -20,7 +24,10 @@ __all__ = [
     "MODES",
     "ClusterJob",
     "ClusterSettings",
+    "CorpusFacts",
     "ReadOptions",
+    "RowPlan",
+    "Start",
     "connect",
     "expand_paths",
     "fit_on_cluster",
