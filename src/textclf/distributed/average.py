@@ -4,9 +4,10 @@ averaged after each epoch.
 The shards are given out to G groups, one per worker thread, in contiguous runs (group g:
 its shards in path order, n_g of the N rows). Each epoch, every group starts from the same
 θ and runs the usual mini-batch SGD epoch (:meth:`~textclf.training.loop.Trainer.
-epoch_sums`, the local step strategies) on its rows, taken as one matrix and shuffled as a
-whole by the group's own generator, ``default_rng(seed + g)``, carried from epoch to epoch,
-with its schedule counting the group's own steps; then the client mixes the parameters,
+epoch_sums`, the local step strategies) on its rows, stacked into one matrix once
+(:func:`stacked`) and shuffled as a whole by the group's own generator,
+``default_rng(seed + g)``, carried from epoch to epoch, with its schedule counting the
+group's own steps; then the client mixes the parameters,
 weighted by the groups' rows (Vowpal Wabbit's "parameter mixing"):
 
     θ ← Σ_g (n_g / N)·θ_g,       group g's learning rate  η_g = η·N/n_g
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from textclf.core.sparse import stack_rows
 from textclf.distributed.featurising import FeaturisedShard
 from textclf.distributed.progress import Progress, resumed
 from textclf.distributed.reduction import (
@@ -44,6 +46,7 @@ from textclf.distributed.reduction import (
     tree_reduce,
     worker_transfer_bytes,
 )
+from textclf.distributed.workers import roomy_heap
 from textclf.models.base import Model
 from textclf.training.history import (
     DevSet,
@@ -56,29 +59,18 @@ from textclf.training.history import (
 from textclf.training.loop import Trainer, TrainingState, check_finite
 from textclf.training.optimizers import Regularizer
 from textclf.training.settings import TrainingSettings
-from textclf.training.sources import Block, ShardedRows
-
-BATCHES_PER_BLOCK = 64  # mini-batches gathered from a group's shards at a time
+from textclf.training.sources import InMemoryRows
 
 
-class GroupRows(ShardedRows):
-    """A group's shards taken as one matrix (:class:`ShardedRows`), each row with its
-    weight when the rows are weighted."""
-
-    def __init__(self, shards: list[FeaturisedShard], block_rows: int):
-        super().__init__([(shard.X, shard.y) for shard in shards], block_rows)
-        weighted = [shard.weights is not None for shard in shards]
-        self.weights = np.concatenate([shard.weights for shard in shards]) \
-            if shards and all(weighted) else None
-
-    def blocks(self, rng: np.random.Generator | None):
-        if self.weights is None:
-            yield from super().blocks(rng)
-            return
-        order = rng.permutation(self.n_rows) if rng is not None else np.arange(self.n_rows)
-        for start in range(0, self.n_rows, self.block_rows):
-            wanted = order[start : start + self.block_rows]
-            yield Block(self.rows(wanted), self.y[wanted], self.weights[wanted], None)
+def stacked(*shards: FeaturisedShard) -> FeaturisedShard:
+    """On a worker: a group's shards as one matrix, in shard order, kept for every epoch
+    (the rows of one process's run over the same documents)."""
+    roomy_heap()
+    X = stack_rows([shard.X for shard in shards], shards[0].X.shape[1], shards[0].X.dtype)
+    weights = None if shards[0].weights is None else \
+        np.concatenate([shard.weights for shard in shards])
+    return FeaturisedShard(f"{shards[0].name} ... {shards[-1].name}", X,
+                           np.concatenate([shard.y for shard in shards]), weights)
 
 
 @dataclass
@@ -109,12 +101,13 @@ class GroupEpoch:
         return self.nbytes
 
 
-def group_epoch(model: Model, shards: list[FeaturisedShard], settings: TrainingSettings,
+def group_epoch(model: Model, rows: FeaturisedShard, settings: TrainingSettings,
                 epoch: int, group: int, state: dict, share: float) -> GroupEpoch:
     """On a worker: one SGD epoch of the group's rows from the model's θ (a copy), at η
     divided by the group's ``share`` n_g/N of the rows; θ_g weighted by its share."""
+    roomy_heap()
     model = copy.deepcopy(model)
-    source = GroupRows(shards, settings.batch_size * BATCHES_PER_BLOCK)
+    source = InMemoryRows(rows.X, rows.y, rows.weights)
     trainer = Trainer(model, settings.replace(eta=settings.eta / share))
     trainer.start(source.n_rows)
     trainer.step = (epoch - 1) * trainer.steps_per_epoch  # the group's own schedule
@@ -141,23 +134,23 @@ class EpochPlan:
     timeout: float
 
 
-def mix(client: Any, model: Model, groups: list[list[Any]], plan: EpochPlan) -> GroupEpoch:
+def mix(client: Any, model: Model, groups: list[Any], plan: EpochPlan) -> GroupEpoch:
     """Every group's epoch from the model's θ, and their weighted sum (a tree reduction).
     It depends on its inputs only, so after losing a worker it can simply run again."""
     shared = client.scatter(model, hash=False, timeout=plan.timeout)  # see exact.py
-    results = [client.submit(group_epoch, shared, shards, plan.settings, plan.epoch, g,
+    results = [client.submit(group_epoch, shared, rows, plan.settings, plan.epoch, g,
                              plan.states[g], plan.shares[g], workers=[plan.workers[g]],
                              allow_other_workers=True, pure=False)
-               for g, shards in enumerate(groups)]
+               for g, rows in enumerate(groups)]
     return tree_reduce(client, results).result()
 
 
-def fit_average(client: Any, groups: list[list[Any]], group_rows: list[int],
+def fit_average(client: Any, groups: list[Any], group_rows: list[int],
                 group_workers: list[str], model: Model, settings: TrainingSettings, *,
                 dev: DevSet | None = None, quiet: bool = True, timeout: float = 30.0,
                 on_epoch_end: EpochCallback | None = None, progress: Progress | None = None,
                 resume: TrainingState | None = None) -> list[dict]:
-    """Parameter mixing over the groups of featurised shards (futures); the model ends
+    """Parameter mixing over the groups' rows (futures of :func:`stacked`); the model ends
     with the last (or, with early stopping, the best) average. An epoch that loses a
     worker starts again (for up to ``timeout`` seconds). ``progress`` is kept up to date
     for checkpoints; ``resume``: a checkpoint's state to go on from (θ already in the

@@ -28,6 +28,7 @@ from textclf.distributed.reduction import (
     tree_reduce,
     worker_transfer_bytes,
 )
+from textclf.distributed.workers import roomy_heap
 from textclf.models.base import Model
 from textclf.training.history import DevSet, EarlyStopping, EpochCallback
 from textclf.training.lbfgs import FullBatchLBFGS, PartialSums, partial_sums
@@ -37,6 +38,7 @@ from textclf.training.settings import TrainingSettings
 
 def shard_sums(model: Model, shard: FeaturisedShard) -> PartialSums:
     """On a worker: the partial sums over one shard's rows at the model's θ."""
+    roomy_heap()
     return partial_sums(model, shard.X, shard.y, shard.weights)
 
 

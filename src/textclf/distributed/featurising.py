@@ -30,6 +30,7 @@ from textclf.core.chunking import text_chunks
 from textclf.core.sparse import select_columns, stack_rows
 from textclf.distributed.shards import ShardText
 from textclf.distributed.targets import RowPlan
+from textclf.distributed.workers import roomy_heap
 from textclf.errors import DataError
 from textclf.features.blocks import join_blocks
 from textclf.features.featurizer import Featurizer
@@ -151,6 +152,7 @@ def count_block(texts: list[str], settings: FeatureSettings,
 
 def scan(shard: ShardText, settings: FeatureSettings) -> ScannedShard:
     """The counting pass over one shard (see the module docstring)."""
+    roomy_heap()
     n = len(shard.texts)
     if settings.hash_bits is not None:
         hasher = HashingFeaturizer(settings, jobs=1)
@@ -209,6 +211,7 @@ def block_values(featurizer: Featurizer, counts: sp.csr_matrix,
 
 def shard_rows(scanned: ScannedShard, featurizer: Featurizer, plan: RowPlan) -> ShardRows:
     """On the worker: the shard's rows before the nb ratios (see the module docstring)."""
+    roomy_heap()
     terms = scanned.terms or [None] * len(scanned.counts)
     blocks = [block_values(block, counts, names) for block, counts, names
               in zip(blocks_of(featurizer), scanned.counts, terms, strict=True)]
@@ -218,6 +221,7 @@ def shard_rows(scanned: ScannedShard, featurizer: Featurizer, plan: RowPlan) -> 
 
 def transformed_rows(shard: ShardText, featurizer: Featurizer, plan: RowPlan) -> ShardRows:
     """On the worker: the shard's rows by a featuriser fitted before (training on), whole."""
+    roomy_heap()
     y, weights = plan.targets(shard.labels, shard.weights)
     return ShardRows(shard.name, [featurizer.transform(shard.texts)], y, weights, scaled=True)
 
@@ -261,6 +265,7 @@ def finished(rows: ShardRows, scales: list[NaiveBayesScale] | None, weighting: s
     """On the worker: the shard's [X | 1] (each block scaled by its nb ratios, if any, the
     blocks joined), without its documents of weight 0, the others' weights times
     ``scale`` (to mean 1 over the corpus)."""
+    roomy_heap()
     if scales is not None and not rows.scaled:
         for block, ratios in zip(rows.blocks, scales, strict=True):
             ratios.apply(block)

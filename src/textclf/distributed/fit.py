@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from textclf.distributed.average import fit_average
+from textclf.distributed.average import fit_average, stacked
 from textclf.distributed.cluster import import_distributed
 from textclf.distributed.exact import fit_exact
 from textclf.distributed.facts import (
@@ -168,13 +168,14 @@ def submit_reads(client: Any, data: Any, job: ClusterJob, slots: list[str]) -> l
 def wait_for(futures: list[Any], description: str, quiet: bool,
              done: Callable[[Any], None] | None = None) -> None:
     """Wait for every future, with a progress bar over them; the first error raises.
-    ``done(future)`` runs as each one finishes."""
+    ``done(future)`` runs as each one finishes. The results stay where they are."""
     distributed = import_distributed()
     show = not quiet and sys.stderr.isatty()
     with tqdm(total=len(futures), desc=description, unit="shard", disable=not show,
               leave=False, file=sys.stderr) as bar:
         for future in distributed.as_completed(futures):
-            future.result()  # the first bad shard stops the run, with its message
+            if future.status == "error":  # (result() would bring a result to the client)
+                future.result()  # the first bad shard stops the run, with its message
             bar.update(1)
             if done is not None:
                 done(future)
@@ -249,10 +250,15 @@ def run(client: Any, data: Any, job: ClusterJob, stage: list[str],
     rows = by_group([rows for rows, _ in sizes], groups)
     warn_of_skewed_groups([f.label_documents for f in per_shard], groups)
     kept = [g for g, n in enumerate(rows) if n > 0]  # a group of empty shards idles
-    members = [[s for s, k in zip(shards, groups, strict=True) if k == g] for g in kept]
-    return fit_average(client, members, [rows[g] for g in kept],
-                       [slots[g % len(slots)] for g in kept], start.model, start.settings,
-                       **common)
+    workers = [slots[g % len(slots)] for g in kept]
+    members = [client.submit(stacked, *[s for s, k in zip(shards, groups, strict=True)
+                                        if k == g], workers=[worker],
+                             allow_other_workers=True, pure=False)
+               for g, worker in zip(kept, workers, strict=True)]
+    shards.clear()  # (their recipes stay, for a lost worker's groups)
+    wait_for(members, "stacking groups", job.quiet)
+    return fit_average(client, members, [rows[g] for g in kept], workers, start.model,
+                       start.settings, **common)
 
 
 def featurised(client: Any, texts: list[Any], per_shard: list[CorpusFacts],

@@ -20,6 +20,7 @@ from typing import Any
 from textclf.corpus.documents import Document, checked_weight
 from textclf.corpus.locations import file_path, is_url, require_fsspec
 from textclf.corpus.sources import iter_documents
+from textclf.distributed.workers import roomy_heap
 from textclf.errors import DataError
 
 
@@ -145,6 +146,7 @@ def collect(documents: Iterable[Document], shard: ShardText, label_field: str) -
 
 def read_file(path: str, options: ReadOptions) -> ShardText:
     """A file's documents, read by the readers of a local run (any line format)."""
+    roomy_heap()
     try:
         documents = iter_documents(path, None, options.fmt, options.text_field,
                                    options.label_field, options.weight_field,
