@@ -20,6 +20,7 @@ from cluster_corpus import noisy_corpus, tagged_corpus, write_jsonl_shards, writ
 
 from textclf import ClusterError, DataError, SettingsError, TextClassifier
 from textclf.corpus import read_corpus
+from textclf.distributed.reduction import worker_transfer_bytes
 from textclf.features import Featurizer
 from textclf.fitting.cluster import fit_cluster
 from textclf.fitting.run import RunOptions
@@ -157,6 +158,24 @@ def test_weights_and_multi_label_on_one_worker_are_a_local_sgd_run(one_worker, w
     alone = TextClassifier(epochs=3).fit(texts, labels)
     assert on_cluster.model.kind == "multilabel" and on_cluster.labels == alone.labels
     np.testing.assert_array_equal(on_cluster.model.theta, alone.model.theta)
+
+
+def test_the_corpus_stays_on_the_workers(one_worker, tmp_path):
+    """What the worker sends outside training (to the client: facts, the featuriser, the
+    nb totals) does not grow with the number of documents."""
+
+    def sent_outside_training(documents: int) -> int:
+        texts, labels = noisy_corpus(documents, classes=2, seed=documents)
+        paths = write_shards(tmp_path / str(documents), texts, labels)
+        before = worker_transfer_bytes(one_worker)
+        clf = TextClassifier(hash_bits=10, char_ngrams=None, epochs=1).fit_dask(one_worker,
+                                                                               paths)
+        training = sum(r["bytes_from_workers"] for r in clf.history)
+        assert clf.cluster_report["data_bytes"] > documents * 100  # what stayed
+        return worker_transfer_bytes(one_worker) - before - training
+
+    small, large = sent_outside_training(400), sent_outside_training(4000)
+    assert abs(large - small) < 0.02 * small
 
 
 def test_average_mode_on_two_workers_holds_one_process_accuracy(client, binary,

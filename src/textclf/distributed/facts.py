@@ -8,7 +8,8 @@ exactly as one process decides it from the same documents in the same order
 (:meth:`~textclf.features.settings.FeatureSettings.resolved`): a vocabulary looks at every
 k-th document of the corpus, k = max(1, N // 10,000); hashed features at the documents of
 the first chunk of text. Nothing here grows with the number of documents, except the
-first chunk's lengths, which a chunk's size bounds.
+first chunk's lengths (asked for by hashed features with ``char_ngrams="auto"`` only), which
+a chunk's size bounds.
 """
 
 from __future__ import annotations
@@ -86,11 +87,11 @@ class CorpusFacts:
         return self.weighted > 0
 
 
-def shard_facts(shard: ShardText) -> CorpusFacts:
-    """On a worker: the facts of one shard."""
+def shard_facts(shard: ShardText, head: bool = False) -> CorpusFacts:
+    """On a worker: the facts of one shard (``head``: with its first chunk's lengths)."""
     facts = CorpusFacts(len(shard.texts), characters=sum(map(len, shard.texts)),
                         warnings=list(shard.warnings),
-                        head=first_chunk([len(text) for text in shard.texts]))
+                        head=first_chunk([len(text) for text in shard.texts]) if head else [])
     weights = shard.weights if shard.weights is not None else [1.0] * len(shard.texts)
     for labels, weight in zip(shard.labels, weights, strict=True):
         facts.several = facts.several or len(labels) != 1

@@ -201,7 +201,9 @@ def run(client: Any, data: Any, job: ClusterJob, stage: list[str],
     slots = worker_slots(client)
     stage[0] = "while reading the shards"
     texts = submit_reads(client, data, job, slots)
-    counted = [client.submit(shard_facts, text, pure=False) for text in texts]
+    head = job.featurizer is None and job.features.char_ngrams == "auto" \
+        and job.features.hash_bits is not None  # what "auto" looks at, for hashed features
+    counted = [client.submit(shard_facts, text, head, pure=False) for text in texts]
     wait_for(counted, "reading shards", job.quiet)
     per_shard: list[CorpusFacts] = client.gather(counted)
     facts = sum(per_shard[1:], per_shard[0])
