@@ -172,3 +172,17 @@ def test_options_that_do_not_apply_to_a_cluster_are_refused(capsys, shards, tmp_
     status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
                              "--dask", "local:1", "--stream", "--hash-bits", "8")
     assert status == 1 and "--stream does not apply with --dask" in err
+    # refused before a cluster starts: each a one-line message naming the option to use
+    status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
+                             "--dask", "local:1", "--distributed", "exact", "--epochs", "5")
+    assert status == 1 and err.strip().splitlines()[-1] == (
+        "textclf: error: epochs (--epochs) counts the SGD epochs of --distributed average; "
+        "the exact mode runs L-BFGS: give max_iter (--max-iter N) for its iterations")
+    status, _, err = run_cli(capsys, "train", str(shards[0]), "-o", tmp_path / "m.textclf",
+                             "--max-iter", "5")
+    assert status == 1 and "--max-iter counts the L-BFGS iterations of --dask" in err
+    status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
+                             "--dask", "local:1", "--init-from", shards[0],
+                             "--extend-vocabulary")
+    assert status == 1 and "--extend-vocabulary does not apply with --dask" in err
+    assert not (tmp_path / "m.textclf").exists()
