@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dask_bench import TEXTCLF, generate, machine, run_measured  # noqa: E402
+from dask_bench import TEXTCLF, generate, machine, report, run_measured  # noqa: E402
 
 SOURCE = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -256,10 +256,7 @@ def main() -> None:
             shutil.rmtree(args.workdir, ignore_errors=True)
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
         results["summary"] = summary(results["runs"])
-        text = json.dumps(results, indent=1)
-        if args.json:
-            args.json.write_text(text)
-        print(text)
+        report(results, args.json)
 
 
 if __name__ == "__main__":
