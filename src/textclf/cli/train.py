@@ -292,7 +292,7 @@ def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
         cluster = clf.settings.run
         clf = TextClassifier.load(args.init_from, trust_pattern=args.trust_pattern,
                                   sign_key=sign_key(args))
-        clf.settings.run = cluster
+        clf.settings.run = cluster.replace(float32=clf.settings.run.float32)  # MODEL's
         start = clf.fitted
         overrides = {name: value for name, value in settings_from(args).items()
                      if name in names_in("training") and value is not None}
