@@ -242,9 +242,14 @@ def main() -> None:
             shutil.rmtree(args.workdir, ignore_errors=True)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results["load_average_after"] = os.getloadavg()
+    report(results, args.json)
+
+
+def report(results: dict, path: Path | None) -> None:
+    """The results as JSON: printed, and written to ``path`` if given."""
     text = json.dumps(results, indent=1)
-    if args.json:
-        args.json.write_text(text)
+    if path:
+        path.write_text(text)
     print(text)
 
 

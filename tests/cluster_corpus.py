@@ -55,3 +55,38 @@ def write_shards(folder: Path, texts: list[str], labels: list[str]) -> list[Path
     with open(paths[3], "w", encoding="utf-8") as handle:
         handle.writelines(f"__label__{y} {t}\n" for t, y in parts[3])
     return paths
+
+
+def tagged_corpus(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
+    """``n`` documents with any number of the labels neg, pos, mixed (multi-label): each
+    label's words where a document has it, filler words always."""
+    rng = np.random.default_rng(seed)
+    texts, tags = [], []
+    for _ in range(n):
+        labels = [label for label in CLASS_WORDS if rng.random() < 0.4]
+        words = list(rng.choice(FILLER, 6))
+        for label in labels:
+            words += [str(w) for w in rng.choice(CLASS_WORDS[label], 2)]
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        tags.append(labels)
+    return texts, tags
+
+
+def write_jsonl_shards(folder: Path, texts: list[str], labels: list, shards: int = 4,
+                       weights: list[float] | None = None) -> list[Path]:
+    """The documents in ``shards`` JSONL files, in order; labels as given (a label, or a
+    list of labels), and a ``weight`` field when ``weights`` are given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bounds = np.linspace(0, len(texts), shards + 1).astype(int)
+    paths = []
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        path = folder / f"part-{k}.jsonl"
+        with open(path, "w", encoding="utf-8") as handle:
+            for i in range(a, b):
+                record = {"text": texts[i], "label": labels[i]}
+                if weights is not None:
+                    record["weight"] = weights[i]
+                handle.write(json.dumps(record) + "\n")
+        paths.append(path)
+    return paths

@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
-from cluster_corpus import noisy_corpus, write_shards
+from cluster_corpus import noisy_corpus, write_jsonl_shards, write_shards
 from conftest import run_cli
 
 import textclf
@@ -86,18 +87,43 @@ def textclf_train(*argv: str, timeout: float = 240) -> subprocess.CompletedProce
 
 @pytest.mark.slow
 def test_textclf_train_on_a_running_cluster_of_two_workers(shards, tmp_path):
-    model = tmp_path / "cluster.textclf"
+    model, weighted, on = (tmp_path / name for name in ("cluster.textclf", "w.textclf",
+                                                         "on.textclf"))
+    texts, labels = noisy_corpus(400, classes=2, seed=4)
+    weights = [1.0 + i % 3 for i in range(400)]
+    weighted_shards = write_jsonl_shards(tmp_path / "weighted", texts, labels, 3, weights)
     with dask_cluster(workers=2) as (address, _):
         result = textclf_train(str(shards[0].parent / "part-*"), "-o", str(model),
                                "--dask", address, "--distributed", "exact", "--l2", "1e-3",
-                               "--epochs", "8", "--top", "2")
+                               "--max-iter", "8", "--top", "2")
+        # weights and class weights; then training on from that model, with checkpoints
+        weighted_run = textclf_train(*map(str, weighted_shards), "-o", str(weighted),
+                                     "--dask", address, "--weight-field", "weight",
+                                     "--class-weight", "balanced", "--epochs", "3", "--quiet")
+        training_on = textclf_train(*map(str, weighted_shards), "-o", str(on), "--dask",
+                                    address, "--init-from", str(weighted), "--weight-field",
+                                    "weight", "--epochs", "2", "--checkpoint", "--quiet")
+        again = textclf_train(*map(str, weighted_shards), "-o", str(on), "--dask", address,
+                              "--init-from", str(weighted), "--weight-field", "weight",
+                              "--epochs", "2", "--resume", "--quiet")
     assert result.returncode == 0, result.stderr
     assert "2 worker(s)" in result.stderr and "iteration   1/8" in result.stderr
     assert "400 documents in 4 shard(s) on 2 worker thread(s)" in result.stdout
     clf = TextClassifier.load(model)
     assert clf.labels == ["neg", "pos"] and clf.training_settings.optimizer == "lbfgs"
-    texts, labels = noisy_corpus(200, classes=2, seed=5)
-    assert clf.evaluate(texts, labels).accuracy > 0.75
+    # the model file of one process: the same featuriser, and θ to 1e-8
+    alone = TextClassifier(optimizer="lbfgs", l2=1e-3, epochs=8).fit(texts, labels)
+    assert clf.featurizer.settings == alone.featurizer.settings
+    assert list(clf.featurizer.terms) == list(alone.featurizer.terms)
+    np.testing.assert_allclose(clf.model.theta, alone.model.theta, rtol=0, atol=1e-8)
+    test_texts, test_labels = noisy_corpus(200, classes=2, seed=5)
+    assert clf.evaluate(test_texts, test_labels).accuracy > 0.75
+    for run in (weighted_run, training_on, again):
+        assert run.returncode == 0 and run.stdout == "", run.stderr
+    assert TextClassifier.load(weighted).training_settings.class_weight == "balanced"
+    trained_on = TextClassifier.load(on)
+    assert len(trained_on.history) == 2  # --resume found the run complete: nothing more
+    assert not np.array_equal(trained_on.model.theta, TextClassifier.load(weighted).model.theta)
 
 
 @pytest.mark.slow
@@ -148,3 +174,17 @@ def test_options_that_do_not_apply_to_a_cluster_are_refused(capsys, shards, tmp_
     status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
                              "--dask", "local:1", "--stream", "--hash-bits", "8")
     assert status == 1 and "--stream does not apply with --dask" in err
+    # refused before a cluster starts: each a one-line message naming the option to use
+    status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
+                             "--dask", "local:1", "--distributed", "exact", "--epochs", "5")
+    assert status == 1 and err.strip().splitlines()[-1] == (
+        "textclf: error: epochs (--epochs) counts the SGD epochs of --distributed average; "
+        "the exact mode runs L-BFGS: give max_iter (--max-iter N) for its iterations")
+    status, _, err = run_cli(capsys, "train", str(shards[0]), "-o", tmp_path / "m.textclf",
+                             "--max-iter", "5")
+    assert status == 1 and "--max-iter counts the L-BFGS iterations of --dask" in err
+    status, _, err = run_cli(capsys, "train", *shards, "-o", tmp_path / "m.textclf",
+                             "--dask", "local:1", "--init-from", shards[0],
+                             "--extend-vocabulary")
+    assert status == 1 and "--extend-vocabulary does not apply with --dask" in err
+    assert not (tmp_path / "m.textclf").exists()

@@ -26,7 +26,9 @@ from textclf.corpus import available_splits, iter_documents
 from textclf.corpus.decoding import is_regular_file
 from textclf.distributed.cluster import dask_logs_silenced
 from textclf.distributed.settings import ClusterSettings
+from textclf.distributed.shards import ReadOptions
 from textclf.errors import ClusterError, SettingsError
+from textclf.fitting.cluster import fit_cluster
 from textclf.models import FeedForwardNetwork, LogisticRegression, Model
 from textclf.training.loop import best_epoch
 from textclf.training.settings import MODEL_DEFAULTS
@@ -105,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
     args.checkpoint = args.checkpoint or args.resume
     if args.dask:
         return run_dask(args, clf)
+    if args.max_iter is not None:
+        raise SettingsError("--max-iter counts the L-BFGS iterations of --dask ... "
+                            "--distributed exact; in one process, --optimizer lbfgs counts "
+                            "them with --epochs")
     if len(args.data) > 1:
         raise SettingsError(f"{len(args.data)} DATA given: several files are the shards of "
                             "a cluster (--dask local:N or --dask tcp://HOST:PORT); without "
@@ -273,18 +279,28 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
 
 
 def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
-    """``--dask``: train on a Dask cluster, each file of DATA a shard read by a worker."""
+    """``--dask``: train on a Dask cluster, each file of DATA a shard read by a worker; with
+    ``--init-from MODEL``, train MODEL on (its featuriser, labels and θ)."""
     for option, given in (("--stream", args.stream), ("--split", args.split)):
         if given:
             raise SettingsError(f"{option} does not apply with --dask: the workers hold "
                                 "their shards in memory, and DATA is files (no splits)")
-    for option, given in (("--init-from", args.init_from), ("--resume", args.resume),
-                          ("--weight-field", args.weight_field),
-                          ("--multi-label", args.multi_label)):
-        if given:
-            raise SettingsError(f"{option} does not apply with --dask: a cluster trains a "
-                                "new single-label model without weights (docs/distributed.md)")
+    if args.extend_vocabulary:
+        raise SettingsError("--extend-vocabulary does not apply with --dask: training on "
+                            "from MODEL on a cluster keeps its vocabulary (hashed features "
+                            "need none)")
+    start, overrides = None, None
+    if args.init_from:
+        cluster = clf.settings.run
+        clf = TextClassifier.load(args.init_from, trust_pattern=args.trust_pattern,
+                                  sign_key=sign_key(args))
+        clf.settings.run = cluster.replace(float32=clf.settings.run.float32)  # MODEL's
+        start = clf.fitted
+        overrides = {name: value for name, value in settings_from(args).items()
+                     if name in names_in("training") and value is not None}
     dev_corpus = read_dev(args) if args.dev else None
+    dev = None if dev_corpus is None else (dev_corpus.texts, dev_corpus.label_sets,
+                                           dev_corpus.weights)
     saved: list[str] = []
 
     def note(epoch: int, record: dict) -> None:
@@ -292,15 +308,16 @@ def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
 
     if not args.quiet:
         print(f"training on the Dask cluster {args.dask} ({args.distributed} mode) from "
-              f"{' '.join(args.data)}", file=sys.stderr)
+              f"{' '.join(args.data)}" + (f", on from {args.init_from}" if start else ""),
+              file=sys.stderr)
+    read = ReadOptions(args.format, args.text_field, args.label_field, args.weight_field,
+                       args.label_sep)
+    options = clf.run_options(note, args.output if args.checkpoint else None, args.resume,
+                              sign_key(args))
     try:
-        with dask_logs_silenced():  # what goes wrong is said in one line, below
-            clf.fit_dask(None, args.data,
-                         dev=(dev_corpus.texts, dev_corpus.labels) if dev_corpus else None,
-                         fmt=args.format, text_field=args.text_field,
-                         label_field=args.label_field, on_epoch_end=note,
-                         checkpoint=args.output if args.checkpoint else None,
-                         sign_key=sign_key(args))
+        with dask_logs_silenced(), resumable(args):  # what goes wrong: one line, below
+            clf.fitted = fit_cluster(clf.settings, None, args.data, dev=dev, read=read,
+                                     options=options, start=start, overrides=overrides)
     except ClusterError as err:
         if saved and args.checkpoint:
             raise ClusterError(f"{err}; {args.output} holds the model of {saved[-1]} "

@@ -21,21 +21,25 @@ from __future__ import annotations
 from typing import Any
 
 from textclf.distributed.featurising import FeaturisedShard
+from textclf.distributed.progress import Progress, resumed
 from textclf.distributed.reduction import (
     Traffic,
     retried,
     tree_reduce,
     worker_transfer_bytes,
 )
+from textclf.distributed.workers import roomy_heap
 from textclf.models.base import Model
-from textclf.training.history import DevSet, EpochCallback
+from textclf.training.history import DevSet, EarlyStopping, EpochCallback
 from textclf.training.lbfgs import FullBatchLBFGS, PartialSums, partial_sums
+from textclf.training.loop import TrainingState
 from textclf.training.settings import TrainingSettings
 
 
 def shard_sums(model: Model, shard: FeaturisedShard) -> PartialSums:
     """On a worker: the partial sums over one shard's rows at the model's θ."""
-    return partial_sums(model, shard.X, shard.y)
+    roomy_heap()
+    return partial_sums(model, shard.X, shard.y, shard.weights)
 
 
 def parameter_bytes(model: Model) -> int:
@@ -80,17 +84,35 @@ class ShardSums:
 
 def fit_exact(client: Any, shards: list[Any], workers: list[str], model: Model,
               settings: TrainingSettings, *, dev: DevSet | None = None, quiet: bool = True,
-              timeout: float = 30.0, on_epoch_end: EpochCallback | None = None) -> list[dict]:
+              timeout: float = 30.0, on_epoch_end: EpochCallback | None = None,
+              progress: Progress | None = None,
+              resume: TrainingState | None = None) -> list[dict]:
     """Minimise J over the featurised ``shards`` (futures, each on its worker in
     ``workers``) with L-BFGS; the model ends with the minimiser. One history record per
     iteration, with the bytes it sent. An evaluation that loses a worker starts again
-    (for up to ``timeout`` seconds)."""
+    (for up to ``timeout`` seconds). ``resume``: a checkpoint's state; L-BFGS starts again
+    from its θ (already in the model) for the iterations left: J is convex (λ₂ > 0), so it
+    ends at the same minimum, to the tolerance, by another path."""
     sums = ShardSums(client, shards, workers, model, timeout)
+    progress = progress if progress is not None else Progress()
+    progress.history, done = [], 0
+    if resume is not None:
+        meta, progress.history = resumed(resume, "exact", EarlyStopping(model, None))
+        done = int(meta["iterations"])
+    history = progress.history
 
     def after_iteration(iteration: int, record: dict) -> None:
         record.update(sums.take_traffic())
+        record["epoch"] = done + iteration
+        history.append(record)
+        progress.meta = {"mode": "exact", "iterations": done + iteration}
         if on_epoch_end is not None:
-            on_epoch_end(iteration, record)
+            on_epoch_end(done + iteration, record)
 
-    return FullBatchLBFGS(model, settings, quiet=quiet,
-                          on_epoch_end=after_iteration).fit(sums, dev)
+    if done >= settings.epochs:
+        return history
+    ran = FullBatchLBFGS(model, settings.replace(epochs=settings.epochs - done), quiet=quiet,
+                         on_epoch_end=after_iteration).fit(sums, dev)
+    if not history:  # θ was optimal from the start: L-BFGS's record of it
+        history.extend(ran)
+    return history

@@ -7,6 +7,7 @@ import re
 
 from textclf.core.settings import Setting, Settings
 from textclf.errors import SettingsError
+from textclf.training.settings import LBFGS_ITERATIONS
 
 MODES = ("exact", "average")
 # The mode with the better accuracy (and speed) in benchmarks/RESULTS.md, section 12.
@@ -38,8 +39,11 @@ class ClusterSettings(Settings):
                    "(docs/distributed.md)", metavar="CLUSTER", check=checked_address)
     distributed = Setting(str, DEFAULT_MODE, "on a cluster: exact (full-batch L-BFGS on the "
                           "sum of the shards' gradients, the θ of one process) or average "
-                          "(an SGD epoch per worker, θ averaged by document count after "
-                          "each)", choices=MODES)
+                          "(an SGD epoch per worker at η times its inverse share of the "
+                          "data, θ averaged by document count after each)", choices=MODES)
+    max_iter = Setting(int, None, "exact mode: L-BFGS iterations at most (default "
+                       f"{LBFGS_ITERATIONS}; --epochs counts SGD epochs, of the average "
+                       "mode)", minimum=1, metavar="N")
     dask_timeout = Setting(float, 30.0, "seconds to wait for the Dask scheduler and a "
                            "worker, when connecting and after losing the connection",
                            above=0.0, metavar="SECONDS")

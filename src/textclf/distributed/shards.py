@@ -17,37 +17,61 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textclf.corpus.documents import Document
+from textclf.corpus.documents import Document, checked_weight
 from textclf.corpus.locations import file_path, is_url, require_fsspec
 from textclf.corpus.sources import iter_documents
+from textclf.distributed.workers import roomy_heap
 from textclf.errors import DataError
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How every shard is read: ``fmt`` None guesses each file's format from its name."""
+    """How every shard is read: ``fmt`` None guesses each file's format from its name;
+    ``weight_field`` names each document's weight (JSONL, CSV/TSV), ``label_sep`` splits a
+    CSV/TSV label field into several labels."""
 
     fmt: str | None = None
     text_field: str = "text"
     label_field: str = "label"
+    weight_field: str | None = None
+    label_sep: str | None = None
 
 
 @dataclass
 class ShardText:
-    """The labelled documents of one shard, as its worker read them."""
+    """The labelled documents of one shard, as its worker read them: each document's labels
+    (a tuple: one, or for multi-label data any number) and, where the corpus has a weight
+    field, its weight."""
 
     name: str
     texts: list[str] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
+    labels: list[tuple[str, ...]] = field(default_factory=list)
+    weights: list[float] | None = None
     warnings: list[str] = field(default_factory=list)  # said on the client, once
 
-    def add(self, text: Any, label: Any, where: str) -> None:
+    def add(self, text: Any, label: Any, where: str, weight: Any = None) -> None:
         if not isinstance(text, str):
             raise DataError(f"{where}: the text is a {type(text).__name__}, not a string")
-        if missing(label):
+        if isinstance(label, list | tuple | set | frozenset):
+            labels = tuple(dict.fromkeys(str(one) for one in sorted(label, key=str)))
+        elif missing(label):
             raise DataError(f"{where}: the document has no label")
+        else:
+            labels = (str(label),)
+        self.append(text, labels, None if missing(weight) else checked_weight(
+            weight.item() if hasattr(weight, "item") else weight, f"{where}, weight"), where)
+
+    def append(self, text: str, labels: tuple[str, ...], weight: float | None,
+               where: str) -> None:
+        """One document; the documents of a shard all have a weight, or none has."""
+        if self.texts and (weight is None) != (self.weights is None):
+            raise DataError(f"{where}: some documents have a weight and others not")
+        if weight is not None:
+            if self.weights is None:
+                self.weights = []
+            self.weights.append(weight)
         self.texts.append(text)
-        self.labels.append(str(label))
+        self.labels.append(labels)
 
 
 def collection_kind(data: Any) -> str | None:
@@ -111,37 +135,42 @@ def collect(documents: Iterable[Document], shard: ShardText, label_field: str) -
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for doc in documents:
-            if doc.label is None:
+            labels = doc.label_set
+            if labels is None:
                 raise DataError(f"{shard.name}: document {doc.id} has no label "
                                 f"(field {label_field!r})")
-            shard.texts.append(doc.text)
-            shard.labels.append(doc.label)
+            shard.append(doc.text, labels, doc.weight, f"{shard.name}: document {doc.id}")
     shard.warnings.extend(str(w.message) for w in caught)
     return shard
 
 
 def read_file(path: str, options: ReadOptions) -> ShardText:
     """A file's documents, read by the readers of a local run (any line format)."""
+    roomy_heap()
     try:
         documents = iter_documents(path, None, options.fmt, options.text_field,
-                                   options.label_field)
+                                   options.label_field, options.weight_field,
+                                   options.label_sep)
         return collect(documents, ShardText(path), options.label_field)
     except OSError as err:  # e.g. no permission on the worker's machine
         raise DataError(f"{path}: cannot be read ({err})") from err
 
 
 def read_items(items: Iterable[Any], name: str, options: ReadOptions) -> ShardText:
-    """A bag partition's documents: Documents, dicts with the text and label fields, or
-    (text, label) pairs."""
+    """A bag partition's documents: Documents, dicts with the text and label fields (and
+    the weight field, if named), or (text, label) pairs; a label may be a list of labels."""
     shard = ShardText(name)
     for i, item in enumerate(items):
         where = f"{name}, item {i}"
         if isinstance(item, Document):
-            shard.add(item.text, item.label, where)
+            if item.label_set is None:
+                raise DataError(f"{where}: the document has no label")
+            shard.append(item.text, item.label_set, item.weight, where)
         elif isinstance(item, dict):
             if options.text_field not in item:
                 raise DataError(f"{where}: no field {options.text_field!r}")
-            shard.add(item[options.text_field], item.get(options.label_field), where)
+            weight = item.get(options.weight_field) if options.weight_field else None
+            shard.add(item[options.text_field], item.get(options.label_field), where, weight)
         elif isinstance(item, tuple | list) and len(item) == 2:
             shard.add(item[0], item[1], where)
         else:
@@ -152,13 +181,16 @@ def read_items(items: Iterable[Any], name: str, options: ReadOptions) -> ShardTe
 
 
 def read_frame(frame: Any, name: str, options: ReadOptions) -> ShardText:
-    """A data frame partition's documents, from its text and label columns."""
-    for column in (options.text_field, options.label_field):
+    """A data frame partition's documents, from its text and label columns (and weight
+    column, if named)."""
+    columns = [options.text_field, options.label_field, *filter(None, [options.weight_field])]
+    for column in columns:
         if column not in frame.columns:
             raise DataError(f"{name}: no column {column!r} (columns: "
                             f"{', '.join(map(str, frame.columns))})")
     shard = ShardText(name)
-    for index, text, label in zip(frame.index, frame[options.text_field],
-                                  frame[options.label_field], strict=True):
-        shard.add(text, label, f"{name}, row {index!r}")
+    weights = frame[options.weight_field] if options.weight_field else [None] * len(frame)
+    for index, text, label, weight in zip(frame.index, frame[options.text_field],
+                                          frame[options.label_field], weights, strict=True):
+        shard.add(text, label, f"{name}, row {index!r}", weight)
     return shard

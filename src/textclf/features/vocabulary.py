@@ -290,21 +290,27 @@ class VocabularyFeaturizer(Featurizer):
     @classmethod
     def from_document_frequencies(cls, document_frequency: Mapping[str, int], n_documents: int,
                                   settings: FeatureSettings, *, jobs: int | None = None,
-                                  dtype=np.float64) -> VocabularyFeaturizer:
+                                  dtype=np.float64,
+                                  unit: str | None = None) -> VocabularyFeaturizer:
         """The featuriser that ``fit`` learns from N documents whose n-gram terms (tokens
         joined by spaces) occur in ``document_frequency[term]`` of them: terms in at least
         ``min_df`` documents, the ``max_features`` most frequent if set, in alphabetical
         order, and their idf. Document frequencies add up over disjoint sets of
         documents, so counts taken separately (e.g. per shard on a cluster) and added give
-        exactly the vocabulary of one ``fit`` on all the documents."""
-        featurizer = cls(settings, jobs=jobs, dtype=dtype)
+        exactly the vocabulary of one ``fit`` on all the documents. ``unit`` "chars": a
+        block of character n-grams (their characters joined by nothing)."""
+        featurizer = cls(settings, jobs=jobs, dtype=dtype, unit=unit)
         if n_documents < 1:
             raise SettingsError("cannot fit the featurizer on zero documents")
         candidates = [t for t, df in document_frequency.items() if df >= settings.min_df]
         df = np.fromiter((document_frequency[t] for t in candidates), np.int64,
                          len(candidates))
         # token by token, a shorter term first where it begins a longer one: fit's order
-        order = np.array(sorted(range(len(candidates)), key=lambda j: candidates[j].split(" ")),
+        # (a character n-gram's tokens are its characters: the string's own order)
+        def tokens(term: str) -> list[str] | str:
+            return term.split(" ") if featurizer.joiner else term
+
+        order = np.array(sorted(range(len(candidates)), key=lambda j: tokens(candidates[j])),
                          dtype=np.int64)
         order = most_frequent(order, df, settings.max_features)
         featurizer.terms = [candidates[j] for j in order]

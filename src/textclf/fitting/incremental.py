@@ -147,6 +147,27 @@ def extended_block(featurizer: Featurizer, texts: list[str], targets,
     return extended, len(added)
 
 
+def continued_settings(fitted: Fitted, settings: FitSettings, overrides: dict,
+                       has_dev: bool) -> tuple[TrainingSettings, tuple | None, dict]:
+    """The training settings of training ``fitted`` on: the model's own (``settings``) with
+    ``overrides`` on top, without what needs dev data when there is none; the optimiser's
+    state to go on from (the same optimiser's only); the settings given."""
+    given = {k: TrainingSettings.declared[k].check(v) for k, v in overrides.items()
+             if v is not None}
+    wanted = {**settings.training, **given}
+    if not has_dev:  # what needs dev data is asked for here, or only in the model's past
+        if given.get("calibrate") or "patience" in given:
+            check_dev_needs(settings.replace(**given), fitted.multi_label, False)  # refused
+        wanted |= {"calibrate": False, "patience": None}
+        if fitted.model.temperature != 1.0:
+            warnings.warn("the model's temperature is dropped: a new θ needs a new T (give "
+                          "dev data to calibrate again)", UserWarning, stacklevel=4)
+    training = default_settings(fitted.model.kind, wanted)
+    step_state = fitted.step_state \
+        if training.optimizer == fitted.training_settings.optimizer else None
+    return training, step_state, given
+
+
 def continue_fit(fitted: Fitted, settings: FitSettings, texts, labels, dev_texts=None,
                  dev_labels=None, *, extend_vocabulary: bool = False, sample_weight=None,
                  dev_sample_weight=None, options: RunOptions | None = None,
@@ -165,19 +186,7 @@ def continue_fit(fitted: Fitted, settings: FitSettings, texts, labels, dev_texts
         raise SettingsError(f"not training settings: {', '.join(unknown)} (the featuriser and "
                             "the model come from the model being trained on)")
     dev_texts, dev_labels, has_dev = checked_dev(dev_texts, dev_labels)
-    given = {k: TrainingSettings.declared[k].check(v) for k, v in overrides.items()
-             if v is not None}
-    wanted = {**settings.training, **given}
-    if not has_dev:  # what needs dev data is asked for here, or only in the model's past
-        if given.get("calibrate") or "patience" in given:
-            check_dev_needs(settings.replace(**given), fitted.multi_label, False)  # refused
-        wanted |= {"calibrate": False, "patience": None}
-        if fitted.model.temperature != 1.0:
-            warnings.warn("the model's temperature is dropped: a new θ needs a new T (give "
-                          "dev data to calibrate again)", UserWarning, stacklevel=3)
-    training = default_settings(fitted.model.kind, wanted)
-    step_state = fitted.step_state \
-        if training.optimizer == fitted.training_settings.optimizer else None
+    training, step_state, given = continued_settings(fitted, settings, overrides, has_dev)
     problem = problem_of_fitted(fitted, y, sample_weight, training.class_weight)
     featurizer, model, added = fitted.featurizer, fitted.model, 0
     if extend_vocabulary and featurizer.kind == "vocabulary":

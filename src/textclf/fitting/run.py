@@ -144,15 +144,23 @@ def train_fitted(fitted: Fitted, source: RowSource, dev: tuple | None, options: 
 
         trainer.on_epoch_end = after_epoch
         fitted.history = trainer.fit(source, dev, shuffle=options.shuffle, resume=state)
-        if fitted.featurizer is not None:
-            interpolate_trained(fitted.model, fitted.featurizer.settings)  # nb_beta, if any
-    fitted.step_state = None  # (θ moved on: a loaded optimiser state no longer applies)
-    fitted.calibration, fitted.chosen_threshold = fit_on_dev(
-        fitted.model, fitted.training_settings, fitted.decision, dev)
-    fitted.provenance = provenance(fitted, source.n_rows)
+    after_theta(fitted, dev, source.n_rows, trained=state != COMPLETED)
     if checkpoints is not None:
         checkpoints.finish(fitted)
     return fitted
+
+
+def after_theta(fitted: Fitted, dev: tuple | None, n_documents: int,
+                trained: bool = True) -> None:
+    """What follows θ, whichever way it was trained (see the module docstring): nb's β
+    interpolation (``trained``: θ is new, not a finished run's, already interpolated), the
+    temperature and the threshold fitted on ``dev``, the provenance."""
+    if trained and fitted.featurizer is not None:
+        interpolate_trained(fitted.model, fitted.featurizer.settings)  # nb_beta, if any
+    fitted.step_state = None  # (θ moved on: a loaded optimiser state no longer applies)
+    fitted.calibration, fitted.chosen_threshold = fit_on_dev(
+        fitted.model, fitted.training_settings, fitted.decision, dev)
+    fitted.provenance = provenance(fitted, n_documents)
 
 
 def provenance(fitted: Fitted, n_documents: int) -> dict:
