@@ -327,3 +327,35 @@ def test_malformed_options_are_argparse_errors(capsys) -> None:
         run_cli(capsys, "train", SPLITS, "-o", "m.textclf", "--weighting", "bm25")
     assert exit_info.value.code == 2
     assert "invalid choice: 'bm25'" in capsys.readouterr().err
+
+
+def test_textclf_alone_lists_the_commands_and_exits_0(capsys) -> None:
+    from textclf.cli import COMMANDS, main
+
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for verb in COMMANDS:
+        assert verb in out
+
+
+def test_an_error_in_a_subcommand_prints_that_subcommands_usage(capsys) -> None:
+    from textclf.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["predict"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: textclf predict") and "MODEL" in err
+
+
+def test_help_states_each_default_once() -> None:
+    import re
+
+    from textclf.cli import COMMANDS, build_parser
+
+    parser = build_parser(list(COMMANDS))
+    verbs = next(a for a in parser._actions if a.dest == "command").choices
+    for verb, subparser in verbs.items():
+        for action in subparser._actions:
+            said = re.findall(r"\(default\b|; default\b", action.help or "")
+            assert len(said) <= 1, f"textclf {verb} {action.option_strings}: {action.help}"

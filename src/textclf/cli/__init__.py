@@ -90,6 +90,9 @@ def chosen_verb(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; user errors print one line and return a non-zero status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # `textclf` alone: the commands, a line each (as `git` and `pip` answer)
+        build_parser([]).print_help()
+        return 0
     args = build_parser([chosen_verb(argv)]).parse_args(argv)
     warnings.showwarning = _show_warning
     try:

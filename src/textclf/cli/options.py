@@ -9,6 +9,7 @@ when a value is refused.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -18,6 +19,21 @@ from textclf.fitting.settings import ARGUMENTS, Argument
 
 # On the command line a run shows its progress unless asked not to.
 COMMAND_LINE_DEFAULTS = {"quiet": False}
+
+
+# where a setting's help already says its default in words, e.g. "(default: all)"
+STATED_DEFAULT = re.compile(r"\(default\b|; default\b")
+
+
+def help_with_default(help_text: str, shown: str, model_default: bool) -> str:
+    """``help_text`` with its default said once: appended as "(default: shown)" unless the
+    help says it in words; an option whose default is the model's drops the setting's own
+    (training) default for that."""
+    if model_default:
+        help_text = re.sub(r" \(default\b[^()]*\)", "", help_text)
+    elif STATED_DEFAULT.search(help_text):
+        return help_text
+    return f"{help_text} (default: {shown})"
 
 
 def default_text(argument: Argument, default: Any) -> str:
@@ -59,7 +75,7 @@ def add_setting(group: Any, name: str, model_default: bool = False) -> None:
     default = None if model_default else COMMAND_LINE_DEFAULTS.get(name, argument.default)
     flags = [setting.flag, *setting.aliases] + (["-q"] if name == "quiet" else [])
     shown = "the model's" if model_default else default_text(argument, default)
-    help_text = f"{setting.help} (default: {shown})"
+    help_text = help_with_default(setting.help, shown, model_default)
     if setting.kind is bool:
         action = argparse.BooleanOptionalAction if default or model_default else "store_true"
         group.add_argument(*flags, dest=name, action=action, default=default, help=help_text)
