@@ -93,6 +93,8 @@ def trained(client, paths, *, options: RunOptions | None = None,
     if start is not None:
         start.settings.run, clf = clf.settings.run, start
     weighted_shards = "weight" in Path(paths[0]).read_text().split("\n", 1)[0]
+    if start is None and options is None:
+        return clf.fit_dask(client, paths, weight_field="weight" if weighted_shards else None)
     clf.fitted = fit_cluster(clf.settings, client, paths, options=options,
                              start=None if start is None else start.fitted,
                              overrides=overrides,
@@ -256,8 +258,8 @@ def test_training_on_from_a_model_gives_the_single_process_theta(client, binary,
     first.save(tmp_path / "first.textclf")
     start = TextClassifier.load(tmp_path / "first.textclf")
     featurizer = start.featurizer
-    on_cluster = trained(client, paths, distributed="exact", max_iter=500, start=start,
-                         overrides=dict(TIGHT))
+    on_cluster = start.continue_training_dask(client, paths, distributed="exact",
+                                              max_iter=500, **TIGHT)
     alone = TextClassifier.load(tmp_path / "first.textclf")
     alone.continue_training(texts, labels, optimizer="lbfgs", epochs=500, **TIGHT)
     assert on_cluster.featurizer is featurizer  # the model's own, kept

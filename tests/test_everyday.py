@@ -344,3 +344,9 @@ def test_labels_with_terminal_escapes_are_escaped_on_a_terminal(tmp_path, capsys
     for argv in (["predict", model, "--text", "a wonderful film"], ["inspect", model]):
         status, out, _ = run_cli(capsys, *argv)
         assert status == 0 and "\x1b" not in out and "\\x1b[2Jpos" in out
+
+
+def test_max_iter_in_one_process_is_said_to_be_the_clusters() -> None:
+    with pytest.warns(UserWarning, match="max_iter counts the L-BFGS iterations of a cluster"):
+        TextClassifier(max_iter=5, epochs=1, min_df=1).fit(["good film", "bad film"],
+                                                          ["pos", "neg"])

@@ -274,23 +274,59 @@ class TextClassifier:
 
     def fit_dask(self, client: Any, data: Any, *, dev: tuple | None = None,
                  fmt: str | None = None, text_field: str = "text", label_field: str = "label",
+                 weight_field: str | None = None, label_sep: str | None = None,
                  on_epoch_end: EpochCallback | None = None,
-                 checkpoint: str | Path | None = None,
+                 checkpoint: str | Path | None = None, resume: bool = False,
                  sign_key: bytes | None = None) -> TextClassifier:
         """Train on a Dask cluster (docs/distributed.md). ``data``: files, globs or fsspec
         URLs the workers read (each file a shard), a ``dask.bag`` of documents or a
         ``dask.dataframe`` with text and label columns; ``client``: a
         ``distributed.Client``, an address (``local:N``, ``tcp://HOST:PORT``) or None (the
-        ``dask`` argument); ``dev``: (texts, labels). Mode: the ``distributed`` argument.
-        ``checkpoint``: a model file written after every epoch or iteration."""
+        ``dask`` argument); ``dev``: (texts, labels) or (texts, labels, weights). Mode: the
+        ``distributed`` argument. The workers read each file as ``fmt`` (None: by its
+        name), documents' weights from ``weight_field``, several labels from a CSV label
+        field split at ``label_sep``. ``checkpoint``: a model file written after every
+        epoch or iteration; ``resume``: go on from it."""
+        self.fitted, self._partial = None, None
+        self.fitted = self._fit_on_cluster(
+            client, data, dev, None, None, self.run_options(on_epoch_end, checkpoint, resume,
+                                                            sign_key=sign_key),
+            fmt=fmt, text_field=text_field, label_field=label_field,
+            weight_field=weight_field, label_sep=label_sep)
+        return self
+
+    def continue_training_dask(self, client: Any, data: Any, *, dev: tuple | None = None,
+                               fmt: str | None = None, text_field: str = "text",
+                               label_field: str = "label", weight_field: str | None = None,
+                               label_sep: str | None = None,
+                               on_epoch_end: EpochCallback | None = None,
+                               checkpoint: str | Path | None = None, resume: bool = False,
+                               sign_key: bytes | None = None,
+                               **changes: Any) -> TextClassifier:
+        """Train this fitted (or loaded) classifier on with a Dask cluster, from its θ with
+        its featuriser and labels, as :meth:`continue_training` does in one process (and
+        ``textclf train --dask ... --init-from MODEL``). ``changes``: settings to change (the
+        training ones, e.g. ``l2``, and how it runs, e.g. ``max_iter``); the other arguments
+        as :meth:`fit_dask`."""
+        self.check_fitted()
+        settings = self.settings.replace(**changes)
+        training = {name: value for name, value in changes.items()
+                    if ARGUMENTS[name].group == "training"}
+        self.fitted = self._fit_on_cluster(
+            client, data, dev, self.fitted, training,
+            self.run_options(on_epoch_end, checkpoint, resume, sign_key=sign_key),
+            settings=settings, fmt=fmt, text_field=text_field, label_field=label_field,
+            weight_field=weight_field, label_sep=label_sep)
+        self.settings, self._partial = settings, None
+        return self
+
+    def _fit_on_cluster(self, client: Any, data: Any, dev: tuple | None,
+                        start: Fitted | None, overrides: dict | None, options: RunOptions,
+                        settings: FitSettings | None = None, **reading: Any) -> Fitted:
         from textclf.fitting.cluster import fit_cluster
 
-        self.fitted, self._partial = None, None
-        self.fitted = fit_cluster(self.settings, client, data, dev=dev, fmt=fmt,
-                                  text_field=text_field, label_field=label_field,
-                                  options=self.run_options(on_epoch_end, checkpoint,
-                                                           sign_key=sign_key))
-        return self
+        return fit_cluster(settings or self.settings, client, data, dev=dev, options=options,
+                           start=start, overrides=overrides, **reading)
 
     # use ----------------------------------------------------------------------------------------
     def check_fitted(self) -> None:

@@ -40,7 +40,13 @@ from textclf.fitting.problem import (
     model_for,
     problem_of_names,
 )
-from textclf.fitting.run import check_dev_needs, checked_dev, dev_rows, train_fitted
+from textclf.fitting.run import (
+    check_dev_needs,
+    checked_dev,
+    dev_rows,
+    train_fitted,
+    warn_cluster_only,
+)
 from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.models.base import Model
 from textclf.training.loop import Trainer
@@ -176,6 +182,7 @@ def continue_fit(fitted: Fitted, settings: FitSettings, texts, labels, dev_texts
     ``settings`` and ``overrides`` (epochs, eta, ...) on top of the model's own: the new
     :class:`Fitted` and the number of terms added."""
     options = options or RunOptions()
+    warn_cluster_only(settings)
     texts = checked_texts(texts)
     y = known_targets(fitted.labels, fitted.multi_label, labels)
     if len(texts) != len(y) or not texts:

@@ -33,6 +33,7 @@ from textclf.fitting.run import (
     held_out_rows,
     needs_dev,
     train_fitted,
+    warn_cluster_only,
 )
 from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.training.sources import InMemoryRows
@@ -78,6 +79,7 @@ def fit_rows(problem: Problem, X: sp.csr_matrix, settings: FitSettings, dev: tup
              options: RunOptions, featurizer: Featurizer | None = None) -> Fitted:
     """A fresh model for ``problem`` trained on the rows of [X | 1] (documents of weight 0
     take no step), reporting on ``dev``."""
+    warn_cluster_only(settings)
     training = settings.training_for(problem.kind)
     model = model_for(problem, X.shape[1], settings, training)
     rows, weights = problem.training_rows()

@@ -43,6 +43,14 @@ from textclf.training.sources import RowSource
 from textclf.training.weights import checked_sample_weights
 
 
+def warn_cluster_only(settings: FitSettings) -> None:
+    """Warn of the settings only a cluster uses, given to a fit in one process."""
+    if settings.run.max_iter is not None:
+        warnings.warn("max_iter counts the L-BFGS iterations of a cluster's exact mode "
+                      "(fit_dask); in one process optimizer='lbfgs' counts them with epochs",
+                      stacklevel=3)
+
+
 def checked_dev(texts, labels) -> tuple[list[str] | None, list | None, bool]:
     """The dev texts and labels as lists, and whether there are any."""
     if texts is None or labels is None:

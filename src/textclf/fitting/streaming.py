@@ -40,7 +40,7 @@ from textclf.fitting.problem import (
     model_for,
     problem_of_names,
 )
-from textclf.fitting.run import check_dev_needs, dev_rows, train_fitted
+from textclf.fitting.run import check_dev_needs, dev_rows, train_fitted, warn_cluster_only
 from textclf.fitting.settings import DEFAULT_CHUNK_DOCS, FitSettings, RunOptions
 from textclf.training.sources import StreamedRows
 from textclf.training.weights import class_weights
@@ -202,6 +202,7 @@ def fit_stream(settings: FitSettings, open_documents: Callable[[], Iterable[Docu
     then the epochs over the featurised chunks (whole mini-batches each). ``dev``: (texts,
     labels) or (texts, labels, weights)."""
     options = options or RunOptions()
+    warn_cluster_only(settings)
     if settings.features.hash_bits is None:
         raise SettingsError("streaming training needs hashed features: give hash_bits "
                             "(--hash-bits)")
