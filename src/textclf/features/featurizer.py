@@ -196,6 +196,20 @@ class Featurizer(ABC):
         """Names of the columns of X: the terms, then ``<bias>``."""
         return [*self.terms, "<bias>"]
 
+    def longest_char_gram(self) -> int:
+        """The length of the longest character n-gram counted (0: none)."""
+        chars = self.settings.char_ngrams
+        return chars[1] if isinstance(chars, tuple) else 0
+
+    def context_holds(self, context: str) -> bool:
+        """Whether ``context`` holds what an n-gram ending after it may begin in: n − 1
+        tokens and, with character n-grams, as many characters as the longest
+        (:mod:`textclf.features.pieces`)."""
+        if len(" ".join(context.split())) < self.longest_char_gram():
+            return False
+        return self.settings.ngrams <= 1 or \
+            len(self.tokenizer.tokens(context)) >= self.settings.ngrams - 1
+
     # one document, readably ----------------------------------------------------------------------
     def tokens(self, text: str) -> list[str]:
         """The tokens of ``text`` as the featuriser sees them (lowercased if so set)."""

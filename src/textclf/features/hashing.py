@@ -51,6 +51,7 @@ from textclf.core.sparse import count_matrix, stack_rows
 from textclf.errors import SettingsError
 from textclf.features.chars import CharSplitter, char_term_name, token_ranges
 from textclf.features.featurizer import Featurizer, workers
+from textclf.features.pieces import PIECE_CHARACTERS, counts_with_long_texts, longest
 from textclf.features.settings import FeatureSettings
 from textclf.features.splitter import Splitter, Vocabulary, characters, encode
 from textclf.features.weighting import (
@@ -388,11 +389,21 @@ class HashingFeaturizer(Featurizer):
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """[X | 1] of ``texts`` (columns by hash: nothing is unknown)."""
         self.check_fitted()
-        count = partial(self.hash_counts, with_keys=False)
-        counts = [result[0] for result in ordered_map(count, text_chunks(texts),
-                                                      self.jobs,
-                                                      threads=jit.enabled())]
+        counts = list(ordered_map(self.counts, text_chunks(texts), self.jobs,
+                                  threads=jit.enabled()))
         return self.apply_label_weights(self.weighted(counts))
+
+    def longest_char_gram(self) -> int:
+        return self.chars[2] if self.chars else 0
+
+    def counts(self, texts: list[str]) -> sp.csr_matrix:
+        """How often an n-gram of each bucket occurs in each text (texts longer than
+        :data:`~textclf.features.pieces.PIECE_CHARACTERS` counted in pieces)."""
+        whole_counts = partial(self.hash_counts, with_keys=False)
+        if longest(texts) > PIECE_CHARACTERS:
+            return counts_with_long_texts(texts, lambda run: whole_counts(run)[0],
+                                          self.context_holds, PIECE_CHARACTERS)
+        return whole_counts(texts)[0]
 
     def named_occurrences(self, text: str) -> list[tuple[int, int, int, str]]:
         found = super().named_occurrences(text)

@@ -35,6 +35,7 @@ from textclf.features.counting import count_chunk
 from textclf.features.featurizer import Featurizer, workers
 from textclf.features.index import GramIndex, checked_lengths
 from textclf.features.merging import merge_chunks
+from textclf.features.pieces import PIECE_CHARACTERS, counts_with_long_texts, longest
 from textclf.features.settings import FeatureSettings
 from textclf.features.terms import (
     TermNames,
@@ -226,24 +227,39 @@ class VocabularyFeaturizer(Featurizer):
         return self.apply_label_weights(stack_rows(parts, self.n_features, self.dtype))
 
     def transform_chunk(self, texts: list[str]) -> sp.csr_matrix:
-        """[X | 1] of one chunk of texts: the numpy steps, or compiled
-        (:func:`textclf.kernels.ngrams.term_counts`, then :func:`fill_weighted`) where that
-        pays; the same matrix either way."""
-        index = self.index()
-        tok, doc = self.splitter.encode(texts, index.token_vocabulary())
-        if not jit.worth(len(tok)):
-            rows, columns = index.columns_of(tok, doc)
-            return self._weight(count_matrix(rows, columns, (len(texts), len(self.terms))))
-        with self._lock:
-            flat = index.flat_tables()
-        indptr, indices, counts = term_counts(tok, doc, len(texts), len(self.terms),
-                                              index.unigram_column, *flat, index.V)
-        out = RowFiller(len(indices) + len(texts), len(texts), self.n_features, self.dtype)
-        counts = sp.csr_matrix((counts, indices, indptr), shape=(len(texts), len(self.terms)))
+        """[X | 1] of one chunk of texts: their counts (:meth:`counts`), weighted by numpy
+        or, where that pays, in place by :func:`fill_weighted`; the same matrix either
+        way."""
+        counts = self.counts(texts)
+        if not jit.worth(counts.nnz):
+            return self._weight(counts)
+        out = RowFiller(counts.nnz + len(texts), len(texts), self.n_features, self.dtype)
         out.row = len(texts)
         out.at = fill_weighted(out, counts, None, self.settings, self.idf.astype(self.dtype),
                                0, 0)
         return out.matrix()
+
+    def counts(self, texts: list[str]) -> sp.csr_matrix:
+        """How often each term of the vocabulary occurs in each text (texts longer than
+        :data:`~textclf.features.pieces.PIECE_CHARACTERS` counted in pieces): by numpy,
+        or compiled (:func:`textclf.kernels.ngrams.term_counts`) where that pays."""
+        if longest(texts) > PIECE_CHARACTERS:
+            return counts_with_long_texts(texts, self.whole_counts, self.context_holds,
+                                          PIECE_CHARACTERS)
+        return self.whole_counts(texts)
+
+    def whole_counts(self, texts: list[str]) -> sp.csr_matrix:
+        """:meth:`counts`, each text tokenised whole."""
+        index = self.index()
+        tok, doc = self.splitter.encode(texts, index.token_vocabulary())
+        shape = (len(texts), len(self.terms))
+        if not jit.worth(len(tok)):
+            return count_matrix(*index.columns_of(tok, doc), shape)
+        with self._lock:
+            flat = index.flat_tables()
+        indptr, indices, counts = term_counts(tok, doc, len(texts), len(self.terms),
+                                              index.unigram_column, *flat, index.V)
+        return sp.csr_matrix((counts, indices, indptr), shape=shape)
 
     def index(self) -> GramIndex:
         """The lookup from token ids to columns (built from the terms on first use)."""
