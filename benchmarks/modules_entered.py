@@ -4,13 +4,28 @@
     python benchmarks/modules_entered.py predict MODEL --text "a fine film"
 
 Runs ``textclf ARGS`` in this process under ``sys.setprofile`` and counts the textclf modules
-entered: those in which a function ran, and apart those only imported (their module body
-ran, no function of theirs). Prints both counts and the modules a function ran in.
+entered: those in which a function (a ``def`` or ``lambda``) ran, and apart those only
+imported (their module body ran, and class bodies, but no function of theirs). Prints both
+counts and the modules a function ran in.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
+
+
+def is_function(frame) -> bool:
+    """Whether ``frame`` runs a function of its module, not code that importing it runs: a
+    class body runs as code but is no function (CO_OPTIMIZED tells), dataclasses make
+    their methods by running ``__create_fn__`` in the module's name, and a comprehension
+    in a module or class body is part of that body."""
+    code = frame.f_code
+    if not code.co_flags & inspect.CO_OPTIMIZED or code.co_name == "__create_fn__":
+        return False
+    if code.co_name.startswith("<") and code.co_name != "<lambda>":
+        return bool(frame.f_back.f_code.co_flags & inspect.CO_OPTIMIZED)
+    return True
 
 
 def main(argv: list[str]) -> int:
@@ -21,7 +36,7 @@ def main(argv: list[str]) -> int:
         if event == "call":
             name = frame.f_globals.get("__name__", "")
             if name == "textclf" or name.startswith("textclf."):
-                (imported if frame.f_code.co_name == "<module>" else entered).add(name)
+                (entered if is_function(frame) else imported).add(name)
 
     from textclf.cli import main as textclf_main
 

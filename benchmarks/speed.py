@@ -69,7 +69,7 @@ def featurize(data_dir: Path, corpora: list[str]) -> list[dict]:
     from sklearn.feature_extraction.text import CountVectorizer
 
     from textclf.features import Featurizer
-    from textclf.features.splitter import DEFAULT_TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN
+    from textclf.features.tokens import DEFAULT_TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN
 
     rows = []
     for name in corpora:

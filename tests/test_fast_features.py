@@ -16,16 +16,15 @@ from textclf.core import chunking, jit
 from textclf.core.chunking import text_chunks
 from textclf.errors import DataError, SettingsError
 from textclf.features import FeatureSettings, Featurizer, Tokenizer, naive_count_matrix
-from textclf.features.counting import count_chunk
-from textclf.features.merging import merge_chunks
-from textclf.features.splitter import (
+from textclf.features.counting import count_chunk, merge_chunks
+from textclf.features.terms import term_strings
+from textclf.features.tokens import (
     DEFAULT_TOKEN_PATTERN,
     SKLEARN_TOKEN_PATTERN,
     Splitter,
     Vocabulary,
     encode,
 )
-from textclf.features.terms import term_strings
 from textclf.features.weighting import count_values
 
 TRICKY = [

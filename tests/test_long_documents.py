@@ -1,4 +1,4 @@
-"""A document longer than PIECE_CHARACTERS is counted in pieces (textclf.features.pieces):
+"""A document longer than PIECE_CHARACTERS is counted in pieces (textclf.features.counting):
 its row of [X | 1] is the row of counting it whole, for every featuriser and weighting,
 with the compiled kernels and without."""
 
@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from textclf.core import jit
-from textclf.features import Featurizer, pieces
+from textclf.features import Featurizer
+from textclf.features import counting as pieces
 from textclf.features import hashing as hashing_module
 from textclf.features import vocabulary as vocabulary_module
 

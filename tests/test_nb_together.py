@@ -16,7 +16,7 @@ from textclf import ModelFileError, TextClassifier
 from textclf.corpus.documents import labelled
 from textclf.errors import SettingsError
 from textclf.features import Featurizer
-from textclf.features.naive_bayes import NaiveBayesScale, Targets
+from textclf.features.weighting import NaiveBayesScale, Targets
 from textclf.fitting.incremental import extended_vocabulary, widened
 from textclf.sklearn import RawTextClassifier
 

@@ -13,8 +13,7 @@ from conftest import shared_corpus
 from textclf import TextClassifier, read_corpus
 from textclf.core import chunking, jit
 from textclf.features import FeatureSettings, Featurizer
-from textclf.features.naive_bayes import NaiveBayesScale, Targets, present_totals
-from textclf.features.weighting import weight_counts
+from textclf.features.weighting import NaiveBayesScale, Targets, present_totals, weight_counts
 
 pytestmark = pytest.mark.skipif(not jit.enabled(), reason="compiled kernels switched off")
 
@@ -145,7 +144,7 @@ def test_both_ways_of_ordering_a_rows_columns_give_the_same_rows():
 
 
 def test_the_compiled_hash_table_answers_as_the_numpy_one():
-    from textclf.features.index import IntTable
+    from textclf.features.terms import IntTable
 
     rng = np.random.default_rng(0)
     keys = rng.choice(10**12, size=5000, replace=False).astype(np.int64)

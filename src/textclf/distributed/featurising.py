@@ -14,7 +14,7 @@ each shard's rows of [X | 1], which stay on its worker.
    documents' weights. With the naive Bayes weightings, each shard's label totals
    (:func:`nb_totals`: per label, the weighted documents with each column) are added by
    the same tree reduction, and the client turns them into the ratios r of one process
-   (:class:`~textclf.features.naive_bayes.NaiveBayesScale`, per block). :func:`finished`
+   (:class:`~textclf.features.weighting.NaiveBayesScale`, per block). :func:`finished`
    scales each block by its r, joins the blocks and leaves out documents of weight 0.
 """
 
@@ -32,13 +32,11 @@ from textclf.distributed.shards import ShardText
 from textclf.distributed.targets import RowPlan
 from textclf.distributed.workers import roomy_heap
 from textclf.errors import DataError
-from textclf.features.blocks import join_blocks
 from textclf.features.featurizer import Featurizer
 from textclf.features.hashing import CollisionCounter, HashingFeaturizer
-from textclf.features.naive_bayes import NaiveBayesScale, Targets, label_totals
 from textclf.features.settings import FeatureSettings
-from textclf.features.vocabulary import VocabularyFeaturizer
-from textclf.features.weighting import weight_counts
+from textclf.features.vocabulary import VocabularyFeaturizer, join_blocks
+from textclf.features.weighting import NaiveBayesScale, Targets, label_totals, weight_counts
 
 
 def units(settings: FeatureSettings) -> list[str | None]:
@@ -244,7 +242,7 @@ class NbTotals:
 
 def nb_totals(rows: ShardRows, plan: RowPlan) -> NbTotals:
     """On the worker: a shard's totals for the nb ratios, documents counted by their
-    weights sᵢ (:func:`~textclf.features.naive_bayes.label_totals`, what one process
+    weights sᵢ (:func:`~textclf.features.weighting.label_totals`, what one process
     learns its ratios from)."""
     targets = Targets(rows.y, plan.n_outputs, plan.multi_label)
     totals = [label_totals(X, targets, rows.weights) for X in rows.blocks]

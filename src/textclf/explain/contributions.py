@@ -47,7 +47,7 @@ from textclf.explain.effects import (
 )
 from textclf.explain.records import ClassExplanation, Contribution, Explanation, Token
 from textclf.features.featurizer import Featurizer
-from textclf.features.tokenizer import ngram_occurrences
+from textclf.features.tokens import ngram_occurrences
 from textclf.models.base import Model
 
 

@@ -3,12 +3,11 @@
 One interface, :class:`Featurizer`, with two implementations: a learned vocabulary of
 n-grams (:class:`VocabularyFeaturizer`) and hashed n-grams (:class:`HashingFeaturizer`).
 ``Featurizer(...)`` makes the one the settings ask for. Modules: ``settings`` (each setting
-declared once), ``tokenizer`` (the lecture's tokens and n-grams), ``splitter`` (the same
-tokens as integer ids, fast), ``counting`` / ``merging`` (n-gram counts per chunk, merged),
-``terms`` and ``index`` (the vocabulary's names and lookups), ``weighting`` (count, binary,
-tf-idf), ``naive_bayes`` (the nb weightings' ratios), ``chars`` (character n-grams),
-``blocks`` (words and characters side by side), ``featurizer`` (the interface),
-``vocabulary`` and ``hashing``.
+declared once), ``tokens`` (the lecture's tokens and n-grams, the same tokens as integer
+ids fast, and characters), ``counting`` (n-gram counts per chunk, merged; long documents
+in pieces), ``terms`` (the vocabulary's names and lookups), ``weighting`` (count, binary,
+tf-idf, the nb ratios), ``featurizer`` (the interface), ``vocabulary`` (with word and
+character blocks side by side) and ``hashing``.
 
 The names below are imported when first used, so that importing one module of this package
 (its settings, say) does not import them all.
@@ -21,15 +20,15 @@ __getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes 
     "Featurizer": "textclf.features.featurizer",
     "workers": "textclf.features.featurizer",
     "HashingFeaturizer": "textclf.features.hashing",
-    "NaiveBayesScale": "textclf.features.naive_bayes",
-    "log_count_ratios": "textclf.features.naive_bayes",
+    "NaiveBayesScale": "textclf.features.weighting",
+    "log_count_ratios": "textclf.features.weighting",
     "CLASSIFIER_DEFAULTS": "textclf.features.settings",
     "MAX_HASH_BITS": "textclf.features.settings",
     "WEIGHTINGS": "textclf.features.settings",
     "FeatureSettings": "textclf.features.settings",
-    "DEFAULT_TOKEN_PATTERN": "textclf.features.splitter",
-    "Tokenizer": "textclf.features.tokenizer",
-    "naive_count_matrix": "textclf.features.tokenizer",
+    "DEFAULT_TOKEN_PATTERN": "textclf.features.settings",
+    "Tokenizer": "textclf.features.tokens",
+    "naive_count_matrix": "textclf.features.tokens",
     "VocabularyFeaturizer": "textclf.features.vocabulary",
     "inverse_document_frequency": "textclf.features.weighting",
 })

@@ -26,10 +26,9 @@ import scipy.sparse as sp
 
 from textclf.core import jit
 from textclf.errors import SettingsError
-from textclf.features.naive_bayes import NaiveBayesScale
 from textclf.features.settings import FeatureSettings
-from textclf.features.splitter import Splitter
-from textclf.features.tokenizer import Tokenizer
+from textclf.features.tokens import Splitter, Tokenizer
+from textclf.features.weighting import NaiveBayesScale
 
 MAX_AUTO_WORKERS = 32  # one thread per core up to this
 # |rⱼ| of a log-count ratio: r = ln(p/‖p‖₁) − ln(q/‖q‖₁), each log of a positive float64
@@ -117,7 +116,7 @@ class Featurizer(ABC):
     def learn_label_weights(self, X: sp.csr_matrix, labels: Sequence | None,
                             sample_weight: np.ndarray | None = None) -> sp.csr_matrix:
         """For the nb weightings: learn the scale from [X | 1] (present or not) and the labels, and
-        return X scaled (see :mod:`textclf.features.naive_bayes`); else X."""
+        return X scaled (see :mod:`textclf.features.weighting`); else X."""
         self.nb = None
         if not self.settings.uses_labels:
             return X
@@ -204,7 +203,7 @@ class Featurizer(ABC):
     def context_holds(self, context: str) -> bool:
         """Whether ``context`` holds what an n-gram ending after it may begin in: n − 1
         tokens and, with character n-grams, as many characters as the longest
-        (:mod:`textclf.features.pieces`)."""
+        (:mod:`textclf.features.counting`)."""
         if len(" ".join(context.split())) < self.longest_char_gram():
             return False
         return self.settings.ngrams <= 1 or \

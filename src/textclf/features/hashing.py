@@ -49,11 +49,18 @@ from textclf.core.hashing import GOLDEN_GAMMA, mix64
 from textclf.core.parallel import ordered_map
 from textclf.core.sparse import count_matrix, stack_rows
 from textclf.errors import SettingsError
-from textclf.features.chars import CharSplitter, char_term_name, token_ranges
+from textclf.features.counting import PIECE_CHARACTERS, counts_with_long_texts, longest
 from textclf.features.featurizer import Featurizer, workers
-from textclf.features.pieces import PIECE_CHARACTERS, counts_with_long_texts, longest
 from textclf.features.settings import FeatureSettings
-from textclf.features.splitter import Splitter, Vocabulary, characters, encode
+from textclf.features.tokens import (
+    CharSplitter,
+    Splitter,
+    Vocabulary,
+    char_term_name,
+    characters,
+    encode,
+    token_ranges,
+)
 from textclf.features.weighting import (
     check_document_counts,
     fill_chunks,
@@ -398,7 +405,7 @@ class HashingFeaturizer(Featurizer):
 
     def counts(self, texts: list[str]) -> sp.csr_matrix:
         """How often an n-gram of each bucket occurs in each text (texts longer than
-        :data:`~textclf.features.pieces.PIECE_CHARACTERS` counted in pieces)."""
+        :data:`~textclf.features.counting.PIECE_CHARACTERS` counted in pieces)."""
         whole_counts = partial(self.hash_counts, with_keys=False)
         if longest(texts) > PIECE_CHARACTERS:
             return counts_with_long_texts(texts, lambda run: whole_counts(run)[0],

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from textclf.core.settings import Setting, Settings
 from textclf.errors import SettingsError
-from textclf.features.splitter import DEFAULT_TOKEN_PATTERN
 
+# a word with inner apostrophes (it's, don't), or ! or ? alone
+DEFAULT_TOKEN_PATTERN = r"\w+(?:'\w+)*|[!?]"
 WEIGHTINGS = ("count", "binary", "tfidf", "nb", "tfidf-nb")
 IDF_WEIGHTINGS = ("tfidf", "tfidf-nb")
 LABEL_WEIGHTINGS = ("nb", "tfidf-nb")

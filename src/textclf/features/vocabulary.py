@@ -2,19 +2,24 @@
 
 ``fit`` learns the vocabulary (terms in at least ``min_df`` documents, the ``max_features``
 most frequent if set, sorted alphabetically), the document frequency df(t) of each term and
-idf(t). It gets the same counts as the lecture's :func:`~textclf.features.tokenizer.
+idf(t). It gets the same counts as the lecture's :func:`~textclf.features.tokens.
 naive_count_matrix`, much faster: integer ids for tokens and n-grams
-(:mod:`~textclf.features.splitter`, :mod:`~textclf.features.counting`), in chunks of bounded
+(:mod:`~textclf.features.tokens`, :mod:`~textclf.features.counting`), in chunks of bounded
 size, on several workers (``jobs``); tests hold the two equal.
 
 With ``char_ngrams`` the featuriser holds two blocks, each a vocabulary featuriser of its
 own (``parts``): word n-grams (unless ``ngrams`` is 0) and character n-grams
-(:mod:`~textclf.features.chars`: the same counting with characters as tokens), side by side
-in one [X | 1] (:mod:`~textclf.features.blocks`).
+(:mod:`~textclf.features.tokens`: the same counting with characters as tokens), side by side
+in one [X | 1] (:func:`join_blocks`). Each block is weighted on its own (its own vocabulary,
+df and idf, and for the nb weightings its own ratios). Where the weighting scales rows to
+unit length (tfidf, nb, tfidf-nb), each of the B blocks is then scaled by 1/√B, so that the
+whole row has unit length and each block weighs the same however many n-grams it has (a
+document has several times more character n-grams than words).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
@@ -27,24 +32,33 @@ from textclf.core import jit
 from textclf.core.chunking import text_chunks
 from textclf.core.memory import large_blocks_mapped, release_free_memory
 from textclf.core.parallel import ordered_map
-from textclf.core.sparse import RowFiller, count_matrix, select_columns, stack_rows
+from textclf.core.sparse import RowFiller, add_bias_column, count_matrix, select_columns, stack_rows
 from textclf.errors import SettingsError
-from textclf.features.blocks import JoinedNames, block_scale, join_blocks
-from textclf.features.chars import CharNames, CharSplitter, char_term_name, token_ranges
-from textclf.features.counting import count_chunk
+from textclf.features.counting import (
+    PIECE_CHARACTERS,
+    count_chunk,
+    counts_with_long_texts,
+    longest,
+    merge_chunks,
+)
 from textclf.features.featurizer import Featurizer, workers
-from textclf.features.index import GramIndex, checked_lengths
-from textclf.features.merging import merge_chunks
-from textclf.features.pieces import PIECE_CHARACTERS, counts_with_long_texts, longest
 from textclf.features.settings import FeatureSettings
 from textclf.features.terms import (
+    GramIndex,
     TermNames,
     alphabetical_order,
+    checked_lengths,
     most_frequent,
     pack_terms,
     unpack_terms,
 )
-from textclf.features.tokenizer import naive_count_matrix
+from textclf.features.tokens import (
+    CharNames,
+    CharSplitter,
+    char_term_name,
+    naive_count_matrix,
+    token_ranges,
+)
 from textclf.features.weighting import (
     check_document_counts,
     fill_chunks,
@@ -241,7 +255,7 @@ class VocabularyFeaturizer(Featurizer):
 
     def counts(self, texts: list[str]) -> sp.csr_matrix:
         """How often each term of the vocabulary occurs in each text (texts longer than
-        :data:`~textclf.features.pieces.PIECE_CHARACTERS` counted in pieces): by numpy,
+        :data:`~textclf.features.counting.PIECE_CHARACTERS` counted in pieces): by numpy,
         or compiled (:func:`textclf.kernels.ngrams.term_counts`) where that pays."""
         if longest(texts) > PIECE_CHARACTERS:
             return counts_with_long_texts(texts, self.whole_counts, self.context_holds,
@@ -418,3 +432,41 @@ class VocabularyFeaturizer(Featurizer):
         featurizer.idf = idf.astype(np.float64, copy=False)
         featurizer.restore_label_weights(arrays)
         return featurizer
+
+# blocks -------------------------------------------------------------------------------
+NORMALIZED_WEIGHTINGS = ("tfidf", "nb", "tfidf-nb")
+
+
+def block_scale(weighting: str, n_blocks: int) -> float:
+    """What each block's values are multiplied by: 1/√B where rows are of unit length."""
+    return 1.0 / math.sqrt(n_blocks) if weighting in NORMALIZED_WEIGHTINGS else 1.0
+
+
+def join_blocks(blocks: Sequence[sp.csr_matrix], weighting: str, dtype) -> sp.csr_matrix:
+    """[X₁ | X₂ | … | 1] from the blocks' [Xᵦ | 1] (each one's bias column dropped)."""
+    terms = [B.tocsr()[:, :-1] for B in blocks]
+    X = sp.hstack(terms, format="csr", dtype=dtype) if len(terms) > 1 else terms[0]
+    scale = block_scale(weighting, len(terms))
+    if scale != 1.0:
+        X.data *= np.asarray(scale, dtype=X.dtype)
+    return add_bias_column(X)
+
+
+class JoinedNames(Sequence):
+    """The column names of several blocks, one after the other (made when asked for)."""
+
+    def __init__(self, parts: Sequence[Sequence[str]]):
+        self.parts = list(parts)
+        self.starts = np.cumsum([0, *map(len, self.parts)])
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(len(self)))]
+        if not -len(self) <= j < len(self):
+            raise IndexError(j)
+        j %= len(self)
+        part = int(np.searchsorted(self.starts, j, side="right")) - 1
+        return self.parts[part][j - int(self.starts[part])]

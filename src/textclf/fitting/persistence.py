@@ -20,7 +20,7 @@ from textclf.core.schema import SchemaError, check
 from textclf.errors import ModelFileError, SettingsError
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
-from textclf.features.splitter import FAST_PATTERNS
+from textclf.features.tokens import FAST_PATTERNS
 from textclf.fitting.fitted import LABEL_TYPES, Fitted
 from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model

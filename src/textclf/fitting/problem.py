@@ -33,7 +33,7 @@ import numpy as np
 from textclf.corpus.documents import checked_label_sets, sequence_of
 from textclf.errors import DataError, SettingsError
 from textclf.evaluation.multilabel import indicator
-from textclf.features.naive_bayes import Targets, check_interpolation
+from textclf.features.weighting import Targets, check_interpolation
 from textclf.fitting.settings import FitSettings
 from textclf.models import (
     FeedForwardNetwork,

@@ -30,7 +30,7 @@ from textclf.corpus.splits import hold_out
 from textclf.errors import DataError, SettingsError
 from textclf.evaluation.decisions import best_threshold
 from textclf.features.featurizer import Featurizer
-from textclf.features.naive_bayes import interpolate_trained
+from textclf.features.weighting import interpolate_trained
 from textclf.fitting.checkpoints import COMPLETED, Checkpoints
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import Problem, known_dev_rows, read_targets

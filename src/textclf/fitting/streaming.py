@@ -31,8 +31,7 @@ from textclf.core.parallel import ordered_map
 from textclf.corpus.documents import Document
 from textclf.errors import DataError, SettingsError
 from textclf.features.hashing import HashingFeaturizer
-from textclf.features.naive_bayes import LabelTotals
-from textclf.features.weighting import weight_counts
+from textclf.features.weighting import LabelTotals, weight_counts
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import (
     encode,

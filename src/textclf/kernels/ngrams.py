@@ -4,7 +4,7 @@ The numpy path numbers the k-grams of a chunk with ``np.unique`` on their codes
 ``p · V + t`` (p: id of the first k−1 tokens, t: the last token) and counts them with two
 sparse conversions. :func:`count_ngrams` makes the same table of k-grams and the same
 counts with a hash table from code to id (:func:`number_codes`, which also serves
-:func:`textclf.features.merging.merge_chunks`):
+:func:`textclf.features.counting.merge_chunks`):
 
 * level k: the k-gram starting at position i has code ``prev[i] · V + tok[i+k−1]`` when
   both parts are known and it lies in one document; ids are given in the order of first
@@ -87,7 +87,7 @@ def number_codes(codes: np.ndarray):
     keep the table in cache); Fibonacci hashing of the codes, linear probing, at most half
     full (sized for n/2 distinct codes, about what text has, and doubled beyond). It
     numbers a chunk's n-grams (:func:`count_ngrams`) and, in
-    :func:`textclf.features.merging.merge_chunks`, all chunks' n-gram codes in one pass, where
+    :func:`textclf.features.counting.merge_chunks`, all chunks' n-gram codes in one pass, where
     sorting them and a binary search per code took about twice as long.
     """
     n = len(codes)
@@ -131,7 +131,7 @@ def number_codes(codes: np.ndarray):
 def term_counts(tok, doc, n_docs, n_terms, unigram_column, keys, values, bits, starts,
                 level_column, column_starts, V):
     """``(indptr, indices, counts)``: each document's counts of the vocabulary's terms, the
-    compiled form of :meth:`textclf.features.index.GramIndex.columns_of` and the counting
+    compiled form of :meth:`textclf.features.terms.GramIndex.columns_of` and the counting
     after it (CSR, int64 ``indptr``, int32 ``indices`` in order of first occurrence in the
     document, int32 ``counts``).
 
@@ -217,7 +217,7 @@ def document_counts(columns, doc, n_docs, n_columns):
 @jit.kernel("(int64[::1], int64[::1], int64)", stage=4)
 def int_table(keys, values, bits):
     """``(slots_keys, slots_values)``: the open-addressing table of
-    :class:`textclf.features.index.IntTable` (2^bits slots, −1 empty; Fibonacci hashing,
+    :class:`textclf.features.terms.IntTable` (2^bits slots, −1 empty; Fibonacci hashing,
     linear probing), filled by inserting the distinct ``keys`` one after another."""
     mask = (1 << bits) - 1
     shift = np.uint64(64 - bits)

@@ -1,6 +1,6 @@
-"""Compiled kernels for :mod:`textclf.features.splitter`: the pieces of a text batch, as numbers.
+"""Compiled kernels for :mod:`textclf.features.tokens`: the pieces of a text batch, as numbers.
 
-After the C-speed ``str``/``bytes`` steps of :class:`textclf.features.splitter.Splitter`, a batch of
+After the C-speed ``str``/``bytes`` steps of :class:`textclf.features.tokens.Splitter`, a batch of
 texts is one byte string in which a space (byte 32) is the only separator. The numpy path
 then runs ``bytes.split()`` (one Python object per piece) and numbers the pieces with a
 dict. :func:`number_pieces` does the same with no object per piece (one pass to count

@@ -123,7 +123,7 @@ def fill_rows(indptr, indices, counts, column_of, rank_column, n_columns, value,
 def present_totals(indptr, indices, y, weights, n_columns, n_classes):
     """S (n_columns × n_classes, float64): S[j, c] = Σ_{i: yᵢ = c} sᵢ over the rows i where
     column j < ``n_columns`` has an entry (sᵢ = ``weights[i]``, or 1 where ``weights`` is
-    empty): the naive Bayes totals of :func:`textclf.features.naive_bayes.present_totals`,
+    empty): the naive Bayes totals of :func:`textclf.features.weighting.present_totals`,
     summed in the same order (row by row), so the two agree exactly."""
     S = np.empty((n_columns, n_classes), np.float64)
     S[:] = 0
@@ -142,7 +142,7 @@ def present_totals(indptr, indices, y, weights, n_columns, n_classes):
 def scale_rows(indptr, indices, data, scale, bias, first, stop):
     """Rows ``first .. stop − 1`` of [X | 1] in place: x ← s ⊙ x, then the terms (not the
     bias column ``bias``) scaled to unit length, the bias left at 1; ‖·‖ summed in float64,
-    the division in X's dtype, as :meth:`textclf.features.naive_bayes.NaiveBayesScale.apply`
+    the division in X's dtype, as :meth:`textclf.features.weighting.NaiveBayesScale.apply`
     does it."""
     norm_x = np.empty(1, data.dtype)  # the norm in X's dtype, as numpy divides by it
     for i in range(first, stop):

@@ -29,8 +29,8 @@ from textclf.classifier import TextClassifier
 from textclf.corpus.splits import stratified_folds
 from textclf.errors import SettingsError, TextclfError
 from textclf.features.featurizer import Featurizer
-from textclf.features.naive_bayes import Targets
 from textclf.features.settings import FeatureSettings
+from textclf.features.weighting import Targets
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS
 from textclf.tune.budget import Budget

@@ -22,8 +22,8 @@ import numpy as np
 from textclf.classifier import TextClassifier
 from textclf.errors import DataError, SettingsError, TextclfError
 from textclf.features.featurizer import Featurizer
-from textclf.features.naive_bayes import Targets
 from textclf.features.settings import FeatureSettings
+from textclf.features.weighting import Targets
 from textclf.fitting import FitSettings, Fitted, problem_of, problem_of_names
 from textclf.fitting.fitted import typed_label
 from textclf.fitting.problem import model_for
