@@ -33,10 +33,12 @@ from textclf.evaluation.decisions import best_threshold
 from textclf.features.featurizer import Featurizer
 from textclf.features.naive_bayes import interpolate_trained
 from textclf.fitting.checkpoints import COMPLETED, Checkpoints
+from textclf.fitting.ensemble import train_members
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import Problem, known_dev_rows, read_targets
 from textclf.fitting.settings import DecisionSettings, FitSettings
 from textclf.models.base import Model
+from textclf.models.ensemble import Ensemble
 from textclf.training.calibration import fit_temperature
 from textclf.training.history import EpochCallback
 from textclf.training.loop import Trainer
@@ -146,6 +148,14 @@ def train_fitted(fitted: Fitted, source: RowSource, dev: tuple | None, options: 
     (X, y, weights)), from the optimiser state ``fitted.step_state`` if any; then what
     follows θ (see the module). ``fingerprint`` names the run for its checkpoints."""
     fitted.resume = None
+    if isinstance(fitted.model, Ensemble):
+        if options.checkpoint or options.resume:
+            raise SettingsError("checkpoints hold one model's training state; an ensemble "
+                                "trains its members one after the other: train it without "
+                                "--checkpoint")
+        fitted.history = train_members(fitted.model, fitted.training_settings, source, dev,
+                                       options.quiet, options.on_epoch_end, options.shuffle)
+        return finish(fitted, dev, source.n_rows)
     checkpoints = Checkpoints(options.checkpoint, fingerprint(), options.sign_key) \
         if options.checkpoint else None
     trainer = Trainer(fitted.model, fitted.training_settings, quiet=options.quiet)
@@ -163,11 +173,17 @@ def train_fitted(fitted: Fitted, source: RowSource, dev: tuple | None, options: 
         if fitted.featurizer is not None:
             interpolate_trained(fitted.model, fitted.featurizer.settings)  # nb_beta, if any
     fitted.step_state = None  # (θ moved on: a loaded optimiser state no longer applies)
-    fitted.calibration, fitted.chosen_threshold = fit_on_dev(
-        fitted.model, fitted.training_settings, fitted.decision, dev)
-    fitted.provenance = provenance(fitted, source.n_rows)
+    finish(fitted, dev, source.n_rows)
     if checkpoints is not None:
         checkpoints.finish(fitted)
+    return fitted
+
+
+def finish(fitted: Fitted, dev: tuple | None, n_documents: int) -> Fitted:
+    """What follows θ: the temperature and threshold fitted on ``dev``, the model card."""
+    fitted.calibration, fitted.chosen_threshold = fit_on_dev(
+        fitted.model, fitted.training_settings, fitted.decision, dev)
+    fitted.provenance = provenance(fitted, n_documents)
     return fitted
 
 
@@ -178,7 +194,8 @@ def provenance(fitted: Fitted, n_documents: int) -> dict:
     last = fitted.history[-1] if fitted.history else {}
     card = {"trained": datetime.now(UTC).isoformat(timespec="seconds"),
             "textclf_version": __version__, "documents": int(n_documents),
-            **{key: fitted.provenance[key] for key in ("data",) if key in fitted.provenance}}
+            **{key: fitted.provenance[key] for key in ("data", "chosen")
+               if key in fitted.provenance}}
     dev = {key.removeprefix("dev_"): value for key, value in last.items()
            if key.startswith("dev_") and isinstance(value, float) and math.isfinite(value)}
     if dev:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textclf.models.ensemble import Ensemble
 from textclf.models.logistic import LogisticRegression
 from textclf.models.mlp import FeedForwardNetwork
 from textclf.models.multilabel import MultiLabelLogisticRegression
@@ -14,4 +15,5 @@ MODEL_KINDS: dict[str, type] = {  # kind → what reads its configuration (from_
     MultiLabelLogisticRegression.kind: MultiLabelLogisticRegression,
     FeedForwardNetwork.kind: FeedForwardNetwork,
     NaiveBayesModels.kind: NaiveBayesModels,
+    Ensemble.kind: Ensemble,
 }
