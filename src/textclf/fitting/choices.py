@@ -24,7 +24,7 @@ better general value: docs/models.md). The choice and every score are in the mod
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +69,22 @@ def weighted_share(right: np.ndarray, weights: np.ndarray | None) -> float:
 
 
 # naive Bayes: α by k-fold cross-validation of one count ------------------------------------
+def alpha_models(totals: tuple, X_held: sp.csr_matrix, alphas: Sequence[float],
+                 n_outputs: int, multi_label: bool) -> Iterator[tuple[float, Model, sp.csr_matrix]]:
+    """For each α, naive Bayes counted from ``totals`` = (S, documents, T, N) of other
+    rows (:func:`~textclf.training.counted.class_sums`) and the held-out rows [X_held | 1]
+    it scores: θ is made only for the features those rows have (and the bias)."""
+    bias = X_held.shape[1] - 1
+    present = np.flatnonzero(np.bincount(X_held.indices, minlength=X_held.shape[1])[:bias])
+    X_present = X_held[:, np.append(present, bias)]
+    model = naive_bayes(len(present) + 1, n_outputs, multi_label)
+    S, documents, T, N = totals
+    for alpha in alphas:
+        model.alpha = alpha
+        model.set_from_totals(S, documents, (T, N), rows=present)
+        yield alpha, model, X_present
+
+
 def choose_alpha(model: Model, X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray | None,
                  seed: int, alphas: Sequence[float] = ALPHAS,
                  folds: int = NB_FOLDS) -> tuple[float, dict[str, float]]:
@@ -90,17 +106,11 @@ def choose_alpha(model: Model, X: sp.csr_matrix, y: np.ndarray, weights: np.ndar
         if not len(held):
             continue
         w_held = None if weights is None else weights[held]
-        X_held = X[held]
-        part = class_sums(X_held, y[held], n_outputs, w_held)
-        S, documents, T, N = (a - b for a, b in zip(total, part, strict=True))
-        # θ is needed only for the features the fold's documents have: a model over those
-        present = np.flatnonzero(np.bincount(X_held.indices, minlength=X.shape[1])[:-1])
-        X_present = X_held[:, np.append(present, X.shape[1] - 1)]
-        small = naive_bayes(len(present) + 1, n_outputs, np.ndim(y) == 2)
-        for alpha in alphas:
-            small.alpha = alpha
-            small.set_from_totals(S, documents, (T, N), rows=present)
-            rows_right = correct_rows(small, X_present, y[held])
+        part = class_sums(X[held], y[held], n_outputs, w_held)
+        rest = tuple(a - b for a, b in zip(total, part, strict=True))
+        for alpha, counted, X_held in alpha_models(rest, X[held], alphas, n_outputs,
+                                                   np.ndim(y) == 2):
+            rows_right = correct_rows(counted, X_held, y[held])
             right[alpha] += float(rows_right.sum() if w_held is None else rows_right @ w_held)
         weight_sum += len(held) if w_held is None else float(np.sum(w_held))
     scores = {f"{alpha:g}": right[alpha] / max(weight_sum, 1e-300) for alpha in alphas}
