@@ -9,9 +9,10 @@ a vocabulary, whose columns are named (not hashed columns).
 
 Each member is logistic regression (two classes), softmax regression (more) or the
 multi-label logistic regression, with that kind's training defaults, trained by the one
-loop on its own columns, scaled by c_m = 1/√(mean ‖x_{C_m}‖²) over the training rows so
-that its rows have unit mean length as the defaults assume (a block of a row of unit
-length holds 1/2 of its square: c = √2). The history has each member's epochs (``member``
+loop on its own columns: each row's part scaled to unit length where the weighting makes
+rows of unit length (tf-idf, the nb weightings: as if the group were featurised alone),
+else by c_m = 1/√(mean ‖x_{C_m}‖²) over the training rows, so that its rows have unit
+mean length, as the defaults assume. The history has each member's epochs (``member``
 names it) and, last, the ensemble's own record (training and dev loss and accuracy of the
 averaged probabilities).
 """
@@ -22,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
+from textclf.features.blocks import NORMALIZED_WEIGHTINGS
 from textclf.features.featurizer import Featurizer
 from textclf.models.ensemble import Ensemble
 from textclf.training.history import EpochCallback, accuracy_of, dev_record
@@ -66,9 +68,12 @@ def group_columns(featurizer: Featurizer, group: str) -> np.ndarray:
 
 
 def member_layout(featurizer: Featurizer, X: sp.csr_matrix,
-                  members: str) -> tuple[list[str], list[np.ndarray], list[float]]:
-    """(names, columns with the bias column last, scales c_m) of the members."""
+                  members: str) -> tuple[list[str], list[np.ndarray], list[float], bool]:
+    """(names, columns with the bias column last, scales c_m, whether each member's part of
+    a row is scaled to unit length) of the members: unit length where the weighting makes
+    rows of unit length, else one factor per member (the rows' mean length)."""
     names = member_groups(members, featurizer)
+    normalise = featurizer.settings.weighting in NORMALIZED_WEIGHTINGS
     bias = X.shape[1] - 1
     columns, scales = [], []
     for group in names:
@@ -78,8 +83,8 @@ def member_layout(featurizer: Featurizer, X: sp.csr_matrix,
         part = X[:, terms]
         mean_square = float(part.multiply(part).sum()) / max(X.shape[0], 1)
         columns.append(np.append(terms, bias))
-        scales.append(1.0 / np.sqrt(mean_square) if mean_square > 0 else 1.0)
-    return names, columns, scales
+        scales.append(1.0 if normalise or mean_square == 0 else 1.0 / np.sqrt(mean_square))
+    return names, columns, scales, normalise
 
 
 def train_members(model: Ensemble, training: TrainingSettings, source: RowSource,

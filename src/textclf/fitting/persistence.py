@@ -42,7 +42,7 @@ META_SCHEMA = {
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
               "hidden?": [int], "activation?": str, "dropout?": float, "multi_label?": bool,
               "temperature?": float, "output?": str, "alpha?": "number",
-              "names?": [str], "scales?": [float], "members?": [dict]},
+              "names?": [str], "scales?": [float], "members?": [dict], "normalise?": bool},
     "training": dict,
     "history?": [dict],
     "tuning?": dict,

@@ -205,19 +205,20 @@ def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSett
     ``network`` shape with its own initialisation (``multi_label``: a sigmoid per label),
     naive Bayes's form for the outputs with its smoothing ``nb_alpha`` (θ counted later),
     an ensemble's members (:func:`member_kind`) as ``layout`` says: (names, each one's
-    columns, each one's scale; :func:`textclf.fitting.ensemble.member_layout`).
+    columns, each one's scale, row normalisation; :func:`textclf.fitting.ensemble.
+    member_layout`).
     With ``dtype`` float32, a linear model's θ is float32 too where the sparse SGD steps
     train it (they update it in place)."""
     if kind == "ensemble":
         if layout is None:
             raise SettingsError("an ensemble's members read groups of text features: it "
                                 "needs a featuriser (texts, not a numeric matrix)")
-        names, columns, scales = layout
+        names, columns, scales, normalise = layout
         base = member_kind(n_outputs, multi_label)
         members = [new_model(base, len(c), n_outputs, training, dtype=dtype,
                              multi_label=multi_label) for c in columns]
         output = "sigmoids" if multi_label else ("sigmoid" if n_outputs == 2 else "softmax")
-        return Ensemble(members, columns, scales, n_features, output, names)
+        return Ensemble(members, columns, scales, n_features, output, names, normalise)
     if kind == "logistic":
         model = LogisticRegression(n_features, init=training.init, seed=training.seed)
     elif kind == "softmax":

@@ -1,10 +1,13 @@
 """An ensemble: the averaged probabilities of M models, each over a group of the features.
 
 Member m reads the columns C_m of the shared rows [X | 1] (its group: word n-grams,
-character n-grams, word unigrams, or all), scaled by c_m (the bias column as it is), so
-that its rows have the length its training defaults were chosen for:
+character n-grams, word unigrams, or all), made as long as the rows its training defaults
+were chosen for: where the featuriser's rows are of unit length (tf-idf and the nb
+weightings), each member's part of a row is scaled to unit length again, as if the group
+had been featurised alone; otherwise (counts, binary values) it is multiplied by one
+factor c_m:
 
-    x⁽ᵐ⁾ = (c_m·x_{C_m}, 1),     P(k | x) = (1/M)·Σ_m P_m(k | x⁽ᵐ⁾).
+    x⁽ᵐ⁾ = (x_{C_m}/‖x_{C_m}‖, 1)  or  (c_m·x_{C_m}, 1),     P(k | x) = (1/M)·Σ_m P_m(k | x⁽ᵐ⁾).
 
 Each member is trained on its own cross-entropy (textclf.fitting.ensemble), as it would be
 alone. The ensemble's score for class k is the log of the averaged probability, computed
@@ -65,7 +68,7 @@ class Ensemble(Model):
 
     def __init__(self, members: Sequence[Model], columns: Sequence[np.ndarray],
                  scales: Sequence[float], n_features: int, output: str,
-                 names: Sequence[str] | None = None):
+                 names: Sequence[str] | None = None, normalise: bool = False):
         if not 1 <= len(members) <= MAX_MEMBERS or not len(members) == len(columns) \
                 == len(scales):
             raise SettingsError(f"an ensemble needs 1 to {MAX_MEMBERS} members, each with its "
@@ -81,19 +84,30 @@ class Ensemble(Model):
         self._n_features = int(n_features)
         self.output = output
         self.multi_label = output == "sigmoids"
+        self.normalise = bool(normalise)  # each member's part of a row to unit length
 
     # the members' rows ----------------------------------------------------------------------
     def member_rows(self, X: sp.csr_matrix, m: int) -> sp.csr_matrix:
-        """x⁽ᵐ⁾ of every row: member m's columns, its feature values times c_m."""
+        """x⁽ᵐ⁾ of every row: member m's columns, its feature values of unit length (or
+        times c_m); the dummy feature stays 1."""
         self._check_columns(X)
         columns = self.columns[m]
         rows = X if len(columns) == X.shape[1] else X.tocsr()[:, columns]
         rows = sp.csr_matrix(rows, dtype=np.float64, copy=True)
-        if self.scales[m] != 1.0:
-            factor = np.full(len(columns), self.scales[m])
-            factor[-1] = 1.0  # the dummy feature stays 1
-            rows.data *= factor[rows.indices]
+        factor = self.row_factors(rows)[np.repeat(np.arange(rows.shape[0]),
+                                                  np.diff(rows.indptr))] \
+            if self.normalise else np.full(rows.nnz, self.scales[m])
+        factor[rows.indices == rows.shape[1] - 1] = 1.0  # the dummy feature
+        rows.data *= factor
         return rows
+
+    @staticmethod
+    def row_factors(rows: sp.csr_matrix) -> np.ndarray:
+        """1/‖x‖ of each row's feature values (the last column, the bias, left out); 0 for
+        a row without any."""
+        features = rows[:, :-1]
+        norms = np.sqrt(np.asarray(features.multiply(features).sum(axis=1)).ravel())
+        return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
 
     def member_logs(self, X: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per member: (its logits, its log-probabilities). Sigmoid outputs: the
@@ -176,12 +190,20 @@ class Ensemble(Model):
         return gradient
 
     def member_gradient(self, X: sp.csr_matrix, m: int, k: int) -> np.ndarray:
-        """∂z_mk/∂x over all the columns of [X | 1] (zero outside member m's)."""
-        g_member = np.asarray(self.members[m].input_gradient(self.member_rows(X, m), k))
-        factor = np.full(len(self.columns[m]), self.scales[m])
-        factor[-1] = 1.0
+        """∂z_mk/∂x over all the columns of [X | 1] (zero outside member m's). Through
+        the scaling to unit length u = v/‖v‖ of the member's values v: ∂z/∂v =
+        (g − (g·u)·u)/‖v‖, g = ∂z/∂u; through a factor c: c·g."""
+        rows = self.member_rows(X, m)
+        g = np.array(self.members[m].input_gradient(rows, k), dtype=np.float64)
+        if self.normalise:
+            inverse = self.row_factors(X.tocsr()[:, self.columns[m]])[:, None]
+            u = rows[:, :-1].toarray()
+            g[:, :-1] = (g[:, :-1] - np.sum(g[:, :-1] * u, axis=1, keepdims=True) * u) \
+                * inverse
+        else:
+            g[:, :-1] *= self.scales[m]
         full = np.zeros((X.shape[0], self.n_features))
-        full[:, self.columns[m]] = g_member * factor
+        full[:, self.columns[m]] = g
         return full
 
     # parameters ---------------------------------------------------------------------------
@@ -217,6 +239,7 @@ class Ensemble(Model):
     def config(self) -> dict:
         return {"kind": self.kind, "n_features": self.n_features, "n_classes": self.n_classes,
                 "output": self.output, "names": self.names, "scales": self.scales,
+                "normalise": self.normalise,
                 "members": [member.config() for member in self.members],
                 **self.temperature_config()}
 
@@ -241,8 +264,12 @@ class Ensemble(Model):
                                  for name in (*member.parameters(), "columns")}
         if unknown:
             raise SettingsError(f"unexpected ensemble arrays: {', '.join(sorted(unknown))}")
+        normalise = config.get("normalise", False)
+        if not isinstance(normalise, bool):
+            raise SettingsError(f"an ensemble's normalise must be true or false, got "
+                                f"{normalise!r}")
         model = cls(members, columns, config.get("scales", []), int(config["n_features"]),
-                    config.get("output"), config.get("names"))
+                    config.get("output"), config.get("names"), normalise)
         for m, member in enumerate(members):
             if member.n_features != len(model.columns[m]):
                 raise SettingsError(f"ensemble member {m} expects {member.n_features} "
