@@ -46,7 +46,7 @@ from corpora import (
     load_corpus,
     macro_f1,
 )
-from peers import ALL_SYSTEMS, make_system, system_settings
+from peers import ALL_SYSTEMS, DEFAULT_SYSTEMS, make_system, system_settings
 
 Result = dict[str, Any]
 
@@ -115,6 +115,8 @@ def measure(
     cpu2, t2 = _cpu_seconds(), time.perf_counter()
     peak = _proc_status_mib("VmHWM")
     y_true = corpus.test.labels
+    if hasattr(model, "chosen"):  # what textclf tune chose
+        result["chosen"] = model.chosen
     return {
         **result,
         "status": "ok",
@@ -395,8 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", nargs="+", metavar="NAME", help="default: all in --data-dir")
     parser.add_argument(
-        "--systems", nargs="+", default=ALL_SYSTEMS, choices=ALL_SYSTEMS, metavar="SYSTEM",
-        help=f"default: all of {' '.join(ALL_SYSTEMS)}",
+        "--systems", nargs="+", default=DEFAULT_SYSTEMS, choices=ALL_SYSTEMS, metavar="SYSTEM",
+        help=f"default: {' '.join(DEFAULT_SYSTEMS)}; also textclf-tune (tune --budget 60)",
     )  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument(
@@ -486,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
                 status = result["status"]
                 extra = (
                     f"acc {result['accuracy']:.4f}" if status == "ok" else result.get("reason", "")
-                )
+                ) + (f"; chose {result['chosen']}" if "chosen" in result else "")
                 print(
                     f"{status} in {time.perf_counter() - start:.1f} s ({extra})",
                     file=sys.stderr,
