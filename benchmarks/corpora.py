@@ -120,6 +120,33 @@ def tuning_splits(corpus: Corpus, folds: int = 3) -> list[tuple[Split, Split]]:
     return pairs
 
 
+def cross_validation_fold(corpus: Corpus, folds: int, fold: int) -> Corpus:
+    """Fold ``fold`` of a stratified ``folds``-fold cross-validation over all the corpus's
+    documents (train, dev and test together, as the literature reports movie_reviews):
+    the other folds are the train split (shuffled, seed 0), this fold the test split.
+
+    Each label's documents (in the files' order) are shuffled with seed 0 and dealt
+    round-robin to the folds, so every fold has ⌊n_c/k⌋ or ⌈n_c/k⌉ of label c."""
+    if not (folds >= 2 and 0 <= fold < folds):
+        raise ValueError(f"fold {fold} of {folds}")
+    pooled = Split([], [])
+    for split in (corpus.train, corpus.dev, corpus.test):
+        if split is not None:
+            pooled.texts += split.texts
+            pooled.labels += split.labels
+    rng = random.Random(SHUFFLE_SEED)
+    fold_of = [0] * len(pooled)
+    for label in sorted(set(pooled.labels)):
+        idx = [i for i, y in enumerate(pooled.labels) if y == label]
+        rng.shuffle(idx)
+        for position, i in enumerate(idx):
+            fold_of[i] = position % folds
+    rest = [i for i in range(len(pooled)) if fold_of[i] != fold]
+    held = [i for i in range(len(pooled)) if fold_of[i] == fold]
+    return Corpus(f"{corpus.name} fold {fold + 1}/{folds}", shuffled(_take(pooled, rest)),
+                  None, _take(pooled, held))
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case, then split into word runs and single punctuation marks.
 

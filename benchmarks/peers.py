@@ -322,6 +322,10 @@ def make_system(name: str, corpus: str, overrides: dict[str, Any] | None = None)
         from textclf_adapter import TextclfSystem
 
         return TextclfSystem(**(overrides or {}))
+    if name == "textclf-tune":
+        from textclf_adapter import TextclfTuneSystem
+
+        return TextclfTuneSystem(**(overrides or {}))
     params = settings_for(name, corpus)
     params.update(overrides or {})
     system: System = PEERS[name](**params)
@@ -334,7 +338,10 @@ def system_settings(name: str, corpus: str, overrides: dict[str, Any] | None = N
         from textclf_adapter import TEXTCLF_SETTINGS
 
         return {**TEXTCLF_SETTINGS, **(overrides or {})}
+    if name == "textclf-tune":
+        return {"budget": 60.0, **(overrides or {})}
     return {**settings_for(name, corpus), **(overrides or {})}
 
 
-ALL_SYSTEMS = ["textclf", *PEERS]
+DEFAULT_SYSTEMS = ["textclf", *PEERS]
+ALL_SYSTEMS = [*DEFAULT_SYSTEMS, "textclf-tune"]  # textclf tune --budget 60: asked for by name

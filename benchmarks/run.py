@@ -5,11 +5,15 @@ Usage (from the repository root)::
     python benchmarks/run.py                      # every corpus, every system
     python benchmarks/run.py --corpus mr sms_spam --systems textclf fasttext
     python benchmarks/run.py --markdown --json benchmarks/results.json
+    python benchmarks/run.py --corpus movie_reviews --cv 10   # 10-fold CV over all documents
 
 Each (corpus, system) pair runs in a fresh child process (multiprocessing "spawn"), so
 its peak RSS (VmHWM) is its own. In the child: load the corpus, build the system (its
 library is imported here, off the clock), time ``fit`` on the raw train texts, time
-``predict`` on the raw test texts, read VmHWM, score. See benchmarks/README.md.
+``predict`` on the raw test texts, read VmHWM, score. With ``--cv K`` each pair runs K
+times, once per fold of a stratified K-fold cross-validation over all the corpus's
+documents (train, dev and test pooled): the mean accuracy over the folds and its standard
+deviation. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -33,8 +37,16 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from corpora import DEFAULT_DATA_DIR, REPO_ROOT, accuracy, available_corpora, load_corpus, macro_f1
-from peers import ALL_SYSTEMS, make_system, system_settings
+from corpora import (
+    DEFAULT_DATA_DIR,
+    REPO_ROOT,
+    accuracy,
+    available_corpora,
+    cross_validation_fold,
+    load_corpus,
+    macro_f1,
+)
+from peers import ALL_SYSTEMS, DEFAULT_SYSTEMS, make_system, system_settings
 
 Result = dict[str, Any]
 
@@ -68,10 +80,21 @@ def _use_repo_textclf() -> str:
     return "not found"
 
 
-def measure(data_dir: str, corpus_name: str, system: str, overrides: dict[str, Any]) -> Result:
-    """Fit and score one system on one corpus, in the current process."""
+def measure(
+    data_dir: str,
+    corpus_name: str,
+    system: str,
+    overrides: dict[str, Any],
+    fold: tuple[int, int] | None = None,
+) -> Result:
+    """Fit and score one system on one corpus, in the current process; ``fold`` = (k, i):
+    on fold i of the k-fold cross-validation over all the corpus's documents."""
     corpus = load_corpus(Path(data_dir), corpus_name)
+    if fold is not None:
+        corpus = cross_validation_fold(corpus, *fold)
     result: Result = {"corpus": corpus_name, "system": system}
+    if fold is not None:
+        result["fold"] = fold[1]
     if system == "textclf":
         result["textclf_from"] = _use_repo_textclf()
     try:
@@ -92,6 +115,8 @@ def measure(data_dir: str, corpus_name: str, system: str, overrides: dict[str, A
     cpu2, t2 = _cpu_seconds(), time.perf_counter()
     peak = _proc_status_mib("VmHWM")
     y_true = corpus.test.labels
+    if hasattr(model, "chosen"):  # what textclf tune chose
+        result["chosen"] = model.chosen
     return {
         **result,
         "status": "ok",
@@ -105,10 +130,12 @@ def measure(data_dir: str, corpus_name: str, system: str, overrides: dict[str, A
     }
 
 
-def _child(conn: Any, data_dir: str, corpus: str, system: str, overrides: dict) -> None:
+def _child(
+    conn: Any, data_dir: str, corpus: str, system: str, overrides: dict, fold: tuple | None
+) -> None:
     """Child-process entry: run ``measure`` and send its result (or the error) back."""
     try:
-        result = measure(data_dir, corpus, system, overrides)
+        result = measure(data_dir, corpus, system, overrides, fold)
     except BaseException as exc:  # every failure is reported back, not raised here
         result = {
             "corpus": corpus,
@@ -122,12 +149,19 @@ def _child(conn: Any, data_dir: str, corpus: str, system: str, overrides: dict) 
 
 
 def run_in_child(
-    data_dir: Path, corpus: str, system: str, overrides: dict[str, Any], timeout: float
+    data_dir: Path,
+    corpus: str,
+    system: str,
+    overrides: dict[str, Any],
+    timeout: float,
+    fold: tuple[int, int] | None = None,
 ) -> Result:
     """Run ``measure`` in a fresh spawned process and return its result."""
     ctx = mp.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, str(data_dir), corpus, system, overrides))
+    proc = ctx.Process(
+        target=_child, args=(sender, str(data_dir), corpus, system, overrides, fold)
+    )
     proc.start()
     sender.close()
     result: Result | None = None
@@ -230,6 +264,8 @@ def summarize(runs: list[Result]) -> Result:
     row["runs"] = len(ok)
     for key in ("accuracy", "macro_f1"):
         row[key] = statistics.fmean(r[key] for r in ok)
+    if len(ok) > 1:
+        row["accuracy_std"] = statistics.stdev(r["accuracy"] for r in ok)
     for key in ("fit_s", "predict_s", "fit_cpu_s", "predict_cpu_s"):
         row[key] = statistics.median(r[key] for r in ok)
     row["peak_rss_mib"] = max(r["peak_rss_mib"] for r in ok)
@@ -243,9 +279,10 @@ COLUMNS = ["system", "accuracy", "macro-F1", "fit s", "predict s", "peak RSS MiB
 
 def _cells(row: Result, ref: Result | None) -> list[str]:
     """Formatted cells of one ok row (ratios against ``ref`` if given)."""
+    spread = f" ± {row['accuracy_std']:.4f}" if "accuracy_std" in row else ""
     cells = [
         row["system"],
-        f"{row['accuracy']:.4f}",
+        f"{row['accuracy']:.4f}{spread}",
         f"{row['macro_f1']:.4f}",
         f"{row['fit_s']:.2f}",
         f"{row['predict_s']:.3f}",
@@ -273,6 +310,10 @@ def _reference(rows: list[Result], ref_name: str | None) -> Result | None:
 def corpus_heading(info: Result) -> str:
     """``name: train N (+ dev N), test N, K classes``."""
     dev = f" (+ dev {info['dev']})" if info.get("dev") else ""
+    if info.get("folds"):
+        documents = info["train"] + info.get("dev", 0) + info["test"]
+        return (f"{info['name']}: {info['folds']}-fold cross-validation over all {documents} "
+                f"documents, {info['classes']} classes")
     sizes = f"train {info['train']}{dev}, test {info['test']}, {info['classes']} classes"
     return f"{info['name']}: {sizes}"
 
@@ -356,8 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", nargs="+", metavar="NAME", help="default: all in --data-dir")
     parser.add_argument(
-        "--systems", nargs="+", default=ALL_SYSTEMS, choices=ALL_SYSTEMS, metavar="SYSTEM",
-        help=f"default: all of {' '.join(ALL_SYSTEMS)}",
+        "--systems", nargs="+", default=DEFAULT_SYSTEMS, choices=ALL_SYSTEMS, metavar="SYSTEM",
+        help=f"default: {' '.join(DEFAULT_SYSTEMS)}; also textclf-tune (tune --budget 60)",
     )  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument(
@@ -376,6 +417,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ref", default="textclf", help="ratio columns against this system (default textclf)"
     )
+    parser.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="K-fold cross-validation over all of each corpus's documents (train, dev and "
+        "test pooled): each pair runs once per fold; mean accuracy ± its std over the folds",
+    )
     parser.add_argument("--markdown", action="store_true", help="also print a markdown report")
     parser.add_argument("--json", type=Path, metavar="PATH", help="write all results as JSON")
     return parser
@@ -392,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"no such corpus in {data_dir}: {', '.join(unknown)}")
     opts = parse_opts(args.opt)
+    if args.cv is not None and (args.cv < 2 or args.repeat != 1):
+        raise SystemExit("--cv K needs K >= 2, and no --repeat (the folds are the runs)")
+    runs_per_pair = args.cv or args.repeat
     command = shlex.join(["python", "benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     env = environment()
     print(
@@ -401,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Result] = []
     rows: list[Result] = []
     infos: list[Result] = []
-    total = len(corpora) * len(args.systems) * args.repeat
+    total = len(corpora) * len(args.systems) * runs_per_pair
     done = 0
     for corpus_name in corpora:
         corpus = load_corpus(data_dir, corpus_name)
@@ -411,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
             "dev": len(corpus.dev) if corpus.dev else 0,
             "test": len(corpus.test),
             "classes": len(corpus.classes),
+            "folds": args.cv,
         }
         infos.append(info)
         del corpus
@@ -419,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
             overrides = opts.get(system, {})
             settings = system_settings(system, corpus_name, overrides)
             pair_runs = []
-            for rep in range(args.repeat):
+            for rep in range(runs_per_pair):
                 done += 1
                 print(
                     f"[{done}/{total}] {corpus_name} / {system} ...",
@@ -428,12 +480,15 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 start = time.perf_counter()
-                result = run_in_child(data_dir, corpus_name, system, overrides, args.timeout)
+                fold = (args.cv, rep) if args.cv else None
+                result = run_in_child(
+                    data_dir, corpus_name, system, overrides, args.timeout, fold
+                )
                 result.update(repeat=rep, settings=settings)
                 status = result["status"]
                 extra = (
                     f"acc {result['accuracy']:.4f}" if status == "ok" else result.get("reason", "")
-                )
+                ) + (f"; chose {result['chosen']}" if "chosen" in result else "")
                 print(
                     f"{status} in {time.perf_counter() - start:.1f} s ({extra})",
                     file=sys.stderr,

@@ -48,3 +48,43 @@ class TextclfSystem:
     def predict(self, texts: list[str]) -> list[str]:
         """Predicted labels as strings."""
         return [str(y) for y in self.clf.predict(texts)]
+
+
+class TextclfTuneSystem:
+    """``textclf tune`` as its command line runs it on the train split: ``tune_cv`` (5-fold
+    cross-validation of the training texts) under 50,000 documents, else a stratified 10%
+    held out as the dev set; the budget (``budget``, seconds) covers the whole fit. The
+    model it chooses is trained on all the training texts and predicts the test split."""
+
+    def __init__(self, budget: float = 60.0, seed: int = 0) -> None:
+        from textclf import tune  # noqa: F401 (imported here, off the clock)
+
+        self.budget, self.seed = float(budget), seed
+        self.clf = None
+
+    def fit(
+        self,
+        texts: list[str],
+        labels: list[str],
+        dev_texts: list[str] | None = None,
+        dev_labels: list[str] | None = None,
+    ) -> None:
+        """Search within the budget on the train split alone (the dev split is not used:
+        the command line cross-validates the training data)."""
+        from textclf.tune import DEFAULT_DEV_FRACTION, DEFAULT_FOLDS, hold_out, tune, tune_cv
+
+        if len(texts) < 50_000:
+            result = tune_cv(texts, labels, self.budget, folds=DEFAULT_FOLDS, seed=self.seed)
+        else:
+            kept, held = hold_out(labels, DEFAULT_DEV_FRACTION, self.seed)
+            result = tune([texts[i] for i in kept], [labels[i] for i in kept],
+                          [texts[i] for i in held], [labels[i] for i in held], self.budget,
+                          seed=self.seed)
+        self.clf = result.classifier
+        best = result.best
+        self.chosen = (f"{best.model} ngrams {best.ngrams} chars {best.char_ngrams} "
+                       f"{best.weighting} {best.other()}"
+                       + (" (defaults)" if best is result.trials[0] else ""))
+
+    def predict(self, texts: list[str]) -> list[str]:
+        return [str(y) for y in self.clf.predict(texts)]

@@ -108,7 +108,7 @@ def test_training_settings_default_by_model_kind_and_can_be_overridden() -> None
 
 @pytest.mark.parametrize("settings,error,message", [
     ({"model": "svm"}, SettingsError,
-     "model must be one of auto, logistic, softmax, mlp, nb, got 'svm'"),
+     "model must be one of auto, logistic, softmax, mlp, nb, ensemble, got 'svm'"),
     ({"model": "mlp", "hidden": "64,0"}, SettingsError, "positive integers"),
     ({"model": "mlp", "dropout": 1.0}, SettingsError, "dropout"),
     ({"model": "mlp", "activation": "elu"}, SettingsError, "activation"),

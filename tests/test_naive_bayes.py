@@ -12,7 +12,7 @@ from conftest import TRAIN_LABELS, TRAIN_TEXTS, in_order_fit, run_cli
 from textclf import TextClassifier
 from textclf.errors import SettingsError
 
-WORDS = dict(min_df=1, char_ngrams=None)
+WORDS = dict(min_df=1, char_ngrams=None, nb_alpha=1.0)  # (auto would choose α)
 TOPICS = (["goal match team win", "vote senate law bill", "rocket orbit moon launch",
            "team goal score", "senate vote", "moon rocket"] * 4)
 TOPIC_LABELS = ["sport", "politics", "space", "sport", "politics", "space"] * 4
@@ -75,7 +75,7 @@ def test_a_document_of_weight_two_counts_as_two_documents():
 
 
 def test_saved_loaded_streamed_and_on_the_command_line(tmp_path, capsys):
-    options = dict(model="nb", hash_bits=10, char_ngrams=None)
+    options = dict(model="nb", hash_bits=10, char_ngrams=None, nb_alpha=1.0)
     clf = in_order_fit(options, TRAIN_TEXTS, TRAIN_LABELS)
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps({"text": t, "label": y}) + "\n"

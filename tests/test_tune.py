@@ -503,7 +503,7 @@ def test_cross_validation_caps_every_trial_at_a_third_of_the_budget(monkeypatch)
     texts, labels = trigram_corpus(120, seed=4, noise=0.1)
     out = io.StringIO()
     space = SearchSpace(models=("logistic", "mlp"), ngrams=(1,), weightings=("tfidf",),
-                        char_ngrams=(None,))
+                        char_ngrams=(None,), optimizers=("default",))
     result = tune_cv(texts, labels, 30.0, folds=3, seed=0, space=space, clock=clock,
                      out=out, max_trials=6)
     table = out.getvalue()

@@ -75,13 +75,16 @@ class FeatureSettings(Settings):
                         "length); a classifier's auto: tfidf-nb, and binary for naive Bayes "
                         "(--model nb)", choices=(*WEIGHTINGS, "auto"),
                         renamed_from="features", search=("tfidf", "tfidf-nb", "nb", "binary"))
-    nb_alpha = Setting(float, 1.0, "nb, tfidf-nb: smoothing α added to every feature's "
-                       "count per class",
-                       above=0.0, metavar="ALPHA")
+    nb_alpha = Setting(float, 1.0, "nb, tfidf-nb and --model nb: smoothing α added to "
+                       "every feature's count per class; a classifier's auto: naive Bayes "
+                       "chooses it by 5-fold cross-validation of its training data, the nb "
+                       "weightings take 1", above=0.0, metavar="ALPHA", words=("auto",))
     nb_beta = Setting(float, None, "nb, tfidf-nb, two classes: interpolate the trained "
                       "weights w as "
                       "(1 − β)·mean|w| + β·w (Wang and Manning's β; default: no "
-                      "interpolation)", above=0.0, maximum=1.0, metavar="BETA")
+                      "interpolation); auto: the β of 0.25, 0.5, 0.75, 1 that scores best "
+                      "on a held-out fifth of the training data", above=0.0, maximum=1.0,
+                      metavar="BETA", words=("auto",))
     char_ngrams = Setting(tuple, None, "character n-grams of lengths A-B too, e.g. 2-5; "
                           "none; or auto: 2-5 where the training documents are short (a "
                           f"mean under {SHORT_DOCUMENT} characters), else none",
@@ -120,10 +123,14 @@ class FeatureSettings(Settings):
 
     def for_model(self, model: str) -> FeatureSettings:
         """These settings with weighting "auto" decided for the ``model`` asked for:
-        tfidf-nb, or binary for naive Bayes (which counts values ≥ 0)."""
-        if self.weighting != "auto":
-            return self
-        return self.replace(weighting="binary" if model == "nb" else "tfidf-nb")
+        tfidf-nb, or binary for naive Bayes (which counts values ≥ 0); and nb_alpha "auto"
+        1 unless naive Bayes chooses it (by cross-validation, when it is fitted)."""
+        changes = {}
+        if self.weighting == "auto":
+            changes["weighting"] = "binary" if model == "nb" else "tfidf-nb"
+        if self.nb_alpha == "auto" and model != "nb":
+            changes["nb_alpha"] = 1.0
+        return self.replace(**changes) if changes else self
 
     def resolved(self, texts: Sequence[str]) -> FeatureSettings:
         """These settings with char_ngrams "auto" decided for ``texts``: 2-5 where their mean
@@ -154,4 +161,4 @@ class FeatureSettings(Settings):
 # Out-of-the-box features of TextClassifier, the command line, the scikit-learn estimators
 # and tune's first trial (by attribute name), chosen by cross-validation on the training
 # splits of the shared corpora (docs/models.md).
-CLASSIFIER_DEFAULTS = {"weighting": "auto", "char_ngrams": "auto"}
+CLASSIFIER_DEFAULTS = {"weighting": "auto", "char_ngrams": "auto", "nb_alpha": "auto"}

@@ -25,6 +25,7 @@ from textclf.fitting.fitted import LABEL_TYPES, Fitted
 from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model
 from textclf.models.catalog import MODEL_KINDS
+from textclf.models.ensemble import Ensemble
 from textclf.training.settings import TrainingSettings
 
 # A vocabulary (or one block of it: words or character n-grams); its arrays: terms_utf8 and
@@ -38,7 +39,8 @@ META_SCHEMA = {
                    "parts?": {"words?": BLOCK_SCHEMA, "chars?": BLOCK_SCHEMA}},
     "model": {"kind": str, "n_features": int, "n_classes?": int, "init?": str, "seed?": int,
               "hidden?": [int], "activation?": str, "dropout?": float, "multi_label?": bool,
-              "temperature?": float, "output?": str, "alpha?": "number"},
+              "temperature?": float, "output?": str, "alpha?": "number",
+              "names?": [str], "scales?": [float], "members?": [dict], "normalise?": bool},
     "training": dict,
     "history?": [dict],
     "tuning?": dict,
@@ -82,6 +84,8 @@ def write(path: str | Path, fitted: Fitted, sign_key: bytes | None = None) -> No
         meta["calibration"] = fitted.calibration
     arrays = {f"featurizer.{k}": v for k, v in featurizer_arrays.items()}
     arrays |= {f"model.{k}": np.asarray(v) for k, v in fitted.model.parameters().items()}
+    if isinstance(fitted.model, Ensemble):  # each member's columns
+        arrays |= {f"model.{k}": v for k, v in fitted.model.structure().items()}
     if fitted.resume is not None:
         resume, resume_arrays = fitted.resume
         meta["resume"] = resume
@@ -182,6 +186,8 @@ def arguments(fitted: Fitted) -> dict:
     if model.kind == "mlp":
         values |= {"hidden": model.hidden, "activation": model.activation,
                    "dropout": model.dropout}
+    if isinstance(model, Ensemble):
+        values["members"] = ",".join(model.names)
     return values | {"float32": fitted.float32}
 
 

@@ -33,9 +33,11 @@ import numpy as np
 from textclf.corpus.documents import checked_label_sets, sequence_of
 from textclf.errors import DataError, SettingsError
 from textclf.evaluation.multilabel import indicator
+from textclf.features.settings import FeatureSettings
 from textclf.features.weighting import Targets, check_interpolation
 from textclf.fitting.settings import FitSettings
 from textclf.models import (
+    Ensemble,
     FeedForwardNetwork,
     LogisticRegression,
     Model,
@@ -49,6 +51,7 @@ from textclf.training.sparse_step import supports
 from textclf.training.weights import checked_sample_weights, document_weights, weighted_rows
 
 LabelSets = list[tuple[str, ...]]
+AUTO = "auto"  # nb_alpha, nb_beta: chosen by the training data (textclf.fitting.choices)
 
 
 def type_of_label(value: object) -> str | None:
@@ -152,8 +155,8 @@ def model_kind(requested: str, labels: Sequence[str], multi_label: bool) -> str:
         what = "label" if multi_label else "class"
         found = f"one {what} ({labels[0]!r})" if labels else f"no {what}"
         raise DataError(f"the training data has only {found}; a classifier needs at least two")
-    if requested == "nb":  # naive Bayes takes every shape: two classes, K, multi-label
-        return "nb"
+    if requested in ("nb", "ensemble"):  # they take every shape: two classes, K, multi-label
+        return requested
     if multi_label:
         if requested == "softmax":
             raise DataError("softmax regression gives each document one class; multi-label "
@@ -169,6 +172,14 @@ def model_kind(requested: str, labels: Sequence[str], multi_label: bool) -> str:
     return requested
 
 
+def member_kind(n_outputs: int, multi_label: bool) -> str:
+    """What an ensemble's members are: logistic regression for two classes, softmax for
+    more, a sigmoid per label for multi-label data."""
+    if multi_label:
+        return "multilabel"
+    return "logistic" if n_outputs == 2 else "softmax"
+
+
 def architecture(settings: ModelSettings) -> dict[str, Any]:
     """The network's shape from the model settings: hidden sizes, activation, dropout."""
     return {"hidden": settings.hidden, "activation": settings.activation,
@@ -177,14 +188,28 @@ def architecture(settings: ModelSettings) -> dict[str, Any]:
 
 def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSettings,
               network: dict[str, Any] | None = None, dtype: Any = np.float64,
-              multi_label: bool = False, nb_alpha: float = 1.0) -> Model:
+              multi_label: bool = False, nb_alpha: float = 1.0,
+              layout: tuple | None = None) -> Model:
     """A freshly initialised ``kind`` model over [X | 1] with ``n_features`` columns (the
     dummy feature included) and ``n_outputs`` classes or labels: θ = 0 or small random
     values (``training.init``, ``training.seed``) for the linear models, the network's
     ``network`` shape with its own initialisation (``multi_label``: a sigmoid per label),
-    naive Bayes's form for the outputs with its smoothing ``nb_alpha`` (θ counted later).
+    naive Bayes's form for the outputs with its smoothing ``nb_alpha`` (θ counted later),
+    an ensemble's members (:func:`member_kind`) as ``layout`` says: (names, each one's
+    columns, each one's scale, row normalisation; :func:`textclf.fitting.ensemble.
+    member_layout`).
     With ``dtype`` float32, a linear model's θ is float32 too where the sparse SGD steps
     train it (they update it in place)."""
+    if kind == "ensemble":
+        if layout is None:
+            raise SettingsError("an ensemble's members read groups of text features: it "
+                                "needs a featuriser (texts, not a numeric matrix)")
+        names, columns, scales, normalise = layout
+        base = member_kind(n_outputs, multi_label)
+        members = [new_model(base, len(c), n_outputs, training, dtype=dtype,
+                             multi_label=multi_label) for c in columns]
+        output = "sigmoids" if multi_label else ("sigmoid" if n_outputs == 2 else "softmax")
+        return Ensemble(members, columns, scales, n_features, output, names, normalise)
     if kind == "logistic":
         model = LogisticRegression(n_features, init=training.init, seed=training.seed)
     elif kind == "softmax":
@@ -205,12 +230,15 @@ def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSett
 
 
 def model_for(problem: Problem, n_features: int, settings: FitSettings,
-              training: TrainingSettings) -> Model:
+              training: TrainingSettings, layout: tuple | None = None) -> Model:
     """A fresh model for ``problem`` over ``n_features`` columns, as ``settings`` ask (the
-    network's shape, float32, naive Bayes's smoothing) and trained with ``training``."""
+    network's shape, float32, naive Bayes's smoothing) and trained with ``training``.
+    Naive Bayes's α "auto" starts at 1: the fit chooses it after counting
+    (:func:`textclf.fitting.choices.choose_alpha`)."""
+    alpha = settings.features.nb_alpha
     return new_model(problem.kind, n_features, problem.n_outputs, training,
                      architecture(settings.model), settings.dtype, problem.multi_label,
-                     settings.features.nb_alpha)
+                     1.0 if alpha == AUTO else alpha, layout)
 
 
 def check_network(settings: ModelSettings) -> None:
@@ -235,6 +263,13 @@ class Problem:
     @property
     def n_outputs(self) -> int:
         return len(self.labels)
+
+    @property
+    def training_kind(self) -> str:
+        """The kind whose training defaults apply: an ensemble's members', else its own."""
+        if self.kind == "ensemble":
+            return member_kind(self.n_outputs, self.multi_label)
+        return self.kind
 
     def encode(self, sets: Sequence[tuple[str, ...]]) -> np.ndarray:
         """Targets of label sets whose labels are all the problem's."""
@@ -267,11 +302,13 @@ class Problem:
 
 
 def problem_of(labels: object, settings: FitSettings, sample_weight=None,
-               n_documents: int | None = None, classes: object = None) -> Problem:
+               n_documents: int | None = None, classes: object = None,
+               in_memory: bool = False) -> Problem:
     """The problem of labels given to ``fit``: strings, integers (Python or numpy),
     booleans, or per document a collection of them (multi-label); one weight per document
     in ``sample_weight``. ``n_documents``: the number of texts, which must match;
-    ``classes``: every label the model is to know (default: those of the data)."""
+    ``classes``: every label the model is to know (default: those of the data);
+    ``in_memory``: see :func:`problem_of_names`."""
     named, label_type = label_names_of(labels)
     sets, multi_label = read_targets(named, settings.model.multi_label)
     if n_documents is not None and n_documents != len(sets):
@@ -284,11 +321,27 @@ def problem_of(labels: object, settings: FitSettings, sample_weight=None,
         if missing:
             raise DataError(f"labels {', '.join(missing[:10])} are not among the classes")
         names = every
-    problem = problem_of_names(names, settings, multi_label, label_type)
+    problem = problem_of_names(names, settings, multi_label, label_type, in_memory)
     problem.y = problem.encode(sets)
     problem.weights = problem.weigh(problem.y, checked_sample_weights(sample_weight, len(sets)),
                                     settings.training.get("class_weight"))
     return problem
+
+
+def check_choices(features: FeatureSettings, kind: str, in_memory: bool) -> None:
+    """Refuse ``nb_beta`` "auto" where nothing chooses it: on a stream or a cluster (not
+    ``in_memory``), or for a model other than binary logistic regression on an nb
+    weighting. (``nb_alpha`` "auto" is always allowed: naive Bayes chooses it where it
+    can, and takes 1 elsewhere, as the nb weightings do.)"""
+    if features.nb_beta != AUTO:
+        return
+    if not in_memory:
+        raise SettingsError("nb_beta auto is chosen on held-out training documents in "
+                            "memory; give a number to train from a stream or on a cluster")
+    if not (kind == "logistic" and features.uses_labels):
+        raise SettingsError("nb_beta auto chooses Wang and Manning's interpolation of binary "
+                            "logistic regression on an nb weighting (tfidf-nb, nb): it does not "
+                            f"apply to model {kind!r} with weighting {features.weighting!r}")
 
 
 def problem_of_targets(y: np.ndarray, names: Sequence[str], settings: FitSettings,
@@ -302,10 +355,16 @@ def problem_of_targets(y: np.ndarray, names: Sequence[str], settings: FitSetting
 
 
 def problem_of_names(names: Sequence[str], settings: FitSettings, multi_label: bool,
-                     label_type: str = "str") -> Problem:
+                     label_type: str = "str", in_memory: bool = False) -> Problem:
     """The problem of labels known by name (a stream's first pass, a cluster's scan, the
-    classes of a scikit-learn ``y``): the model kind checked against them."""
+    classes of a scikit-learn ``y``): the model kind checked against them. ``in_memory``:
+    a fit of texts in memory, which can choose ``nb_alpha``/``nb_beta`` "auto" and train an
+    ensemble (a stream or a cluster cannot)."""
     kind = model_kind(settings.model.model, list(names), multi_label)
+    if kind == "ensemble" and not in_memory:
+        raise SettingsError("an ensemble is trained on texts in memory (not from a stream, "
+                            "on a cluster or batch by batch)")
+    check_choices(settings.features, kind, in_memory)
     check_interpolation(settings.features, kind)
     if kind == "nb" and settings.features.uses_labels:
         raise SettingsError(f"naive Bayes counts feature values ≥ 0: it takes count, binary "

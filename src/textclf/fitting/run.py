@@ -32,10 +32,12 @@ from textclf.evaluation.decisions import best_threshold
 from textclf.features.featurizer import Featurizer
 from textclf.features.weighting import interpolate_trained
 from textclf.fitting.checkpoints import COMPLETED, Checkpoints
+from textclf.fitting.ensemble import train_members
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import Problem, known_dev_rows, read_targets
 from textclf.fitting.settings import DecisionSettings, FitSettings, RunOptions
 from textclf.models.base import Model
+from textclf.models.ensemble import Ensemble
 from textclf.training.calibration import fit_temperature
 from textclf.training.loop import Trainer
 from textclf.training.settings import TrainingSettings
@@ -138,6 +140,16 @@ def train_fitted(fitted: Fitted, source: RowSource, dev: tuple | None, options: 
     (X, y, weights)), from the optimiser state ``fitted.step_state`` if any; then what
     follows θ (see the module). ``fingerprint`` names the run for its checkpoints."""
     fitted.resume = None
+    if isinstance(fitted.model, Ensemble):
+        if options.checkpoint or options.resume:
+            raise SettingsError("checkpoints hold one model's training state; an ensemble "
+                                "trains its members one after the other: train it without "
+                                "--checkpoint")
+        fitted.history = train_members(fitted.model, fitted.training_settings, source, dev,
+                                       options.quiet, options.on_epoch_end, options.shuffle)
+        # (no β: an ensemble's members are not interpolated)
+        after_theta(fitted, dev, source.n_rows, trained=False)
+        return fitted
     checkpoints = Checkpoints(options.checkpoint, fingerprint(), options.sign_key) \
         if options.checkpoint else None
     trainer = Trainer(fitted.model, fitted.training_settings, quiet=options.quiet)
@@ -178,7 +190,8 @@ def provenance(fitted: Fitted, n_documents: int) -> dict:
     last = fitted.history[-1] if fitted.history else {}
     card = {"trained": datetime.now(UTC).isoformat(timespec="seconds"),
             "textclf_version": __version__, "documents": int(n_documents),
-            **{key: fitted.provenance[key] for key in ("data",) if key in fitted.provenance}}
+            **{key: fitted.provenance[key] for key in ("data", "chosen")
+               if key in fitted.provenance}}
     dev = {key.removeprefix("dev_"): value for key, value in last.items()
            if key.startswith("dev_") and isinstance(value, float) and math.isfinite(value)}
     if dev:

@@ -3,7 +3,9 @@
 Each model maps rows to class probabilities and owns its gradient; none of them sees text.
 ``MODEL_KINDS`` maps the name used in settings, on the command line and in the model file to
 the class: logistic (binary, sigmoid), softmax (K classes), multilabel (a sigmoid per label,
-any number of labels per document) and mlp (a feedforward network, with either output).
+any number of labels per document) and mlp (a feedforward network, with either output),
+nb (multinomial naive Bayes) and ensemble (averaged probabilities of models over groups of
+the features).
 Training them is the job of :mod:`textclf.training` (``textclf.LogisticRegression`` and its
 siblings add ``fit`` to these classes).
 """
@@ -13,6 +15,7 @@ from textclf.core.exports import lazy_exports
 __getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
     "Model": "textclf.models.base",
     "MODEL_KINDS": "textclf.models.catalog",
+    "Ensemble": "textclf.models.ensemble",
     "LogisticRegression": "textclf.models.logistic",
     "FeedForwardNetwork": "textclf.models.mlp",
     "MultiLabelLogisticRegression": "textclf.models.multilabel",
@@ -27,6 +30,7 @@ __all__ = [
     "LINEAR_KINDS",
     "MODEL_CHOICES",
     "MODEL_KINDS",
+    "Ensemble",
     "FeedForwardNetwork",
     "LogisticRegression",
     "Model",

@@ -16,6 +16,7 @@ KINDS = {
     "multilabel": ("textclf.models.multilabel", "MultiLabelLogisticRegression"),
     "mlp": ("textclf.models.mlp", "FeedForwardNetwork"),
     "nb": ("textclf.models.naive_bayes", "NaiveBayesModels"),
+    "ensemble": ("textclf.models.ensemble", "Ensemble"),
 }
 
 

@@ -39,12 +39,18 @@ from textclf.models.softmax import SoftmaxRegression
 OUTPUTS = ("sigmoid", "softmax", "sigmoids")  # two classes, K classes, multi-label
 
 
-def log_probabilities(S: np.ndarray, alpha: float) -> np.ndarray:
+def log_probabilities(S: np.ndarray, alpha: float, rows: np.ndarray | None = None) -> np.ndarray:
     """log p_jc = log((S_jc + α) / Σⱼ' (S_j'c + α)) for the (|F|, C) totals S, the sums
-    over the features seen (Σ_c S_jc > 0); the rows of unseen features are 0."""
+    over the features seen (Σ_c S_jc > 0); the rows of unseen features are 0. ``rows``:
+    only those features' rows (the sums still over all seen)."""
     seen = S.sum(axis=1) > 0
-    smoothed = S + alpha
-    logs = np.log(smoothed) - np.log(smoothed[seen].sum(axis=0))
+    normaliser = S.sum(axis=0) + alpha * np.count_nonzero(seen)  # (unseen rows hold 0)
+    if rows is not None:
+        S, seen = S[rows], seen[rows]
+    logs = np.full(S.shape, np.log(alpha))  # log(0 + α): most totals of many classes are 0
+    counted = S > 0
+    logs[counted] = np.log(S[counted] + alpha)
+    logs -= np.log(normaliser)
     logs[~seen] = 0.0
     return logs
 
@@ -66,10 +72,12 @@ class NaiveBayes:
     alpha = 1.0
 
     def set_from_totals(self, S: np.ndarray, documents: np.ndarray,
-                        total: np.ndarray | float | None = None) -> None:
+                        total: tuple | None = None, rows: np.ndarray | None = None) -> None:
         """θ from the (|F|, C) feature totals S of each class (or label) and the (weighted)
         number of its documents; multi-label: ``total`` holds the totals over all documents
-        (the column sums T_j, then N), for the one-vs-rest complements."""
+        (the column sums T_j, then N), for the one-vs-rest complements. ``rows``: a model
+        over those features alone (θ's rows for them and the bias; the probabilities are
+        still those of all the features seen: cross-validating α, fitting.choices)."""
         raise NotImplementedError
 
     def nb_config(self, config: dict) -> dict:
@@ -81,8 +89,8 @@ class BinaryNaiveBayes(NaiveBayes, LogisticRegression):
 
     output = "sigmoid"
 
-    def set_from_totals(self, S, documents, total=None) -> None:
-        logs = log_probabilities(S, self.alpha)
+    def set_from_totals(self, S, documents, total=None, rows=None) -> None:
+        logs = log_probabilities(S, self.alpha, rows)
         prior = np.log(np.maximum(documents, 1e-300))
         self.theta = np.append(logs[:, 1] - logs[:, 0], prior[1] - prior[0])
 
@@ -95,8 +103,8 @@ class MulticlassNaiveBayes(NaiveBayes, SoftmaxRegression):
 
     output = "softmax"
 
-    def set_from_totals(self, S, documents, total=None) -> None:
-        theta = np.vstack([log_probabilities(S, self.alpha),
+    def set_from_totals(self, S, documents, total=None, rows=None) -> None:
+        theta = np.vstack([log_probabilities(S, self.alpha, rows),
                            np.log(np.maximum(documents, 1e-300))])
         self.theta = theta - theta.mean(axis=1, keepdims=True)
 
@@ -111,12 +119,12 @@ class MultiLabelNaiveBayes(NaiveBayes, MultiLabelLogisticRegression):
 
     output = "sigmoids"
 
-    def set_from_totals(self, S, documents, total=None) -> None:
+    def set_from_totals(self, S, documents, total=None, rows=None) -> None:
         T, N = total
-        theta = np.empty((S.shape[0] + 1, S.shape[1]))
+        theta = np.empty((S.shape[0] + 1 if rows is None else len(rows) + 1, S.shape[1]))
         for label in range(S.shape[1]):
             pair = np.column_stack([np.maximum(T - S[:, label], 0.0), S[:, label]])
-            logs = log_probabilities(pair, self.alpha)
+            logs = log_probabilities(pair, self.alpha, rows)
             theta[:-1, label] = logs[:, 1] - logs[:, 0]
             theta[-1, label] = np.log((documents[label] + 1.0) / (N - documents[label] + 1.0))
         self.theta = theta

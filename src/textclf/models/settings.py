@@ -38,7 +38,19 @@ def parse_hidden(hidden: int | str | Sequence[int]) -> tuple[int, ...]:
     return tuple(int(size) for size in sizes)
 
 
-MODEL_CHOICES = ("auto", "logistic", "softmax", "mlp", "nb")
+MODEL_CHOICES = ("auto", "logistic", "softmax", "mlp", "nb", "ensemble")
+MEMBER_GROUPS = ("all", "words", "chars", "unigrams")  # what an ensemble's member reads
+
+
+def checked_members(value: str) -> str:
+    """"auto", or a comma-separated list of 2 to 16 groups of :data:`MEMBER_GROUPS`."""
+    if value == "auto":
+        return value
+    groups = [part.strip() for part in value.split(",")]
+    if not 2 <= len(groups) <= 16 or any(g not in MEMBER_GROUPS for g in groups):
+        raise SettingsError(f"members must be auto or 2 to 16 of {', '.join(MEMBER_GROUPS)}, "
+                            f"comma-separated, got {value!r}")
+    return ",".join(groups)
 
 
 class ModelSettings(Settings):
@@ -48,9 +60,15 @@ class ModelSettings(Settings):
 
     model = Setting(str, "auto", "logistic (2 classes; with multi-label data one per label), "
                     "softmax (K classes), mlp (feedforward network), nb (multinomial naive "
-                    "Bayes, counted in one pass; binary values by default); auto: logistic "
-                    "for 2 classes or multi-label data, softmax for more",
-                    choices=MODEL_CHOICES)
+                    "Bayes, counted in one pass; binary values by default), ensemble (the "
+                    "averaged probabilities of a logistic or softmax regression per group of "
+                    "features: --members); auto: logistic for 2 classes or multi-label data, "
+                    "softmax for more", choices=MODEL_CHOICES)
+    members = Setting(str, "auto", "ensemble: the feature groups of its members, comma-"
+                      "separated, of all, words (word n-grams), chars (character n-grams), "
+                      "unigrams (word unigrams); auto: words,chars where there are character "
+                      "n-grams, else unigrams,all", check=checked_members,
+                      metavar="GROUPS")
     multi_label = Setting(bool, None, "any number of labels per document, a sigmoid output "
                           "per label (default: when a document of the data has zero or "
                           "several labels)")

@@ -39,6 +39,7 @@ class Budget:
 
 TRIAL_SHARE = 1 / 3  # the most of the budget one trial's training may take
 NETWORK_SLOWDOWN = 20.0  # a network's epoch / a linear model's, measured on the corpora
+COUNT_SHARE = 1.0  # naive Bayes's count and scoring of every α / a linear model's epoch
 CHARS_SLOWDOWN = 5.0  # featurising with character 2-5-grams / words alone, about (imdb: ~6)
 SAVE_BYTES_PER_SECOND = 10e6  # the model file deflates its arrays: ~10 MB/s of float64
 
@@ -75,10 +76,11 @@ class Costs:
             return self.epoch[key]
         # not measured: the slowest epoch of the same model kind, scaled up for longer
         # n-grams (more features per document); for a first network, a linear model's epoch
-        # times NETWORK_SLOWDOWN (H = 64 hidden units and Adam against one or K columns)
+        # times NETWORK_SLOWDOWN (H = 64 hidden units and Adam against one or K columns);
+        # for naive Bayes, about one epoch (a pass to count, then scoring every α)
         same_kind = [s for k, s in self.epoch.items() if k[0] == settings.model]
         seconds = max(same_kind, default=0.0)
         if not same_kind:
-            factor = NETWORK_SLOWDOWN if settings.model == "mlp" else 1.0
+            factor = {"mlp": NETWORK_SLOWDOWN, "nb": COUNT_SHARE}.get(settings.model, 1.0)
             seconds = factor * max(self.epoch.values(), default=0.0)
         return seconds * max(1.0, settings.ngrams / 2)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,22 +35,22 @@ from textclf.features.weighting import Targets
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS
 from textclf.tune.budget import Budget
-from textclf.tune.proposals import default_point, longer, neighbours
-from textclf.tune.scoring import score
+from textclf.tune.proposals import default_point, longer, neighbours, priority
 from textclf.tune.search import Tuner, TuneResult, search_metadata
 from textclf.tune.space import Point
 from textclf.tune.trial import (
     CachedFeatures,
-    ClockGuard,
     OutOfTimeError,
     Trial,
     TrialCappedError,
     train,
 )
+from textclf.tune.variants import FoldVariants
 
 DEFAULT_FOLDS = 5
 NORMALIZED = ("tfidf", "nb", "tfidf-nb")  # rows of unit length: the default η fits them
 CACHED_FEATURE_SETS = 2  # the default's folds and the latest others' (memory: k matrices each)
+PATH_ITERATIONS_EXPECTED = 15  # L-BFGS iterations per penalty of a warm-started path
 
 
 def standard_error(differences: Sequence[float]) -> float:
@@ -69,7 +70,7 @@ def beats(trial: Sequence[float], default: Sequence[float]) -> bool:
     return bool(d.mean() > 0 and d.mean() > standard_error(d))
 
 
-class CrossValidatedTuner(Tuner):
+class CrossValidatedTuner(FoldVariants, Tuner):
     """The search of :class:`~textclf.tune.search.Tuner`, each trial scored by k folds."""
 
     def __init__(self, texts: Sequence[str], labels: Sequence[str], budget, *, folds: int,
@@ -80,6 +81,7 @@ class CrossValidatedTuner(Tuner):
         self.fold_cache: dict[tuple, list[CachedFeatures]] = {}
         self.default: Trial | None = None
         self.etas: dict[tuple, float] = {}
+        self.points: dict[int, Point] = {}  # trial number → its settings
 
     # features of each fold ---------------------------------------------------------------------
     def fold_features(self, settings: Point, fold: int) -> CachedFeatures:
@@ -112,7 +114,13 @@ class CrossValidatedTuner(Tuner):
         folds = self.fold_cache.get(settings.features_key(), [])
         featurise = (self.k - len(folds)) * self.costs.featurise_seconds(
             settings.ngrams, settings.char_ngrams)
-        return featurise + self.k * settings.max_epochs * self.costs.epoch_seconds(settings)
+        if settings.model == "nb":
+            epochs = 1  # one count
+        elif settings.optimizer == "lbfgs":  # iterations along the path, warm started
+            epochs = len(self.space.l2_path) * PATH_ITERATIONS_EXPECTED
+        else:
+            epochs = settings.max_epochs * (2 if settings.model == "ensemble" else 1)
+        return featurise + self.k * epochs * self.costs.epoch_seconds(settings)
 
     def fits(self, settings: Point) -> bool:
         """The trial's predicted cost (its k folds) fits the time left and its cap."""
@@ -120,6 +128,7 @@ class CrossValidatedTuner(Tuner):
         return self.budget.fits(seconds) and seconds <= self.trial_cap
 
     score_name = "cv"
+    cross_validated = True
 
     def score_description(self) -> str:
         return (f"mean {self.metric} over {self.k} folds (cross-validation), each fold's at "
@@ -130,54 +139,39 @@ class CrossValidatedTuner(Tuner):
         length (count, binary) scaled by 2/mean‖x‖², fixed on the first fold."""
         key = (settings.model, settings.features_key(), round(settings.eta_exponent, 6))
         if key not in self.etas:
-            base = MODEL_DEFAULTS[settings.model]["eta"]
+            trained = settings.model if settings.model != "ensemble" else (
+                "logistic" if len(self.labels) == 2 else "softmax")  # its members
+            base = MODEL_DEFAULTS[trained]["eta"]
             if settings.model in LINEAR_KINDS and settings.weighting not in NORMALIZED:
                 base *= 2.0 / max(features.mean_squared_norm, 1e-12)
             self.etas[key] = base * 10**settings.eta_exponent
         return self.etas[key]
 
-    def classifier(self, settings: Point, eta: float) -> TextClassifier:
+    def classifier(self, settings: Point, eta: float | None) -> TextClassifier:
         return TextClassifier(**settings.feature_settings(), min_df=self.space.min_df,
-                              model=settings.model, eta=eta, epochs=settings.max_epochs,
-                              l2=settings.l2, seed=self.seed)
+                              **settings.model_settings(eta), seed=self.seed)
 
-    # a trial: k fits --------------------------------------------------------------------------
+    def fit_model(self, model, X, y, training, on_epoch_end, guard) -> list[dict]:
+        """One fold's training (``train``, looked up when called: tests time it)."""
+        return train(model, X, y, training, on_epoch_end, guard)
+
+    # a trial: k fits, and the variants they score -------------------------------------------
     def run_trial(self, settings: Point) -> Trial:
+        """Train ``settings`` on every fold; a trial row for it and one for each variant
+        scored on the same fits (:mod:`textclf.tune.variants`). Returns the first."""
         started = self.budget.clock()
-        curves = []  # the dev score after each epoch, per fold
         trial = Trial(len(self.trials) + 1, settings.model, settings.ngrams, settings.weighting,
                       0.0, settings.l2, settings.max_epochs,
                       started=started - self.budget.started, char_ngrams=settings.char_ngrams,
-                      fold_scores=[])
+                      fold_scores=[], optimizer=settings.optimizer, alpha=settings.alpha,
+                      beta=settings.beta)
+        variants: dict[tuple, list] = {}  # key → [point, fold scores, curves]
         try:
             for fold in range(self.k):
-                features = self.fold_features(settings, fold)
-                trial.eta = self.eta(settings, features)
-                _, training, model = self.trial_model(settings, trial.eta,
-                                                      features.X.shape[1])
-                held = self.fold_of == fold
-                y, y_dev = self.y[~held], self.y[held]
-                curve: list[float] = []
-                epoch_started = [self.budget.clock()]
-
-                def after_epoch(epoch: int, record: dict, model=model, curve=curve,
-                                y_dev=y_dev, features=features, epoch_started=epoch_started):
-                    now = self.budget.clock()
-                    self.costs.epoch[settings.cost_key()] = now - epoch_started[0]
-                    epoch_started[0] = now
-                    trial.epochs_run += 1
-                    if not math.isfinite(record["train_loss"]):
-                        raise FloatingPointError("the training loss is not finite (η too "
-                                                 "large?)")
-                    curve.append(score(self.metric, y_dev, model.predict(features.X_dev),
-                                       len(self.labels)))
-
-                guard = ClockGuard(model, self.budget, enforce=True,
-                                   cap_until=started + self.trial_cap)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    train(model, features.X, y, training, after_epoch, guard)
-                curves.append(curve)
-                trial.fold_scores.append(curve[-1])
+                for scored in self.variants_on_fold(settings, fold, started, trial):
+                    entry = variants.setdefault(scored.point.key(), [scored.point, [], []])
+                    entry[1].append(scored.score)
+                    entry[2].append(scored.curve)
                 if self.default is None and fold == 0 and not self.budget.fits(
                         self.rest_of_first_trial(started)):
                     raise OutOfTimeError  # the defaults, uncompared: train them now
@@ -187,13 +181,34 @@ class CrossValidatedTuner(Tuner):
             trial.status = "capped: over a third of the budget"
         except (FloatingPointError, OverflowError, TextclfError) as err:
             trial.status = f"failed: {err}"
-        if trial.status == "ok":
-            trial.score = float(np.mean(trial.fold_scores))
-            trial.epochs = settings.max_epochs  # each fold's score is its last epoch's
-            mean_curve = np.mean(curves, axis=0)
-            trial.still_improving = int(np.argmax(mean_curve)) + 1 == settings.max_epochs
-            self.note(trial, settings)
-        return self._finish(trial, started)
+        if trial.status != "ok":  # an unfinished trial: its own row, no variants
+            variants = dict(list(variants.items())[:1])
+        rows = [self.variant_trial(trial, point, scores, curves, i)
+                for i, (point, scores, curves) in enumerate(variants.values())] or [trial]
+        points = [point for point, _, _ in variants.values()] or [settings]
+        for i, (row, point) in enumerate(zip(rows, points, strict=True)):
+            self.points[row.number] = point
+            if row.status == "ok":
+                self.note(row, point)
+            self._finish(row, started if i == 0 else self.budget.clock())
+        return rows[0]
+
+    def variant_trial(self, trial: Trial, point: Point, scores: list[float],
+                      curves: list, i: int) -> Trial:
+        """The trial row of one variant: the first takes the trial's own record."""
+        row = trial if i == 0 else replace(trial, number=trial.number + i, fold_scores=[],
+                                           epochs_run=0)
+        row.l2, row.alpha, row.beta = point.l2, point.alpha, point.beta
+        row.fold_scores = list(scores)
+        if row.status == "ok" and len(scores) < self.k:
+            row.status = "failed: not every fold finished"
+        if row.status == "ok":
+            row.score = float(np.mean(scores))
+            row.epochs = point.max_epochs  # each fold's score is its last epoch's
+            if all(c for c in curves):
+                mean_curve = np.mean(curves, axis=0)
+                row.still_improving = int(np.argmax(mean_curve)) + 1 == point.max_epochs
+        return row
 
     def rest_of_first_trial(self, started: float) -> float:
         """Predicted seconds for the defaults' other k − 1 folds and the final training on
@@ -226,9 +241,7 @@ class CrossValidatedTuner(Tuner):
     def run(self, max_trials: int | None = None) -> TuneResult:
         start = default_point(self.space, self.models, len(self.labels), self.texts)
         self.default_key = start.features_key()
-        self.points: dict[int, Point] = {}
         self.tried.add(start.key())
-        self.points[len(self.trials) + 1] = start
         self.run_trial(start)
         # time kept back for training the choice on all the data: a fold's fit, k/(k − 1)
         # times the documents, with room to spare
@@ -237,9 +250,9 @@ class CrossValidatedTuner(Tuner):
             trial = self.trials[0]
             trial.status = f"{trial.status} (the defaults are trained without comparison)"
             return self.refit(trial, start)
-        # the other feature kinds first: they are what one split judges worst
+        # cheap and likely changes first (naive Bayes, the features), the network last
         queue = sorted(neighbours(start, self.space, self.models),
-                       key=lambda p: p.features_key() == start.features_key())
+                       key=lambda p: priority(p, start))
         queue = longer(self.trials[0], start, self.space) + queue
         while max_trials is None or len(self.trials) < max_trials:
             if self.best[0].score >= 1.0:
@@ -249,7 +262,6 @@ class CrossValidatedTuner(Tuner):
                 break
             self.tried.add(settings.key())
             before = self.best
-            self.points[len(self.trials) + 1] = settings
             trial = self.run_trial(settings)
             if self.best is not before:
                 queue = neighbours(self.best[1], self.space, self.models) + queue
@@ -258,10 +270,7 @@ class CrossValidatedTuner(Tuner):
 
     def refit(self, trial: Trial, settings: Point) -> TuneResult:
         """The chosen settings trained on all the training data."""
-        eta = trial.eta if trial.eta > 0 else None
-        clf = self.classifier(settings, eta) if eta else TextClassifier(
-            **settings.feature_settings(), min_df=self.space.min_df, model=settings.model,
-            epochs=settings.max_epochs, l2=settings.l2, seed=self.seed)
+        clf = self.classifier(settings, trial.eta if trial.eta > 0 else None)
         try:
             clf.fit(self.texts, [self.classes[i] for i in self.y])
         except TextclfError as err:

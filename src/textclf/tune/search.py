@@ -63,6 +63,8 @@ class TuneResult:
 class Tuner:
     """Runs the trials; see the module docstring for the strategy."""
 
+    cross_validated = False  # (the ensemble is searched by cross-validation only)
+
     def __init__(
         self,
         texts: Sequence[str],
@@ -100,7 +102,7 @@ class Tuner:
             self.y_dev = np.asarray([index[str(dev_labels[i])] for i in known], np.int64)
         self.space = space or SearchSpace()
         self.space.validate()
-        self.models = self.space.model_kinds(len(self.labels))
+        self.models = self.space.model_kinds(len(self.labels), self.cross_validated)
         self.budget = budget
         self.metric = metric
         self.seed = seed
@@ -168,16 +170,18 @@ class Tuner:
             self.cache[key] = CachedFeatures(featurizer, X, X_dev, mean_squared_norm)
         return self.cache[key]
 
-    def trial_model(self, settings: Point, eta: float | None,
-                    n_features: int) -> tuple[FitSettings, TrainingSettings, Model]:
+    def trial_model(self, settings: Point, eta: float | None, n_features: int,
+                    layout: tuple | None = None) -> tuple[FitSettings, TrainingSettings, Model]:
         """A trial's settings, its training settings, and a fresh model for them (made by
-        the fitting layer, as every model is)."""
+        the fitting layer, as every model is; ``layout``: an ensemble's members)."""
         fit_settings = FitSettings.from_arguments(
-            **settings.feature_settings(), min_df=self.space.min_df, model=settings.model,
-            eta=eta, epochs=settings.max_epochs, l2=settings.l2, seed=self.seed)
-        problem = problem_of_names(self.labels, fit_settings, False, self.label_type)
-        training = fit_settings.training_for(problem.kind)
-        return fit_settings, training, model_for(problem, n_features, fit_settings, training)
+            **settings.feature_settings(), min_df=self.space.min_df,
+            **settings.model_settings(eta), seed=self.seed)
+        problem = problem_of_names(self.labels, fit_settings, False, self.label_type,
+                                   in_memory=True)
+        training = fit_settings.training_for(problem.training_kind)
+        return fit_settings, training, model_for(problem, n_features, fit_settings, training,
+                                                 layout)
 
     def classifier_of(self, settings: FitSettings, training: TrainingSettings,
                       featurizer: Featurizer, model: Model,

@@ -20,7 +20,8 @@ from textclf.tune.budget import Budget
 def table_header(score: str) -> str:
     """The header of the table of trials; ``score`` names the score column (dev or CV)."""
     return (f"{'trial':>5}  {'model':<8} {'ngrams':>6} {'chars':>5}  {'weighting':<9} "
-            f"{'eta':>9} {'l2':>8} {'epochs':>7} {score:>8} {'seconds':>8}  status")
+            f"{'eta':>9} {'l2':>8} {'epochs':>7} {'other':<9} {score:>8} {'seconds':>8}  "
+            "status")
 
 
 @dataclass
@@ -43,6 +44,18 @@ class Trial:
     char_ngrams: tuple[int, int] | None = None
     fold_scores: list[float] | None = None  # cross-validation: the score on each fold
     still_improving: bool = False  # the score rose at the last epoch: more might help
+    optimizer: str = "default"  # the model kind's own, or lbfgs
+    alpha: float | None = None  # naive Bayes's smoothing
+    beta: float | None = None  # Wang and Manning's interpolation (None: none)
+
+    def other(self) -> str:
+        """What the columns do not show: L-BFGS, naive Bayes's α, the interpolation β."""
+        parts = ["lbfgs"] if self.optimizer == "lbfgs" else []
+        if self.alpha is not None:
+            parts.append(f"α={self.alpha:g}")
+        if self.beta is not None:
+            parts.append(f"β={self.beta:g}")
+        return ",".join(parts) or "-"
 
     def as_dict(self) -> dict:
         record = asdict(self)
@@ -59,7 +72,7 @@ class Trial:
         chars = "-" if self.char_ngrams is None else "{}-{}".format(*self.char_ngrams)
         return (f"{self.number:>5}  {self.model:<8} {self.ngrams:>6} {chars:>5}  "
                 f"{self.weighting:<9} "
-                f"{self.eta:>9.3g} {self.l2:>8.2g} {epochs:>7} {score_text:>8} "
+                f"{self.eta:>9.3g} {self.l2:>8.2g} {epochs:>7} {self.other():<9} {score_text:>8} "
                 f"{self.seconds:>8.1f}  {self.status}{'  ' + mark if mark else ''}")
 
 
