@@ -333,26 +333,37 @@ def json_text(output: str) -> str:
                          for line in output.splitlines() if line.strip())
 
 
-PAIR = re.compile(rf'"(?P<key>[^"\\]+)":\s*(?P<value>"(?:[^"\\]|\\.)*"|{NUMBER}|true|false|null)')
+SCALAR = rf'"(?:[^"\\]|\\.)*"|{NUMBER}|true|false|null'
+VALUE = rf"{SCALAR}|\[\s*(?:(?:{SCALAR})\s*,\s*)*(?:{SCALAR})?\s*\]"  # a scalar or a list of them
+KEY = re.compile(r'"(?P<key>[^"\\]+)":\s*')
 
 
 def json_pairs(shown: str, actual: str) -> list[tuple[re.Match, str | None]]:
-    """Each ``"key": value`` pair shown, with the actual value at the next place the output
-    has that key (None where it has it no more)."""
+    """Each ``"key": value`` pair shown (a scalar or a list of scalars), with the actual
+    value. Every key shown, whatever its value, is found at its next place in the output
+    after the key before it, so that a key is looked for inside the object shown around it
+    (``"neg": [{"term": ...`` finds the ``term`` of ``neg``)."""
     pairs, position = [], 0
-    for pair in PAIR.finditer(shown):
-        key = re.escape(json.dumps(pair.group("key"), ensure_ascii=False))
-        found = re.compile(rf'{key}:\s*("(?:[^"\\]|\\.)*"|{NUMBER}|true|false|null)').search(
-            actual, position)
-        pairs.append((pair, found.group(1) if found else None))
+    for key in KEY.finditer(shown):
+        value = re.compile(VALUE).match(shown, key.end())
+        name = re.escape(json.dumps(key.group("key"), ensure_ascii=False))
+        found = re.compile(rf"{name}:\s*").search(actual, position)
+        got = None
         if found:
             position = found.end()
+            got = re.compile(VALUE).match(actual, position)
+        if value:
+            pairs.append((value, got.group(0) if got else None))
     return pairs
 
 
 def same_value(shown: str, actual: str | None) -> bool:
     if actual is None:
         return False
+    if shown.startswith("["):
+        items = [re.findall(SCALAR, text) for text in (shown, actual)]
+        return len(items[0]) == len(items[1]) and all(
+            same_value(a, b) for a, b in zip(*items, strict=True))
     if re.fullmatch(NUMBER, shown) and re.fullmatch(NUMBER, actual):
         return math.isclose(float(shown), float(actual), rel_tol=0,
                             abs_tol=max(decimals(shown), 1e-12) * 1.0001)
@@ -364,7 +375,7 @@ def same_value(shown: str, actual: str | None) -> bool:
 def matches(step: Step, output: str, shown_lines: list[str]) -> bool:
     if step.mode == "json":
         actual = json_text(output)
-        return all(same_value(p.group("value"), got) for p, got in json_pairs(
+        return all(same_value(p.group(0), got) for p, got in json_pairs(
             "\n".join(shown_lines), actual))
     return match_lines(shown_lines, trimmed(output))
 
@@ -387,16 +398,26 @@ def merged(shown: list[str], actual: list[str]) -> list[str]:
     return [s if same_line(s, a) else a for s, a in zip(shown, actual, strict=True)]
 
 
+def shown_like(shown: str, actual: str) -> str:
+    """``actual`` written as ``shown`` is: numbers to the decimals shown, ``…`` kept."""
+    if shown.startswith("["):
+        pairs = zip(re.findall(SCALAR, shown), re.findall(SCALAR, actual), strict=False)
+        return "[" + ", ".join(shown_like(a, b) for a, b in pairs) + "]"
+    if same_value(shown, actual):
+        return shown
+    if re.fullmatch(NUMBER, shown) and re.fullmatch(NUMBER, actual) and "." in shown:
+        return f"{float(actual):.{len(shown.partition('.')[2])}f}"
+    return actual
+
+
 def json_rewritten(shown: str, output: str) -> str:
     pieces, position = [], 0
     for pair, got in json_pairs(shown, json_text(output)):
-        value = pair.group("value")
+        value = pair.group(0)
         if got is None or same_value(value, got):
             continue
-        if re.fullmatch(NUMBER, value) and re.fullmatch(NUMBER, got) and "." in value:
-            got = f"{float(got):.{len(value.partition('.')[2])}f}"
-        pieces.append(shown[position:pair.start("value")] + got)
-        position = pair.end("value")
+        pieces.append(shown[position:pair.start()] + shown_like(value, got))
+        position = pair.end()
     return "".join(pieces) + shown[position:]
 
 

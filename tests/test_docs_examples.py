@@ -5,6 +5,10 @@ made), in a fresh folder. Where a page's example needs data that its text makes 
 (``texts``, a model file trained on the command line, ``big.jsonl``), :data:`SETUP` makes
 a small stand-in first; where an example spends a budget of time, :data:`SHORTER`
 shortens it.
+
+The pages that mark the outputs they show (``docs/make_outputs.py``) are run by
+tests/test_docs_outputs.py instead, their python blocks with their commands, in page order,
+and what the blocks print is compared with what the page shows.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from docs_pages import session_pages
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SESSIONS = {page.name for page in session_pages()}  # run by tests/test_docs_outputs.py
+PAGES = [page for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+         if page.name not in SESSIONS]
 
 # builtin:rt is sorted by label: every 11th sentence mixes both
 CORPUS = """
@@ -72,11 +79,6 @@ y, s = (X[:, 0] > 0).astype(int), np.ones(60)
 from textclf import TextClassifier
 TextClassifier(min_df=1, epochs=3).fit(texts, labels).save("imdb.textclf")
 """,
-    "tutorial.md": CORPUS + """
-import json
-from textclf import TextClassifier
-TextClassifier(min_df=1, epochs=3).fit(texts, labels).save("rt.textclf")
-""",
 }
 FILES = {  # made before a page's blocks run
     "speed.md": CORPUS + """
@@ -113,13 +115,14 @@ def test_python_examples_run(page: Path, tmp_path: Path) -> None:
 
 
 def test_the_pages_with_examples_are_all_run() -> None:
-    with_examples = {page.name for page in PAGES if python_blocks(page)}
+    with_examples = {page.name for page in PAGES if python_blocks(page)} | SESSIONS
     assert {"README.md", "models.md", "tutorial.md", "speed.md"} <= with_examples
+    assert not set(SETUP) & SESSIONS, "a page run as a session makes its own data"
 
 
 def test_the_xor_example_shows_what_it_says(tmp_path: Path) -> None:
     """docs/models.md: a line cannot separate XOR, one hidden layer can."""
-    blocks = python_blocks(ROOT / "docs" / "models.md")
+    blocks = python_blocks(ROOT / "docs" / "models.md")  # (models.md is a session page)
     xor = next(block for block in blocks if "[1.0, 1.0]" in block)
     result = run_python(xor, tmp_path)
     lines = result.stdout.splitlines()

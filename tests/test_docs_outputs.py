@@ -23,28 +23,20 @@ are the parsers' (for training settings left to the model, the logistic model's)
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from docs_pages import PAGES, ROOT, make_outputs, session_pages
 
 from textclf.cli import COMMANDS, build_parser
 from textclf.training.settings import MODEL_DEFAULTS, TrainingSettings
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("make_outputs", ROOT / "docs" / "make_outputs.py")
-make_outputs = importlib.util.module_from_spec(_spec)
-sys.modules["make_outputs"] = make_outputs
-_spec.loader.exec_module(make_outputs)
-
 SLOW = bool(os.environ.get("TEXTCLF_DOCS_SLOW"))
-PAGES = [make_outputs.parse(path) for path in make_outputs.PAGES]
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p.has_checks(SLOW)], ids=lambda p: p.name)
+@pytest.mark.parametrize("page", session_pages(SLOW), ids=lambda p: p.name)
 def test_the_outputs_a_page_shows_are_what_its_commands_print(page, tmp_path: Path) -> None:
     ran = make_outputs.run_page(page, tmp_path / "repo", slow=SLOW)
     found = make_outputs.differences(page, ran)
@@ -55,7 +47,7 @@ def test_the_outputs_a_page_shows_are_what_its_commands_print(page, tmp_path: Pa
 def test_markers_are_well_formed_and_the_fast_ones_cover_the_tutorial() -> None:
     """Parsing every page raises on a marker that marks nothing (done at import); the
     pages whose outputs matter most are checked by the fast run."""
-    fast = {page.name for page in PAGES if page.has_checks(slow=False)}
+    fast = {page.name for page in session_pages()}
     assert {"tutorial.md", "models.md"} <= fast
     assert all(step.shown is not None or step.setup for page in PAGES for step in page.steps
                if step.kind == "shell")
@@ -71,9 +63,15 @@ def test_a_shown_output_is_compared_number_by_number() -> None:
     assert same(["a", "   ⋮", "z 1"], ["a", "b", "c", "z 1"])
     assert not same(["a", "z 1"], ["a", "b", "z 1"])
     assert same(["trained  …", "n 3"], ["trained  2026-12-04T18:04:07", "n 3"])
-    assert make_outputs.matches(make_outputs.Step("shell", "", 1, mode="json"),
-                                '{"a": {"weight": -9.1487}, "b": [1, 2]}',
-                                ['{"a": {"weight": -9.15, ...}, ...}'])
+    step = make_outputs.Step("shell", "", 1, mode="json")
+    output = '{"pos": [{"term": "great", "w": 9.1}, {"term": "fun", "w": 2}], "neg": [{"term": ' \
+             '"dull", "w": -9.1487}], "data": [0.5, 0.25], "version": "1dd97"}'
+    assert make_outputs.matches(step, output, ['{"pos": [{"term": "great", ...}, ...],',
+                                               ' "neg": [{"term": "dull", "w": -9.15}],',
+                                               ' "data": [0.50, 0.25], "version": "…"}'])
+    assert not make_outputs.matches(step, output, ['{"neg": [{"term": "dull", "w": 9.15}]}'])
+    assert not make_outputs.matches(step, output, ['{"neg": [{"term": "fun"}]}'])
+    assert not make_outputs.matches(step, output, ['{"data": [0.5]}'])
 
 
 # --- options ---------------------------------------------------------------------------------
@@ -87,6 +85,7 @@ OTHER_TOOLS = {
     "--baseline": "benchmarks", "--grid": "benchmarks", "--systems": "benchmarks",
     "--budget": "benchmarks and textclf tune", "--only": "benchmarks", "--src": "benchmarks",
     "--repeats": "benchmarks", "--parts": "benchmarks", "--docs": "benchmarks and gradcheck",
+    "--fit": "benchmarks (cv_study)", "--compare": "benchmarks (cv_study)",
 }
 OPTION = re.compile(r"(?<![\w-])--[a-zA-Z][\w-]*")
 COMMAND = re.compile(r"\btextclf\s+(" + "|".join(COMMANDS) + r")\b([^\n`|;]*(?:\\\n[^\n`|;]*)*)")
@@ -124,11 +123,20 @@ def test_every_option_the_docs_give_a_command_is_one_it_takes() -> None:
 
 
 def test_every_option_the_docs_name_exists() -> None:
+    """In prose an option must be one of some command, and not an old spelling that a
+    command still takes quietly (``--features`` for ``--weighting``)."""
     known = {name for parser in parsers().values() for name in options(parser)}
-    wrong = sorted({f"{name}: {option}" for name, text in documented()
-                    for option in OPTION.findall(text)
-                    if option not in known and option not in OTHER_TOOLS})
-    assert not wrong, "\n".join(wrong)
+    old = {name for parser in parsers().values() for action in parser._actions
+           if action.help == argparse.SUPPRESS for name in action.option_strings}
+    wrong = set()
+    for name, text in documented():
+        for option in OPTION.findall(text):
+            if option not in known and option not in OTHER_TOOLS:
+                wrong.add(f"{name}: {option} is no option of textclf's")
+        for option in OPTION.findall(COMMAND.sub("", text)):
+            if option in old:
+                wrong.add(f"{name}: {option} is an old spelling")
+    assert not wrong, "\n".join(sorted(wrong))
 
 
 def stated_default(action: argparse.Action):

@@ -79,8 +79,9 @@ def add_parser(subparsers) -> None:
     space = SearchSpace()
     single_label_kinds = tuple(k for k, model in MODEL_KINDS.items() if not model.multi_label)
     parser.add_argument("--models", type=_listed(str, single_label_kinds), default=None,
-                        help="model kinds to search, comma-separated (default: all that fit "
-                        "the number of classes)")
+                        help="model kinds to search, comma-separated (default: by "
+                        "cross-validation the regression that fits the classes, nb, ensemble "
+                        "and mlp; on a dev set the regression and mlp)")
     parser.add_argument("--ngrams", type=_listed(int), default=space.ngrams,
                         help="n-gram lengths to search (default "
                         f"{','.join(map(str, space.ngrams))})")
