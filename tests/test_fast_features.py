@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from textclf.core import chunking, jit
-from textclf.core.chunking import text_chunks
+from textclf.core import jit, parallel
+from textclf.core.parallel import text_chunks
 from textclf.errors import DataError, SettingsError
 from textclf.features import FeatureSettings, Featurizer, Tokenizer, naive_count_matrix
 from textclf.features.counting import count_chunk, merge_chunks
@@ -167,7 +167,7 @@ def test_parallel_and_chunked_featurisation_are_identical(reviews, monkeypatch, 
     texts, unseen = reviews
     one = Featurizer(jobs=1)
     X1 = one.fit_transform(texts)
-    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 5_000)  # many chunks
+    monkeypatch.setattr(parallel, "CHUNK_CHARACTERS", 5_000)  # many chunks
     two = Featurizer(jobs=2)
     X2 = two.fit_transform(texts)
     assert two.terms == one.terms
@@ -261,7 +261,7 @@ def test_both_engines_fill_x_bit_for_bit(reviews, monkeypatch, weighting, sublin
         pytest.skip("compiled kernels switched off (TEXTCLF_NO_JIT)")
     texts, _ = reviews
     texts = [*texts, "zzqx qqzy wwvk", "", "the " * 300, "the film " * 70_000]
-    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 20_000)  # several chunks
+    monkeypatch.setattr(parallel, "CHUNK_CHARACTERS", 20_000)  # several chunks
 
     def featurised():
         settings = FeatureSettings(weighting=weighting, sublinear_tf=sublinear_tf, min_df=3)
@@ -375,7 +375,6 @@ def test_ordered_map_keeps_order_and_reads_a_bounded_number_ahead(threads: bool)
 @pytest.mark.parametrize("threads", [True, False])
 def test_ordered_map_starts_no_pool_for_a_single_item(threads: bool, monkeypatch):
     """Predicting one short document (a served request) is one chunk: no workers to start."""
-    from textclf.core import parallel
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for one item")

@@ -24,7 +24,7 @@ from textclf.evaluation.decisions import THRESHOLD_GRID, micro_f1
 from textclf.models import FeedForwardNetwork, LogisticRegression, MultiLabelLogisticRegression
 from textclf.models.gradcheck import gradient_check
 from textclf.training import TrainingSettings, train
-from textclf.training.weights import mean_one
+from textclf.training.sources import mean_one
 
 OPTIONS = dict(min_df=1, epochs=20, batch_size=8, eta=2.0)
 

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from conftest import shared_corpus
 
 from textclf import TextClassifier, read_corpus
-from textclf.core import chunking, jit
+from textclf.core import jit, parallel
 from textclf.features import FeatureSettings, Featurizer
 from textclf.features.weighting import NaiveBayesScale, Targets, present_totals, weight_counts
 
@@ -75,7 +75,7 @@ def corpus(name: str, n: int) -> tuple[list[str], list[str]]:
     ("builtin:rt", 1500, {"hash_bits": 16, "features": "tfidf-nb"}),
 ])
 def test_theta_does_not_depend_on_the_number_of_workers(monkeypatch, name, n, settings):
-    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 40_000)  # many chunks
+    monkeypatch.setattr(parallel, "CHUNK_CHARACTERS", 40_000)  # many chunks
     texts, labels = corpus(name, n)
     thetas = {}
     for jobs in sorted({1, 2, 3, os.cpu_count() or 1}):
@@ -93,7 +93,7 @@ def test_theta_does_not_depend_on_the_number_of_workers(monkeypatch, name, n, se
      "char_mode": "text"},
 ])
 def test_the_compiled_hashing_equals_the_numpy_steps(rt, monkeypatch, settings):
-    monkeypatch.setattr(chunking, "CHUNK_CHARACTERS", 30_000)
+    monkeypatch.setattr(parallel, "CHUNK_CHARACTERS", 30_000)
     texts, _ = rt
     texts = [*texts[:600], "", "   ", "a", "ΑΣ. ΣΑΣ émoji 😀 \ud800"]
 

@@ -55,23 +55,23 @@ def test_a_first_run_compiles_the_other_kernels_ahead(tmp_path, monkeypatch):
     """With an empty cache, the first kernel called hands the kernels two stages or more
     later to another process (one free core), which compiles them into the cache; this
     process then loads them."""
-    from textclf.core import ahead
+    from textclf.core import jit
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     probe = ("import os, sys\nos.cpu_count = lambda: 2  # one free core\n"
              "os.getloadavg = lambda: (0.0, 0.0, 0.0)\n"
-             "from textclf.core import jit, ahead\n"
+             "from textclf.core import jit\n"
              "from textclf.kernels import rows, sgd\n"
              "import numpy as np\n"
              "rows.scale_rows(np.zeros(2, np.int64), np.zeros(0, np.int32), np.zeros(0), "
              "np.ones(1), 0, 0, 1)\n"
-             "ahead._handed['textclf.kernels.sgd:logistic_batches'].wait_for("
+             "jit._handed['textclf.kernels.sgd:logistic_batches'].wait_for("
              "'textclf.kernels.sgd:logistic_batches')\n"
-             "print(sorted(ahead._handed), ahead.is_cold(sgd.logistic_batches))")
+             "print(sorted(jit._handed), jit.is_cold(sgd.logistic_batches))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, env={**__import__("os").environ, "TEXTCLF_NO_JIT": ""})
     assert "'textclf.kernels.sgd:logistic_batches'" in done.stdout  # a later stage: handed
     assert "'textclf.kernels.rows:present_totals'" not in done.stdout  # its own stage: kept
     assert "'textclf.kernels.pieces:number_pieces'" not in done.stdout  # earlier: kept
     assert done.stdout.strip().endswith("False")  # compiled into the cache by the other
-    assert ahead.ENV == "TEXTCLF_COMPILING_AHEAD"
+    assert jit.ENV == "TEXTCLF_COMPILING_AHEAD"

@@ -20,7 +20,7 @@ from textclf.corpus import iter_documents, read_corpus
 from textclf.errors import DataError, SettingsError
 from textclf.models import FeedForwardNetwork, LogisticRegression, SoftmaxRegression
 from textclf.training import TrainingSettings, train
-from textclf.training.weights import class_weights, document_weights, mean_one, weighted_rows
+from textclf.training.sources import class_weights, document_weights, mean_one, weighted_rows
 
 
 def _problem(n: int, d: int, k: int, seed: int):

@@ -12,16 +12,18 @@ from textclf.classifier import TextClassifier
 from textclf.cli.common import (
     add_data_options,
     add_output_options,
+    add_settings,
     add_weight_option,
     checked_output,
     data_card,
     dialect,
     labels_for,
+    names_in,
     read_data,
     read_dev,
+    settings_from,
     sign_key,
 )
-from textclf.cli.options import add_settings, names_in, settings_from
 from textclf.corpus import available_splits, iter_documents
 from textclf.corpus.decoding import is_regular_file
 from textclf.distributed.cluster import dask_logs_silenced

@@ -15,11 +15,11 @@ import time
 from textclf.cli.common import (
     add_data_options,
     add_output_options,
+    add_renamed,
     checked_output,
     read_data,
     sign_key,
 )
-from textclf.cli.options import add_renamed
 from textclf.corpus import available_splits, hold_out
 from textclf.errors import DataError, SettingsError
 from textclf.features import WEIGHTINGS

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from textclf.core.chunking import CHUNK_CHARACTERS
+from textclf.core.parallel import CHUNK_CHARACTERS
 from textclf.distributed.shards import ShardText
 from textclf.errors import DataError
 from textclf.features.settings import AUTO_CHAR_NGRAMS, SHORT_DOCUMENT, FeatureSettings
@@ -29,7 +29,7 @@ def add_counts(a: dict, b: dict) -> dict:
 
 
 def first_chunk(lengths: list[int]) -> list[int]:
-    """The lengths of the documents in the first chunk of ``core.chunking.text_chunks``:
+    """The lengths of the documents in the first chunk of ``core.parallel.text_chunks``:
     up to and with the one where the characters (each text's length + 1) reach a chunk's."""
     total = 0
     for i, length in enumerate(lengths):

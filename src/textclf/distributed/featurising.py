@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.core.chunking import text_chunks
+from textclf.core.parallel import text_chunks
 from textclf.core.sparse import select_columns, stack_rows
 from textclf.distributed.shards import ShardText
 from textclf.distributed.targets import RowPlan

@@ -2,7 +2,7 @@
 for the corpus on the client (the problem's labels, the class weights, the factor that
 scales the weights to mean 1) and applied by each worker to its own documents.
 
-A document's weight is its class's weight times its own (:mod:`textclf.training.weights`):
+A document's weight is its class's weight times its own (:mod:`textclf.training.sources`):
 sᵢ = c_{yᵢ}·wᵢ. Documents of weight 0 take no step; the others' weights are scaled to mean
 1 over all the rows kept, sᵢ·n/Σⱼsⱼ, as one process scales them (``weighted_rows``): the
 client knows n and Σⱼsⱼ from the shards' label counts and weight sums, so every worker

@@ -44,9 +44,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.core import jit
-from textclf.core.chunking import text_chunks
 from textclf.core.hashing import GOLDEN_GAMMA, mix64
-from textclf.core.parallel import ordered_map
+from textclf.core.parallel import ordered_map, text_chunks
 from textclf.core.sparse import count_matrix, stack_rows
 from textclf.errors import SettingsError
 from textclf.features.counting import PIECE_CHARACTERS, counts_with_long_texts, longest

@@ -29,9 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.core import jit
-from textclf.core.chunking import text_chunks
 from textclf.core.memory import large_blocks_mapped, release_free_memory
-from textclf.core.parallel import ordered_map
+from textclf.core.parallel import ordered_map, text_chunks
 from textclf.core.sparse import RowFiller, add_bias_column, count_matrix, select_columns, stack_rows
 from textclf.errors import SettingsError
 from textclf.features.counting import (

@@ -51,8 +51,7 @@ from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.models.base import Model
 from textclf.training.loop import Trainer
 from textclf.training.settings import BALANCED, TrainingSettings, default_settings
-from textclf.training.sources import InMemoryRows
-from textclf.training.weights import checked_sample_weights, document_weights
+from textclf.training.sources import InMemoryRows, checked_sample_weights, document_weights
 
 
 def known_targets(names: list[str], multi_label: bool, labels: object,

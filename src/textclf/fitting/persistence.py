@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from textclf.core import modelfile
-from textclf.core.schema import SchemaError, check
+from textclf.core.modelfile import SchemaError, check
 from textclf.errors import ModelFileError, SettingsError
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
@@ -24,8 +24,8 @@ from textclf.features.tokens import FAST_PATTERNS
 from textclf.fitting.fitted import LABEL_TYPES, Fitted
 from textclf.fitting.settings import DecisionSettings
 from textclf.models.base import Model
-from textclf.models.catalog import MODEL_KINDS
 from textclf.models.ensemble import Ensemble
+from textclf.models.settings import MODEL_KINDS
 from textclf.training.settings import TrainingSettings
 
 # A vocabulary (or one block of it: words or character n-grams); its arrays: terms_utf8 and

@@ -16,7 +16,7 @@ logistic regression needs exactly two classes, softmax one class per document.
 A :class:`Problem` holds the label names (in the order of the model's outputs), their
 type, whether the data is multi-label, the model kind, the training documents' targets
 and their weights sᵢ = c_{yᵢ}·wᵢ (a class weight times the document's own:
-:mod:`textclf.training.weights`). Every way of training builds one, from labels given in
+:mod:`textclf.training.sources`). Every way of training builds one, from labels given in
 memory (:func:`problem_of`), from targets already encoded (:func:`problem_of_targets`) or
 from the names a first pass over a stream or a cluster found (:func:`problem_of_names`).
 """
@@ -47,8 +47,8 @@ from textclf.models import (
 from textclf.models.naive_bayes import naive_bayes
 from textclf.models.settings import ModelSettings
 from textclf.training.settings import TrainingSettings
+from textclf.training.sources import checked_sample_weights, document_weights, weighted_rows
 from textclf.training.sparse_step import supports
-from textclf.training.weights import checked_sample_weights, document_weights, weighted_rows
 
 LabelSets = list[tuple[str, ...]]
 AUTO = "auto"  # nb_alpha, nb_beta: chosen by the training data (textclf.fitting.choices)

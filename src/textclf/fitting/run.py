@@ -41,8 +41,7 @@ from textclf.models.ensemble import Ensemble
 from textclf.training.calibration import fit_temperature
 from textclf.training.loop import Trainer
 from textclf.training.settings import TrainingSettings
-from textclf.training.sources import RowSource
-from textclf.training.weights import checked_sample_weights
+from textclf.training.sources import RowSource, checked_sample_weights
 
 
 def warn_cluster_only(settings: FitSettings) -> None:

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from textclf.core import jit
-from textclf.core.chunking import batches
-from textclf.core.parallel import ordered_map
+from textclf.core.parallel import batches, ordered_map
 from textclf.corpus.documents import Document
 from textclf.errors import DataError, SettingsError
 from textclf.features.hashing import HashingFeaturizer
@@ -41,8 +40,7 @@ from textclf.fitting.problem import (
 )
 from textclf.fitting.run import check_dev_needs, dev_rows, train_fitted, warn_cluster_only
 from textclf.fitting.settings import DEFAULT_CHUNK_DOCS, FitSettings, RunOptions
-from textclf.training.sources import StreamedRows
-from textclf.training.weights import class_weights
+from textclf.training.sources import StreamedRows, class_weights
 
 
 def stream_fingerprint(settings: dict, scanned: Scanned, featurizer: HashingFeaturizer,

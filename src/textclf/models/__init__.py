@@ -14,7 +14,7 @@ from textclf.core.exports import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(__name__, {  # name → the module it comes from
     "Model": "textclf.models.base",
-    "MODEL_KINDS": "textclf.models.catalog",
+    "MODEL_KINDS": "textclf.models.settings",
     "Ensemble": "textclf.models.ensemble",
     "LogisticRegression": "textclf.models.logistic",
     "FeedForwardNetwork": "textclf.models.mlp",

@@ -1,4 +1,5 @@
-"""What every model offers the trainer, the pipeline, explanations and the model file."""
+"""What every model offers the trainer, the pipeline, explanations and the model file; and
+the linear models' initial parameters: the lecture's zeros, or small random values."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
+from textclf.models.settings import INITS
 from textclf.models.sparse_gradient import RowSparse
 
 # The most a document's feature values add up to, Σⱼ |xⱼ| over its features (the dummy
@@ -221,3 +223,21 @@ def check_arrays(kind: str, expected: dict[str, tuple[int, ...]],
             raise SettingsError(f"{kind} model array {name!r} holds NaN or infinite values")
         checked[name] = np.array(array)  # a writable copy
     return checked
+
+# init ---------------------------------------------------------------------------------
+def check_init(init: str) -> str:
+    if init not in INITS:
+        raise SettingsError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    return init
+
+
+def initial_parameters(shape: int | tuple[int, ...], init: str, seed: int,
+                       scale: float = 0.01) -> np.ndarray:
+    """θ of ``shape``: all zeros, or seeded values drawn from N(0, scale²).
+
+    Cross-entropy of a linear model is convex, so zeros reach the same optimum; random
+    values only change the path (they matter for networks, whose hidden units must differ).
+    """
+    if check_init(init) == "zeros":
+        return np.zeros(shape)
+    return np.random.default_rng(seed).normal(0.0, scale, size=shape)

@@ -18,9 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import Model, check_arrays, linear_bound
+from textclf.models.base import Model, check_arrays, check_init, initial_parameters, linear_bound
 from textclf.models.functional import binary_cross_entropy_from_logits, row_weighted, sigmoid
-from textclf.models.init import check_init, initial_parameters
 
 
 class LogisticRegression(Model):

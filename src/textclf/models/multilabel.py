@@ -25,8 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
+from textclf.models.base import initial_parameters
 from textclf.models.functional import binary_cross_entropy_from_logits, row_weighted, sigmoid
-from textclf.models.init import initial_parameters
 from textclf.models.softmax import SoftmaxRegression
 from textclf.models.sparse_gradient import RowSparse, transpose_product
 

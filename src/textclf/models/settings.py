@@ -1,8 +1,12 @@
-"""The model's architecture: each setting declared once (see :mod:`textclf.core.settings`)."""
+"""The model's architecture: each setting declared once (see :mod:`textclf.core.settings`);
+the model kinds by name (:data:`MODEL_KINDS`: the class a model file's kind is read with,
+imported when first asked for, so that a logistic regression's file does not import the
+network's layers)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -78,3 +82,31 @@ class ModelSettings(Settings):
     dropout = Setting(float, 0.5, "mlp dropout probability", minimum=0.0, below=1.0)
 
 LINEAR_KINDS = ("logistic", "softmax", "multilabel", "nb")  # the score is exactly Σⱼ θⱼₖxⱼ + b_k
+
+# catalog ------------------------------------------------------------------------------
+# kind → (module, class) of what reads its configuration (``from_config``)
+KINDS = {
+    "logistic": ("textclf.models.logistic", "LogisticRegression"),
+    "softmax": ("textclf.models.softmax", "SoftmaxRegression"),
+    "multilabel": ("textclf.models.multilabel", "MultiLabelLogisticRegression"),
+    "mlp": ("textclf.models.mlp", "FeedForwardNetwork"),
+    "nb": ("textclf.models.naive_bayes", "NaiveBayesModels"),
+    "ensemble": ("textclf.models.ensemble", "Ensemble"),
+}
+
+
+class ModelKinds(Mapping):
+    """kind → class, each class imported when first asked for."""
+
+    def __getitem__(self, kind: str) -> type:
+        module, name = KINDS[kind]
+        return getattr(importlib.import_module(module), name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+MODEL_KINDS = ModelKinds()

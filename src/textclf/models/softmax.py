@@ -19,14 +19,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.models.base import Model, check_arrays, linear_bound
+from textclf.models.base import Model, check_arrays, check_init, initial_parameters, linear_bound
 from textclf.models.functional import (
     log_softmax,
     one_hot,
     row_weighted,
     softmax_cross_entropy_from_logits,
 )
-from textclf.models.init import check_init, initial_parameters
 from textclf.models.sparse_gradient import RowSparse, transpose_product
 
 

@@ -14,7 +14,7 @@ featuriser and a model together::
 They follow scikit-learn's conventions: settings in ``__init__`` only, learned state with a
 trailing underscore (``classes_``, ``model_``, ``history_``...), ``fit`` returns the
 estimator, ``predict_proba`` columns in ``classes_`` order, ``sample_weight`` in ``fit``
-(the objective becomes Σᵢ sᵢ L⁽ⁱ⁾: see :mod:`textclf.training.weights`).
+(the objective becomes Σᵢ sᵢ L⁽ⁱ⁾: see :mod:`textclf.training.sources`).
 
 scikit-learn is an optional dependency (``pip install 'textclf[sklearn]'``): ``import
 textclf`` does not import it; ``import textclf.sklearn`` does. The imports here are

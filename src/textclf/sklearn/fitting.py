@@ -21,7 +21,7 @@ from textclf.fitting.problem import problem_of_targets
 from textclf.fitting.settings import RENAMED_ARGUMENTS, renamed
 from textclf.models import Model
 from textclf.training.settings import BALANCED, TrainingSettings, default_settings
-from textclf.training.weights import checked_sample_weights
+from textclf.training.sources import checked_sample_weights
 
 # Every training setting is a parameter; scikit-learn's random_state stands for the seed.
 TRAINING_PARAMETERS = tuple(name for name in TrainingSettings.declared if name != "seed")

@@ -13,7 +13,7 @@ from textclf.models.settings import INITS
 
 OPTIMIZERS = ("sgd", "momentum", "adam")  # the mini-batch optimisers (training.optimizers)
 SCHEDULES = ("constant", "invtime", "linear")  # η over the steps (optimizers.Schedule)
-BALANCED = "balanced"  # class weights n/(K·n_c) (training.weights)
+BALANCED = "balanced"  # class weights n/(K·n_c) (training.sources)
 
 
 def parse_class_weight(value: Any) -> str | dict[str, float]:
