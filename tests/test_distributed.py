@@ -23,7 +23,7 @@ from textclf.corpus import read_corpus
 from textclf.distributed.reduction import worker_transfer_bytes
 from textclf.features import Featurizer
 from textclf.fitting.cluster import fit_cluster
-from textclf.fitting.run import RunOptions
+from textclf.fitting.settings import RunOptions
 
 distributed = pytest.importorskip("distributed", reason="the dask extra: pip install "
                                   "'textclf[dask]'")

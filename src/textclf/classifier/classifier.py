@@ -12,8 +12,7 @@ import scipy.sparse as sp
 from textclf.corpus.documents import Document
 from textclf.errors import NotFittedError
 from textclf.evaluation.decisions import DecisionRule
-from textclf.fitting import persistence
-from textclf.fitting.fitted import Fitted
+from textclf.fitting.fitted import Fitted, classifier_arguments, read_model_file, write_model_file
 from textclf.fitting.settings import (
     ARGUMENTS,
     DEFAULT_CHUNK_DOCS,
@@ -399,7 +398,7 @@ class TextClassifier:
         """Write the whole classifier to one model file (atomically); ``sign_key`` seals it
         with an HMAC-SHA256 that only holders of the key can make."""
         self.check_fitted()
-        persistence.write(path, self.fitted, sign_key)
+        write_model_file(path, self.fitted, sign_key)
 
     def compress(self, quantize: str | None = "int8",
                  prune_below: float | None = None) -> dict:
@@ -418,7 +417,7 @@ class TextClassifier:
         fit together (a model file is untrusted input: docs/reliability.md). A token pattern
         other than textclf's own runs only with ``trust_pattern``; a signed file loads only
         with its ``sign_key`` (and then only a file that key signed)."""
-        fitted = persistence.read(path, trust_pattern, sign_key)
-        clf = cls(**persistence.arguments(fitted))
+        fitted = read_model_file(path, trust_pattern, sign_key)
+        clf = cls(**classifier_arguments(fitted))
         clf.fitted = fitted
         return clf

@@ -1,15 +1,16 @@
 """The fitting layer: the one route every way of training takes, from labels to a Fitted.
 
 Below the classifier, above training, features and models. ``settings`` (every setting of
-a fit, by group: :class:`FitSettings`), ``labels`` (labels as given: names, type, targets),
-``kinds`` (the model kind for a problem, and the one place models are made), ``problem``
-(:class:`Problem`: labels, type, multi-label, model kind, targets, weights, settled once),
-``devset`` (the dev set, a held-out part, what is fitted on it after θ), ``run`` (one
-training run: the loop, checkpoints, what follows θ), ``pipeline`` (:func:`fit` of texts in
-memory; :func:`fit_features` of a feature matrix), ``streaming`` (:func:`fit_stream`),
-``incremental`` (training on: :func:`continue_fit`, :class:`PartialFit`), ``cluster``
-(:func:`fit_cluster`), ``fitted`` (:class:`Fitted`: what a fit makes), ``persistence``,
-``checkpoints`` and ``compression`` (a Fitted in the model file).
+a fit, by group: :class:`FitSettings`), ``problem`` (:class:`Problem`: labels as given,
+their type, multi-label, the model kind, targets, weights, settled once; the one place
+models are made),
+``pipeline`` (:func:`fit` of texts in memory; :func:`fit_features` of a feature matrix;
+one training run: the dev set, the loop, checkpoints, what follows θ), ``choices`` (what
+the training data chooses: naive Bayes's α, β), ``ensemble`` (an ensemble's members),
+``streaming`` (:func:`fit_stream`), ``incremental`` (training on: :func:`continue_fit`,
+:class:`PartialFit`), ``cluster`` (:func:`fit_cluster`), ``fitted`` (:class:`Fitted`:
+what a fit makes, and the model file), ``checkpoints`` and ``compression`` (a Fitted in
+the model file).
 """
 
 from textclf.core.exports import lazy_exports

@@ -21,8 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.errors import SettingsError
-from textclf.fitting import persistence
-from textclf.fitting.fitted import Fitted
+from textclf.fitting.fitted import Fitted, read_model_file, write_model_file
 from textclf.training.loop import Trainer, TrainingState
 
 COMPLETED = "completed"
@@ -54,7 +53,7 @@ class Checkpoints:
         is no file to resume. A file of another run is refused."""
         if not self.path.exists():
             return None
-        stored = persistence.read(self.path, trust_pattern=True, sign_key=self.sign_key)
+        stored = read_model_file(self.path, trust_pattern=True, sign_key=self.sign_key)
         resume, arrays = stored.resume or ({}, {})
         if resume.get("fingerprint") != self.fingerprint:
             raise SettingsError(
@@ -73,7 +72,7 @@ class Checkpoints:
         fitted.resume = ({"fingerprint": self.fingerprint, "trainer": state.meta},
                          state.arrays)
         fitted.history = trainer.history
-        persistence.write(self.path, fitted, self.sign_key)
+        write_model_file(self.path, fitted, self.sign_key)
 
     def finish(self, fitted: Fitted) -> None:
         """The run is complete: the next save marks it so (no training state kept)."""

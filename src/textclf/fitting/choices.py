@@ -34,8 +34,7 @@ from textclf.corpus.splits import stratified_folds
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.weighting import interpolate
-from textclf.fitting.problem import AUTO, Problem, model_for
-from textclf.fitting.run import held_out_rows
+from textclf.fitting.problem import AUTO, Problem, held_out_rows, model_for
 from textclf.fitting.settings import FitSettings
 from textclf.models.base import Model
 from textclf.models.naive_bayes import naive_bayes

@@ -7,10 +7,10 @@ the :class:`~textclf.fitting.problem.Problem` as a stream's first pass does
 scale of :func:`~textclf.fitting.streaming.stream_weights`), which the workers apply to
 their documents (:class:`~textclf.distributed.RowPlan`). Once the cluster has made the
 featuriser, the fit makes the model (:func:`~textclf.fitting.problem.model_for`), the dev
-set (:func:`~textclf.fitting.run.dev_rows`), and, with a checkpoint file, its checkpoints
+set (:func:`~textclf.fitting.pipeline.dev_rows`), and, with a checkpoint file, its checkpoints
 (:class:`~textclf.fitting.checkpoints.Checkpoints`: the model file of one process, with the
 cluster's training state); after θ, what follows it in one process
-(:func:`~textclf.fitting.run.after_theta`). Training on (``start``): the model's θ,
+(:func:`~textclf.fitting.pipeline.after_theta`). Training on (``start``): the model's θ,
 featuriser and labels, its training settings as ``continue_fit`` takes them.
 """
 
@@ -40,8 +40,8 @@ from textclf.errors import DataError, SettingsError
 from textclf.fitting.checkpoints import COMPLETED, Checkpoints
 from textclf.fitting.fitted import Fitted
 from textclf.fitting.incremental import continued_settings
+from textclf.fitting.pipeline import after_theta, check_dev_needs, dev_rows
 from textclf.fitting.problem import Problem, label_names, model_for, problem_of_names
-from textclf.fitting.run import after_theta, check_dev_needs, dev_rows
 from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.fitting.streaming import Scanned, stream_weights
 

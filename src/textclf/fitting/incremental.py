@@ -32,6 +32,13 @@ from textclf.features.terms import pack_terms
 from textclf.features.weighting import inverse_document_frequency
 from textclf.fitting.checkpoints import run_fingerprint
 from textclf.fitting.fitted import Fitted
+from textclf.fitting.pipeline import (
+    check_dev_needs,
+    checked_dev,
+    dev_rows,
+    train_fitted,
+    warn_cluster_only,
+)
 from textclf.fitting.problem import (
     Problem,
     encode,
@@ -39,13 +46,6 @@ from textclf.fitting.problem import (
     label_names_of,
     model_for,
     problem_of_names,
-)
-from textclf.fitting.run import (
-    check_dev_needs,
-    checked_dev,
-    dev_rows,
-    train_fitted,
-    warn_cluster_only,
 )
 from textclf.fitting.settings import FitSettings, RunOptions
 from textclf.models.base import Model

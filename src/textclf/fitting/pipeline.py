@@ -11,37 +11,57 @@ estimator run:
    of the training documents (:mod:`textclf.fitting.choices`);
 4. the featuriser fitted on the training texts (and, for the nb weightings, their labels);
 5. :func:`fit_rows`: a fresh model for the problem, trained on the rows by the one loop, and
-   what follows θ (:func:`~textclf.fitting.run.train_fitted`).
+   what follows θ (:func:`train_fitted`).
 
 Estimators over a numeric matrix start at :func:`fit_features`.
+
+**One training run** (:func:`train_fitted`) is where every way of training in one process
+runs the loop (:class:`~textclf.training.loop.Trainer`): in memory, from a stream (the
+streaming route), training on. With a checkpoint file the model file is rewritten after
+every epoch and a run can resume (:mod:`textclf.fitting.checkpoints`). After the epochs
+come, in this order (:func:`after_theta`, which the cluster's run calls too): nb's β
+interpolation of the weights (two classes), the temperature T of temperature scaling
+(``calibrate``: :mod:`textclf.training.calibration`) and a multi-label model's threshold
+``auto`` (the one with the best micro-F1 on the calibrated probabilities), both fitted on
+the dev set, and the model's provenance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+import math
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
 
 import scipy.sparse as sp
 
+from textclf.core.version import __version__
 from textclf.corpus.documents import checked_texts
-from textclf.errors import DataError
+from textclf.errors import DataError, SettingsError
+from textclf.evaluation.decisions import best_threshold
 from textclf.features.featurizer import Featurizer
-from textclf.fitting.checkpoints import run_fingerprint
+from textclf.features.weighting import interpolate_trained
+from textclf.fitting.checkpoints import COMPLETED, Checkpoints, run_fingerprint
 from textclf.fitting.choices import NB_FOLDS, choose_alpha, choose_beta, needs_held_out
-from textclf.fitting.ensemble import member_layout
+from textclf.fitting.ensemble import member_layout, train_members
 from textclf.fitting.fitted import Fitted
-from textclf.fitting.problem import AUTO, Problem, model_for, problem_of
-from textclf.fitting.run import (
-    check_dev_needs,
-    checked_dev,
-    dev_rows,
+from textclf.fitting.problem import (
+    AUTO,
+    Problem,
     held_out_rows,
-    needs_dev,
-    train_fitted,
-    warn_cluster_only,
+    known_dev_rows,
+    model_for,
+    problem_of,
+    read_targets,
 )
-from textclf.fitting.settings import FitSettings, RunOptions
-from textclf.training.sources import InMemoryRows
+from textclf.fitting.settings import DecisionSettings, FitSettings, RunOptions
+from textclf.models.base import Model
+from textclf.models.ensemble import Ensemble
+from textclf.training.calibration import fit_temperature
+from textclf.training.loop import Trainer
+from textclf.training.settings import TrainingSettings
+from textclf.training.sources import InMemoryRows, RowSource, checked_sample_weights
 
 
 def fit(settings: FitSettings, texts: Iterable[str], labels: Iterable, *,
@@ -135,3 +155,143 @@ def fit_features(problem: Problem, X: sp.csr_matrix, settings: FitSettings,
 def seed_of(settings: FitSettings, problem: Problem) -> int:
     """The run's seed (it draws the held-out documents too)."""
     return settings.training_for(problem.training_kind).seed
+
+# one training run ---------------------------------------------------------------------
+def warn_cluster_only(settings: FitSettings) -> None:
+    """Warn of the settings only a cluster uses, given to a fit in one process."""
+    if settings.run.max_iter is not None:
+        warnings.warn("max_iter counts the L-BFGS iterations of a cluster's exact mode "
+                      "(fit_dask); in one process optimizer='lbfgs' counts them with epochs",
+                      stacklevel=3)
+
+
+def checked_dev(texts, labels) -> tuple[list[str] | None, list | None, bool]:
+    """The dev texts and labels as lists, and whether there are any."""
+    if texts is None or labels is None:
+        return None, None, False
+    texts, labels = checked_texts(texts, "dev texts"), list(labels)
+    if len(texts) != len(labels):
+        raise DataError(f"{len(texts)} dev texts but {len(labels)} dev labels")
+    return texts, labels, len(texts) > 0
+
+
+def dev_rows(featurizer: Featurizer, problem: Problem, texts: Sequence[str], labels: Sequence,
+             sample_weight: Sequence[float] | None, class_weight) -> tuple:
+    """(X, y) of the dev documents the model can be scored on (warning of the rest:
+    :func:`~textclf.fitting.problem.known_dev_rows`), and their weights when there are
+    any: (X, y, weights)."""
+    sample_weight = checked_sample_weights(sample_weight, len(labels), "dev_sample_weight")
+    sets, _ = read_targets(labels, problem.multi_label, "dev labels")
+    rows, sets = known_dev_rows(sets, problem.labels, problem.multi_label)
+    X_dev = featurizer.transform([texts[i] for i in rows])
+    y_dev = problem.encode(sets)
+    weights = problem.weigh(y_dev, None if sample_weight is None else sample_weight[rows],
+                            class_weight)
+    return (X_dev, y_dev) if weights is None else (X_dev, y_dev, weights)
+
+
+def needs_dev(settings: FitSettings, multi_label: bool) -> str | None:
+    """What in ``settings`` needs dev data (None: nothing)."""
+    if settings.training.get("patience") is not None:
+        return "early stopping (patience) needs dev data to watch"
+    if settings.training.get("calibrate"):
+        return "calibration (temperature scaling) is fitted on dev data"
+    if multi_label and settings.decision.threshold == "auto":
+        return "threshold 'auto' is chosen on dev data"
+    return None
+
+
+def check_dev_needs(settings: FitSettings, multi_label: bool, has_dev: bool) -> None:
+    """Refuse settings that need dev data when there is none, before any work (and say
+    that multi-label decision settings do nothing for single-label data)."""
+    s = settings.decision
+    if not multi_label and (s.threshold is not None or s.top_k is not None or s.at_least_one):
+        warnings.warn("threshold, top_k and at_least_one decide the labels of a multi-label "
+                      "model; this data has one label per document, so they are not used",
+                      UserWarning, stacklevel=4)
+    need = needs_dev(settings, multi_label)
+    if need is not None and not has_dev:
+        raise SettingsError(f"{need}: give dev texts and labels (on the command line --dev "
+                            "DATA, or data with a dev split)")
+
+
+def fit_on_dev(model: Model, training: TrainingSettings, decision: DecisionSettings,
+               dev: tuple | None) -> tuple[dict | None, float | None]:
+    """The temperature (``calibrate``, set on ``model``), then a multi-label model's
+    threshold ``auto``: (the calibration record, the chosen threshold)."""
+    model.temperature, calibration, chosen = 1.0, None, None
+    if training.calibrate:
+        fitted = fit_temperature(model, dev)
+        model.temperature = fitted.temperature
+        calibration = asdict(fitted)
+    if model.multi_label and decision.threshold == "auto" and dev is not None:
+        P_dev = model.predict_proba(dev[0])
+        chosen = best_threshold(P_dev, dev[1], decision.top_k, decision.at_least_one)
+    return calibration, chosen
+
+
+def train_fitted(fitted: Fitted, source: RowSource, dev: tuple | None, options: RunOptions,
+                 fingerprint: Callable[[], str]) -> Fitted:
+    """Train ``fitted.model`` on the rows of ``source`` (reporting on ``dev``: (X, y) or
+    (X, y, weights)), from the optimiser state ``fitted.step_state`` if any; then what
+    follows θ (see the module). ``fingerprint`` names the run for its checkpoints."""
+    fitted.resume = None
+    if isinstance(fitted.model, Ensemble):
+        if options.checkpoint or options.resume:
+            raise SettingsError("checkpoints hold one model's training state; an ensemble "
+                                "trains its members one after the other: train it without "
+                                "--checkpoint")
+        fitted.history = train_members(fitted.model, fitted.training_settings, source, dev,
+                                       options.quiet, options.on_epoch_end, options.shuffle)
+        # (no β: an ensemble's members are not interpolated)
+        after_theta(fitted, dev, source.n_rows, trained=False)
+        return fitted
+    checkpoints = Checkpoints(options.checkpoint, fingerprint(), options.sign_key) \
+        if options.checkpoint else None
+    trainer = Trainer(fitted.model, fitted.training_settings, quiet=options.quiet)
+    trainer.step_state = fitted.step_state
+    state = checkpoints.resume(fitted) if checkpoints and options.resume else None
+    if state != COMPLETED:  # (a completed run's θ and history are back: only what follows)
+        def after_epoch(epoch: int, record: dict) -> None:
+            if options.on_epoch_end is not None:
+                options.on_epoch_end(epoch, record)
+            if checkpoints is not None:
+                checkpoints.write(fitted, trainer)
+
+        trainer.on_epoch_end = after_epoch
+        fitted.history = trainer.fit(source, dev, shuffle=options.shuffle, resume=state)
+    after_theta(fitted, dev, source.n_rows, trained=state != COMPLETED)
+    if checkpoints is not None:
+        checkpoints.finish(fitted)
+    return fitted
+
+
+def after_theta(fitted: Fitted, dev: tuple | None, n_documents: int,
+                trained: bool = True) -> None:
+    """What follows θ, whichever way it was trained (see the module docstring): nb's β
+    interpolation (``trained``: θ is new, not a finished run's, already interpolated), the
+    temperature and the threshold fitted on ``dev``, the provenance."""
+    if trained and fitted.featurizer is not None:
+        interpolate_trained(fitted.model, fitted.featurizer.settings)  # nb_beta, if any
+    fitted.step_state = None  # (θ moved on: a loaded optimiser state no longer applies)
+    fitted.calibration, fitted.chosen_threshold = fit_on_dev(
+        fitted.model, fitted.training_settings, fitted.decision, dev)
+    fitted.provenance = provenance(fitted, n_documents)
+
+
+def provenance(fitted: Fitted, n_documents: int) -> dict:
+    """Where the model came from (its model card): when and by which textclf it was trained,
+    on how many documents, its scores on the dev set and its decision threshold. The command
+    line adds the training data's names and SHA-256."""
+    last = fitted.history[-1] if fitted.history else {}
+    card = {"trained": datetime.now(UTC).isoformat(timespec="seconds"),
+            "textclf_version": __version__, "documents": int(n_documents),
+            **{key: fitted.provenance[key] for key in ("data", "chosen")
+               if key in fitted.provenance}}
+    dev = {key.removeprefix("dev_"): value for key, value in last.items()
+           if key.startswith("dev_") and isinstance(value, float) and math.isfinite(value)}
+    if dev:
+        card["dev"] = dev
+    if fitted.multi_label:
+        card["threshold"] = fitted.decision.effective_threshold(fitted.chosen_threshold)
+    return card

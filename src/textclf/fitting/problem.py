@@ -23,6 +23,7 @@ from the names a first pass over a stream or a cluster found (:func:`problem_of_
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from textclf.corpus.documents import checked_label_sets, sequence_of
+from textclf.corpus.splits import hold_out
 from textclf.errors import DataError, SettingsError
 from textclf.evaluation.multilabel import indicator
 from textclf.features.settings import FeatureSettings
@@ -370,3 +372,19 @@ def problem_of_names(names: Sequence[str], settings: FitSettings, multi_label: b
         raise SettingsError(f"naive Bayes counts feature values ≥ 0: it takes count, binary "
                             f"(its default) or tfidf values, not {settings.features.weighting}")
     return Problem(list(names), label_type, multi_label, kind)
+
+
+def held_out_rows(problem: Problem, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the rows kept for training, the rows held out as the dev set): a stratified,
+    seeded ``fraction`` of the documents of positive weight (by class; multi-label data
+    at random)."""
+    if not (isinstance(fraction, numbers.Real) and not isinstance(fraction, bool)):
+        raise SettingsError(f"validation_fraction must be a number, got {fraction!r}")
+    rows = np.arange(len(problem.y)) if problem.weights is None \
+        else np.flatnonzero(problem.weights > 0)
+    strata = problem.y[rows] if not problem.multi_label else np.zeros(len(rows), np.int64)
+    kept, held = hold_out(strata, float(fraction), seed)
+    if len(held) == 0:
+        raise SettingsError("a validation set (for early stopping, or what is fitted on "
+                            "held-out data) needs a class with two documents to spare one")
+    return rows[kept], rows[held]

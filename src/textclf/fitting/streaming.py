@@ -32,13 +32,13 @@ from textclf.errors import DataError, SettingsError
 from textclf.features.hashing import HashingFeaturizer
 from textclf.features.weighting import LabelTotals, weight_counts
 from textclf.fitting.fitted import Fitted
+from textclf.fitting.pipeline import check_dev_needs, dev_rows, train_fitted, warn_cluster_only
 from textclf.fitting.problem import (
     encode,
     label_names,
     model_for,
     problem_of_names,
 )
-from textclf.fitting.run import check_dev_needs, dev_rows, train_fitted, warn_cluster_only
 from textclf.fitting.settings import DEFAULT_CHUNK_DOCS, FitSettings, RunOptions
 from textclf.training.sources import StreamedRows, class_weights
 

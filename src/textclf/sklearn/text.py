@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from textclf.classifier import ARGUMENTS, TextClassifier
-from textclf.fitting.persistence import arguments
+from textclf.fitting.fitted import classifier_arguments
 from textclf.fitting.problem import type_of_label
 from textclf.sklearn.fitting import (
     ESTIMATOR_PARAMETERS,
@@ -199,7 +199,7 @@ class RawTextClassifier(ClassifierMixin, BaseEstimator):
         fitted = dataclasses.replace(self.text_classifier_.fitted,
                                      labels=[str(c) for c in self.classes_],
                                      label_type=label_type)
-        clf = TextClassifier(**arguments(fitted))
+        clf = TextClassifier(**classifier_arguments(fitted))
         clf.fitted = fitted
         return clf
 
