@@ -4,8 +4,9 @@
     python benchmarks/modules_entered.py predict MODEL --text "a fine film"
 
 Runs ``textclf ARGS`` in this process under ``sys.setprofile`` and counts the textclf modules
-entered: those in which a function (a ``def`` or ``lambda``) ran, and apart those only
-imported (their module body ran, and class bodies, but no function of theirs). Prints both
+entered: those in which a function (a ``def`` or ``lambda``) ran as part of the command, and
+apart those only imported (their module body ran, class bodies, and functions called while
+a module was being imported, but no function of theirs otherwise). Prints both
 counts and the modules a function ran in.
 """
 
@@ -28,6 +29,18 @@ def is_function(frame) -> bool:
     return True
 
 
+def under_import(frame) -> bool:
+    """Whether ``frame`` runs while a module is being imported (a module body is among its
+    callers): a dataclass instance made as a default argument or a constant, a registry
+    filled in, are part of importing, not of the command's path."""
+    caller = frame.f_back
+    while caller is not None and caller.f_code is not main.__code__:
+        if caller.f_code.co_name == "<module>":
+            return True
+        caller = caller.f_back
+    return False
+
+
 def main(argv: list[str]) -> int:
     entered: set[str] = set()  # a function of the module ran
     imported: set[str] = set()  # its module body ran
@@ -36,7 +49,8 @@ def main(argv: list[str]) -> int:
         if event == "call":
             name = frame.f_globals.get("__name__", "")
             if name == "textclf" or name.startswith("textclf."):
-                (entered if is_function(frame) else imported).add(name)
+                entering = is_function(frame) and not under_import(frame)
+                (entered if entering else imported).add(name)
 
     from textclf.cli import main as textclf_main
 

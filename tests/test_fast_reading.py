@@ -17,15 +17,14 @@ from hypothesis import strategies as st
 
 from textclf.corpus import (
     DecodingWarning,
-    blocks,
     builtin_split_assignment,
     iter_documents,
     jsonlines,
     read_corpus,
 )
 from textclf.corpus.builtin import builtin_csv
-from textclf.corpus.decoding import numbered_lines
 from textclf.corpus.documents import Corpus
+from textclf.corpus.files import numbered_lines
 from textclf.corpus.jsonlines import JsonFields, jsonl_batches, record_document
 from textclf.errors import DataError
 
@@ -122,7 +121,7 @@ def test_any_mix_of_lines_reads_the_same_on_every_path(tmp_path_factory, monkeyp
     path = tmp_path_factory.mktemp("jsonl") / "mix.jsonl"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"\n".join(lines)
                      + (b"\n" if final_newline else b""))
-    monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)  # many blocks, cut anywhere
+    monkeypatch.setattr(jsonlines, "BLOCK_BYTES", block_bytes)  # many blocks, cut anywhere
     reference, with_msgspec, with_json = every_way(path, monkeypatch)
     assert with_msgspec == reference
     assert with_json == reference
@@ -143,20 +142,20 @@ def test_the_fast_path_is_taken_for_plain_records(tmp_path: Path) -> None:
     path = tmp_path / "plain.jsonl"
     path.write_bytes(b"\n".join(GOOD[:12]) + b"\n")
     parse = jsonlines.block_parser(path, FIELDS)
-    block = next(blocks.line_blocks(path))
+    block = next(jsonlines.line_blocks(path))
     batch = parse(block)
     assert batch is not None and len(batch) == 12
     assert batch.ids[0] == "plain.jsonl:1" and batch.labels[2] == "7"
     assert batch.label_lists[3] == ("a", "b") and batch.weights[1] == 2.0
     # a block with a bad record goes to the line reader, which names it
     path.write_bytes(GOOD[0] + b"\n" + BAD[0] + b"\n")
-    assert parse(next(blocks.line_blocks(path))) is None
+    assert parse(next(jsonlines.line_blocks(path))) is None
 
 
 def test_errors_name_file_and_line_as_before(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b"\n".join([GOOD[0]] * 50 + [BAD[0]] + [GOOD[0]]) + b"\n")
-    monkeypatch.setattr(blocks, "BLOCK_BYTES", 300)
+    monkeypatch.setattr(jsonlines, "BLOCK_BYTES", 300)
     docs, _, error = outcome(lambda: fast(path, JsonFields()))
     assert len(docs) == 50
     assert error == (f"{path}, line 51, field 'label': the label must be a string or an "
@@ -175,7 +174,7 @@ def test_gzip_and_plain_give_the_same_corpus(tmp_path: Path, monkeypatch) -> Non
     lines = b"\n".join(GOOD[:12] * 40) + b"\n"
     (tmp_path / "c.jsonl").write_bytes(lines)
     (tmp_path / "c.jsonl.gz").write_bytes(gzip.compress(lines))
-    monkeypatch.setattr(blocks, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(jsonlines, "BLOCK_BYTES", 1000)
     plain = read_corpus(tmp_path / "c.jsonl", weight_field="w", require_labels=False)
     packed = read_corpus(tmp_path / "c.jsonl.gz", weight_field="w", require_labels=False)
     assert (plain.texts, plain.label_sets, plain.weights) == \

@@ -16,8 +16,9 @@ from typing import Any
 from textclf.classifier import TextClassifier
 from textclf.core.modelfile import is_model_file
 from textclf.core.output import check_output
-from textclf.corpus import FORMATS, Corpus, available_splits, read_corpus
+from textclf.corpus.documents import Corpus
 from textclf.corpus.inputs import INPUT_FORMATS
+from textclf.corpus.sources import FORMATS, available_splits, read_corpus
 from textclf.errors import DataError, SettingsError
 from textclf.fitting.settings import ARGUMENTS, Argument
 

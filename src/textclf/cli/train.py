@@ -24,14 +24,15 @@ from textclf.cli.common import (
     settings_from,
     sign_key,
 )
-from textclf.corpus import available_splits, iter_documents
-from textclf.corpus.decoding import is_regular_file
+from textclf.corpus.files import is_regular_file
+from textclf.corpus.sources import available_splits, iter_documents
 from textclf.distributed.cluster import dask_logs_silenced
 from textclf.distributed.settings import ClusterSettings
 from textclf.distributed.shards import ReadOptions
 from textclf.errors import ClusterError, SettingsError
-from textclf.fitting.cluster import fit_cluster
-from textclf.models import FeedForwardNetwork, LogisticRegression, Model
+from textclf.models.base import Model
+from textclf.models.logistic import LogisticRegression
+from textclf.models.mlp import FeedForwardNetwork
 from textclf.training.loop import best_epoch
 from textclf.training.settings import MODEL_DEFAULTS
 
@@ -283,6 +284,8 @@ def run_stream(args: argparse.Namespace, clf: TextClassifier) -> int:
 def run_dask(args: argparse.Namespace, clf: TextClassifier) -> int:
     """``--dask``: train on a Dask cluster, each file of DATA a shard read by a worker; with
     ``--init-from MODEL``, train MODEL on (its featuriser, labels and θ)."""
+    from textclf.fitting.cluster import fit_cluster  # (the cluster's route, when asked for)
+
     for option, given in (("--stream", args.stream), ("--split", args.split)):
         if given:
             raise SettingsError(f"{option} does not apply with --dask: the workers hold "

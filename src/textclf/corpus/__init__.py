@@ -11,7 +11,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "builtin_split_assignment": "textclf.corpus.builtin",
     "iter_builtin": "textclf.corpus.builtin",
     "iter_columnar": "textclf.corpus.columnar",
-    "DecodingWarning": "textclf.corpus.decoding",
+    "DecodingWarning": "textclf.corpus.files",
     "ReadingWarning": "textclf.corpus.delimited",
     "Corpus": "textclf.corpus.documents",
     "Document": "textclf.corpus.documents",

@@ -29,7 +29,7 @@ from textclf.corpus.documents import (
     first_refused_weight,
     label_columns,
 )
-from textclf.corpus.locations import RemoteFile, StandardInput, file_path
+from textclf.corpus.files import RemoteFile, StandardInput, file_path
 from textclf.errors import DataError
 
 BATCH_ROWS = 65_536  # rows read from a Parquet file at once
@@ -112,7 +112,7 @@ def opened_source(pa: Any, path: Path | RemoteFile | StandardInput) -> Any:
     """What pyarrow reads ``path`` from: a memory map of a local file, a URL's file, the
     bytes of standard input."""
     if isinstance(path, StandardInput):
-        from textclf.corpus.decoding import open_binary
+        from textclf.corpus.files import open_binary
 
         with open_binary(path) as handle:
             return pa.BufferReader(handle.read())

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from itertools import chain, islice
 from pathlib import Path
 
-from textclf.corpus.decoding import numbered_lines
 from textclf.corpus.documents import (
     Document,
     checked_label,
@@ -23,7 +22,7 @@ from textclf.corpus.documents import (
     checked_weight,
     labelled,
 )
-from textclf.corpus.locations import RemoteFile, file_path
+from textclf.corpus.files import RemoteFile, file_path, numbered_lines
 from textclf.errors import DataError
 
 CSV_FIELD_LIMIT = 2**31 - 1  # a document in a CSV field may be a whole book

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from textclf.corpus.decoding import numbered_lines, read_document
 from textclf.corpus.delimited import iter_delimited
 from textclf.corpus.documents import Document, checked_label, checked_label_list, labelled
+from textclf.corpus.files import RemoteFile, file_path, numbered_lines, read_document
 from textclf.corpus.jsonlines import iter_jsonl
-from textclf.corpus.locations import RemoteFile, file_path
 from textclf.errors import DataError
 
 __all__ = ["FASTTEXT_PREFIX", "SPLITS", "class_folders", "has_split_folders", "iter_delimited",

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from textclf.corpus.decoding import numbered_lines, read_document
 from textclf.corpus.documents import Document
+from textclf.corpus.files import numbered_lines, read_document
 from textclf.corpus.sources import FORMATS, detect_format, iter_documents, read_lines
 from textclf.errors import DataError
 

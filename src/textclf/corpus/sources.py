@@ -25,9 +25,16 @@ from textclf.corpus.columnar import (
     columnar_batches,
     iter_columnar,
 )
-from textclf.corpus.decoding import decode, is_regular_file, numbered_lines, read_document
 from textclf.corpus.delimited import ReadingWarning, iter_delimited
 from textclf.corpus.documents import Batch, Corpus, Document
+from textclf.corpus.files import (
+    STDIN,
+    decode,
+    file_path,
+    is_regular_file,
+    numbered_lines,
+    read_document,
+)
 from textclf.corpus.formats import (
     FASTTEXT_PREFIX,
     SPLITS,
@@ -36,7 +43,6 @@ from textclf.corpus.formats import (
     iter_folders,
 )
 from textclf.corpus.jsonlines import JsonFields, iter_jsonl, jsonl_batches
-from textclf.corpus.locations import STDIN, file_path
 from textclf.errors import DataError
 
 FORMATS = ("folders", "jsonl", "csv", "tsv", "fasttext", "parquet", "arrow", "builtin")

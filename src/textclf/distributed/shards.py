@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textclf.corpus.documents import Document, checked_weight
-from textclf.corpus.locations import file_path, is_url, require_fsspec
+from textclf.corpus.files import file_path, is_url, require_fsspec
 from textclf.corpus.sources import iter_documents
 from textclf.distributed.workers import roomy_heap
 from textclf.errors import DataError

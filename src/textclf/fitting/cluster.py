@@ -24,18 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from textclf.distributed import (
-    ClusterJob,
-    CorpusFacts,
-    ReadOptions,
-    RowPlan,
-    Start,
-    connect,
-    expand_paths,
-    fit_on_cluster,
-    mode_settings,
-)
-from textclf.distributed.shards import collection_kind
+from textclf.distributed.cluster import connect
+from textclf.distributed.facts import CorpusFacts
+from textclf.distributed.fit import ClusterJob, Start, fit_on_cluster, mode_settings
+from textclf.distributed.shards import ReadOptions, collection_kind, expand_paths
+from textclf.distributed.targets import RowPlan
 from textclf.errors import DataError, SettingsError
 from textclf.fitting.checkpoints import COMPLETED, Checkpoints
 from textclf.fitting.fitted import Fitted

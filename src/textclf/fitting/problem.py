@@ -38,16 +38,14 @@ from textclf.evaluation.multilabel import indicator
 from textclf.features.settings import FeatureSettings
 from textclf.features.weighting import Targets, check_interpolation
 from textclf.fitting.settings import FitSettings
-from textclf.models import (
-    Ensemble,
-    FeedForwardNetwork,
-    LogisticRegression,
-    Model,
-    MultiLabelLogisticRegression,
-    SoftmaxRegression,
-)
+from textclf.models.base import Model
+from textclf.models.ensemble import Ensemble
+from textclf.models.logistic import LogisticRegression
+from textclf.models.mlp import FeedForwardNetwork
+from textclf.models.multilabel import MultiLabelLogisticRegression
 from textclf.models.naive_bayes import naive_bayes
 from textclf.models.settings import ModelSettings
+from textclf.models.softmax import SoftmaxRegression
 from textclf.training.settings import TrainingSettings
 from textclf.training.sources import checked_sample_weights, document_weights, weighted_rows
 from textclf.training.sparse_step import supports
