@@ -1,10 +1,11 @@
 """The package's structure: layers that import only downward, no private names across
-modules, modules of one job, the old module paths still answering (docs/architecture.md)."""
+modules, modules of one job and short, the old paths gone, every module on docs/architecture.md."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import re
 import shutil
 import subprocess
 import sys
@@ -69,3 +70,18 @@ def test_module_paths_of_the_unreleased_version_are_gone(old: str):
     sys.modules.pop(old, None)
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module(old)
+
+
+def test_every_module_has_its_line_in_the_architecture_page():
+    """docs/architecture.md names every module (``core/jit``, or ``tune/*`` for a whole
+    package), and no module that is gone."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = page[page.index("## One line per module"):page.index("## The path of")]
+    named = set(re.findall(r"`([a-z_]+(?:/[a-z_0-9*]+)?)`", table))
+    modules = {str(path.relative_to(PACKAGE).with_suffix("")) for path in MODULES
+               if path.name != "__init__.py" and "static" not in path.parts}
+    missing = sorted(m for m in modules
+                     if m not in named and f"{m.split('/')[0]}/*" not in named)
+    assert not missing, f"modules without a line in docs/architecture.md: {missing}"
+    gone = sorted(n for n in named if "/" in n and not n.endswith("*") and n not in modules)
+    assert not gone, f"docs/architecture.md names modules that are gone: {gone}"

@@ -164,7 +164,7 @@ def model_kind(requested: str, labels: Sequence[str], multi_label: bool) -> str:
                             "or --model mlp")
         return "mlp" if requested == "mlp" else "multilabel"
     if requested == "auto":
-        return "logistic" if len(labels) == 2 else "softmax"
+        return linear_kind(len(labels), multi_label=False)
     if requested == "logistic" and len(labels) != 2:
         raise DataError(f"binary logistic regression needs exactly two classes, the data "
                         f"has {len(labels)}: {', '.join(map(str, labels[:10]))}; use "
@@ -172,9 +172,10 @@ def model_kind(requested: str, labels: Sequence[str], multi_label: bool) -> str:
     return requested
 
 
-def member_kind(n_outputs: int, multi_label: bool) -> str:
-    """What an ensemble's members are: logistic regression for two classes, softmax for
-    more, a sigmoid per label for multi-label data."""
+def linear_kind(n_outputs: int, multi_label: bool) -> str:
+    """The linear model for a problem's shape, the kind "auto" means (and an ensemble's
+    members are): logistic regression for two classes, softmax regression for more, a
+    sigmoid per label for multi-label data."""
     if multi_label:
         return "multilabel"
     return "logistic" if n_outputs == 2 else "softmax"
@@ -195,7 +196,7 @@ def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSett
     values (``training.init``, ``training.seed``) for the linear models, the network's
     ``network`` shape with its own initialisation (``multi_label``: a sigmoid per label),
     naive Bayes's form for the outputs with its smoothing ``nb_alpha`` (θ counted later),
-    an ensemble's members (:func:`member_kind`) as ``layout`` says: (names, each one's
+    an ensemble's members (:func:`linear_kind`) as ``layout`` says: (names, each one's
     columns, each one's scale, row normalisation; :func:`textclf.fitting.ensemble.
     member_layout`).
     With ``dtype`` float32, a linear model's θ is float32 too where the sparse SGD steps
@@ -205,7 +206,7 @@ def new_model(kind: str, n_features: int, n_outputs: int, training: TrainingSett
             raise SettingsError("an ensemble's members read groups of text features: it "
                                 "needs a featuriser (texts, not a numeric matrix)")
         names, columns, scales, normalise = layout
-        base = member_kind(n_outputs, multi_label)
+        base = linear_kind(n_outputs, multi_label)
         members = [new_model(base, len(c), n_outputs, training, dtype=dtype,
                              multi_label=multi_label) for c in columns]
         output = "sigmoids" if multi_label else ("sigmoid" if n_outputs == 2 else "softmax")
@@ -268,7 +269,7 @@ class Problem:
     def training_kind(self) -> str:
         """The kind whose training defaults apply: an ensemble's members', else its own."""
         if self.kind == "ensemble":
-            return member_kind(self.n_outputs, self.multi_label)
+            return linear_kind(self.n_outputs, self.multi_label)
         return self.kind
 
     def encode(self, sets: Sequence[tuple[str, ...]]) -> np.ndarray:

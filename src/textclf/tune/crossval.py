@@ -32,6 +32,7 @@ from textclf.errors import SettingsError, TextclfError
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.weighting import Targets
+from textclf.fitting.problem import linear_kind
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS
 from textclf.tune.budget import Budget
@@ -139,8 +140,8 @@ class CrossValidatedTuner(FoldVariants, Tuner):
         length (count, binary) scaled by 2/mean‖x‖², fixed on the first fold."""
         key = (settings.model, settings.features_key(), round(settings.eta_exponent, 6))
         if key not in self.etas:
-            trained = settings.model if settings.model != "ensemble" else (
-                "logistic" if len(self.labels) == 2 else "softmax")  # its members
+            trained = settings.model if settings.model != "ensemble" else \
+                linear_kind(len(self.labels), multi_label=False)  # its members
             base = MODEL_DEFAULTS[trained]["eta"]
             if settings.model in LINEAR_KINDS and settings.weighting not in NORMALIZED:
                 base *= 2.0 / max(features.mean_squared_norm, 1e-12)

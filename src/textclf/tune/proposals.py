@@ -8,6 +8,7 @@ from dataclasses import asdict
 import numpy as np
 
 from textclf.features.settings import CLASSIFIER_DEFAULTS, LABEL_WEIGHTINGS, FeatureSettings
+from textclf.fitting.problem import linear_kind
 from textclf.training.settings import MODEL_DEFAULTS
 from textclf.tune.space import Point, SearchSpace
 from textclf.tune.trial import Trial
@@ -17,7 +18,7 @@ def default_point(space: SearchSpace, models: tuple[str, ...], n_classes: int,
                   texts: list[str] | None = None) -> Point:
     """The out-of-the-box settings for the data (``texts`` decide char_ngrams "auto"),
     within the space."""
-    usual = "logistic" if n_classes == 2 else "softmax"
+    usual = linear_kind(n_classes, multi_label=False)
     model = usual if usual in models else models[0]
     defaults = FeatureSettings(**CLASSIFIER_DEFAULTS).for_model(model).resolved(texts or [])
     ngrams = defaults.ngrams if defaults.ngrams in space.ngrams else space.ngrams[0]

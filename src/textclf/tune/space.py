@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textclf.errors import SettingsError
 from textclf.features.settings import WEIGHTINGS, FeatureSettings
 from textclf.fitting.choices import ALPHAS, BETAS
+from textclf.fitting.problem import linear_kind
 from textclf.models import MODEL_KINDS
 from textclf.training.settings import TrainingSettings
 
@@ -73,7 +74,7 @@ class SearchSpace:
 
     def model_kinds(self, n_classes: int, cross_validated: bool = False) -> tuple[str, ...]:
         if self.models is None:
-            usual = "logistic" if n_classes == 2 else "softmax"
+            usual = linear_kind(n_classes, multi_label=False)
             return (usual, "nb", "ensemble", "mlp") if cross_validated else (usual, "mlp")
         if "ensemble" in self.models and not cross_validated:
             raise SettingsError("the ensemble is searched by cross-validation (--folds K), "
