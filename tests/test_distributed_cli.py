@@ -154,9 +154,10 @@ def test_a_lost_scheduler_ends_the_run_and_the_checkpoint_keeps_the_last_epoch(s
     assert saved.labels == ["neg", "pos"] and len(saved.history) >= 1
 
 
-def test_several_data_files_need_a_cluster(capsys, shards):
-    status, _, err = run_cli(capsys, "train", *shards[:2], "-o", "m.textclf")
+def test_several_data_files_need_a_cluster(capsys, shards, tmp_path):
+    status, _, err = run_cli(capsys, "train", *shards[:2], "-o", tmp_path / "m.textclf")
     assert status == 1 and "several files are the shards of a cluster" in err
+    assert not list(tmp_path.iterdir()), "a refused command leaves nothing (not its lock)"
 
 
 def test_dask_without_the_extra_says_how_to_install_it(capsys, monkeypatch, shards, tmp_path):

@@ -350,3 +350,20 @@ def test_max_iter_in_one_process_is_said_to_be_the_clusters() -> None:
     with pytest.warns(UserWarning, match="max_iter counts the L-BFGS iterations of a cluster"):
         TextClassifier(max_iter=5, epochs=1, min_df=1).fit(["good film", "bad film"],
                                                           ["pos", "neg"])
+
+
+def test_the_dev_report_uses_the_fits_own_probabilities(tmp_path, capsys):
+    """The fit keeps P of its dev rows, so train's report does not featurise them again;
+    they are what predicting the dev texts gives, and the report is the same either way."""
+    from textclf.classifier.scoring import evaluate
+
+    dev_texts, dev_labels = TRAIN_TEXTS[::3], TRAIN_LABELS[::3]
+    clf = TextClassifier(**SMALL).fit(TRAIN_TEXTS, TRAIN_LABELS, dev_texts, dev_labels)
+    P = clf.fitted.dev_probabilities
+    assert P is not None and np.allclose(P, clf.predict_proba(dev_texts))
+    assert evaluate(clf.fitted, dev_texts, dev_labels, P).format() \
+        == clf.evaluate(dev_texts, dev_labels).format()
+    with pytest.raises(ValueError, match="rows of probabilities"):
+        evaluate(clf.fitted, dev_texts[1:], dev_labels[1:], P)
+    assert TextClassifier(**SMALL).fit(TRAIN_TEXTS, TRAIN_LABELS).fitted.dev_probabilities \
+        is None

@@ -16,23 +16,31 @@ from textclf.fitting.fitted import Fitted
 from textclf.fitting.problem import label_names_of, read_targets
 
 
-def evaluate(fitted: Fitted, texts, labels) -> EvaluationReport | MultiLabelReport:
+def evaluate(fitted: Fitted, texts, labels,
+             probabilities: np.ndarray | None = None) -> EvaluationReport | MultiLabelReport:
     """Accuracy, per-class scores, the confusion matrix and the calibration (ECE, Brier) of
     the predicted class's probability; for a multi-label classifier the label-set scores and
-    the calibration of every (document, label) pair."""
+    the calibration of every (document, label) pair. ``probabilities``: the model's P of
+    ``texts`` where the caller has it already (the dev set of the fit), one row per text."""
     texts = checked_texts(texts)
+    if probabilities is not None and len(probabilities) != len(texts):
+        raise ValueError(f"{len(probabilities)} rows of probabilities for {len(texts)} texts")
+
+    def predict_proba() -> np.ndarray:
+        return fitted.predict_proba(texts) if probabilities is None else probabilities
+
     if fitted.multi_label:
         sets, _ = read_targets(labels, True)
         if len(texts) != len(sets):
             raise DataError(f"{len(texts)} texts but {len(sets)} labels")
         check_known(fitted.labels, [label for labels in sets for label in labels], "label")
-        P = fitted.predict_proba(texts)
+        P = predict_proba()
         return evaluate_label_sets(sets, fitted.decide(P), fitted.labels, P)
     labels = checked_labels(label_names_of(labels)[0], "labels")
     if len(texts) != len(labels):
         raise DataError(f"{len(texts)} texts but {len(labels)} labels")
     check_known(fitted.labels, labels, "document")
-    P = fitted.predict_proba(texts)
+    P = predict_proba()
     predicted = [fitted.labels[k] for k in np.argmax(P, axis=1)]
     report = evaluate_labels(labels, predicted, fitted.labels)
     index = {label: k for k, label in enumerate(fitted.labels)}

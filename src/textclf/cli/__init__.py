@@ -109,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # e.g. `textclf predict ... | head`
         return 0
+    finally:  # the command is over, refused or done: its output files are free again
+        from textclf.core.output import release_all
+
+        release_all()
 
 
 if __name__ == "__main__":

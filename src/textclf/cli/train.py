@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from textclf.classifier import TextClassifier
+from textclf.classifier.scoring import evaluate
 from textclf.cli.common import (
     add_data_options,
     add_output_options,
@@ -232,7 +233,10 @@ def print_dev(clf: TextClassifier, dev_corpus) -> None:
               "of z/T")
     if clf.chosen_threshold is not None:
         print(f"threshold chosen on the dev set (best micro-F1): {clf.chosen_threshold:g}")
-    print(clf.evaluate(dev_corpus.texts, labels_for(clf, dev_corpus)).format())
+    P = clf.fitted.dev_probabilities  # the fit's own, if it kept every dev document
+    if P is not None and len(P) != len(dev_corpus):
+        P = None
+    print(evaluate(clf.fitted, dev_corpus.texts, labels_for(clf, dev_corpus), P).format())
 
 
 def print_summary(clf: TextClassifier) -> None:

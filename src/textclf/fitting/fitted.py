@@ -63,7 +63,9 @@ class Fitted:
     the temperature fitted on dev data, and why; ``provenance``: where the model came from
     (the data, the date, the dev scores: its model card). ``resume``: a checkpoint's
     training state, written with the model; ``step_state``: the optimiser's averages a
-    loaded checkpoint held, to train on from.
+    loaded checkpoint held, to train on from; ``dev_probabilities``: P on the dev rows of
+    the fit that made it (not saved), so that a report on the same dev set need not
+    featurise it again.
     """
 
     featurizer: Featurizer | None
@@ -82,6 +84,7 @@ class Fitted:
     cluster_report: dict | None = None
     resume: tuple[dict, dict] | None = None
     step_state: tuple[dict, dict] | None = None
+    dev_probabilities: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def multi_label(self) -> bool:

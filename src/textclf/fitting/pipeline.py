@@ -277,6 +277,7 @@ def after_theta(fitted: Fitted, dev: tuple | None, n_documents: int,
     fitted.calibration, fitted.chosen_threshold = fit_on_dev(
         fitted.model, fitted.training_settings, fitted.decision, dev)
     fitted.provenance = provenance(fitted, n_documents)
+    fitted.dev_probabilities = None if dev is None else fitted.model.predict_proba(dev[0])
 
 
 def provenance(fitted: Fitted, n_documents: int) -> dict:
