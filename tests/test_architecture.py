@@ -85,3 +85,24 @@ def test_every_module_has_its_line_in_the_architecture_page():
     assert not missing, f"modules without a line in docs/architecture.md: {missing}"
     gone = sorted(n for n in named if "/" in n and not n.endswith("*") and n not in modules)
     assert not gone, f"docs/architecture.md names modules that are gone: {gone}"
+
+
+MODEL_CLASSES = {"LogisticRegression", "SoftmaxRegression", "MultiLabelLogisticRegression",
+                 "FeedForwardNetwork", "NaiveBayesModels", "Ensemble", "naive_bayes"}
+
+
+def test_models_are_made_in_one_place():
+    """Issue 21: above the models themselves, a model is made only by
+    ``fitting.problem.new_model`` (and the shape check beside it), so every route trains
+    the model the same rule picks."""
+    makers = []
+    for path in MODULES:
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative.startswith("models/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in MODEL_CLASSES:
+                    makers.append(f"{relative}:{node.lineno} {name}")
+    assert makers and all(m.startswith("fitting/problem.py:") for m in makers), makers

@@ -34,12 +34,12 @@ from textclf.corpus.splits import stratified_folds
 from textclf.features.featurizer import Featurizer
 from textclf.features.settings import FeatureSettings
 from textclf.features.weighting import interpolate
-from textclf.fitting.problem import AUTO, Problem, held_out_rows, model_for
+from textclf.fitting.problem import AUTO, Problem, held_out_rows, model_for, new_model
 from textclf.fitting.settings import FitSettings
 from textclf.models.base import Model
-from textclf.models.naive_bayes import naive_bayes
 from textclf.training.counted import class_sums
 from textclf.training.loop import Trainer
+from textclf.training.settings import TrainingSettings
 from textclf.training.sources import InMemoryRows
 
 ALPHAS = (0.03, 0.1, 0.3, 1.0)  # naive Bayes's α: one count serves them all
@@ -76,7 +76,8 @@ def alpha_models(totals: tuple, X_held: sp.csr_matrix, alphas: Sequence[float],
     bias = X_held.shape[1] - 1
     present = np.flatnonzero(np.bincount(X_held.indices, minlength=X_held.shape[1])[:bias])
     X_present = X_held[:, np.append(present, bias)]
-    model = naive_bayes(len(present) + 1, n_outputs, multi_label)
+    model = new_model("nb", len(present) + 1, n_outputs, TrainingSettings(),
+                      multi_label=multi_label)
     S, documents, T, N = totals
     for alpha in alphas:
         model.alpha = alpha
