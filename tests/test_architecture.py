@@ -106,3 +106,17 @@ def test_models_are_made_in_one_place():
                 if name in MODEL_CLASSES:
                     makers.append(f"{relative}:{node.lineno} {name}")
     assert makers and all(m.startswith("fitting/problem.py:") for m in makers), makers
+
+
+@pytest.mark.parametrize("package", sorted({"textclf", *(
+    f"textclf.{path.parent.name}" for path in PACKAGE.glob("*/__init__.py"))}))
+def test_every_name_a_package_exports_resolves(package: str):
+    """A lazily exported name points at the module that defines it."""
+    module = importlib.import_module(package)
+    missing = []
+    for name in getattr(module, "__all__", []):
+        try:
+            getattr(module, name)
+        except AttributeError:
+            missing.append(name)
+    assert not missing, f"{package} exports {missing}, which its modules do not define"

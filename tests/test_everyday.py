@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -367,3 +368,6 @@ def test_the_dev_report_uses_the_fits_own_probabilities(tmp_path, capsys):
         evaluate(clf.fitted, dev_texts[1:], dev_labels[1:], P)
     assert TextClassifier(**SMALL).fit(TRAIN_TEXTS, TRAIN_LABELS).fitted.dev_probabilities \
         is None
+    assert pickle.loads(pickle.dumps(clf)).fitted.dev_probabilities is None  # not the model's
+    clf.partial_fit(dev_texts, dev_labels)  # θ moves on: the fit's P no longer holds
+    assert clf.fitted.dev_probabilities is None

@@ -95,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args = build_parser([chosen_verb(argv)]).parse_args(argv)
     warnings.showwarning = _show_warning
+    from textclf.core import output  # (the output locks this command takes end with it)
+
+    held_before = output.held()
     try:
         return args.run(args) or 0
     except TextclfError as err:
@@ -110,9 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `textclf predict ... | head`
         return 0
     finally:  # the command is over, refused or done: its output files are free again
-        from textclf.core.output import release_all
-
-        release_all()
+        for path in output.held() - held_before:
+            output.release(path)
 
 
 if __name__ == "__main__":

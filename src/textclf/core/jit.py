@@ -100,8 +100,8 @@ def kernel(*signatures: str, stage: int = 0, ahead: bool = True) -> Callable:
     ``signatures``: numba's argument types of the ways it is called (``"(int64[::1],
     int64)"``; :func:`floats` writes a float64 and a float32 version): callers pass exactly
     these types, so a kernel compiles once per way and a warm run loads every one from the
-    cache; the first is compiled ahead, in another process, on a first run
-    (:mod:`textclf.core.jit`). ``stage``: when a fit first calls it (0 first), the order
+    cache; the first is compiled ahead, in another process, on a first run (*compiling
+    ahead*, in the module's docstring). ``stage``: when a fit first calls it (0 first), the order
     in which kernels are compiled ahead; ``ahead``: False for a kernel that only other
     kernels call (compiled with them), or that a default fit does not use.
 
@@ -161,7 +161,7 @@ class Kernel:
 def compile_named(names: list[str]) -> None:
     """Compile the kernels ``names`` ("module:function") for their first declared
     signature, into numba's cache, reporting each on a line of its own when done (what
-    :mod:`textclf.core.jit` runs in its processes)."""
+    the processes compiling ahead run)."""
     from numba.core import sigutils
 
     for name in names:
@@ -202,17 +202,19 @@ def _with_compiled_kernels(function: Callable) -> Callable:
     rebound.__qualname__ = function.__qualname__
     return rebound
 
-# compiling ahead --------------------------------------------------------------------------------
-ENV = "TEXTCLF_COMPILING_AHEAD"  # set in the processes that compile ahead: they start none
+
+# compiling ahead ----------------------------------------------------------------------
+# set in the processes that compile ahead: they start none
+COMPILING_AHEAD_ENV = "TEXTCLF_COMPILING_AHEAD"
 MAX_PROCESSES = 8
 _CHILD = "import sys\nfrom textclf.core import jit\njit.compile_named(sys.argv[1:])"
 
 _started = False
 _lock = threading.Lock()
-_handed: dict[str, Worker] = {}  # kernel name → the process compiling it
+_handed: dict[str, CompilingProcess] = {}  # kernel name → the process compiling it
 
 
-class Worker:
+class CompilingProcess:
     """A process compiling some kernels ahead; :meth:`wait_for` one of them."""
 
     def __init__(self, names: list[str]):
@@ -220,7 +222,7 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-c", _CHILD, *names], stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
-            env={**os.environ, ENV: "1", "PYTHONPATH": path})
+            env={**os.environ, COMPILING_AHEAD_ENV: "1", "PYTHONPATH": path})
         self.done: set[str] = set()
         self.lock = threading.Lock()
 
@@ -261,11 +263,11 @@ def before_first_call(kernel, kernels: Iterable) -> None:
     process compiles ``kernel``, wait for it."""
     global _started
     with _lock:
-        if not _started and ENV not in os.environ and is_cold(kernel):
+        if not _started and COMPILING_AHEAD_ENV not in os.environ and is_cold(kernel):
             _started = True
             # (the others taken as cold too: one found cached is loaded, quickly, instead)
             start_workers([k for k in kernels if k.ahead and k.signatures and k is not kernel],
-                  kernel.stage)
+                          kernel.stage)
         worker = _handed.get(kernel.name)
     if worker is not None:
         worker.wait_for(kernel.name)
@@ -297,7 +299,7 @@ def start_workers(cold: list, stage: int) -> None:
     for i in range(n):
         names = [k.name for k in cold[i::n]]
         if names:
-            worker = Worker(names)
+            worker = CompilingProcess(names)
             _handed.update(dict.fromkeys(names, worker))
     atexit.register(stop_workers)
 

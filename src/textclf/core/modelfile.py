@@ -327,9 +327,9 @@ class SchemaError(ValueError):
     """A value does not match its schema; the message names where."""
 
 
-def kind_name(schema: Any) -> str:
+def schema_name(schema: Any) -> str:
     if isinstance(schema, list):
-        return f"a list of {kind_name(schema[0])}"
+        return f"a list of {schema_name(schema[0])}"
     if isinstance(schema, dict) or schema is dict:
         return "an object"
     if schema == "number":
@@ -338,25 +338,25 @@ def kind_name(schema: Any) -> str:
             bool: "true or false", object: "anything"}.get(schema, str(schema))
 
 
-def check(value: Any, schema: Any, where: str) -> None:
+def check_schema(value: Any, schema: Any, where: str) -> None:
     """Raise :class:`SchemaError` naming ``where`` (a path such as ``model.n_features``) if
     ``value`` does not match ``schema``."""
     if isinstance(schema, dict):
         if not isinstance(value, dict):
-            raise SchemaError(f"{where} must be {kind_name(schema)}")
+            raise SchemaError(f"{where} must be {schema_name(schema)}")
         for key, item_schema in schema.items():
             name, optional = key.rstrip("?"), key.endswith("?")
             if name not in value:
                 if optional:
                     continue
                 raise SchemaError(f"{where}.{name} is missing")
-            check(value[name], item_schema, f"{where}.{name}")
+            check_schema(value[name], item_schema, f"{where}.{name}")
         return
     if isinstance(schema, list):
         if not isinstance(value, list):
-            raise SchemaError(f"{where} must be {kind_name(schema)}")
+            raise SchemaError(f"{where} must be {schema_name(schema)}")
         for i, item in enumerate(value):
-            check(item, schema[0], f"{where}[{i}]")
+            check_schema(item, schema[0], f"{where}[{i}]")
         return
     if schema is object:
         return
@@ -371,4 +371,4 @@ def check(value: Any, schema: Any, where: str) -> None:
         ok = isinstance(value, schema)
     if not ok:
         shown = repr(value) if len(repr(value)) < 60 else f"{type(value).__name__} value"
-        raise SchemaError(f"{where} must be {kind_name(schema)}, not {shown}")
+        raise SchemaError(f"{where} must be {schema_name(schema)}, not {shown}")

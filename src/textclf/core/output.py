@@ -14,7 +14,8 @@ One writer at a time: :func:`check_output` (and each write) takes a lock beside 
 ``.NAME.lock`` (``flock``, which the system releases when its process ends, however it
 ends); a second process about to write the same file fails at once, in one line, instead
 of both saying they saved it and one model being lost. The lock is released, and its file
-removed, once the target is written (or when the process ends).
+removed, once the target is written, when a command of the command line ends, or when the
+process ends.
 """
 
 from __future__ import annotations
@@ -147,9 +148,15 @@ def release(path: str | Path) -> None:
         os.close(fd)
 
 
+def held() -> set[Path]:
+    """The targets whose locks this process holds."""
+    with HELD_GUARD:
+        return set(HELD)
+
+
 @atexit.register
 def release_all() -> None:
-    for path in list(HELD):
+    for path in held():
         release(path)
 
 

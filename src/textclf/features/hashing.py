@@ -56,7 +56,7 @@ from textclf.features.tokens import (
     Splitter,
     Vocabulary,
     char_term_name,
-    characters,
+    character_count,
     encode,
     token_ranges,
 )
@@ -166,7 +166,7 @@ def hash_chunk(texts: list[str], splitter: Splitter, ngrams: int, bits: int,
 
     Compiled where that pays: the same counts (each row's columns in order of first
     occurrence rather than sorted) and the distinct keys only."""
-    compiled = jit.worth(characters(texts))
+    compiled = jit.worth(character_count(texts))
     keys, rows = [], []
     if ngrams >= 1:
         vocabulary = Vocabulary(grow=True)

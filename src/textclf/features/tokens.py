@@ -277,7 +277,7 @@ class Vocabulary:
                            len(tokens))
 
 
-def characters(texts: Sequence[str]) -> int:
+def character_count(texts: Sequence[str]) -> int:
     """How many characters ``texts`` hold (0 where one is no string: the numpy path then
     names it)."""
     try:
@@ -297,7 +297,7 @@ def encode(
     Returns ``(tok, doc)``: int64 arrays of equal length, ``doc`` non-decreasing in
     0..len(texts)−1.
     """
-    compiled = jit.worth(characters(texts))
+    compiled = jit.worth(character_count(texts))
     # the distinct-piece number of each position, and the distinct pieces
     if splitter.fast and compiled:
         raw, words = splitter.distinct_words(texts)

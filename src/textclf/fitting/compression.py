@@ -191,7 +191,8 @@ def repacked(terms: list[str]) -> dict:
 
 # the model file ---------------------------------------------------------------------------------
 def encode(meta: dict, arrays: dict[str, np.ndarray], model, spec: dict) -> None:
-    """Rewrite ``meta`` and ``arrays`` (a classifier's, as persistence writes them) in
+    """Rewrite ``meta`` and ``arrays`` (a classifier's, as
+    :func:`~textclf.fitting.fitted.write_model_file` writes them) in
     place in the compact form ``spec`` asks for (its ``quantize``)."""
     record = {**spec, "parameters": {}}
     if meta["featurizer"].get("settings", {}).get("hash_bits") is None:
@@ -351,7 +352,7 @@ def featurizer_with_columns(featurizer, columns: np.ndarray):
 
 
 def compress(fitted, quantize: str | None = "int8", prune_below: float | None = None) -> dict:
-    """Make ``fitted`` (a :class:`~textfitted.fitting.fitted.Fitted`) small (see the module
+    """Make ``fitted`` (a :class:`~textclf.fitting.fitted.Fitted`) small (see the module
     docstring): its terms sorted, those below ``prune_below`` dropped (a hashed model's rows
     set to 0), and ``fitted.compression`` set, so that saving writes θ as ``quantize``
     asks. Returns what was done."""
@@ -376,4 +377,5 @@ def compress(fitted, quantize: str | None = "int8", prune_below: float | None = 
             if name in ("theta", "hidden1.W"):
                 array[dropped] = 0.0
     fitted.compression = {"quantize": quantize, "prune_below": prune_below, "pruned": pruned}
+    fitted.dev_probabilities = None  # (θ is stored otherwise now: the fit's P no longer holds)
     return {"features": len(weights), "pruned": pruned, "quantize": quantize}

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from textclf.core import modelfile
-from textclf.core.modelfile import SchemaError, check
+from textclf.core.modelfile import SchemaError, check_schema
 from textclf.corpus.documents import checked_texts
 from textclf.errors import ModelFileError, SettingsError
 from textclf.evaluation.decisions import DecisionRule, chosen_labels
@@ -49,7 +49,6 @@ def typed_label(name: str, label_type: str) -> str | int | bool:
     if label_type == "bool":
         return name == "True"
     return name
-
 
 
 @dataclass
@@ -85,6 +84,11 @@ class Fitted:
     resume: tuple[dict, dict] | None = None
     step_state: tuple[dict, dict] | None = None
     dev_probabilities: np.ndarray | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["dev_probabilities"] = None  # (a report's convenience, not part of the model)
+        return state
 
     @property
     def multi_label(self) -> bool:
@@ -197,12 +201,12 @@ def with_prefix(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndar
 
 
 def read_model_file(path: str | Path, trust_pattern: bool = False,
-         sign_key: bytes | None = None) -> Fitted:
-    """Read a model file written by :func:`write`, checking that every part is well formed
-    and that the parts fit together (and its signature, with ``sign_key``)."""
+                    sign_key: bytes | None = None) -> Fitted:
+    """Read a model file written by :func:`write_model_file`, checking that every part is
+    well formed and that the parts fit together (and its signature, with ``sign_key``)."""
     meta, arrays = modelfile.load(path, sign_key)
     try:
-        check(meta, META_SCHEMA, "meta.json")
+        check_schema(meta, META_SCHEMA, "meta.json")
     except SchemaError as err:
         raise ModelFileError(f"{path}: {err}") from err
     try:

@@ -296,4 +296,5 @@ class PartialFit:
         self.trainer.partial_fit(InMemoryRows(X, y, weights))
         fitted.history = self.trainer.history
         fitted.model.temperature, fitted.calibration = 1.0, None  # a new θ: no old T
+        fitted.dev_probabilities = None  # (nor the old θ's dev probabilities)
         return fitted

@@ -156,6 +156,7 @@ def seed_of(settings: FitSettings, problem: Problem) -> int:
     """The run's seed (it draws the held-out documents too)."""
     return settings.training_for(problem.training_kind).seed
 
+
 # one training run ---------------------------------------------------------------------
 def warn_cluster_only(settings: FitSettings) -> None:
     """Warn of the settings only a cluster uses, given to a fit in one process."""

@@ -4,9 +4,9 @@
 (``sources``), through a step strategy (``step``: ``plain_step`` is the lecture's
 θ ← θ − η∇ for any model and optimiser; ``sparse_step`` makes the same SGD steps in O(nnz)
 for linear models, in numpy or compiled). ``estimators`` gives the models a ``fit``;
-``weights`` the objective Σᵢ sᵢ L⁽ⁱ⁾ with sample weights. ``lbfgs`` minimises the
-full-batch objective from partial sums over any split of the rows (``optimizer="lbfgs"``);
-``history`` is what every way of training records.
+``sources`` also gives each row its weight sᵢ in the objective Σᵢ sᵢ L⁽ⁱ⁾ / Σᵢ sᵢ.
+``lbfgs`` minimises the full-batch objective from partial sums over any split of the rows
+(``optimizer="lbfgs"``); ``history`` is what every way of training records.
 """
 from textclf.core.exports import lazy_exports
 
@@ -25,8 +25,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "Trainer": "textclf.training.loop",
     "choose_step": "textclf.training.loop",
     "train": "textclf.training.loop",
-    "OPTIMIZERS": "textclf.training.optimizers",
-    "SCHEDULES": "textclf.training.optimizers",
+    "OPTIMIZERS": "textclf.training.settings",
+    "SCHEDULES": "textclf.training.settings",
     "SGD": "textclf.training.optimizers",
     "Adam": "textclf.training.optimizers",
     "Momentum": "textclf.training.optimizers",
