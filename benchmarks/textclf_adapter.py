@@ -38,7 +38,10 @@ class TextclfSystem:
     ) -> None:
         """Fit on the train split; the dev split is handed over only for early stopping."""
         # (``training`` before the layered restructure: the harness measures both versions)
-        settings = getattr(self.clf, "training_settings", None) or self.clf.training
+        try:
+            settings = getattr(self.clf, "training_settings", None) or self.clf.training
+        except KeyError:  # model="ensemble" before fit (textclf raises there): its
+            settings = self.clf.settings.training_for("logistic")  # patience is the user's
         uses_dev = settings.patience is not None
         if uses_dev and dev_texts is not None and dev_labels is not None:
             self.clf.fit(texts, labels, dev_texts=dev_texts, dev_labels=dev_labels)
@@ -82,9 +85,12 @@ class TextclfTuneSystem:
                           seed=self.seed)
         self.clf = result.classifier
         best = result.best
+        defaults = result.trials[0]
         self.chosen = (f"{best.model} ngrams {best.ngrams} chars {best.char_ngrams} "
-                       f"{best.weighting} {best.other()}"
-                       + (" (defaults)" if best is result.trials[0] else ""))
+                       f"{best.weighting} {best.other()} eta {best.eta:g} l2 {best.l2:g} "
+                       f"epochs {best.epochs}; tune score {best.score:.4f}, defaults' "
+                       f"{defaults.score:.4f}; {len(result.trials)} trials"
+                       + (" (defaults)" if best is defaults else ""))
 
     def predict(self, texts: list[str]) -> list[str]:
         return [str(y) for y in self.clf.predict(texts)]
