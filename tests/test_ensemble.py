@@ -158,3 +158,12 @@ def test_an_ensemble_is_not_trained_where_its_members_cannot_be(tmp_path):
     with pytest.raises(SettingsError, match="checkpoint"):
         TextClassifier(model="ensemble", **CHARS).fit(
             TRAIN_TEXTS, TRAIN_LABELS, checkpoint=tmp_path / "c.textclf")
+
+
+def test_an_unfitted_ensemble_previews_its_members_training_settings():
+    """Before fit, training_settings previews what the model would get; an ensemble's
+    members train as logistic (or softmax) regression."""
+    from textclf import TextClassifier
+
+    assert TextClassifier(model="ensemble").training_settings.eta \
+        == TextClassifier(model="logistic").training_settings.eta

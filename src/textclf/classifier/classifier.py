@@ -118,11 +118,12 @@ class TextClassifier:
     @property
     def training_settings(self):
         """The training settings used (before ``fit``: those the model asked for would get;
-        ``auto`` previews logistic regression's)."""
+        ``auto`` previews logistic regression's, and so does ``ensemble``, whose members
+        train with their own kind's: logistic or softmax regression's)."""
         if self.fitted is not None:
             return self.fitted.training_settings
         kind = self.settings.model.model
-        return self.settings.training_for("logistic" if kind == "auto" else kind)
+        return self.settings.training_for("logistic" if kind in ("auto", "ensemble") else kind)
 
     @property
     def multi_label(self) -> bool:
