@@ -74,7 +74,6 @@ y, s = (X[:, 0] > 0).astype(int), np.ones(60)
 """,
     "sklearn.md": CORPUS,
     "speed.md": CORPUS,
-    "tune.md": "import sys\n" + CORPUS,
     "serving.md": CORPUS + """
 from textclf import TextClassifier
 TextClassifier(min_df=1, epochs=3).fit(texts, labels).save("imdb.textclf")
