@@ -167,8 +167,11 @@ def unpack_terms(utf8: np.ndarray, offsets: np.ndarray) -> list[str]:
         if n and len(free):
             separator = int(free[free == 10][0]) if present[10] == 0 else int(free[0])
             spaced = np.full(len(utf8) + n - 1, separator, np.uint8)
-            # byte i of term j goes to i + j: one separator before each term but the first
-            spaced[np.arange(len(utf8)) + np.repeat(np.arange(n), np.diff(offsets))] = utf8
+            # byte i of term j goes to i + j: one separator before each term but the first;
+            # j = how many of the later terms' starts are at or before i (a running count)
+            term_of = np.bincount(offsets[1:-1], minlength=len(utf8) + 1)[:len(utf8)].cumsum()
+            term_of += np.arange(len(utf8))
+            spaced[term_of] = utf8
             return spaced.tobytes().decode("utf-8", "surrogatepass").split(chr(separator))
         data = utf8.tobytes()
         bounds = offsets.tolist()
