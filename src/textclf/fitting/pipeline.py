@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
+import numpy as np
 import scipy.sparse as sp
 
 from textclf.core.version import __version__
@@ -217,18 +218,19 @@ def check_dev_needs(settings: FitSettings, multi_label: bool, has_dev: bool) -> 
 
 
 def fit_on_dev(model: Model, training: TrainingSettings, decision: DecisionSettings,
-               dev: tuple | None) -> tuple[dict | None, float | None]:
+               dev: tuple | None) -> tuple[dict | None, float | None, np.ndarray | None]:
     """The temperature (``calibrate``, set on ``model``), then a multi-label model's
-    threshold ``auto``: (the calibration record, the chosen threshold)."""
+    threshold ``auto``: (the calibration record, the chosen threshold, P of the dev rows
+    with that temperature)."""
     model.temperature, calibration, chosen = 1.0, None, None
     if training.calibrate:
         fitted = fit_temperature(model, dev)
         model.temperature = fitted.temperature
         calibration = asdict(fitted)
-    if model.multi_label and decision.threshold == "auto" and dev is not None:
-        P_dev = model.predict_proba(dev[0])
+    P_dev = None if dev is None else model.predict_proba(dev[0])
+    if model.multi_label and decision.threshold == "auto" and P_dev is not None:
         chosen = best_threshold(P_dev, dev[1], decision.top_k, decision.at_least_one)
-    return calibration, chosen
+    return calibration, chosen, P_dev
 
 
 def train_fitted(fitted: Fitted, source: RowSource, dev: tuple | None, options: RunOptions,
@@ -275,10 +277,9 @@ def after_theta(fitted: Fitted, dev: tuple | None, n_documents: int,
     if trained and fitted.featurizer is not None:
         interpolate_trained(fitted.model, fitted.featurizer.settings)  # nb_beta, if any
     fitted.step_state = None  # (θ moved on: a loaded optimiser state no longer applies)
-    fitted.calibration, fitted.chosen_threshold = fit_on_dev(
+    fitted.calibration, fitted.chosen_threshold, fitted.dev_probabilities = fit_on_dev(
         fitted.model, fitted.training_settings, fitted.decision, dev)
     fitted.provenance = provenance(fitted, n_documents)
-    fitted.dev_probabilities = None if dev is None else fitted.model.predict_proba(dev[0])
 
 
 def provenance(fitted: Fitted, n_documents: int) -> dict:
