@@ -36,7 +36,7 @@ from textclf.fitting.problem import linear_kind
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS
 from textclf.tune.budget import Budget
-from textclf.tune.proposals import default_point, longer, neighbours, priority
+from textclf.tune.proposals import after_defaults, default_point, longer, neighbours
 from textclf.tune.search import Tuner, TuneResult, search_metadata
 from textclf.tune.space import Point
 from textclf.tune.trial import (
@@ -251,10 +251,7 @@ class CrossValidatedTuner(FoldVariants, Tuner):
             trial = self.trials[0]
             trial.status = f"{trial.status} (the defaults are trained without comparison)"
             return self.refit(trial, start)
-        # cheap and likely changes first (naive Bayes, the features), the network last
-        queue = sorted(neighbours(start, self.space, self.models),
-                       key=lambda p: priority(p, start))
-        queue = longer(self.trials[0], start, self.space) + queue
+        queue = after_defaults(self.trials[0], start, self.space, self.models)
         while max_trials is None or len(self.trials) < max_trials:
             if self.best[0].score >= 1.0:
                 break

@@ -99,6 +99,15 @@ def longer(trial: Trial, point: Point, space: SearchSpace) -> list[Point]:
     return [Point(**{**asdict(point), "max_epochs": min(limits)})]
 
 
+def after_defaults(first: Trial, start: Point, space: SearchSpace,
+                   models: tuple[str, ...]) -> list[Point]:
+    """What follows the defaults' trial ``first`` (at ``start``): the same with more epochs
+    if it was still improving, then one change at a time, cheap and likely first
+    (:func:`priority`)."""
+    changes = sorted(neighbours(start, space, models), key=lambda p: priority(p, start))
+    return longer(first, start, space) + changes
+
+
 def perturb(point: Point, space: SearchSpace, models: tuple[str, ...],
             rng: np.random.Generator, time_left: float) -> Point:
     """A random step from ``point``, shorter as the budget runs out (``time_left``: the

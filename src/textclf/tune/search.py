@@ -31,7 +31,7 @@ from textclf.models.base import Model
 from textclf.models.settings import LINEAR_KINDS
 from textclf.training.settings import MODEL_DEFAULTS, TrainingSettings
 from textclf.tune.budget import TRIAL_SHARE, Budget, Costs, save_seconds
-from textclf.tune.proposals import default_point, longer, neighbours, perturb, priority
+from textclf.tune.proposals import after_defaults, default_point, longer, neighbours, perturb
 from textclf.tune.scoring import METRICS, score
 from textclf.tune.space import Point, SearchSpace
 from textclf.tune.trial import (
@@ -311,8 +311,7 @@ class Tuner:
         start = default_point(self.space, self.models, len(self.labels), self.texts)
         self.tried.add(start.key())
         self.run_trial(start)  # the first trial runs whatever the budget: there must be a model
-        queue = longer(self.trials[0], start, self.space) + sorted(
-            neighbours(start, self.space, self.models), key=lambda p: priority(p, start))
+        queue = after_defaults(self.trials[0], start, self.space, self.models)
         while max_trials is None or len(self.trials) < max_trials:
             if self.best is not None and self.best[0].score >= 1.0:
                 break  # a perfect dev score cannot be beaten
